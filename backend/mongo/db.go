@@ -1,0 +1,106 @@
+// Package mongo implements Shotline's services on MongoDB (and on FerretDB,
+// which speaks its wire protocol). It uses only single-document atomicity:
+// no transactions, no change streams, no TTL indexes.
+package mongo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+
+	"github.com/shotline/shotline/backend/shotline"
+)
+
+// DB is a connection to Shotline's database.
+type DB struct {
+	client *mongo.Client
+	db     *mongo.Database
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+}
+
+// Open connects to uri and selects database name. It does not create indexes;
+// call Migrate for that.
+func Open(ctx context.Context, uri, name string) (*DB, error) {
+	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetServerSelectionTimeout(10 * time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("connect to mongodb: %w", err)
+	}
+	return &DB{client: client, db: client.Database(name), Now: func() time.Time { return time.Now().UTC() }}, nil
+}
+
+// Close disconnects.
+func (db *DB) Close(ctx context.Context) error { return db.client.Disconnect(ctx) }
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.client.Ping(ctx, readpref.Primary()) }
+
+// Drop drops the whole database. Tests use it.
+func (db *DB) Drop(ctx context.Context) error { return db.db.Drop(ctx) }
+
+func (db *DB) users() *mongo.Collection      { return db.db.Collection("users") }
+func (db *DB) sessions() *mongo.Collection   { return db.db.Collection("sessions") }
+func (db *DB) workspaces() *mongo.Collection { return db.db.Collection("workspaces") }
+func (db *DB) projects() *mongo.Collection   { return db.db.Collection("projects") }
+func (db *DB) boards() *mongo.Collection     { return db.db.Collection("boards") }
+
+// Migrate creates the indexes Shotline relies on. It is idempotent and runs at
+// start-up.
+func (db *DB) Migrate(ctx context.Context) error {
+	type index struct {
+		coll   *mongo.Collection
+		keys   bson.D
+		unique bool
+	}
+	for _, ix := range []index{
+		{db.users(), bson.D{{Key: "email", Value: 1}}, true},
+		{db.sessions(), bson.D{{Key: "userId", Value: 1}}, false},
+		{db.sessions(), bson.D{{Key: "expiresAt", Value: 1}}, false},
+		{db.workspaces(), bson.D{{Key: "members.userId", Value: 1}}, false},
+		{db.workspaces(), bson.D{{Key: "invites.email", Value: 1}}, false},
+		{db.projects(), bson.D{{Key: "workspaceId", Value: 1}, {Key: "name", Value: 1}}, false},
+		{db.boards(), bson.D{{Key: "projectId", Value: 1}, {Key: "title", Value: 1}}, false},
+		{db.boards(), bson.D{{Key: "workspaceId", Value: 1}}, false},
+	} {
+		m := mongo.IndexModel{Keys: ix.keys}
+		if ix.unique {
+			m.Options = options.Index().SetUnique(true)
+		}
+		if _, err := ix.coll.Indexes().CreateOne(ctx, m); err != nil {
+			return fmt.Errorf("create index on %s: %w", ix.coll.Name(), err)
+		}
+	}
+	return nil
+}
+
+// newID returns a time-ordered UUID (v7), so ids sort by creation.
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// notFound turns mongo.ErrNoDocuments into ENOTFOUND with msg and wraps
+// anything else as an internal error.
+func notFound(err error, msg, op string) error {
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return shotline.Errorf(shotline.ENOTFOUND, "%s", msg)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// findAll decodes every document of a cursor into T.
+func findAll[T any](ctx context.Context, c *mongo.Collection, filter any, opts ...options.Lister[options.FindOptions]) ([]T, error) {
+	cur, err := c.Find(ctx, filter, opts...)
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
