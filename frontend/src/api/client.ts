@@ -1,0 +1,508 @@
+/**
+ * Typed REST client for the Shotline API.
+ *
+ * One module on purpose: every request and response shape the server speaks
+ * lives here, so a change to the API is a change to one file. The client is a
+ * factory so tests can hand it a fake fetch and a fake cookie jar; the app uses
+ * the default instance exported as `api`.
+ */
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+/** Error codes the server returns in the `code` field of an error body. */
+export type ServerErrorCode =
+  | 'EINVALID'
+  | 'EUNAUTHORIZED'
+  | 'EFORBIDDEN'
+  | 'ENOTFOUND'
+  | 'ECONFLICT'
+  | 'ETOOLARGE'
+  | 'ERATELIMIT'
+  | 'ECSRF'
+  | 'EINTERNAL';
+
+/** ENETWORK is client-side only: the request never got an answer. */
+export type ErrorCode = ServerErrorCode | 'ENETWORK';
+
+/** One field-level problem reported by the server with EINVALID. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** The JSON body of every non-2xx response. */
+export interface ErrorBody {
+  code: ServerErrorCode;
+  message: string;
+  details?: FieldError[];
+}
+
+const SERVER_CODES: readonly ServerErrorCode[] = [
+  'EINVALID',
+  'EUNAUTHORIZED',
+  'EFORBIDDEN',
+  'ENOTFOUND',
+  'ECONFLICT',
+  'ETOOLARGE',
+  'ERATELIMIT',
+  'ECSRF',
+  'EINTERNAL',
+];
+
+/** Used when a response carries no usable error body (a proxy page, an empty 502). */
+const FALLBACK_MESSAGES: Record<ErrorCode, string> = {
+  EINVALID: 'The request was not valid.',
+  EUNAUTHORIZED: 'You need to sign in.',
+  EFORBIDDEN: 'You do not have permission to do that.',
+  ENOTFOUND: 'Not found.',
+  ECONFLICT: 'That conflicts with the current state. Reload and try again.',
+  ETOOLARGE: 'That is too large.',
+  ERATELIMIT: 'Too many attempts. Wait a moment and try again.',
+  ECSRF: 'Your session token is stale. Reload the page and try again.',
+  EINTERNAL: 'Something went wrong on the server.',
+  ENETWORK: 'Cannot reach the server. Check your connection and try again.',
+};
+
+function codeForStatus(status: number): ServerErrorCode {
+  switch (status) {
+    case 400:
+    case 422:
+      return 'EINVALID';
+    case 401:
+      return 'EUNAUTHORIZED';
+    case 403:
+      return 'EFORBIDDEN';
+    case 404:
+      return 'ENOTFOUND';
+    case 409:
+      return 'ECONFLICT';
+    case 413:
+      return 'ETOOLARGE';
+    case 429:
+      return 'ERATELIMIT';
+    default:
+      return 'EINTERNAL';
+  }
+}
+
+/** A failed API call: HTTP status (0 when there was no answer), code, message. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly details: FieldError[];
+
+  constructor(status: number, code: ErrorCode, message: string, details: FieldError[] = []) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+
+  /** Field errors keyed by field name, for showing next to form inputs. */
+  fieldErrors(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const d of this.details) {
+      if (!(d.field in out)) out[d.field] = d.message;
+    }
+    return out;
+  }
+}
+
+/**
+ * Turns a non-2xx response into an ApiError. It trusts the body's code and
+ * message when they have the documented shape, and otherwise derives them from
+ * the status so the user never sees raw HTML or an empty message.
+ */
+export function parseError(status: number, body: unknown): ApiError {
+  let code: ServerErrorCode = codeForStatus(status);
+  let message = '';
+  let details: FieldError[] = [];
+  if (body && typeof body === 'object') {
+    const b = body as Record<string, unknown>;
+    if (typeof b.code === 'string' && (SERVER_CODES as readonly string[]).includes(b.code)) {
+      code = b.code as ServerErrorCode;
+    }
+    if (typeof b.message === 'string') message = b.message.trim();
+    if (Array.isArray(b.details)) {
+      details = b.details
+        .filter(
+          (d): d is FieldError =>
+            !!d &&
+            typeof d === 'object' &&
+            typeof (d as FieldError).field === 'string' &&
+            typeof (d as FieldError).message === 'string',
+        )
+        .map((d) => ({ field: d.field, message: d.message }));
+    }
+  }
+  return new ApiError(status, code, message || FALLBACK_MESSAGES[code], details);
+}
+
+/** A message fit to show a person for any thrown value. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
+  if (err instanceof Error && err.message) return err.message;
+  return FALLBACK_MESSAGES.EINTERNAL;
+}
+
+// ---------------------------------------------------------------------------
+// Shapes
+// ---------------------------------------------------------------------------
+
+/** A signed-in person. */
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: string;
+}
+
+/** What signup, signin and session return. */
+export interface Session {
+  user: User;
+  csrfToken: string;
+}
+
+/** Roles in a workspace, most powerful first. */
+export const ROLES = ['owner', 'admin', 'editor', 'commenter', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Permission strings the server puts on each workspace for the current user. */
+export type Permission =
+  | 'workspace:update'
+  | 'workspace:delete'
+  | 'member:read'
+  | 'member:invite'
+  | 'member:update'
+  | 'member:remove'
+  | 'project:read'
+  | 'project:create'
+  | 'project:update'
+  | 'project:delete'
+  | 'board:read'
+  | 'board:create'
+  | 'board:update'
+  | 'board:delete'
+  // The server may add permissions before the client knows them.
+  | (string & {});
+
+/** A workspace as seen by the current user, with that user's role and permissions. */
+export interface Workspace {
+  id: string;
+  name: string;
+  role: Role;
+  permissions: Permission[];
+  createdAt: string;
+}
+
+/** A person with a role in a workspace. */
+export interface Member {
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  addedAt: string;
+}
+
+/** An invitation to an email that has no account yet. */
+export interface Invite {
+  email: string;
+  role: Role;
+  invitedAt: string;
+}
+
+export interface MemberList {
+  members: Member[];
+  invites: Invite[];
+}
+
+/** Result of inviting an email: a membership if the account exists, an invite otherwise. */
+export interface InviteResult {
+  member?: Member;
+  invite?: Invite;
+}
+
+export interface Project {
+  id: string;
+  workspaceId: string;
+  name: string;
+  archived: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const ASPECT_RATIOS = ['16:9', '9:16', '1:1', '4:3', '2.39:1'] as const;
+export type AspectRatio = (typeof ASPECT_RATIOS)[number];
+
+/** Bounds of a board's default shot duration, in seconds. */
+export const SHOT_DURATION_MIN = 0.5;
+export const SHOT_DURATION_MAX = 60;
+
+export type ShotStatus = 'draft' | 'approved' | 'changes_requested';
+
+export interface Shot {
+  id: string;
+  position: string;
+  title: string;
+  prompt: string;
+  notes: string;
+  duration: number;
+  aspectRatio: AspectRatio;
+  status: ShotStatus;
+}
+
+export interface Board {
+  id: string;
+  workspaceId: string;
+  projectId: string;
+  title: string;
+  description: string;
+  aspectRatio: AspectRatio;
+  defaultShotDuration: number;
+  archived: boolean;
+  seq: number;
+  /** May be omitted in board lists. */
+  shots?: Shot[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SignupInput {
+  email: string;
+  password: string;
+  name: string;
+}
+
+export interface SigninInput {
+  email: string;
+  password: string;
+}
+
+export interface ProfilePatch {
+  name?: string;
+  email?: string;
+}
+
+export interface PasswordChange {
+  currentPassword: string;
+  newPassword: string;
+}
+
+export interface ProjectPatch {
+  name?: string;
+  archived?: boolean;
+}
+
+export interface BoardInput {
+  title: string;
+  description?: string;
+  aspectRatio?: AspectRatio;
+  defaultShotDuration?: number;
+}
+
+export interface BoardPatch {
+  title?: string;
+  description?: string;
+  aspectRatio?: AspectRatio;
+  defaultShotDuration?: number;
+  archived?: boolean;
+}
+
+// ---------------------------------------------------------------------------
+// Client
+// ---------------------------------------------------------------------------
+
+/** Name of the non-HttpOnly cookie that holds the CSRF token. */
+export const CSRF_COOKIE = 'shotline_csrf';
+/** Header every write (except signup and signin) must carry. */
+export const CSRF_HEADER = 'X-CSRF-Token';
+
+/** Reads one cookie from a `document.cookie`-style string. */
+export function readCookie(cookieString: string, name: string): string | null {
+  for (const part of cookieString.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() !== name) continue;
+    const raw = part.slice(eq + 1).trim();
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return raw;
+    }
+  }
+  return null;
+}
+
+export interface ApiClientOptions {
+  /** Prefix of every path; defaults to `/api`. */
+  baseUrl?: string;
+  /** Defaults to the global fetch. */
+  fetch?: typeof fetch;
+  /** Returns the cookie string; defaults to `document.cookie`. */
+  cookies?: () => string;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+interface RequestOptions {
+  /** Signup and signin are the only writes sent without the CSRF header. */
+  skipCsrf?: boolean;
+}
+
+/** Builds a client. See the module comment. */
+export function createApiClient(options: ApiClientOptions = {}) {
+  const baseUrl = options.baseUrl ?? '/api';
+  const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const cookies =
+    options.cookies ?? (() => (typeof document === 'undefined' ? '' : document.cookie));
+  // The token from the last auth response, used only when the cookie is absent.
+  // The cookie is read before each write so a token rotated by another tab or
+  // kept across a reload is the one we send.
+  let lastToken: string | null = null;
+
+  function csrfToken(): string | null {
+    return readCookie(cookies(), CSRF_COOKIE) ?? lastToken;
+  }
+
+  async function request<T>(
+    method: Method,
+    path: string,
+    body?: unknown,
+    opts: RequestOptions = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (method !== 'GET' && !opts.skipCsrf) {
+      const token = csrfToken();
+      if (token) headers[CSRF_HEADER] = token;
+    }
+    let res: Response;
+    try {
+      res = await fetchImpl(baseUrl + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: 'same-origin',
+      });
+    } catch {
+      throw new ApiError(0, 'ENETWORK', FALLBACK_MESSAGES.ENETWORK);
+    }
+    const text = res.status === 204 ? '' : await res.text().catch(() => '');
+    let data: unknown = undefined;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = undefined;
+      }
+    }
+    if (!res.ok) throw parseError(res.status, data);
+    return data as T;
+  }
+
+  function remember(session: Session): Session {
+    lastToken = session.csrfToken;
+    return session;
+  }
+
+  const enc = encodeURIComponent;
+
+  return {
+    /** The CSRF token the next write would carry (exposed for diagnostics and tests). */
+    csrfToken,
+
+    auth: {
+      /** 409 ECONFLICT for a taken email; EINVALID for a weak password. */
+      signup: (input: SignupInput) =>
+        request<Session>('POST', '/auth/signup', input, { skipCsrf: true }).then(remember),
+      /** 401 EUNAUTHORIZED for wrong credentials; 429 ERATELIMIT when throttled. */
+      signin: (input: SigninInput) =>
+        request<Session>('POST', '/auth/signin', input, { skipCsrf: true }).then(remember),
+      signout: () =>
+        request<void>('POST', '/auth/signout').then(() => {
+          lastToken = null;
+        }),
+      /** Ends every session of the user, this one included. */
+      signoutAll: () =>
+        request<void>('POST', '/auth/signout-all').then(() => {
+          lastToken = null;
+        }),
+      /** 401 EUNAUTHORIZED when nobody is signed in. */
+      session: () => request<Session>('GET', '/auth/session').then(remember),
+    },
+
+    me: {
+      update: (patch: ProfilePatch) => request<User>('PATCH', '/me', patch),
+      changePassword: (input: PasswordChange) => request<void>('PUT', '/me/password', input),
+    },
+
+    workspaces: {
+      list: () =>
+        request<{ workspaces: Workspace[] }>('GET', '/workspaces').then((r) => r.workspaces ?? []),
+      create: (name: string) => request<Workspace>('POST', '/workspaces', { name }),
+      get: (id: string) => request<Workspace>('GET', `/workspaces/${enc(id)}`),
+      rename: (id: string, name: string) =>
+        request<Workspace>('PATCH', `/workspaces/${enc(id)}`, { name }),
+      delete: (id: string) => request<void>('DELETE', `/workspaces/${enc(id)}`),
+      /** 409 ECONFLICT when the caller is the last owner. */
+      leave: (id: string) => request<void>('POST', `/workspaces/${enc(id)}/leave`),
+    },
+
+    members: {
+      list: (workspaceId: string) =>
+        request<MemberList>('GET', `/workspaces/${enc(workspaceId)}/members`).then((r) => ({
+          members: r.members ?? [],
+          invites: r.invites ?? [],
+        })),
+      /** Returns a member when the email has an account, an invite otherwise. */
+      invite: (workspaceId: string, email: string, role: Role) =>
+        request<InviteResult>('POST', `/workspaces/${enc(workspaceId)}/members`, { email, role }),
+      /** 409 ECONFLICT when demoting the last owner. */
+      setRole: (workspaceId: string, userId: string, role: Role) =>
+        request<Member>('PATCH', `/workspaces/${enc(workspaceId)}/members/${enc(userId)}`, {
+          role,
+        }),
+      /** 409 ECONFLICT when removing the last owner. */
+      remove: (workspaceId: string, userId: string) =>
+        request<void>('DELETE', `/workspaces/${enc(workspaceId)}/members/${enc(userId)}`),
+      cancelInvite: (workspaceId: string, email: string) =>
+        request<void>('DELETE', `/workspaces/${enc(workspaceId)}/invites/${enc(email)}`),
+    },
+
+    projects: {
+      list: (workspaceId: string, opts: { archived?: boolean } = {}) =>
+        request<{ projects: Project[] }>(
+          'GET',
+          `/workspaces/${enc(workspaceId)}/projects${opts.archived ? '?archived=true' : ''}`,
+        ).then((r) => r.projects ?? []),
+      create: (workspaceId: string, name: string) =>
+        request<Project>('POST', `/workspaces/${enc(workspaceId)}/projects`, { name }),
+      get: (id: string) => request<Project>('GET', `/projects/${enc(id)}`),
+      update: (id: string, patch: ProjectPatch) =>
+        request<Project>('PATCH', `/projects/${enc(id)}`, patch),
+      delete: (id: string) => request<void>('DELETE', `/projects/${enc(id)}`),
+    },
+
+    boards: {
+      list: (projectId: string) =>
+        request<{ boards: Board[] }>('GET', `/projects/${enc(projectId)}/boards`).then(
+          (r) => r.boards ?? [],
+        ),
+      create: (projectId: string, input: BoardInput) =>
+        request<Board>('POST', `/projects/${enc(projectId)}/boards`, input),
+      get: (id: string) => request<Board>('GET', `/boards/${enc(id)}`),
+      update: (id: string, patch: BoardPatch) =>
+        request<Board>('PATCH', `/boards/${enc(id)}`, patch),
+      delete: (id: string) => request<void>('DELETE', `/boards/${enc(id)}`),
+    },
+  };
+}
+
+/** The client's type, for injecting fakes in tests. */
+export type ApiClient = ReturnType<typeof createApiClient>;
+
+/** The app's client: same-origin `/api`, session cookie sent automatically. */
+export const api: ApiClient = createApiClient();
