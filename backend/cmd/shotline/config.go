@@ -1,0 +1,50 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// config is every setting, read from SHOTLINE_* environment variables. The
+// README lists them with these defaults.
+type config struct {
+	Addr      string `env:"ADDR" envDefault:":8080"`
+	StaticDir string `env:"STATIC_DIR" envDefault:"frontend/dist"`
+	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
+
+	MongoURI string `env:"MONGO_URI" envDefault:"mongodb://127.0.0.1:27017"`
+	MongoDB  string `env:"MONGO_DB" envDefault:"shotline"`
+
+	S3Endpoint  string `env:"S3_ENDPOINT" envDefault:"127.0.0.1:9000"`
+	S3AccessKey string `env:"S3_ACCESS_KEY" envDefault:"shotline"`
+	S3SecretKey string `env:"S3_SECRET_KEY" envDefault:"shotline-local-secret"`
+	S3Bucket    string `env:"S3_BUCKET" envDefault:"shotline"`
+	S3Secure    bool   `env:"S3_SECURE" envDefault:"false"`
+	S3Region    string `env:"S3_REGION" envDefault:""`
+
+	CookieSecure   bool          `env:"COOKIE_SECURE" envDefault:"false"`
+	SessionTTL     time.Duration `env:"SESSION_TTL" envDefault:"720h"`
+	BodyLimit      int64         `env:"BODY_LIMIT" envDefault:"1048576"`
+	SignInAttempts int           `env:"SIGNIN_ATTEMPTS" envDefault:"10"`
+	SignInWindow   time.Duration `env:"SIGNIN_WINDOW" envDefault:"15m"`
+	ShutdownGrace  time.Duration `env:"SHUTDOWN_GRACE" envDefault:"15s"`
+}
+
+func loadConfig() (config, error) {
+	var c config
+	if err := env.ParseWithOptions(&c, env.Options{Prefix: "SHOTLINE_"}); err != nil {
+		return c, fmt.Errorf("read configuration: %w", err)
+	}
+	return c, nil
+}
+
+func (c config) level() slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}

@@ -1,0 +1,135 @@
+// Command shotline runs the Shotline server: it reads its configuration from
+// the environment, connects to MongoDB and the object store, serves the API
+// and the frontend, and shuts down gracefully on SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/shotline/shotline/backend/authz"
+	shttp "github.com/shotline/shotline/backend/http"
+	"github.com/shotline/shotline/backend/mongo"
+	"github.com/shotline/shotline/backend/objectstore"
+	"github.com/shotline/shotline/backend/password"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "shotline:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.level()}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	db, err := mongo.Open(ctx, cfg.MongoURI, cfg.MongoDB)
+	if err != nil {
+		return err
+	}
+	defer db.Close(context.Background())
+	if err := retry(ctx, log, "mongodb", func(ctx context.Context) error { return db.Migrate(ctx) }); err != nil {
+		return err
+	}
+	store, err := objectstore.Open(objectstore.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
+		Bucket: cfg.S3Bucket, Secure: cfg.S3Secure, Region: cfg.S3Region})
+	if err != nil {
+		return err
+	}
+	if err := retry(ctx, log, "object store", store.EnsureBucket); err != nil {
+		return err
+	}
+	enforcer, err := authz.New()
+	if err != nil {
+		return err
+	}
+
+	sessions := mongo.NewSessionService(db)
+	srv := shttp.New(shttp.Services{
+		Users: mongo.NewUserService(db), Sessions: sessions, Workspaces: mongo.NewWorkspaceService(db),
+		Projects: mongo.NewProjectService(db), Boards: mongo.NewBoardService(db),
+		Passwords: password.Default, Authz: enforcer,
+	}, shttp.Config{
+		StaticDir: cfg.StaticDir, CookieSecure: cfg.CookieSecure, SessionTTL: cfg.SessionTTL, BodyLimit: cfg.BodyLimit,
+		SignInAttempts: cfg.SignInAttempts, SignInWindow: cfg.SignInWindow,
+		Ready: func(ctx context.Context) map[string]error {
+			return map[string]error{"mongodb": db.Ping(ctx), "objectStore": store.Ping(ctx)}
+		},
+	}, log)
+
+	go sweepSessions(ctx, log, sessions)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.App().Listen(cfg.Addr) }()
+	log.Info("shotline started", "addr", cfg.Addr, "mongo_db", cfg.MongoDB, "bucket", cfg.S3Bucket, "static_dir", cfg.StaticDir)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// retry runs fn until it succeeds, for up to a minute, so the app can start
+// while its database or object store is still coming up.
+func retry(ctx context.Context, log *slog.Logger, what string, fn func(context.Context) error) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		attemptCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := fn(attemptCtx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) || errors.Is(ctx.Err(), context.Canceled) {
+			return fmt.Errorf("%s not reachable: %w", what, err)
+		}
+		log.Warn("waiting for dependency", "dependency", what, "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// sweepSessions deletes expired sessions every hour. Expired sessions are
+// already refused on read; this only reclaims space (no TTL index, so that
+// FerretDB works too).
+func sweepSessions(ctx context.Context, log *slog.Logger, sessions *mongo.SessionService) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := sessions.DeleteExpiredSessions(ctx, time.Now().UTC()); err != nil && ctx.Err() == nil {
+			log.Warn("sweep sessions", "err", err)
+		} else if n > 0 {
+			log.Info("swept expired sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,112 @@
+package http
+
+import (
+	"context"
+	nethttp "net/http"
+
+	"github.com/shotline/shotline/backend/shotline"
+)
+
+type boardOutput struct{ Body *shotline.Board }
+
+type boardListOutput struct {
+	Body struct {
+		Boards []*shotline.Board `json:"boards" doc:"Boards without their shots."`
+	}
+}
+
+type boardIDInput struct {
+	BoardID string `path:"boardId" maxLength:"64"`
+}
+
+type listBoardsInput struct {
+	projectIDInput
+	Archived bool `query:"archived" doc:"Include archived boards."`
+}
+
+type createBoardInput struct {
+	projectIDInput
+	Body struct {
+		Title               string   `json:"title" maxLength:"200" example:"Opening sequence"`
+		Description         string   `json:"description,omitempty" maxLength:"5000"`
+		AspectRatio         string   `json:"aspectRatio,omitempty" enum:"16:9,9:16,1:1,4:3,2.39:1" default:"16:9"`
+		DefaultShotDuration *float64 `json:"defaultShotDuration,omitempty" minimum:"0.5" maximum:"60" doc:"Seconds; default 3."`
+	}
+}
+
+type updateBoardInput struct {
+	boardIDInput
+	Body struct {
+		Title               *string  `json:"title,omitempty" maxLength:"200"`
+		Description         *string  `json:"description,omitempty" maxLength:"5000"`
+		AspectRatio         *string  `json:"aspectRatio,omitempty" enum:"16:9,9:16,1:1,4:3,2.39:1"`
+		DefaultShotDuration *float64 `json:"defaultShotDuration,omitempty" minimum:"0.5" maximum:"60"`
+		Archived            *bool    `json:"archived,omitempty"`
+	}
+}
+
+func (s *Server) registerBoards() {
+	register(s, Route{ID: "listBoards", Method: nethttp.MethodGet, Path: "/api/projects/{projectId}/boards", Tag: "boards",
+		Summary: "Boards of a project", Scope: ScopeProject, Perm: shotline.PermBoardRead},
+		func(ctx context.Context, in *listBoardsInput) (*boardListOutput, error) {
+			bs, err := s.Boards.FindBoards(ctx, accessFrom(ctx).Project.ID, in.Archived)
+			if err != nil {
+				return nil, err
+			}
+			out := &boardListOutput{}
+			out.Body.Boards = append([]*shotline.Board{}, bs...)
+			return out, nil
+		})
+
+	register(s, Route{ID: "createBoard", Method: nethttp.MethodPost, Path: "/api/projects/{projectId}/boards", Tag: "boards",
+		Summary: "Create a board in a project", Scope: ScopeProject, Perm: shotline.PermBoardCreate, Status: nethttp.StatusCreated},
+		func(ctx context.Context, in *createBoardInput) (*boardOutput, error) {
+			p := accessFrom(ctx).Project
+			b := &shotline.Board{WorkspaceID: p.WorkspaceID, ProjectID: p.ID, AspectRatio: "16:9", DefaultShotDuration: shotline.DefaultShotDuration}
+			upd := shotline.BoardUpdate{Title: &in.Body.Title, Description: &in.Body.Description, DefaultShotDuration: in.Body.DefaultShotDuration}
+			if in.Body.AspectRatio != "" {
+				upd.AspectRatio = &in.Body.AspectRatio
+			}
+			if err := upd.Validate(); err != nil {
+				return nil, err
+			}
+			b.Title, b.Description = *upd.Title, *upd.Description
+			if upd.AspectRatio != nil {
+				b.AspectRatio = *upd.AspectRatio
+			}
+			if upd.DefaultShotDuration != nil {
+				b.DefaultShotDuration = *upd.DefaultShotDuration
+			}
+			if err := s.Boards.CreateBoard(ctx, b); err != nil {
+				return nil, err
+			}
+			return &boardOutput{Body: b}, nil
+		})
+
+	register(s, Route{ID: "getBoard", Method: nethttp.MethodGet, Path: "/api/boards/{boardId}", Tag: "boards",
+		Summary: "A board with its shots in timeline order", Scope: ScopeBoard, Perm: shotline.PermBoardRead},
+		func(ctx context.Context, _ *boardIDInput) (*boardOutput, error) {
+			return &boardOutput{Body: accessFrom(ctx).Board}, nil
+		})
+
+	register(s, Route{ID: "updateBoard", Method: nethttp.MethodPatch, Path: "/api/boards/{boardId}", Tag: "boards",
+		Summary: "Change a board's settings or archive it", Scope: ScopeBoard, Perm: shotline.PermBoardUpdate},
+		func(ctx context.Context, in *updateBoardInput) (*boardOutput, error) {
+			upd := shotline.BoardUpdate{Title: in.Body.Title, Description: in.Body.Description, AspectRatio: in.Body.AspectRatio,
+				DefaultShotDuration: in.Body.DefaultShotDuration, Archived: in.Body.Archived}
+			if err := upd.Validate(); err != nil {
+				return nil, err
+			}
+			b, err := s.Boards.UpdateBoard(ctx, accessFrom(ctx).Board.ID, upd)
+			if err != nil {
+				return nil, err
+			}
+			return &boardOutput{Body: b}, nil
+		})
+
+	register(s, Route{ID: "deleteBoard", Method: nethttp.MethodDelete, Path: "/api/boards/{boardId}", Tag: "boards",
+		Summary: "Delete a board", Scope: ScopeBoard, Perm: shotline.PermBoardDelete, Status: nethttp.StatusNoContent},
+		func(ctx context.Context, _ *boardIDInput) (*struct{}, error) {
+			return nil, s.Boards.DeleteBoard(ctx, accessFrom(ctx).Board.ID)
+		})
+}

@@ -1,0 +1,222 @@
+package http
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	nethttp "net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/shotline/shotline/backend/shotline"
+)
+
+// Scope says what a route acts on, and so where the caller's role comes from.
+type Scope int
+
+// Scopes, from none to the most specific.
+const (
+	ScopePublic    Scope = iota // anyone, no session needed
+	ScopeSession                // any signed-in user; acts on their own account
+	ScopeWorkspace              // path has {workspaceId}
+	ScopeProject                // path has {projectId}
+	ScopeBoard                  // path has {boardId}
+)
+
+// Route declares one operation with its authorization next to it: the scope
+// and the permission the caller's role must hold there.
+type Route struct {
+	ID      string // operation id
+	Method  string
+	Path    string // huma style: /api/boards/{boardId}
+	Summary string
+	Tag     string
+	Scope   Scope
+	Perm    shotline.Permission // required for ScopeWorkspace and narrower
+	Status  int                 // success status; 0 lets huma choose
+}
+
+// Routes lists every API route the server registered, for tests and docs.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+// register adds one operation: huma validates and decodes the input, our
+// middlewares authenticate and authorize, and errors from h are translated
+// to API errors once, here.
+func register[I, O any](s *Server, r Route, h func(ctx context.Context, in *I) (*O, error)) {
+	if r.Scope >= ScopeWorkspace && r.Perm == "" {
+		panic("route " + r.ID + " has a scope but no permission")
+	}
+	s.routes = append(s.routes, r)
+	op := huma.Operation{
+		OperationID:   r.ID,
+		Method:        r.Method,
+		Path:          r.Path,
+		Summary:       r.Summary,
+		Tags:          []string{r.Tag},
+		DefaultStatus: r.Status,
+		MaxBodyBytes:  s.cfg.BodyLimit,
+		Middlewares:   huma.Middlewares{s.authenticate(r), s.authorize(r)},
+	}
+	if r.Scope != ScopePublic {
+		op.Security = []map[string][]string{{"session": {}}}
+	}
+	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
+		out, err := h(ctx, in)
+		if err != nil {
+			return nil, apiError(ctx, s.log, err)
+		}
+		return out, nil
+	})
+}
+
+// Caller is the signed-in user of a request.
+type Caller struct {
+	User    *shotline.User
+	Session *shotline.Session
+}
+
+// Access is what authorization found for a scoped route: the workspace, the
+// caller's role in it, and the project or board the path names.
+type Access struct {
+	Workspace *shotline.Workspace
+	Role      shotline.Role
+	Project   *shotline.Project
+	Board     *shotline.Board
+}
+
+type callerKey struct{}
+type accessKey struct{}
+
+func callerFrom(ctx context.Context) *Caller {
+	c, _ := ctx.Value(callerKey{}).(*Caller)
+	return c
+}
+
+func accessFrom(ctx context.Context) *Access {
+	a, _ := ctx.Value(accessKey{}).(*Access)
+	return a
+}
+
+// sessionID is what we store for a session token: its SHA-256, so the
+// database never holds a usable token.
+func sessionID(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func unsafeMethod(m string) bool {
+	return m != nethttp.MethodGet && m != nethttp.MethodHead && m != nethttp.MethodOptions
+}
+
+// authenticate loads the session from the cookie and checks the CSRF token on
+// writes. Public routes pass through.
+func (s *Server) authenticate(r Route) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		if r.Scope == ScopePublic {
+			next(ctx)
+			return
+		}
+		token := cookieValue(ctx, sessionCookie)
+		if token == "" {
+			writeError(ctx, &APIError{status: nethttp.StatusUnauthorized, Code: shotline.EUNAUTHORIZED, Message: "Sign in first."})
+			return
+		}
+		sess, err := s.Sessions.FindSession(ctx.Context(), sessionID(token))
+		if shotline.ErrorCode(err) == shotline.ENOTFOUND {
+			writeError(ctx, &APIError{status: nethttp.StatusUnauthorized, Code: shotline.EUNAUTHORIZED, Message: "Your session has ended; sign in again."})
+			return
+		} else if err != nil {
+			writeError(ctx, apiError(ctx.Context(), s.log, err))
+			return
+		}
+		if unsafeMethod(ctx.Method()) {
+			got := ctx.Header(csrfHeader)
+			if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) != 1 {
+				writeError(ctx, &APIError{status: nethttp.StatusForbidden, Code: shotline.ECSRF, Message: "Missing or wrong " + csrfHeader + " header; reload the page."})
+				return
+			}
+		}
+		user, err := s.Users.FindUserByID(ctx.Context(), sess.UserID)
+		if shotline.ErrorCode(err) == shotline.ENOTFOUND {
+			writeError(ctx, &APIError{status: nethttp.StatusUnauthorized, Code: shotline.EUNAUTHORIZED, Message: "Sign in first."})
+			return
+		} else if err != nil {
+			writeError(ctx, apiError(ctx.Context(), s.log, err))
+			return
+		}
+		next(huma.WithValue(ctx, callerKey{}, &Caller{User: user, Session: sess}))
+	}
+}
+
+// authorize resolves the workspace the path points into, finds the caller's
+// role there and asks the policy. Non-members get 404, as if the workspace
+// did not exist; members without the permission get 403.
+func (s *Server) authorize(r Route) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		if r.Scope < ScopeWorkspace {
+			next(ctx)
+			return
+		}
+		a, err := s.resolve(ctx.Context(), r.Scope, ctx)
+		if err == nil {
+			var ok bool
+			a.Role, ok = a.Workspace.RoleOf(callerFrom(ctx.Context()).User.ID)
+			if !ok {
+				err = notFoundIn(r.Scope)
+			} else if !s.Authz.Allowed(a.Role, r.Perm) {
+				err = shotline.Errorf(shotline.EFORBIDDEN, "Your role (%s) may not do this.", a.Role)
+			}
+		}
+		if err != nil {
+			writeError(ctx, apiError(ctx.Context(), s.log, err))
+			return
+		}
+		next(huma.WithValue(ctx, accessKey{}, a))
+	}
+}
+
+func notFoundIn(scope Scope) error {
+	switch scope {
+	case ScopeBoard:
+		return shotline.Errorf(shotline.ENOTFOUND, "Board not found.")
+	case ScopeProject:
+		return shotline.Errorf(shotline.ENOTFOUND, "Project not found.")
+	}
+	return shotline.Errorf(shotline.ENOTFOUND, "Workspace not found.")
+}
+
+func (s *Server) resolve(ctx context.Context, scope Scope, hc huma.Context) (*Access, error) {
+	a := &Access{}
+	wsID := hc.Param("workspaceId")
+	switch scope {
+	case ScopeProject:
+		p, err := s.Projects.FindProjectByID(ctx, hc.Param("projectId"))
+		if err != nil {
+			return nil, err
+		}
+		a.Project, wsID = p, p.WorkspaceID
+	case ScopeBoard:
+		b, err := s.Boards.FindBoardByID(ctx, hc.Param("boardId"))
+		if err != nil {
+			return nil, err
+		}
+		a.Board, wsID = b, b.WorkspaceID
+	}
+	w, err := s.Workspaces.FindWorkspaceByID(ctx, wsID)
+	if shotline.ErrorCode(err) == shotline.ENOTFOUND {
+		return nil, notFoundIn(scope)
+	} else if err != nil {
+		return nil, err
+	}
+	a.Workspace = w
+	return a, nil
+}
+
+func cookieValue(ctx huma.Context, name string) string {
+	c, err := huma.ReadCookie(ctx, name)
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}

@@ -1,0 +1,268 @@
+// Package http serves Shotline's REST API, its OpenAPI document and the
+// single-page frontend with Fiber. Routes are declared with huma, which
+// validates input against the same schemas it publishes.
+package http
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	nethttp "net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/shotline/shotline/backend/shotline"
+)
+
+// Config tunes the server. Zero values get the defaults noted.
+type Config struct {
+	StaticDir    string        // built frontend; "" serves no frontend
+	CookieSecure bool          // mark cookies Secure (behind HTTPS)
+	SessionTTL   time.Duration // default 30 days
+	BodyLimit    int64         // bytes per request body; default 1 MiB
+	// SignInAttempts is how many sign-in attempts one email (or ten times as
+	// many from one IP) may make per SignInWindow. Defaults 10 and 15 minutes.
+	SignInAttempts int
+	SignInWindow   time.Duration
+	// Ready reports whether the dependencies answer; /readyz calls it.
+	Ready func(ctx context.Context) map[string]error
+}
+
+// Server holds the services the API uses and the Fiber app serving it.
+type Server struct {
+	Users      shotline.UserService
+	Sessions   shotline.SessionService
+	Workspaces shotline.WorkspaceService
+	Projects   shotline.ProjectService
+	Boards     shotline.BoardService
+	Passwords  shotline.PasswordHasher
+	Authz      shotline.Authorizer
+
+	app     *fiber.App
+	api     huma.API
+	cfg     Config
+	log     *slog.Logger
+	routes  []Route
+	signIns *limiter
+	now     func() time.Time
+
+	dummyOnce sync.Once
+	dummy     string
+}
+
+// Services bundles what New needs.
+type Services struct {
+	Users      shotline.UserService
+	Sessions   shotline.SessionService
+	Workspaces shotline.WorkspaceService
+	Projects   shotline.ProjectService
+	Boards     shotline.BoardService
+	Passwords  shotline.PasswordHasher
+	Authz      shotline.Authorizer
+}
+
+// New builds the server and registers every route.
+func New(svc Services, cfg Config, log *slog.Logger) *Server {
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 30 * 24 * time.Hour
+	}
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = 1 << 20
+	}
+	if cfg.SignInAttempts <= 0 {
+		cfg.SignInAttempts = 10
+	}
+	if cfg.SignInWindow <= 0 {
+		cfg.SignInWindow = 15 * time.Minute
+	}
+	s := &Server{
+		Users: svc.Users, Sessions: svc.Sessions, Workspaces: svc.Workspaces, Projects: svc.Projects,
+		Boards: svc.Boards, Passwords: svc.Passwords, Authz: svc.Authz,
+		cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() },
+	}
+	s.signIns = newLimiter(cfg.SignInWindow)
+	s.app = fiber.New(fiber.Config{
+		AppName:               "shotline",
+		BodyLimit:             int(cfg.BodyLimit),
+		DisableStartupMessage: true,
+		ErrorHandler:          s.fiberError,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+	})
+	s.app.Use(s.recoverPanics, s.requestContext, s.securityHeaders, s.checkOrigin)
+
+	hc := huma.DefaultConfig("Shotline API", "1.0.0")
+	hc.Info.Description = "REST API of Shotline, the collaborative storyboard workspace. Cookie-authenticated writes need the X-CSRF-Token header."
+	hc.OpenAPIPath = "/api/openapi"
+	hc.DocsPath = "/api/docs"
+	hc.SchemasPath = "/api/schemas"
+	hc.CreateHooks = nil // no $schema links in bodies
+	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"session": {Type: "apiKey", In: "cookie", Name: sessionCookie},
+	}
+	s.api = humafiber.New(s.app, hc)
+
+	s.registerHealth()
+	s.registerAuth()
+	s.registerWorkspaces()
+	s.registerMembers()
+	s.registerProjects()
+	s.registerBoards()
+
+	s.app.All("/api/*", func(c *fiber.Ctx) error {
+		return fiber.NewError(nethttp.StatusNotFound, "No such API route.")
+	})
+	if cfg.StaticDir != "" {
+		s.serveFrontend(cfg.StaticDir)
+	}
+	return s
+}
+
+// App returns the Fiber app, for Listen and for tests (app.Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// OpenAPI returns the OpenAPI document of the registered routes.
+func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
+
+// Shutdown stops accepting connections and waits for requests in flight.
+func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+
+// fiberError writes errors raised outside huma (unknown routes, body over
+// Fiber's limit, panics) in the API's error format.
+func (s *Server) fiberError(c *fiber.Ctx, err error) error {
+	status := nethttp.StatusInternalServerError
+	msg := "Internal error."
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		status, msg = fe.Code, fe.Message
+	} else {
+		s.log.ErrorContext(c.UserContext(), "internal error", "err", err, "request_id", requestID(c.UserContext()))
+	}
+	if status == nethttp.StatusRequestEntityTooLarge {
+		msg = "Request body is too large."
+	}
+	return c.Status(status).JSON(&APIError{Code: codeOfStatus(status), Message: msg})
+}
+
+func (s *Server) recoverPanics(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.ErrorContext(c.UserContext(), "panic", "panic", r, "request_id", requestID(c.UserContext()))
+			err = fiber.NewError(nethttp.StatusInternalServerError, "Internal error.")
+		}
+	}()
+	return c.Next()
+}
+
+type requestInfo struct {
+	ID string
+	IP string
+}
+
+type requestKey struct{}
+
+func requestID(ctx context.Context) string {
+	if ri, ok := ctx.Value(requestKey{}).(*requestInfo); ok {
+		return ri.ID
+	}
+	return ""
+}
+
+func clientIP(ctx context.Context) string {
+	if ri, ok := ctx.Value(requestKey{}).(*requestInfo); ok {
+		return ri.IP
+	}
+	return ""
+}
+
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// requestContext gives each request an id (the caller's X-Request-ID when
+// sane), puts it in the context, and logs one line when the request ends.
+func (s *Server) requestContext(c *fiber.Ctx) error {
+	id := c.Get("X-Request-ID")
+	if !validRequestID.MatchString(id) {
+		id = uuid.NewString()
+	}
+	ri := &requestInfo{ID: id, IP: c.IP()}
+	c.SetUserContext(context.WithValue(c.UserContext(), requestKey{}, ri))
+	c.Set("X-Request-ID", id)
+	start := time.Now()
+	err := c.Next()
+	if err != nil {
+		if herr := s.app.ErrorHandler(c, err); herr != nil {
+			return herr
+		}
+	}
+	status := c.Response().StatusCode()
+	if strings.HasPrefix(c.Path(), "/api/") || status >= 500 {
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.LogAttrs(c.UserContext(), level, "request",
+			slog.String("request_id", id), slog.String("method", c.Method()), slog.String("route", c.Route().Path),
+			slog.Int("status", status), slog.Duration("duration", time.Since(start)), slog.String("ip", ri.IP))
+	}
+	return nil
+}
+
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Referrer-Policy", "no-referrer")
+	c.Set("Cross-Origin-Opener-Policy", "same-origin")
+	c.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	if strings.HasPrefix(c.Path(), "/api/docs") {
+		// The API reference page loads its viewer from a CDN.
+		c.Set("Content-Security-Policy", "default-src 'self' https://unpkg.com; img-src 'self' data: https:; style-src 'self' 'unsafe-inline' https://unpkg.com; frame-ancestors 'none'")
+	} else {
+		c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+	}
+	if s.cfg.CookieSecure {
+		c.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
+	return c.Next()
+}
+
+// checkOrigin refuses cross-site writes: a browser always sends Origin on
+// them, and it must name this host. This also covers sign-in and sign-up,
+// which have no session (and so no CSRF token) yet.
+func (s *Server) checkOrigin(c *fiber.Ctx) error {
+	if !unsafeMethod(c.Method()) {
+		return c.Next()
+	}
+	origin := c.Get("Origin")
+	if origin == "" {
+		return c.Next()
+	}
+	host := strings.TrimPrefix(strings.TrimPrefix(origin, "https://"), "http://")
+	if host != c.Hostname() {
+		return c.Status(nethttp.StatusForbidden).JSON(&APIError{Code: shotline.ECSRF, Message: "Cross-site request refused."})
+	}
+	return c.Next()
+}
+
+// serveFrontend serves the built single-page app: files as they are, and
+// index.html for any other path so client-side routes work on reload.
+func (s *Server) serveFrontend(dir string) {
+	index := filepath.Join(dir, "index.html")
+	s.app.Static("/", dir, fiber.Static{Compress: true, MaxAge: 3600})
+	s.app.Get("/*", func(c *fiber.Ctx) error {
+		if _, err := os.Stat(index); err != nil {
+			return fiber.NewError(nethttp.StatusNotFound, "The frontend is not built; run npm run build in frontend/.")
+		}
+		c.Set("Cache-Control", "no-cache")
+		return c.SendFile(index)
+	})
+}
