@@ -172,12 +172,16 @@ export type Role = (typeof ROLES)[number];
 
 /** Permission strings the server puts on each workspace for the current user. */
 export type Permission =
+  | 'workspace:read'
   | 'workspace:update'
   | 'workspace:delete'
+  | 'workspace:leave'
   | 'member:read'
   | 'member:invite'
   | 'member:update'
   | 'member:remove'
+  /** Grant, change or remove the owner role. */
+  | 'member:owners'
   | 'project:read'
   | 'project:create'
   | 'project:update'
@@ -186,6 +190,7 @@ export type Permission =
   | 'board:create'
   | 'board:update'
   | 'board:delete'
+  | 'comment:create'
   // The server may add permissions before the client knows them.
   | (string & {});
 

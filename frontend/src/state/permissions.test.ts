@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Member } from '../api/client';
 import { OWNER_PERMISSIONS, VIEWER_PERMISSIONS, workspace } from '../test/fakeFetch';
 import {
+  assignableRoles,
   boardControls,
   can,
   memberPageControls,
@@ -39,7 +40,7 @@ describe('control sets', () => {
     const ws = workspace(VIEWER_PERMISSIONS);
     expect(projectControls(ws)).toEqual({ create: false, rename: false, archive: false, delete: false });
     expect(boardControls(ws)).toEqual({ create: false, edit: false, delete: false });
-    expect(memberPageControls(ws)).toEqual({ invite: false, cancelInvite: false });
+    expect(memberPageControls(ws)).toEqual({ invite: false, cancelInvite: false, leave: true });
     expect(workspaceControls(ws)).toEqual({ rename: false, delete: false, leave: true });
   });
 
@@ -47,7 +48,7 @@ describe('control sets', () => {
     const ws = workspace(OWNER_PERMISSIONS, { role: 'owner' });
     expect(projectControls(ws)).toEqual({ create: true, rename: true, archive: true, delete: true });
     expect(boardControls(ws)).toEqual({ create: true, edit: true, delete: true });
-    expect(memberPageControls(ws)).toEqual({ invite: true, cancelInvite: true });
+    expect(memberPageControls(ws)).toEqual({ invite: true, cancelInvite: true, leave: true });
     expect(workspaceControls(ws)).toEqual({ rename: true, delete: true, leave: true });
   });
 
@@ -70,6 +71,28 @@ describe('memberRowControls', () => {
 
   it('never offers removing yourself: you leave instead', () => {
     expect(memberRowControls(admin, member('u1'), 'u1')).toMatchObject({ isSelf: true, remove: false });
+  });
+
+  it('leaves owners alone unless the server grants member:owners', () => {
+    const owner = { ...member('u3'), role: 'owner' as const };
+    expect(memberRowControls(admin, owner, 'u1')).toMatchObject({ changeRole: false, remove: false });
+    const owning = workspace([...VIEWER_PERMISSIONS, 'member:update', 'member:remove', 'member:owners']);
+    expect(memberRowControls(owning, owner, 'u1')).toMatchObject({ changeRole: true, remove: true });
+  });
+
+  it('offers the owner role only with member:owners', () => {
+    expect(assignableRoles(admin)).toEqual(['admin', 'editor', 'commenter', 'viewer']);
+    expect(assignableRoles(workspace(OWNER_PERMISSIONS))).toEqual([
+      'owner',
+      'admin',
+      'editor',
+      'commenter',
+      'viewer',
+    ]);
+  });
+
+  it('hides leaving when the server does not grant it', () => {
+    expect(memberPageControls(workspace(['member:read'])).leave).toBe(false);
   });
 
   it('offers nothing without member permissions', () => {

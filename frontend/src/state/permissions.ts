@@ -3,7 +3,7 @@
  * server returns on each workspace. The client holds no role → permission
  * table: when the policy changes on the server, the UI follows.
  */
-import type { Member, Permission, Workspace } from '../api/client';
+import { ROLES, type Member, type Permission, type Role, type Workspace } from '../api/client';
 
 /** Reports whether the workspace grants the current user a permission. */
 export function can(workspace: Workspace | null | undefined, permission: Permission): boolean {
@@ -34,9 +34,17 @@ export function workspaceControls(workspace: Workspace | null | undefined) {
   return {
     rename: can(workspace, 'workspace:update'),
     delete: can(workspace, 'workspace:delete'),
-    // Everyone may try to leave; the server refuses the last owner with ECONFLICT.
-    leave: !!workspace,
+    // The server still refuses the last owner with ECONFLICT.
+    leave: can(workspace, 'workspace:leave'),
   };
+}
+
+/**
+ * Roles the current user may hand out: the owner role only with
+ * `member:owners`, every other role with the invite/update permission.
+ */
+export function assignableRoles(workspace: Workspace | null | undefined): Role[] {
+  return ROLES.filter((r) => r !== 'owner' || can(workspace, 'member:owners'));
 }
 
 /** Controls on the members page as a whole. */
@@ -45,12 +53,14 @@ export function memberPageControls(workspace: Workspace | null | undefined) {
     invite: can(workspace, 'member:invite'),
     // Cancelling an invite undoes an invitation, so it follows the invite permission.
     cancelInvite: can(workspace, 'member:invite'),
+    leave: can(workspace, 'workspace:leave'),
   };
 }
 
 /**
- * Controls on one member's row. People change their own standing by leaving,
- * not by removing themselves, so the remove button is never on one's own row.
+ * Controls on one member's row. An owner's row needs `member:owners` as well.
+ * People change their own standing by leaving, not by removing themselves,
+ * so the remove button is never on one's own row.
  */
 export function memberRowControls(
   workspace: Workspace | null | undefined,
@@ -58,9 +68,10 @@ export function memberRowControls(
   currentUserId: string | null | undefined,
 ) {
   const isSelf = !!currentUserId && member.userId === currentUserId;
+  const touchesOwner = member.role === 'owner' && !can(workspace, 'member:owners');
   return {
     isSelf,
-    changeRole: can(workspace, 'member:update'),
-    remove: can(workspace, 'member:remove') && !isSelf,
+    changeRole: can(workspace, 'member:update') && !touchesOwner,
+    remove: can(workspace, 'member:remove') && !isSelf && !touchesOwner,
   };
 }

@@ -61,8 +61,14 @@ export function workspace(permissions: string[], over: Partial<Workspace> = {}):
   };
 }
 
-/** What the server grants a viewer: read-only. */
-export const VIEWER_PERMISSIONS = ['project:read', 'board:read', 'member:read'];
+/** What the server grants a viewer (policies/roles.csv): read, and leave. */
+export const VIEWER_PERMISSIONS = [
+  'workspace:read',
+  'workspace:leave',
+  'member:read',
+  'project:read',
+  'board:read',
+];
 
 /** What the server grants an owner. */
 export const OWNER_PERMISSIONS = [
@@ -72,6 +78,8 @@ export const OWNER_PERMISSIONS = [
   'member:invite',
   'member:update',
   'member:remove',
+  'member:owners',
+  'comment:create',
   'project:create',
   'project:update',
   'project:delete',

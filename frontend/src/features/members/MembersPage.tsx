@@ -1,13 +1,13 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useNavigate, useParams } from 'react-router';
-import { ROLES, type InviteResult, type Member, type Role, type Workspace } from '../../api/client';
+import { type InviteResult, type Member, type Role, type Workspace } from '../../api/client';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field } from '../../components/Field';
 import { EmptyState, Loading, PageHeader } from '../../components/States';
 import { formatDate, formatRole } from '../../components/format';
 import { NotFound } from '../../app/NotFound';
-import { memberPageControls, memberRowControls } from '../../state/permissions';
+import { assignableRoles, memberPageControls, memberRowControls } from '../../state/permissions';
 import { useStore } from '../../state/store';
 import { useAction } from '../../state/useAction';
 import { useResource } from '../../state/useResource';
@@ -48,6 +48,7 @@ function Members({ workspace }: { workspace: Workspace }) {
   const leave = useAction(() => store.leaveWorkspace(workspace.id));
 
   const rowError = setRole.error ?? cancelInvite.error;
+  const roles = assignableRoles(workspace);
   const data = list.data;
 
   return (
@@ -56,17 +57,19 @@ function Members({ workspace }: { workspace: Workspace }) {
         title="Members"
         subtitle={workspace.name}
         actions={
-          <button
-            type="button"
-            className="btn btn-danger-text"
-            data-testid="leave-workspace"
-            onClick={() => {
-              leave.clearError();
-              setDialog({ kind: 'leave' });
-            }}
-          >
-            Leave workspace
-          </button>
+          page.leave && (
+            <button
+              type="button"
+              className="btn btn-danger-text"
+              data-testid="leave-workspace"
+              onClick={() => {
+                leave.clearError();
+                setDialog({ kind: 'leave' });
+              }}
+            >
+              Leave workspace
+            </button>
+          )
         }
       />
 
@@ -161,7 +164,7 @@ function Members({ workspace }: { workspace: Workspace }) {
                             }
                           }}
                         >
-                          {ROLES.map((role) => (
+                          {roles.map((role) => (
                             <option key={role} value={role}>
                               {formatRole(role)}
                             </option>
@@ -298,6 +301,7 @@ function InviteForm({
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('editor');
   const invite = useAction(() => api.members.invite(workspace.id, email.trim(), role));
+  const roles = assignableRoles(workspace);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -321,7 +325,7 @@ function InviteForm({
       </Field>
       <Field label="Role">
         <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
-          {ROLES.map((r) => (
+          {roles.map((r) => (
             <option key={r} value={r}>
               {formatRole(r)}
             </option>
