@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/shotline/shotline/backend/shotline"
 )
 
@@ -34,12 +36,7 @@ type sessionBody struct {
 }
 
 type sessionOutput struct {
-	SetCookie []nethttp.Cookie `header:"Set-Cookie"`
-	Body      sessionBody
-}
-
-type cookiesOutput struct {
-	SetCookie []nethttp.Cookie `header:"Set-Cookie"`
+	Body sessionBody
 }
 
 // startSession creates a session for user and returns the response that sets
@@ -50,21 +47,23 @@ func (s *Server) startSession(ctx context.Context, user *shotline.User) (*sessio
 	if err := s.Sessions.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}
-	return &sessionOutput{SetCookie: s.sessionCookies(token, sess.CSRFToken, sess.ExpiresAt), Body: sessionBody{User: user, CSRFToken: sess.CSRFToken}}, nil
+	s.setCookies(ctx, token, sess.CSRFToken, sess.ExpiresAt)
+	return &sessionOutput{Body: sessionBody{User: user, CSRFToken: sess.CSRFToken}}, nil
 }
 
-// sessionCookies: the session token is HttpOnly so scripts cannot read it;
-// the CSRF token is readable by our own scripts (SameSite keeps it
-// first-party) so the page can send it back in a header.
-func (s *Server) sessionCookies(token, csrf string, expires time.Time) []nethttp.Cookie {
-	return []nethttp.Cookie{
-		{Name: sessionCookie, Value: token, Path: "/", Expires: expires, HttpOnly: true, Secure: s.cfg.CookieSecure, SameSite: nethttp.SameSiteLaxMode},
-		{Name: csrfCookie, Value: csrf, Path: "/", Expires: expires, Secure: s.cfg.CookieSecure, SameSite: nethttp.SameSiteStrictMode},
-	}
+// setCookies sets the session cookies on the response (through Fiber: huma
+// would fold two Set-Cookie headers into one). The session token is HttpOnly
+// so scripts cannot read it; the CSRF token is readable by our own scripts
+// (SameSite keeps it first-party) so the page can send it back in a header.
+func (s *Server) setCookies(ctx context.Context, token, csrf string, expires time.Time) {
+	c := fiberFrom(ctx)
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: token, Path: "/", Expires: expires, HTTPOnly: true, Secure: s.cfg.CookieSecure, SameSite: fiber.CookieSameSiteLaxMode})
+	c.Cookie(&fiber.Cookie{Name: csrfCookie, Value: csrf, Path: "/", Expires: expires, Secure: s.cfg.CookieSecure, SameSite: fiber.CookieSameSiteStrictMode})
 }
 
-func (s *Server) clearCookies() []nethttp.Cookie {
-	return s.sessionCookies("", "", time.Unix(0, 0))
+// clearCookies tells the browser to forget the session cookies.
+func (s *Server) clearCookies(ctx context.Context) {
+	s.setCookies(ctx, "", "", time.Unix(0, 0))
 }
 
 type signUpInput struct {
@@ -166,20 +165,22 @@ func (s *Server) registerAuth() {
 
 	register(s, Route{ID: "signOut", Method: nethttp.MethodPost, Path: "/api/auth/signout", Tag: "auth",
 		Summary: "End this session", Scope: ScopeSession, Status: nethttp.StatusNoContent},
-		func(ctx context.Context, _ *struct{}) (*cookiesOutput, error) {
+		func(ctx context.Context, _ *struct{}) (*struct{}, error) {
 			if err := s.Sessions.DeleteSession(ctx, callerFrom(ctx).Session.ID); err != nil {
 				return nil, err
 			}
-			return &cookiesOutput{SetCookie: s.clearCookies()}, nil
+			s.clearCookies(ctx)
+			return nil, nil
 		})
 
 	register(s, Route{ID: "signOutEverywhere", Method: nethttp.MethodPost, Path: "/api/auth/signout-all", Tag: "auth",
 		Summary: "End every session of this account", Scope: ScopeSession, Status: nethttp.StatusNoContent},
-		func(ctx context.Context, _ *struct{}) (*cookiesOutput, error) {
+		func(ctx context.Context, _ *struct{}) (*struct{}, error) {
 			if err := s.Sessions.DeleteUserSessions(ctx, callerFrom(ctx).User.ID, ""); err != nil {
 				return nil, err
 			}
-			return &cookiesOutput{SetCookie: s.clearCookies()}, nil
+			s.clearCookies(ctx)
+			return nil, nil
 		})
 
 	register(s, Route{ID: "getSession", Method: nethttp.MethodGet, Path: "/api/auth/session", Tag: "auth",

@@ -8,6 +8,8 @@ import (
 	nethttp "net/http"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
+	"github.com/gofiber/fiber/v2"
 
 	"github.com/shotline/shotline/backend/shotline"
 )
@@ -56,7 +58,7 @@ func register[I, O any](s *Server, r Route, h func(ctx context.Context, in *I) (
 		Tags:          []string{r.Tag},
 		DefaultStatus: r.Status,
 		MaxBodyBytes:  s.cfg.BodyLimit,
-		Middlewares:   huma.Middlewares{s.authenticate(r), s.authorize(r)},
+		Middlewares:   huma.Middlewares{withFiber, s.authenticate(r), s.authorize(r)},
 	}
 	if r.Scope != ScopePublic {
 		op.Security = []map[string][]string{{"session": {}}}
@@ -86,6 +88,16 @@ type Access struct {
 }
 
 type callerKey struct{}
+type fiberKey struct{}
+
+// withFiber makes the Fiber context reachable from handlers, for the few
+// things huma cannot express (several Set-Cookie headers).
+func withFiber(ctx huma.Context, next func(huma.Context)) {
+	next(huma.WithValue(ctx, fiberKey{}, humafiber.Unwrap(ctx)))
+}
+
+func fiberFrom(ctx context.Context) *fiber.Ctx { return ctx.Value(fiberKey{}).(*fiber.Ctx) }
+
 type accessKey struct{}
 
 func callerFrom(ctx context.Context) *Caller {

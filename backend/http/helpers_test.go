@@ -1,0 +1,208 @@
+package http_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	nethttp "net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/shotline/shotline/backend/authz"
+	shttp "github.com/shotline/shotline/backend/http"
+	"github.com/shotline/shotline/backend/mongo"
+	"github.com/shotline/shotline/backend/password"
+	"github.com/shotline/shotline/backend/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// testServer is a Server on a fresh database of the harness's FerretDB.
+type testServer struct {
+	*shttp.Server
+	db    *mongo.DB
+	dbURI string
+	name  string
+}
+
+// cheapHasher keeps tests fast; production uses password.Default.
+var cheapHasher = password.Hasher{Memory: 1024, Time: 1, Threads: 1}
+
+func newServer(t *testing.T, cfg shttp.Config) *testServer {
+	t.Helper()
+	env := testenv.Get(t)
+	name := testenv.Database(t)
+	return openServer(t, env.MongoURI, name, cfg)
+}
+
+// openServer connects a new Server to an existing database, as a restarted
+// app would.
+func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
+	t.Helper()
+	ctx := context.Background()
+	db, err := mongo.Open(ctx, uri, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close(context.Background()) })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	en, err := authz.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	srv := shttp.New(shttp.Services{
+		Users: mongo.NewUserService(db), Sessions: mongo.NewSessionService(db), Workspaces: mongo.NewWorkspaceService(db),
+		Projects: mongo.NewProjectService(db), Boards: mongo.NewBoardService(db), Passwords: cheapHasher, Authz: en,
+	}, cfg, log)
+	return &testServer{Server: srv, db: db, dbURI: uri, name: name}
+}
+
+// client is one browser: it keeps cookies and sends the CSRF token on writes.
+type client struct {
+	t       *testing.T
+	srv     *testServer
+	cookies map[string]*nethttp.Cookie
+	csrf    string
+	header  nethttp.Header // extra headers for every request
+}
+
+func (s *testServer) client(t *testing.T) *client {
+	return &client{t: t, srv: s, cookies: map[string]*nethttp.Cookie{}, header: nethttp.Header{}}
+}
+
+// response is a decoded answer.
+type response struct {
+	Status int
+	Header nethttp.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a map.
+func (r *response) JSON() map[string]any {
+	var m map[string]any
+	_ = json.Unmarshal(r.Body, &m)
+	return m
+}
+
+// Code is the error code of an error response.
+func (r *response) Code() string {
+	c, _ := r.JSON()["code"].(string)
+	return c
+}
+
+// Str returns a top-level string field.
+func (r *response) Str(key string) string {
+	s, _ := r.JSON()[key].(string)
+	return s
+}
+
+// do sends body as is (a string or []byte is sent verbatim, anything else
+// as JSON).
+func (c *client) do(method, path string, body any) *response {
+	c.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
+	}
+	for _, ck := range c.cookies {
+		req.AddCookie(ck)
+	}
+	if c.csrf != "" && method != nethttp.MethodGet && req.Header.Get("X-CSRF-Token") == "" {
+		req.Header.Set("X-CSRF-Token", c.csrf)
+	}
+	resp, err := c.srv.App().Test(req, -1)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	for _, ck := range resp.Cookies() {
+		if ck.Value == "" || ck.MaxAge < 0 {
+			delete(c.cookies, ck.Name)
+		} else {
+			c.cookies[ck.Name] = ck
+		}
+	}
+	r := &response{Status: resp.StatusCode, Header: resp.Header, Body: data}
+	if tok := r.Str("csrfToken"); tok != "" {
+		c.csrf = tok
+	}
+	return r
+}
+
+// must fails the test unless the response has the wanted status.
+func (r *response) must(t *testing.T, status int) *response {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d; body %s", r.Status, status, r.Body)
+	}
+	return r
+}
+
+// wantError checks status and error code.
+func (r *response) wantError(t *testing.T, status int, code string) {
+	t.Helper()
+	if r.Status != status || r.Code() != code {
+		t.Fatalf("got %d %q, want %d %q; body %s", r.Status, r.Code(), status, code, r.Body)
+	}
+	if r.Str("message") == "" {
+		t.Fatalf("error without a message: %s", r.Body)
+	}
+}
+
+var userSeq int
+
+// signUp creates a fresh account and returns its signed-in client.
+func (s *testServer) signUp(t *testing.T, name string) *client {
+	t.Helper()
+	userSeq++
+	c := s.client(t)
+	email := strings.ToLower(name) + "-" + strconv.Itoa(userSeq) + "@example.com"
+	c.do("POST", "/api/auth/signup", map[string]any{"email": email, "password": "a long passphrase", "name": name}).must(t, 201)
+	return c
+}
+
+// userID of the signed-in client.
+func (c *client) userID() string {
+	c.t.Helper()
+	u, _ := c.do("GET", "/api/auth/session", nil).must(c.t, 200).JSON()["user"].(map[string]any)
+	return u["id"].(string)
+}
+
+func (c *client) email() string {
+	c.t.Helper()
+	u, _ := c.do("GET", "/api/auth/session", nil).must(c.t, 200).JSON()["user"].(map[string]any)
+	return u["email"].(string)
+}
+
+func newCookie(name, value string) *nethttp.Cookie { return &nethttp.Cookie{Name: name, Value: value} }
+
+func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }

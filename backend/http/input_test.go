@@ -1,0 +1,87 @@
+package http_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	shttp "github.com/shotline/shotline/backend/http"
+	"github.com/shotline/shotline/backend/shotline"
+)
+
+func TestBadInput(t *testing.T) {
+	s := newServer(t, shttp.Config{BodyLimit: 64 << 10})
+	st := newSetup(t, s)
+	o := st.owner
+	board := "/api/boards/" + st.board
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		body   any
+		status int
+		code   string
+	}{
+		{"malformed JSON", "PATCH", board, `{"title": "x"`, 400, shotline.EINVALID},
+		{"not an object", "PATCH", board, `[1,2,3]`, 422, shotline.EINVALID},
+		{"wrong type", "PATCH", board, `{"title": 42}`, 422, shotline.EINVALID},
+		{"wrong type number", "PATCH", board, `{"defaultShotDuration": "long"}`, 422, shotline.EINVALID},
+		{"unknown field", "PATCH", board, `{"title": "x", "owner": "me"}`, 422, shotline.EINVALID},
+		{"out of range", "PATCH", board, `{"defaultShotDuration": 0}`, 422, shotline.EINVALID},
+		{"bad enum", "PATCH", board, `{"aspectRatio": "3:2"}`, 422, shotline.EINVALID},
+		{"blank title", "PATCH", board, `{"title": "   "}`, 422, shotline.EINVALID},
+		{"title too long", "PATCH", board, map[string]any{"title": strings.Repeat("x", 201)}, 422, shotline.EINVALID},
+		{"missing required", "POST", "/api/workspaces", `{}`, 422, shotline.EINVALID},
+		{"bad role", "POST", "/api/workspaces/" + st.workspace + "/members", `{"email": "a@b.co", "role": "god"}`, 422, shotline.EINVALID},
+		{"bad email", "POST", "/api/workspaces/" + st.workspace + "/members", `{"email": "not-an-email", "role": "viewer"}`, 422, shotline.EINVALID},
+		{"oversized body", "PATCH", board, `{"description": "` + strings.Repeat("x", 100<<10) + `"}`, 413, shotline.ETOOLARGE},
+		{"unknown route", "GET", "/api/nothing-here", nil, 404, shotline.ENOTFOUND},
+		{"unknown id", "GET", "/api/boards/nope", nil, 404, shotline.ENOTFOUND},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o.do(tt.method, tt.path, tt.body).wantError(t, tt.status, tt.code)
+		})
+	}
+	// Nothing above changed the board.
+	b := o.do("GET", board, nil).must(t, 200).JSON()
+	if b["title"] != "Opening" || b["description"] != "" || b["aspectRatio"] != "16:9" {
+		t.Errorf("board changed by bad input: %v", b)
+	}
+}
+
+func TestValidationDetailsNameTheField(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	st := newSetup(t, s)
+	r := st.owner.do("PATCH", "/api/boards/"+st.board, `{"defaultShotDuration": "long"}`)
+	var e struct {
+		Details []struct{ Field string } `json:"details"`
+	}
+	if err := json.Unmarshal(r.Body, &e); err != nil || len(e.Details) == 0 || !strings.Contains(e.Details[0].Field, "defaultShotDuration") {
+		t.Errorf("details do not name the field: %s", r.Body)
+	}
+}
+
+func TestSecurityHeadersAndRequestID(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	c := s.client(t)
+	c.header.Set("X-Request-ID", "trace-123")
+	r := c.do("GET", "/healthz", nil).must(t, 200)
+	for h, want := range map[string]string{
+		"X-Content-Type-Options": "nosniff",
+		"X-Frame-Options":        "DENY",
+		"Referrer-Policy":        "no-referrer",
+		"X-Request-Id":           "trace-123",
+	} {
+		if got := r.Header.Get(h); got != want {
+			t.Errorf("%s = %q, want %q", h, got, want)
+		}
+	}
+	if !strings.Contains(r.Header.Get("Content-Security-Policy"), "default-src 'self'") {
+		t.Errorf("CSP = %q", r.Header.Get("Content-Security-Policy"))
+	}
+	c.header.Set("X-Request-ID", "bad id with spaces\u2028")
+	if got := c.do("GET", "/healthz", nil).Header.Get("X-Request-Id"); got == "" || strings.Contains(got, " ") {
+		t.Errorf("an unsafe request id was echoed: %q", got)
+	}
+}

@@ -1,0 +1,176 @@
+package http_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shotline/shotline/backend/authz"
+	shttp "github.com/shotline/shotline/backend/http"
+	"github.com/shotline/shotline/backend/mongo"
+	"github.com/shotline/shotline/backend/shotline"
+)
+
+// world is one fresh workspace where every role has a member, plus a
+// co-owner, a member to act on, a pending invite, a project and a board.
+type world struct {
+	workspace, project, board, target string
+}
+
+type matrixUsers struct {
+	clients  map[string]*client // by caller: the roles, "nonmember", "anonymous"
+	ids      map[string]string
+	coowner  string
+	target   string
+	services struct {
+		ws *mongo.WorkspaceService
+		p  *mongo.ProjectService
+		b  *mongo.BoardService
+	}
+}
+
+func (mu *matrixUsers) newWorld(t *testing.T) world {
+	t.Helper()
+	ctx, now := context.Background(), time.Now().UTC()
+	w := &shotline.Workspace{Name: "Matrix", Invites: []shotline.Invite{{Email: "pending@example.com", Role: shotline.RoleViewer, InvitedAt: now}}}
+	for _, r := range shotline.Roles {
+		w.Members = append(w.Members, shotline.Member{UserID: mu.ids[string(r)], Role: r, AddedAt: now})
+	}
+	w.Members = append(w.Members,
+		shotline.Member{UserID: mu.coowner, Role: shotline.RoleOwner, AddedAt: now},
+		shotline.Member{UserID: mu.target, Role: shotline.RoleEditor, AddedAt: now})
+	if err := mu.services.ws.CreateWorkspace(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	p := &shotline.Project{WorkspaceID: w.ID, Name: "P"}
+	if err := mu.services.p.CreateProject(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	b := &shotline.Board{WorkspaceID: w.ID, ProjectID: p.ID, Title: "B", AspectRatio: "16:9", DefaultShotDuration: 3}
+	if err := mu.services.b.CreateBoard(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	return world{workspace: w.ID, project: p.ID, board: b.ID, target: mu.target}
+}
+
+var inviteSeq int
+
+// matrixRequests gives, per operation id, a request that succeeds for a
+// caller whose role holds the route's permission. A route missing here fails
+// TestRoleMatrix, so no route escapes the matrix.
+var matrixRequests = map[string]func(w world) (path string, body any){
+	"getWorkspace": func(w world) (string, any) { return "/api/workspaces/" + w.workspace, nil },
+	"renameWorkspace": func(w world) (string, any) {
+		return "/api/workspaces/" + w.workspace, map[string]any{"name": "Renamed"}
+	},
+	"deleteWorkspace": func(w world) (string, any) { return "/api/workspaces/" + w.workspace, nil },
+	"leaveWorkspace":  func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/leave", nil },
+	"listMembers":     func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/members", nil },
+	"addMember": func(w world) (string, any) {
+		inviteSeq++
+		return "/api/workspaces/" + w.workspace + "/members", map[string]any{"email": fmt.Sprintf("new-%d@example.com", inviteSeq), "role": "viewer"}
+	},
+	"setMemberRole": func(w world) (string, any) {
+		return "/api/workspaces/" + w.workspace + "/members/" + w.target, map[string]any{"role": "commenter"}
+	},
+	"removeMember": func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/members/" + w.target, nil },
+	"cancelInvite": func(w world) (string, any) {
+		return "/api/workspaces/" + w.workspace + "/invites/pending@example.com", nil
+	},
+	"listProjects": func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/projects", nil },
+	"createProject": func(w world) (string, any) {
+		return "/api/workspaces/" + w.workspace + "/projects", map[string]any{"name": "New"}
+	},
+	"getProject":    func(w world) (string, any) { return "/api/projects/" + w.project, nil },
+	"updateProject": func(w world) (string, any) { return "/api/projects/" + w.project, map[string]any{"name": "Renamed"} },
+	"deleteProject": func(w world) (string, any) { return "/api/projects/" + w.project, nil },
+	"listBoards":    func(w world) (string, any) { return "/api/projects/" + w.project + "/boards", nil },
+	"createBoard": func(w world) (string, any) {
+		return "/api/projects/" + w.project + "/boards", map[string]any{"title": "New"}
+	},
+	"getBoard":    func(w world) (string, any) { return "/api/boards/" + w.board, nil },
+	"updateBoard": func(w world) (string, any) { return "/api/boards/" + w.board, map[string]any{"title": "Renamed"} },
+	"deleteBoard": func(w world) (string, any) { return "/api/boards/" + w.board, nil },
+	// Routes on the caller's own account.
+	"signOut":           func(world) (string, any) { return "/api/auth/signout", nil },
+	"signOutEverywhere": func(world) (string, any) { return "/api/auth/signout-all", nil },
+	"getSession":        func(world) (string, any) { return "/api/auth/session", nil },
+	"updateMe":          func(world) (string, any) { return "/api/me", map[string]any{"name": "Renamed"} },
+	"changePassword": func(world) (string, any) {
+		return "/api/me/password", map[string]any{"currentPassword": "a long passphrase", "newPassword": "another passphrase"}
+	},
+	"listWorkspaces":  func(world) (string, any) { return "/api/workspaces", nil },
+	"createWorkspace": func(world) (string, any) { return "/api/workspaces", map[string]any{"name": "Mine"} },
+}
+
+// TestRoleMatrix calls every registered route as every role, a non-member
+// and an anonymous caller, and checks the answer against the policy: allowed
+// roles succeed, other members get 403, non-members 404, anonymous 401.
+func TestRoleMatrix(t *testing.T) {
+	s := newServer(t, shttp.Config{SignInAttempts: 1000})
+	en, err := authz.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu := &matrixUsers{clients: map[string]*client{}, ids: map[string]string{}}
+	mu.services.ws, mu.services.p, mu.services.b = mongo.NewWorkspaceService(s.db), mongo.NewProjectService(s.db), mongo.NewBoardService(s.db)
+	for _, r := range shotline.Roles {
+		c := s.signUp(t, string(r))
+		mu.clients[string(r)], mu.ids[string(r)] = c, c.userID()
+	}
+	mu.clients["nonmember"] = s.signUp(t, "Outsider")
+	mu.clients["anonymous"] = s.client(t)
+	mu.coowner, mu.target = s.signUp(t, "Coowner").userID(), s.signUp(t, "Target").userID()
+
+	used := map[shotline.Permission]bool{}
+	for _, route := range s.Routes() {
+		if route.Scope == shttp.ScopePublic {
+			continue // sign-up, sign-in and probes are for everyone; tested on their own
+		}
+		build, ok := matrixRequests[route.ID]
+		if !ok {
+			t.Errorf("route %s %s (%s) is not in the role matrix: add it to matrixRequests", route.Method, route.Path, route.ID)
+			continue
+		}
+		used[route.Perm] = true
+		t.Run(route.ID, func(t *testing.T) {
+			if route.Scope == shttp.ScopeSession {
+				path, body := build(world{})
+				mu.clients["anonymous"].do(route.Method, path, body).wantError(t, 401, shotline.EUNAUTHORIZED)
+				fresh := s.signUp(t, "Fresh")
+				if r := fresh.do(route.Method, path, body); r.Status >= 300 {
+					t.Errorf("signed-in user: %d %s", r.Status, r.Body)
+				}
+				return
+			}
+			for _, caller := range []string{"owner", "admin", "editor", "commenter", "viewer", "nonmember", "anonymous"} {
+				w := mu.newWorld(t)
+				path, body := build(w)
+				r := mu.clients[caller].do(route.Method, path, body)
+				switch {
+				case caller == "anonymous":
+					r.wantError(t, 401, shotline.EUNAUTHORIZED)
+				case caller == "nonmember":
+					r.wantError(t, 404, shotline.ENOTFOUND)
+				case en.Allowed(shotline.Role(caller), route.Perm):
+					if r.Status >= 300 {
+						t.Errorf("%s may %s but got %d %s", caller, route.Perm, r.Status, r.Body)
+					}
+				default:
+					if r.Status != 403 || r.Code() != shotline.EFORBIDDEN {
+						t.Errorf("%s may not %s but got %d %s", caller, route.Perm, r.Status, r.Body)
+					}
+				}
+			}
+		})
+	}
+	// Every permission the policy grants for the REST API is used by a route
+	// (comment:* belongs to the realtime channel).
+	for _, p := range en.AllPermissions() {
+		if !used[p] && !strings.HasPrefix(string(p), "comment:") && p != shotline.PermMemberOwners {
+			t.Errorf("the policy grants %s but no route checks it", p)
+		}
+	}
+}
