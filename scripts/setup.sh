@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Installs what Shotline needs to run and test without Docker. Idempotent and
+# silent when there is nothing to do; safe to run before every run or test.
+#
+#   - Debian packages: ffmpeg, chromium, docker-compose, curl (apt-get)
+#   - $TOOLS/bin/ferretdb: our FerretDB launcher (scripts/ferretdb)
+#   - $TOOLS/bin/minio: the MinIO server, built from source (~6 min cold)
+#   - frontend/node_modules (npm ci), when frontend/package.json exists
+#
+# Environment: SHOTLINE_TOOLS_DIR (default <repo>/.tools).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+install_debian_packages() {
+	local pkg missing=()
+	for pkg in ffmpeg chromium docker-compose curl; do
+		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+	done
+	((${#missing[@]} == 0)) && return 0
+	say "installing Debian packages: ${missing[*]}"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+check_toolchains() {
+	command -v go >/dev/null 2>&1 || die "Go is not installed (need Go 1.26+: https://go.dev/dl/)"
+	if [[ -f $SHOTLINE_ROOT/frontend/package.json ]]; then
+		command -v npm >/dev/null 2>&1 || die "Node.js/npm is not installed (need Node.js 20.19+)"
+	fi
+}
+
+# build_ferretdb rebuilds the launcher when its sources changed since the
+# last build (a stamp holds their checksum).
+build_ferretdb() {
+	local src=$SHOTLINE_ROOT/scripts/ferretdb stamp=$TOOLS/bin/ferretdb.stamp sum
+	sum=$(cat "$src/main.go" "$src/go.mod" "$src/go.sum" | sha256sum | cut -d' ' -f1)
+	if [[ -x $TOOLS/bin/ferretdb && -f $stamp && $(<"$stamp") == "$sum" ]]; then
+		return 0
+	fi
+	say "building the FerretDB launcher into $TOOLS/bin/ferretdb (about a minute the first time)"
+	mkdir -p "$TOOLS/bin"
+	(cd "$src" && go build -o "$TOOLS/bin/ferretdb" .)
+	echo "$sum" >"$stamp"
+}
+
+build_minio() {
+	local stamp=$TOOLS/bin/minio.stamp want="$MINIO_MODULE@$MINIO_VERSION"
+	if [[ -x $TOOLS/bin/minio && -f $stamp && $(<"$stamp") == "$want" ]]; then
+		return 0
+	fi
+	say "building the MinIO server ($want) into $TOOLS/bin/minio; about 6 minutes on 2 cores the first time"
+	mkdir -p "$TOOLS/bin"
+	# From a neutral directory, so the repository's go.mod plays no part.
+	(cd "$TOOLS" && GOBIN="$TOOLS/bin" GOFLAGS="${GOFLAGS:-} -buildvcs=false" go install "$want")
+	echo "$want" >"$stamp"
+}
+
+# install_frontend_deps runs npm ci when node_modules is missing or older
+# than package.json / package-lock.json (npm writes node_modules/.package-lock.json
+# on every install, so its mtime says when the tree was last installed).
+install_frontend_deps() {
+	local fe=$SHOTLINE_ROOT/frontend marker=$SHOTLINE_ROOT/frontend/node_modules/.package-lock.json
+	[[ -f $fe/package.json ]] || return 0
+	if [[ -f $marker && ! $fe/package.json -nt $marker && ! ( -f $fe/package-lock.json && $fe/package-lock.json -nt $marker ) ]]; then
+		return 0
+	fi
+	# The e2e tests drive Debian's /usr/bin/chromium: never download browsers.
+	export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+	if [[ -f $fe/package-lock.json ]]; then
+		say "installing frontend dependencies (npm ci)"
+		(cd "$fe" && npm ci --no-audit --no-fund --loglevel=error)
+	else
+		say "installing frontend dependencies (npm install: no package-lock.json yet)"
+		(cd "$fe" && npm install --no-audit --no-fund --loglevel=error)
+	fi
+}
+
+install_debian_packages
+check_toolchains
+build_ferretdb
+build_minio
+install_frontend_deps
