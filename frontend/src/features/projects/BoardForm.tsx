@@ -95,7 +95,7 @@ export function BoardFields({
             ))}
           </select>
         </Field>
-        <Field label="Default shot duration (s)" error={errors.defaultShotDuration}>
+        <Field label="Default duration (s)" error={errors.defaultShotDuration}>
           <input
             type="number"
             inputMode="decimal"
