@@ -68,7 +68,7 @@ test('an invited viewer sees a board read-only and the server refuses their edit
     await owner.getByLabel('Invite by email').fill(viewerEmail);
     await owner.getByLabel('Role', { exact: true }).selectOption('viewer');
     await owner.getByRole('button', { name: 'Invite', exact: true }).click();
-    await expect(owner.getByTestId('invite-notice')).toContainText('has no account yet');
+    await expect(owner.getByTestId('member-notice')).toContainText('has no account yet');
     await expect(owner.getByTestId('invite-row').filter({ hasText: viewerEmail })).toContainText(
       'Viewer',
     );

@@ -54,7 +54,7 @@ describe('members page', () => {
     await user.type(await screen.findByLabelText('Invite by email'), 'b@example.com');
     await user.selectOptions(screen.getByLabelText('Role'), 'viewer');
     await user.click(screen.getByRole('button', { name: 'Invite' }));
-    expect(await screen.findByTestId('invite-notice')).toHaveTextContent('b@example.com has no account yet');
+    expect(await screen.findByTestId('member-notice')).toHaveTextContent('b@example.com has no account yet');
     expect(screen.getAllByTestId('invite-row').map((r) => r.textContent)).toEqual(
       expect.arrayContaining([expect.stringContaining('b@example.com')]),
     );

@@ -100,7 +100,7 @@ function Members({ workspace }: { workspace: Workspace }) {
         />
       )}
       {notice && (
-        <div className="notice notice-success" role="status" data-testid="invite-notice">
+        <div className="notice notice-success" role="status" data-testid="member-notice">
           {notice}
           <button type="button" className="btn-icon" aria-label="Dismiss" onClick={() => setNotice(null)}>
             ×
@@ -151,6 +151,7 @@ function Members({ workspace }: { workspace: Workspace }) {
                           value={m.role}
                           disabled={setRole.pending}
                           onChange={async (e) => {
+                            setNotice(null);
                             const r = await setRole.run(m, e.target.value as Role);
                             if (r.ok) {
                               list.setData((d) =>
@@ -159,6 +160,7 @@ function Members({ workspace }: { workspace: Workspace }) {
                                   members: d.members.map((x) => (x.userId === m.userId ? r.value : x)),
                                 },
                               );
+                              setNotice(`${r.value.name || r.value.email} is now ${formatRole(r.value.role)}.`);
                               // One's own permissions follow one's role.
                               if (row.isSelf) void store.reloadWorkspaces();
                             }
