@@ -269,8 +269,8 @@ export interface Board {
   defaultShotDuration: number;
   archived: boolean;
   seq: number;
-  /** May be omitted in board lists. */
-  shots?: Shot[];
+  /** Omitted or null in board lists, and null for a board without shots. */
+  shots?: Shot[] | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -100,6 +100,44 @@ describe('board page', () => {
     expect(screen.getByTestId('delete-board')).toBeTruthy();
   });
 
+  it('lists shots in timeline (position) order', async () => {
+    const shot = (id: string, position: string, title: string) => ({
+      id,
+      position,
+      title,
+      prompt: '',
+      notes: '',
+      duration: 2,
+      aspectRatio: '16:9' as const,
+      status: 'draft' as const,
+    });
+    renderApp('/b/b1', {
+      workspaces: [workspace(VIEWER_PERMISSIONS)],
+      routes: {
+        ...routes,
+        'GET /api/boards/b1': {
+          status: 200,
+          body: { ...board, shots: [shot('s2', 'a1', 'Second'), shot('s1', 'a0', 'First'), shot('s3', 'a0V', 'Between')] },
+        },
+      },
+    });
+    const rows = await screen.findAllByTestId('shot');
+    expect(rows.map((r) => r.querySelector('.shot-title')?.firstChild?.textContent)).toEqual([
+      'First',
+      'Between',
+      'Second',
+    ]);
+    expect(screen.getByText('3 shots · 6s')).toBeInTheDocument();
+  });
+
+  it('treats a null shot list as empty', async () => {
+    renderApp('/b/b1', {
+      workspaces: [workspace(VIEWER_PERMISSIONS)],
+      routes: { ...routes, 'GET /api/boards/b1': { status: 200, body: { ...board, shots: null } } },
+    });
+    expect(await screen.findByTestId('shots-empty')).toBeInTheDocument();
+  });
+
   it('says not found for a board the user cannot see', async () => {
     renderApp('/b/zzz', { workspaces: [workspace(OWNER_PERMISSIONS)], routes });
     expect(await screen.findByTestId('not-found')).toHaveTextContent('This board was not found');
