@@ -29,8 +29,8 @@ func TestSignUpSignInSignOut(t *testing.T) {
 			sessionSetCookie = v
 		}
 	}
-	for _, want := range []string{"HttpOnly", "SameSite=Lax", "Path=/"} {
-		if !strings.Contains(sessionSetCookie, want) {
+	for _, want := range []string{"httponly", "samesite=lax", "path=/"} {
+		if !strings.Contains(strings.ToLower(sessionSetCookie), want) {
 			t.Errorf("session cookie %q lacks %s", sessionSetCookie, want)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	nethttp "net/http"
 	"net/http/httptest"
 	"os"
@@ -206,3 +207,15 @@ func (c *client) email() string {
 func newCookie(name, value string) *nethttp.Cookie { return &nethttp.Cookie{Name: name, Value: value} }
 
 func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// serve runs the app on a real loopback port and returns its base URL.
+func (s *testServer) serve(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = s.App().Listener(ln) }()
+	t.Cleanup(func() { _ = s.App().Shutdown() })
+	return "http://" + ln.Addr().String()
+}

@@ -44,8 +44,9 @@ type memberInput struct {
 }
 
 type setRoleInput struct {
-	memberInput
-	Body struct {
+	WorkspaceID string `path:"workspaceId" maxLength:"64"`
+	UserID      string `path:"userId" maxLength:"64"`
+	Body        struct {
 		Role shotline.Role `json:"role" enum:"owner,admin,editor,commenter,viewer"`
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -90,6 +91,13 @@ func notFound(err error, msg, op string) error {
 		return shotline.Errorf(shotline.ENOTFOUND, "%s", msg)
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// isDuplicate reports whether err is a unique-index violation. MongoDB says
+// so with code 11000; FerretDB v1 on SQLite reports it from findAndModify as
+// an InternalError carrying SQLite's message, which we recognise too.
+func isDuplicate(err error) bool {
+	return err != nil && (mongo.IsDuplicateKeyError(err) || strings.Contains(err.Error(), "UNIQUE constraint failed"))
 }
 
 // findAll decodes every document of a cursor into T.

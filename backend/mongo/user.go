@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/shotline/shotline/backend/shotline"
@@ -39,7 +38,7 @@ const userNotFound = "User not found."
 func (s *UserService) CreateUser(ctx context.Context, u *shotline.User) error {
 	now := s.db.Now()
 	d := userDoc{ID: newID(), Email: u.Email, Name: u.Name, PasswordHash: u.PasswordHash, CreatedAt: now, UpdatedAt: now}
-	if _, err := s.db.users().InsertOne(ctx, d); mongo.IsDuplicateKeyError(err) {
+	if _, err := s.db.users().InsertOne(ctx, d); isDuplicate(err) {
 		return shotline.Errorf(shotline.ECONFLICT, "An account with this email already exists.")
 	} else if err != nil {
 		return fmt.Errorf("insert user: %w", err)
@@ -91,7 +90,7 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd shotline.Us
 	var d userDoc
 	err := s.db.users().FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
-	if mongo.IsDuplicateKeyError(err) {
+	if isDuplicate(err) {
 		return nil, shotline.Errorf(shotline.ECONFLICT, "An account with this email already exists.")
 	} else if err != nil {
 		return nil, notFound(err, userNotFound, "update user")

@@ -3,6 +3,8 @@ package mongo
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -12,13 +14,27 @@ import (
 )
 
 // WorkspaceService stores workspaces, with their members and invites, in the
-// workspaces collection. Changes use optimistic concurrency on Version.
-type WorkspaceService struct{ db *DB }
+// workspaces collection. Changes use optimistic concurrency on Version: on
+// MongoDB a replace filtered by the version it read is an atomic
+// compare-and-set, which makes this safe across app instances. FerretDB v1
+// on SQLite does not make that filter and the write one atomic step, so
+// writers in one process are also serialized per workspace by locks.
+type WorkspaceService struct {
+	db    *DB
+	locks [64]sync.Mutex
+}
 
 var _ shotline.WorkspaceService = (*WorkspaceService)(nil)
 
 // NewWorkspaceService returns a WorkspaceService on db.
 func NewWorkspaceService(db *DB) *WorkspaceService { return &WorkspaceService{db: db} }
+
+// lock returns the mutex serializing this process's writers of workspace id.
+func (s *WorkspaceService) lock(id string) *sync.Mutex {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return &s.locks[h.Sum32()%uint32(len(s.locks))]
+}
 
 type workspaceDoc struct {
 	ID        string      `bson:"_id"`
@@ -112,6 +128,9 @@ const maxUpdateAttempts = 20
 
 // UpdateWorkspace implements shotline.WorkspaceService.
 func (s *WorkspaceService) UpdateWorkspace(ctx context.Context, id string, fn func(w *shotline.Workspace) error) (*shotline.Workspace, error) {
+	mu := s.lock(id)
+	mu.Lock()
+	defer mu.Unlock()
 	for attempt := 0; attempt < maxUpdateAttempts; attempt++ {
 		w, err := s.FindWorkspaceByID(ctx, id)
 		if err != nil {
