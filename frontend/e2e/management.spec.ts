@@ -126,10 +126,6 @@ test('projects, boards, members and profile can be managed', async ({ browser })
 });
 
 test("an owner changes a member's role", async ({ browser }) => {
-  // The backend answers PATCH /api/workspaces/{id}/members/{userId} with 404
-  // "Member not found." for existing members (the userId path parameter is
-  // not bound). Remove this line once it is fixed.
-  test.fixme(true, 'backend: PATCH members/{userId} answers 404 for an existing member');
   const memberEmail = `role-${run}@e2e.shotline.test`;
   const memberContext = await browser.newContext();
   await signUp(await memberContext.newPage(), 'Rae Role', memberEmail);
