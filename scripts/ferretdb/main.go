@@ -7,19 +7,26 @@
 //
 //	ferretdb -listen-addr 127.0.0.1:27017 -sqlite-dir .data/ferretdb
 //
+// By default clients reach FerretDB through a relay that lets one request at
+// a time through, because FerretDB's own writes are not atomic (see
+// serializer); -serialize=false turns that off.
+//
 // It stops cleanly on SIGINT or SIGTERM.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -35,6 +42,7 @@ func run() error {
 	listenAddr := flag.String("listen-addr", "127.0.0.1:27017", "TCP address to listen on")
 	sqliteDir := flag.String("sqlite-dir", "data/ferretdb", "directory for the SQLite databases (created if missing)")
 	logLevel := flag.String("log-level", "info", "log level: debug, info, warn or error")
+	serialize := flag.Bool("serialize", true, "let one request at a time through, so that single-document writes are atomic")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %q", flag.Args())
@@ -57,25 +65,86 @@ func run() error {
 	// Building it with net/url escapes any unusual characters in the path.
 	sqliteURL := (&url.URL{Scheme: "file", Path: dir + "/"}).String()
 
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if !*serialize {
+		f, err := newFerretDB(logger, ferretdb.ListenerConfig{TCP: *listenAddr}, sqliteURL)
+		if err != nil {
+			return err
+		}
+		logger.Info("ferretdb listening", "addr", *listenAddr, "sqlite_dir", dir)
+		// Run returns once ctx is canceled and the listener, every
+		// connection and the SQLite backend are closed.
+		_ = f.Run(ctx)
+		logger.Info("ferretdb stopped")
+		return nil
+	}
+
+	// FerretDB listens on a private Unix socket; clients reach it through
+	// the serializer on listenAddr.
+	sockDir, err := os.MkdirTemp("", "shotline-ferretdb-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(sockDir)
+	sock := filepath.Join(sockDir, "ferretdb.sock")
+	f, err := newFerretDB(logger, ferretdb.ListenerConfig{Unix: sock}, sqliteURL)
+	if err != nil {
+		return err
+	}
+	fctx, stopFerret := context.WithCancel(context.Background())
+	ferretDone := make(chan struct{})
+	go func() {
+		defer close(ferretDone)
+		_ = f.Run(fctx)
+	}()
+	defer func() {
+		stopFerret()
+		<-ferretDone
+		logger.Info("ferretdb stopped")
+	}()
+	dial := func() (net.Conn, error) { return net.Dial("unix", sock) }
+	// Accept clients only once FerretDB answers, so that "the port is open"
+	// means "ready".
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		c, err := dial()
+		if err == nil {
+			_ = c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("ferretdb did not start: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ferretDone:
+			return errors.New("ferretdb stopped while starting")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	ln, err := net.Listen("tcp", *listenAddr)
+	if err != nil {
+		return err
+	}
+	logger.Info("ferretdb listening", "addr", ln.Addr().String(), "sqlite_dir", dir, "serialized", true)
+	s := &serializer{upstream: dial, log: logger}
+	// serve returns when ctx is canceled, after closing every client
+	// connection; then FerretDB stops (deferred above).
+	s.serve(ctx, ln)
+	return nil
+}
+
+func newFerretDB(logger *slog.Logger, l ferretdb.ListenerConfig, sqliteURL string) (*ferretdb.FerretDB, error) {
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listenAddr},
+		Listener:  l,
 		Logger:    logger,
 		Handler:   "sqlite",
 		SQLiteURL: sqliteURL,
 	})
 	if err != nil {
-		return fmt.Errorf("start: %w", err)
+		return nil, fmt.Errorf("start: %w", err)
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	logger.Info("ferretdb listening", "addr", *listenAddr, "sqlite_dir", dir)
-	// Run returns once ctx is canceled and the listener, every connection and
-	// the SQLite backend are closed.
-	if err := f.Run(ctx); err != nil {
-		return fmt.Errorf("run: %w", err)
-	}
-	logger.Info("ferretdb stopped")
-	return nil
+	return f, nil
 }
