@@ -78,7 +78,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 			return fmt.Errorf("create index on %s: %w", ix.coll.Name(), err)
 		}
 	}
-	return nil
+	return NewOpLog(db).migrate(ctx)
 }
 
 // newID returns a time-ordered UUID (v7), so ids sort by creation.

@@ -1,0 +1,138 @@
+package mongo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/shotline/shotline/backend/shotline"
+)
+
+// OpLog keeps realtime ops in the board_ops collection and the latest
+// snapshot of each board in board_snapshots.
+type OpLog struct{ db *DB }
+
+var _ shotline.OpLog = (*OpLog)(nil)
+
+// NewOpLog returns an OpLog on db.
+func NewOpLog(db *DB) *OpLog { return &OpLog{db: db} }
+
+func (l *OpLog) ops() *mongo.Collection       { return l.db.db.Collection("board_ops") }
+func (l *OpLog) snapshots() *mongo.Collection { return l.db.db.Collection("board_snapshots") }
+
+type opDoc struct {
+	ID        string    `bson:"_id"` // board:seq, zero-padded, so _id order is seq order
+	BoardID   string    `bson:"boardId"`
+	Seq       int64     `bson:"seq"`
+	OpID      string    `bson:"opId"`
+	ActorID   string    `bson:"actorId"`
+	Op        string    `bson:"op"`
+	CreatedAt time.Time `bson:"createdAt"`
+}
+
+type snapshotDoc struct {
+	ID        string    `bson:"_id"` // board id
+	Seq       int64     `bson:"seq"`
+	State     string    `bson:"state"`
+	CreatedAt time.Time `bson:"createdAt"`
+}
+
+func opKey(boardID string, seq int64) string { return fmt.Sprintf("%s:%020d", boardID, seq) }
+
+func (d *opDoc) storedOp() shotline.StoredOp {
+	return shotline.StoredOp{BoardID: d.BoardID, Seq: d.Seq, OpID: d.OpID, ActorID: d.ActorID, Op: []byte(d.Op), CreatedAt: d.CreatedAt.UTC()}
+}
+
+func (l *OpLog) migrate(ctx context.Context) error {
+	for _, m := range []mongo.IndexModel{
+		{Keys: bson.D{{Key: "boardId", Value: 1}, {Key: "seq", Value: 1}}, Options: options.Index().SetUnique(true)},
+		{Keys: bson.D{{Key: "boardId", Value: 1}, {Key: "opId", Value: 1}}, Options: options.Index().SetUnique(true)},
+	} {
+		if _, err := l.ops().Indexes().CreateOne(ctx, m); err != nil {
+			return fmt.Errorf("create board_ops index: %w", err)
+		}
+	}
+	return nil
+}
+
+// AppendOps implements shotline.OpLog. It is one ordered insertMany: the
+// group commit of everything a room applied since its last write.
+func (l *OpLog) AppendOps(ctx context.Context, ops []shotline.StoredOp) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	docs := make([]any, len(ops))
+	for i, o := range ops {
+		docs[i] = opDoc{ID: opKey(o.BoardID, o.Seq), BoardID: o.BoardID, Seq: o.Seq, OpID: o.OpID, ActorID: o.ActorID, Op: string(o.Op), CreatedAt: o.CreatedAt}
+	}
+	if _, err := l.ops().InsertMany(ctx, docs, options.InsertMany().SetOrdered(true)); isDuplicate(err) {
+		return &shotline.Error{Code: shotline.ECONFLICT, Message: "Op already stored.", Err: err}
+	} else if err != nil {
+		return fmt.Errorf("append ops: %w", err)
+	}
+	return nil
+}
+
+// OpsSince implements shotline.OpLog.
+func (l *OpLog) OpsSince(ctx context.Context, boardID string, after int64, limit int) ([]shotline.StoredOp, error) {
+	filter := bson.D{{Key: "boardId", Value: boardID}, {Key: "seq", Value: bson.D{{Key: "$gt", Value: after}}}}
+	docs, err := findAll[opDoc](ctx, l.ops(), filter, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("ops since %d: %w", after, err)
+	}
+	out := make([]shotline.StoredOp, len(docs))
+	for i := range docs {
+		out[i] = docs[i].storedOp()
+	}
+	return out, nil
+}
+
+// FindOpByOpID implements shotline.OpLog.
+func (l *OpLog) FindOpByOpID(ctx context.Context, boardID, opID string) (*shotline.StoredOp, error) {
+	var d opDoc
+	if err := l.ops().FindOne(ctx, bson.D{{Key: "boardId", Value: boardID}, {Key: "opId", Value: opID}}).Decode(&d); err != nil {
+		return nil, notFound(err, "Op not found.", "find op")
+	}
+	o := d.storedOp()
+	return &o, nil
+}
+
+// LastSeq implements shotline.OpLog.
+func (l *OpLog) LastSeq(ctx context.Context, boardID string) (int64, error) {
+	var d opDoc
+	err := l.ops().FindOne(ctx, bson.D{{Key: "boardId", Value: boardID}}, options.FindOne().SetSort(bson.D{{Key: "seq", Value: -1}})).Decode(&d)
+	if err == mongo.ErrNoDocuments {
+		return 0, nil
+	} else if err != nil {
+		return 0, fmt.Errorf("last seq: %w", err)
+	}
+	return d.Seq, nil
+}
+
+// SaveSnapshot implements shotline.OpLog.
+func (l *OpLog) SaveSnapshot(ctx context.Context, s shotline.BoardSnapshot) error {
+	d := snapshotDoc{ID: s.BoardID, Seq: s.Seq, State: string(s.State), CreatedAt: s.CreatedAt}
+	// Only move forward: an older snapshot never replaces a newer one.
+	_, err := l.snapshots().ReplaceOne(ctx, bson.D{{Key: "_id", Value: s.BoardID}, {Key: "seq", Value: bson.D{{Key: "$lt", Value: s.Seq}}}}, d)
+	if err != nil {
+		return fmt.Errorf("save snapshot: %w", err)
+	}
+	// No match: either there is no snapshot yet or a newer one is there.
+	if _, err := l.snapshots().InsertOne(ctx, d); err != nil && !isDuplicate(err) {
+		return fmt.Errorf("save first snapshot: %w", err)
+	}
+	return nil
+}
+
+// FindSnapshot implements shotline.OpLog.
+func (l *OpLog) FindSnapshot(ctx context.Context, boardID string) (*shotline.BoardSnapshot, error) {
+	var d snapshotDoc
+	if err := l.snapshots().FindOne(ctx, bson.D{{Key: "_id", Value: boardID}}).Decode(&d); err != nil {
+		return nil, notFound(err, "Snapshot not found.", "find snapshot")
+	}
+	return &shotline.BoardSnapshot{BoardID: d.ID, Seq: d.Seq, State: []byte(d.State), CreatedAt: d.CreatedAt.UTC()}, nil
+}

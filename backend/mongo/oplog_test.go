@@ -1,0 +1,112 @@
+package mongo_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shotline/shotline/backend/mongo"
+	"github.com/shotline/shotline/backend/shotline"
+)
+
+func ops(board string, from, to int64) []shotline.StoredOp {
+	var out []shotline.StoredOp
+	for s := from; s <= to; s++ {
+		out = append(out, shotline.StoredOp{BoardID: board, Seq: s, OpID: fmt.Sprintf("op-%d", s), ActorID: "u", Op: []byte(fmt.Sprintf(`{"n":%d}`, s)), CreatedAt: time.Now()})
+	}
+	return out
+}
+
+func TestOpLog(t *testing.T) {
+	l := mongo.NewOpLog(openDB(t))
+	ctx := context.Background()
+	if seq, err := l.LastSeq(ctx, "b1"); err != nil || seq != 0 {
+		t.Fatalf("LastSeq of an empty board = %d, %v", seq, err)
+	}
+	if err := l.AppendOps(ctx, ops("b1", 1, 5)); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.AppendOps(ctx, ops("b2", 1, 2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.AppendOps(ctx, ops("b1", 5, 6)); shotline.ErrorCode(err) != shotline.ECONFLICT {
+		t.Errorf("re-append of seq 5: %v, want ECONFLICT", err)
+	}
+	dupOpID := ops("b1", 7, 7)
+	dupOpID[0].OpID = "op-3"
+	if err := l.AppendOps(ctx, dupOpID); shotline.ErrorCode(err) != shotline.ECONFLICT {
+		t.Errorf("re-used op id: %v, want ECONFLICT", err)
+	}
+	got, err := l.OpsSince(ctx, "b1", 2, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].Seq != 3 || got[2].Seq != 5 || string(got[0].Op) != `{"n":3}` {
+		t.Fatalf("OpsSince(2) = %+v", got)
+	}
+	if got, _ := l.OpsSince(ctx, "b1", 0, 2); len(got) != 2 || got[1].Seq != 2 {
+		t.Errorf("limit not honoured: %+v", got)
+	}
+	if seq, _ := l.LastSeq(ctx, "b1"); seq != 5 {
+		t.Errorf("LastSeq = %d, want 5", seq)
+	}
+	op, err := l.FindOpByOpID(ctx, "b1", "op-4")
+	if err != nil || op.Seq != 4 {
+		t.Errorf("FindOpByOpID = %+v, %v", op, err)
+	}
+	if _, err := l.FindOpByOpID(ctx, "b2", "op-4"); shotline.ErrorCode(err) != shotline.ENOTFOUND {
+		t.Errorf("op id of another board: %v", err)
+	}
+}
+
+// TestOpLogOneWriterPerSeq races two writers for the same sequence numbers:
+// the unique (board, seq) index must let exactly one of them win each.
+func TestOpLogOneWriterPerSeq(t *testing.T) {
+	l := mongo.NewOpLog(openDB(t))
+	ctx := context.Background()
+	const n = 20
+	var wg sync.WaitGroup
+	wins := make([]int, 2)
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for s := int64(1); s <= n; s++ {
+				o := ops("race", s, s)
+				o[0].OpID = fmt.Sprintf("w%d-%d", w, s)
+				if err := l.AppendOps(ctx, o); err == nil {
+					wins[w]++
+				} else if shotline.ErrorCode(err) != shotline.ECONFLICT {
+					t.Error(err)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	if wins[0]+wins[1] != n {
+		t.Fatalf("writers won %d and %d of %d sequence numbers", wins[0], wins[1], n)
+	}
+	all, err := l.OpsSince(ctx, "race", 0, 1000)
+	if err != nil || len(all) != n {
+		t.Fatalf("%d ops stored (%v), want %d", len(all), err, n)
+	}
+}
+
+func TestSnapshotsOnlyMoveForward(t *testing.T) {
+	l := mongo.NewOpLog(openDB(t))
+	ctx := context.Background()
+	if _, err := l.FindSnapshot(ctx, "b"); shotline.ErrorCode(err) != shotline.ENOTFOUND {
+		t.Fatalf("missing snapshot: %v", err)
+	}
+	for _, seq := range []int64{10, 30, 20} {
+		if err := l.SaveSnapshot(ctx, shotline.BoardSnapshot{BoardID: "b", Seq: seq, State: []byte(fmt.Sprint(seq)), CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := l.FindSnapshot(ctx, "b")
+	if err != nil || s.Seq != 30 || string(s.State) != "30" {
+		t.Fatalf("snapshot = %+v, %v; want seq 30", s, err)
+	}
+}

@@ -1,0 +1,46 @@
+package shotline
+
+import (
+	"context"
+	"time"
+)
+
+// StoredOp is one realtime op as the op log keeps it: applied to a board in
+// order, numbered by the board's sequence, and kept as the JSON the realtime
+// protocol defines (the log does not interpret it).
+type StoredOp struct {
+	BoardID   string
+	Seq       int64  // 1, 2, 3, … per board, no gaps
+	OpID      string // client-generated; a re-sent op is recognised by it
+	ActorID   string // user who sent it
+	Op        []byte // JSON of the applied op
+	CreatedAt time.Time
+}
+
+// BoardSnapshot is a board's whole realtime state at a sequence number, kept
+// so that loading a room replays only the ops after it.
+type BoardSnapshot struct {
+	BoardID   string
+	Seq       int64
+	State     []byte // JSON of the room's state
+	CreatedAt time.Time
+}
+
+// OpLog stores a board's ops durably. The (board, seq) pair is unique, so two
+// writers can never both store an op at one sequence number.
+type OpLog interface {
+	// AppendOps stores ops, in one round trip, in order. Returns ECONFLICT if
+	// any (board, seq) or (board, opId) is already stored; ops before the
+	// conflicting one may have been stored.
+	AppendOps(ctx context.Context, ops []StoredOp) error
+	// OpsSince returns up to limit ops of a board with Seq > after, in order.
+	OpsSince(ctx context.Context, boardID string, after int64, limit int) ([]StoredOp, error)
+	// FindOpByOpID returns ENOTFOUND if no op of the board has that op id.
+	FindOpByOpID(ctx context.Context, boardID, opID string) (*StoredOp, error)
+	// LastSeq returns the highest stored Seq of a board, 0 if none.
+	LastSeq(ctx context.Context, boardID string) (int64, error)
+	// SaveSnapshot replaces the board's snapshot if s is newer than the stored one.
+	SaveSnapshot(ctx context.Context, s BoardSnapshot) error
+	// FindSnapshot returns ENOTFOUND if the board has no snapshot yet.
+	FindSnapshot(ctx context.Context, boardID string) (*BoardSnapshot, error)
+}
