@@ -1,0 +1,430 @@
+package realtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"math/rand/v2"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/shotline/shotline/backend/shotline"
+)
+
+var update = flag.Bool("update", false, "rewrite the generated fixtures in testdata/ and frontend/src/sync/")
+
+// op builds a TextOp from ot.js's compact notation: positive ints retain,
+// negative ints delete, strings insert.
+func op(tb testing.TB, items ...any) TextOp {
+	tb.Helper()
+	var o TextOp
+	for _, it := range items {
+		switch v := it.(type) {
+		case int:
+			if v > 0 {
+				o = o.Retain(v)
+			} else {
+				o = o.Delete(-v)
+			}
+		case string:
+			o = o.Insert(v)
+		default:
+			tb.Fatalf("bad op item %v", it)
+		}
+	}
+	return o
+}
+
+func TestTextOpApply(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		doc  string
+		op   TextOp
+		want string
+		code string
+	}{
+		{"insert at start", "world", op(t, "hello ", 5), "hello world", ""},
+		{"insert at end", "ab", op(t, 2, "c"), "abc", ""},
+		{"delete middle", "abcdef", op(t, 2, -2, 2), "abef", ""},
+		{"replace", "cat", op(t, "d", -1, 2), "dat", ""},
+		{"empty op on empty doc", "", TextOp{}, "", ""},
+		{"code points, not bytes", "😀é中", op(t, 1, -1, "e", 1), "😀e中", ""},
+		{"astral insert", "ab", op(t, 1, "🎬", 1), "a🎬b", ""},
+		{"too short", "abc", op(t, 2), "", shotline.EINVALID},
+		{"too long", "abc", op(t, 4), "", shotline.EINVALID},
+		{"byte length is not the length", "é", op(t, 2), "", shotline.EINVALID},
+		{"empty component", "a", TextOp{{Retain: 1}, {}}, "", shotline.EINVALID},
+		{"two fields in one component", "a", TextOp{{Retain: 1, Insert: "x"}}, "", shotline.EINVALID},
+		{"negative count", "a", TextOp{{Retain: -1}}, "", shotline.EINVALID},
+		{"invalid UTF-8", "a", TextOp{{Retain: 1}, {Insert: "\xff"}}, "", shotline.EINVALID},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := c.op.Apply(c.doc)
+			if code := shotline.ErrorCode(err); code != c.code {
+				t.Fatalf("Apply: error %v, want code %q", err, c.code)
+			}
+			if got != c.want {
+				t.Fatalf("Apply = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestTextOpBuildersNormalize(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		got  TextOp
+		want TextOp
+	}{
+		{"retains merge", op(t, 1, 2), TextOp{{Retain: 3}}},
+		{"inserts merge", op(t, "a", "b"), TextOp{{Insert: "ab"}}},
+		{"deletes merge", op(t, -1, -2), TextOp{{Delete: 3}}},
+		{"insert goes before a delete", op(t, -1, "a"), TextOp{{Insert: "a"}, {Delete: 1}}},
+		{"insert joins the insert before a delete", op(t, "a", -1, "b"), TextOp{{Insert: "ab"}, {Delete: 1}}},
+		{"zero is nothing", TextOp{}.Retain(0).Insert("").Delete(0), TextOp{}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if len(c.got) == 0 && len(c.want) == 0 {
+				return
+			}
+			if !reflect.DeepEqual(c.got, c.want) {
+				t.Fatalf("got %v, want %v", c.got, c.want)
+			}
+		})
+	}
+	// Builders copy: extending a shared op must not change it.
+	base := op(t, 1)
+	_ = base.Retain(1)
+	if base[0].Retain != 1 {
+		t.Fatalf("Retain changed its receiver: %v", base)
+	}
+}
+
+func TestTransformTextTieBreak(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		doc  string
+		a, b TextOp
+		want string
+	}{
+		{"same position: the first op's text goes first", "", op(t, "A"), op(t, "B"), "AB"},
+		{"same position mid-text", "xy", op(t, 1, "A", 1), op(t, 1, "B", 1), "xABy"},
+		{"both delete the same text", "abc", op(t, 1, -1, 1), op(t, 1, -1, 1), "ac"},
+		{"overlapping deletes", "abcd", op(t, -3, 1), op(t, 1, -3), ""},
+		{"insert inside a deleted range survives", "abcd", op(t, -4), op(t, 2, "X", 2), "X"},
+		{"edits far apart", "hello world", op(t, "Hi, ", 11), op(t, 11, "!"), "Hi, hello world!"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a2, b2, err := TransformText(c.a, c.b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			left := mustApply(t, mustApply(t, c.doc, c.a), b2)
+			right := mustApply(t, mustApply(t, c.doc, c.b), a2)
+			if left != c.want || right != c.want {
+				t.Fatalf("a then b' = %q, b then a' = %q, want %q", left, right, c.want)
+			}
+		})
+	}
+}
+
+func TestTransformAndComposeRejectMismatchedLengths(t *testing.T) {
+	if _, _, err := TransformText(op(t, 1), op(t, 2)); shotline.ErrorCode(err) != shotline.EINVALID {
+		t.Fatalf("Transform: got %v, want EINVALID", err)
+	}
+	if _, err := op(t, 1, "x").Compose(op(t, 1)); shotline.ErrorCode(err) != shotline.EINVALID {
+		t.Fatalf("Compose: got %v, want EINVALID", err)
+	}
+}
+
+func TestTextOpJSON(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		json string
+		want TextOp
+		ok   bool
+	}{
+		{"compact form", `[5,"abc",-2,3]`, TextOp{{Retain: 5}, {Insert: "abc"}, {Delete: 2}, {Retain: 3}}, true},
+		{"empty", `[]`, TextOp{}, true},
+		{"null", `null`, nil, false},
+		{"zero", `[0]`, nil, false},
+		{"fraction", `[1.5]`, nil, false},
+		{"exponent", `[1e3]`, nil, false},
+		{"empty insert", `[""]`, nil, false},
+		{"object", `[{"retain":1}]`, nil, false},
+		{"not an array", `"abc"`, nil, false},
+		{"huge count", `[99999999999]`, nil, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var got TextOp
+			err := json.Unmarshal([]byte(c.json), &got)
+			if (err == nil) != c.ok {
+				t.Fatalf("Unmarshal(%s): %v, want ok=%v", c.json, err, c.ok)
+			}
+			if !c.ok {
+				return
+			}
+			if !reflect.DeepEqual(got, c.want) {
+				t.Fatalf("got %#v, want %#v", got, c.want)
+			}
+			back, err := json.Marshal(got)
+			if err != nil || string(back) != c.json {
+				t.Fatalf("Marshal = %s, %v, want %s", back, err, c.json)
+			}
+		})
+	}
+	if b, _ := json.Marshal(TextOp(nil)); string(b) != "[]" {
+		t.Fatalf("nil op marshals as %s, want []", b)
+	}
+}
+
+func mustApply(tb testing.TB, doc string, o TextOp) string {
+	tb.Helper()
+	got, err := o.Apply(doc)
+	if err != nil {
+		tb.Fatalf("Apply(%q, %v): %v", doc, o, err)
+	}
+	return got
+}
+
+// textAlphabet mixes one-byte, two-byte, three-byte and astral code points
+// (UTF-16 surrogate pairs on the JS side), so unit mix-ups show.
+var textAlphabet = []string{"a", "b", "c", " ", "\n", "é", "中", "😀", "🎬"}
+
+func randomText(r *rand.Rand, maxLen int) string {
+	var b strings.Builder
+	for range r.IntN(maxLen + 1) {
+		b.WriteString(textAlphabet[r.IntN(len(textAlphabet))])
+	}
+	return b.String()
+}
+
+// randomTextOp returns a random op that applies to doc.
+func randomTextOp(r *rand.Rand, doc string) TextOp {
+	var o TextOp
+	left := utf8.RuneCountInString(doc)
+	for left > 0 {
+		n := 1 + r.IntN(min(left, 5))
+		switch r.IntN(4) {
+		case 0:
+			o = appendInsert(o, randomText(r, 4))
+		case 1:
+			o = appendDelete(o, n)
+			left -= n
+		default:
+			o = appendRetain(o, n)
+			left -= n
+		}
+	}
+	if r.IntN(2) == 0 {
+		o = appendInsert(o, randomText(r, 3))
+	}
+	return o
+}
+
+func isNormalized(o TextOp) bool {
+	for i, c := range o {
+		if c.isRetain() == c.isInsert() && c.isInsert() == c.isDelete() {
+			return false
+		}
+		if i == 0 {
+			continue
+		}
+		p := o[i-1]
+		if (p.isRetain() && c.isRetain()) || (p.isInsert() && c.isInsert()) || (p.isDelete() && c.isDelete()) || (p.isDelete() && c.isInsert()) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestTextOTProperties checks, for random documents and random concurrent
+// ops, that transformed ops converge, that compose agrees with apply, and
+// that everything returned is normalized. The seed is random per run and
+// printed on failure.
+func TestTextOTProperties(t *testing.T) {
+	seed := rand.Uint64()
+	r := rand.New(rand.NewPCG(seed, 2))
+	for i := range 3000 {
+		doc := randomText(r, 20)
+		a, b := randomTextOp(r, doc), randomTextOp(r, doc)
+		a2, b2, err := TransformText(a, b)
+		if err != nil {
+			t.Fatalf("seed %d case %d: Transform(%v, %v): %v", seed, i, a, b, err)
+		}
+		ab := mustApply(t, mustApply(t, doc, a), b2)
+		ba := mustApply(t, mustApply(t, doc, b), a2)
+		if ab != ba {
+			t.Fatalf("seed %d case %d: doc %q a %v b %v: a,b' = %q but b,a' = %q", seed, i, doc, a, b, ab, ba)
+		}
+		ab2, err := a.Compose(b2)
+		if err != nil {
+			t.Fatalf("seed %d case %d: Compose: %v", seed, i, err)
+		}
+		if got := mustApply(t, doc, ab2); got != ab {
+			t.Fatalf("seed %d case %d: Apply(Compose(a, b')) = %q, want %q", seed, i, got, ab)
+		}
+		for _, o := range []TextOp{a2, b2, ab2} {
+			if !isNormalized(o) {
+				t.Fatalf("seed %d case %d: not normalized: %v", seed, i, o)
+			}
+		}
+		// A chain of three: compose is associative in effect.
+		c := randomTextOp(r, ab)
+		abc, err := ab2.Compose(c)
+		if err != nil {
+			t.Fatalf("seed %d case %d: Compose: %v", seed, i, err)
+		}
+		if got, want := mustApply(t, doc, abc), mustApply(t, ab, c); got != want {
+			t.Fatalf("seed %d case %d: compose of three = %q, want %q", seed, i, got, want)
+		}
+		// JSON round trip.
+		data, _ := json.Marshal(a)
+		var back TextOp
+		if err := json.Unmarshal(data, &back); err != nil || (len(a) > 0 && !reflect.DeepEqual(back, a)) {
+			t.Fatalf("seed %d case %d: JSON round trip of %v gave %v, %v", seed, i, a, back, err)
+		}
+	}
+}
+
+// TestTextOTServerOrder simulates the server: a client op based on an old
+// version is transformed against every op applied since, one by one, and
+// must land where a client that saw everything would expect.
+func TestTextOTServerOrder(t *testing.T) {
+	seed := rand.Uint64()
+	r := rand.New(rand.NewPCG(seed, 3))
+	for i := range 500 {
+		doc := randomText(r, 15)
+		// The server applies h1, h2, h3 in order; the client's op c was
+		// made against doc.
+		hist, cur := []TextOp{}, doc
+		for range 3 {
+			h := randomTextOp(r, cur)
+			hist = append(hist, h)
+			cur = mustApply(t, cur, h)
+		}
+		c := randomTextOp(r, doc)
+		// Server: transform c past each history op.
+		server := c
+		for _, h := range hist {
+			var err error
+			if _, server, err = TransformText(h, server); err != nil {
+				t.Fatalf("seed %d case %d: %v", seed, i, err)
+			}
+		}
+		got := mustApply(t, cur, server)
+		// Client: it applied c first; it transforms each incoming op past c.
+		clientDoc, pending := mustApply(t, doc, c), c
+		for _, h := range hist {
+			h2, p2, err := TransformText(h, pending)
+			if err != nil {
+				t.Fatalf("seed %d case %d: %v", seed, i, err)
+			}
+			clientDoc, pending = mustApply(t, clientDoc, h2), p2
+		}
+		if clientDoc != got {
+			t.Fatalf("seed %d case %d: server has %q, client has %q", seed, i, got, clientDoc)
+		}
+		if !reflect.DeepEqual(pending, server) && !(len(pending) == 0 && len(server) == 0) {
+			t.Fatalf("seed %d case %d: client's rebased op %v differs from the server's %v", seed, i, pending, server)
+		}
+	}
+}
+
+// textFixture is testdata/text.json: transform and compose cases computed by
+// the Go implementation, checked by the TypeScript one.
+type textFixture struct {
+	Comment string            `json:"comment"`
+	Cases   []textFixtureCase `json:"cases"`
+}
+
+type textFixtureCase struct {
+	Doc      string `json:"doc"`
+	A        TextOp `json:"a"`
+	B        TextOp `json:"b"`
+	APrime   TextOp `json:"aPrime"`
+	BPrime   TextOp `json:"bPrime"`
+	AfterA   string `json:"afterA"`
+	Result   string `json:"result"`
+	Composed TextOp `json:"composed"` // a then b'
+}
+
+func buildTextFixture(tb testing.TB) []byte {
+	tb.Helper()
+	r := rand.New(rand.NewPCG(20260601, 4)) // fixed: the file must not change between runs
+	f := textFixture{Comment: "Generated by go test ./backend/realtime -run TestTextFixture -update. Lengths count code points."}
+	add := func(doc string, a, b TextOp) {
+		a2, b2, err := TransformText(a, b)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ab, err := a.Compose(b2)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		afterA := mustApply(tb, doc, a)
+		f.Cases = append(f.Cases, textFixtureCase{doc, a, b, a2, b2, afterA, mustApply(tb, afterA, b2), ab})
+	}
+	add("", op(tb, "A"), op(tb, "B"))
+	add("😀x", op(tb, 1, "A", 1), op(tb, 1, "B", 1))
+	add("abcd", op(tb, -3, 1), op(tb, 1, -3))
+	add("abcd", op(tb, -4), op(tb, 2, "X", 2))
+	add("🎬🎬🎬", op(tb, 1, -1, "é", 1), op(tb, 2, "中", -1))
+	for range 60 {
+		doc := randomText(r, 12)
+		add(doc, randomTextOp(r, doc), randomTextOp(r, doc))
+	}
+	return fixtureLines(tb, f.Comment, f.Cases)
+}
+
+// fixtureLines writes {"comment": …, "cases": [one case per line]}, which
+// keeps diffs of generated fixtures readable.
+func fixtureLines[T any](tb testing.TB, comment string, cases []T) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	c, _ := json.Marshal(comment)
+	buf.WriteString("{\n\"comment\": " + string(c) + ",\n\"cases\": [\n")
+	for i, x := range cases {
+		line, err := json.Marshal(x)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		buf.WriteString("  ")
+		buf.Write(line)
+		if i < len(cases)-1 {
+			buf.WriteByte(',')
+		}
+		buf.WriteByte('\n')
+	}
+	buf.WriteString("]\n}\n")
+	return buf.Bytes()
+}
+
+// TestTextFixture keeps testdata/text.json in step with the code; run with
+// -update to rewrite it.
+func TestTextFixture(t *testing.T) {
+	want := buildTextFixture(t)
+	checkGenerated(t, "testdata/text.json", want)
+}
+
+// checkGenerated compares a generated file with its committed copy, or
+// rewrites it with -update.
+func checkGenerated(t *testing.T, path string, want []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./backend/realtime -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s is stale: run go test ./backend/realtime -update", path)
+	}
+}
