@@ -18,6 +18,7 @@
 #   SHOTLINE_TOOLS_DIR, SHOTLINE_WAIT_TIMEOUT: see scripts/lib.sh.
 # Every other SHOTLINE_* variable goes to the app unchanged.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 "$SHOTLINE_ROOT/scripts/setup.sh"

@@ -9,6 +9,7 @@
 #
 # Environment: SHOTLINE_TOOLS_DIR (default <repo>/.tools).
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_debian_packages() {
