@@ -18,6 +18,7 @@ function RequireAuth({ children }: { children: ReactNode }) {
   const location = useLocation();
   if (state.auth === 'loading') return <FullScreenLoading />;
   if (state.auth === 'signedOut') {
+    if (state.signedOutByUser) return <Navigate to="/signin" replace />;
     const next = location.pathname + location.search;
     const query = next === '/' ? '' : `?next=${encodeURIComponent(next)}`;
     return <Navigate to={`/signin${query}`} replace />;

@@ -29,6 +29,7 @@ describe('store reducer', () => {
 
   it('drops everything the user could see on sign-out', () => {
     const s = reducer(signedIn, { type: 'signedOut' });
-    expect(s).toEqual({ ...initialState, auth: 'signedOut' });
+    expect(s).toEqual({ ...initialState, auth: 'signedOut', signedOutByUser: false });
+    expect(reducer(signedIn, { type: 'signedOut', byUser: true }).signedOutByUser).toBe(true);
   });
 });

@@ -33,11 +33,14 @@ export interface AppState {
   workspacesStatus: 'idle' | 'loading' | 'ready' | 'error';
   workspacesError: string | null;
   currentWorkspaceId: string | null;
+  /** True when the user signed out themselves (not an expired session), so
+   * sign-in should not offer to bring them back to where they were. */
+  signedOutByUser?: boolean;
 }
 
 type Action =
   | { type: 'signedIn'; user: User }
-  | { type: 'signedOut' }
+  | { type: 'signedOut'; byUser?: boolean }
   | { type: 'userUpdated'; user: User }
   | { type: 'workspacesLoading' }
   | { type: 'workspacesLoaded'; workspaces: Workspace[] }
@@ -79,7 +82,7 @@ export function reducer(state: AppState, action: Action): AppState {
     case 'signedIn':
       return { ...state, auth: 'signedIn', user: action.user };
     case 'signedOut':
-      return { ...initialState, auth: 'signedOut' };
+      return { ...initialState, auth: 'signedOut', signedOutByUser: action.byUser === true };
     case 'userUpdated':
       return { ...state, user: action.user };
     case 'workspacesLoading':
@@ -218,7 +221,7 @@ export function AppStoreProvider({
         if (opts.everywhere) await api.auth.signoutAll();
         else await api.auth.signout();
       } finally {
-        dispatch({ type: 'signedOut' });
+        dispatch({ type: 'signedOut', byUser: true });
       }
     },
     [api],
