@@ -51,6 +51,13 @@ const (
 	PermBoardCreate     Permission = "board:create"
 	PermBoardUpdate     Permission = "board:update"
 	PermBoardDelete     Permission = "board:delete"
+
+	// Comments, checked by the realtime channel. A commenter may edit,
+	// delete, resolve and reopen their own comments; resolving anyone's
+	// thread and deleting anyone's comment need the wider permissions.
+	PermCommentCreate   Permission = "comment:create"
+	PermCommentResolve  Permission = "comment:resolve"  // resolve or reopen any thread
+	PermCommentModerate Permission = "comment:moderate" // delete any comment
 )
 
 // Authorizer decides whether a role holds a permission.
