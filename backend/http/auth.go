@@ -169,6 +169,7 @@ func (s *Server) registerAuth() {
 			if err := s.Sessions.DeleteSession(ctx, callerFrom(ctx).Session.ID); err != nil {
 				return nil, err
 			}
+			s.sessionsEnded("", callerFrom(ctx).Session.ID, "")
 			s.clearCookies(ctx)
 			return nil, nil
 		})
@@ -179,6 +180,7 @@ func (s *Server) registerAuth() {
 			if err := s.Sessions.DeleteUserSessions(ctx, callerFrom(ctx).User.ID, ""); err != nil {
 				return nil, err
 			}
+			s.sessionsEnded(callerFrom(ctx).User.ID, "", "")
 			s.clearCookies(ctx)
 			return nil, nil
 		})
@@ -235,7 +237,11 @@ func (s *Server) registerAuth() {
 			if err := s.Users.SetPasswordHash(ctx, c.User.ID, hash); err != nil {
 				return nil, err
 			}
-			return nil, s.Sessions.DeleteUserSessions(ctx, c.User.ID, c.Session.ID)
+			if err := s.Sessions.DeleteUserSessions(ctx, c.User.ID, c.Session.ID); err != nil {
+				return nil, err
+			}
+			s.sessionsEnded(c.User.ID, "", c.Session.ID)
+			return nil, nil
 		})
 }
 

@@ -2,12 +2,67 @@ package http
 
 import (
 	"context"
+	"encoding/json"
 	nethttp "net/http"
 
+	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/shotline"
 )
 
 type boardOutput struct{ Body *shotline.Board }
+
+// withLiveState overlays the realtime channel's durable state (settings,
+// shots in order, seq) on a board document, when there is a hub.
+func (s *Server) withLiveState(ctx context.Context, b *shotline.Board) (*shotline.Board, error) {
+	if s.Hub == nil {
+		return b, nil
+	}
+	snap, seq, err := s.Hub.BoardSnapshot(ctx, b.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := *b
+	out.Title, out.Description, out.AspectRatio, out.DefaultShotDuration = snap.Title, snap.Description, snap.AspectRatio, snap.DefaultShotDuration
+	out.Seq = seq
+	out.Shots = make([]shotline.Shot, len(snap.Shots))
+	for i, sh := range snap.Shots {
+		out.Shots[i] = shotline.Shot{ID: sh.ID, Position: sh.Position, Title: sh.Title, Prompt: sh.Prompt, Notes: sh.Notes,
+			Duration: sh.Duration, AspectRatio: sh.AspectRatio, Status: sh.Status}
+	}
+	return &out, nil
+}
+
+// setBoardLive changes board settings through the board's room, so that
+// open editors see the change in order with everyone's edits.
+func (s *Server) setBoardLive(ctx context.Context, boardID, userID string, role shotline.Role, upd shotline.BoardUpdate) error {
+	sets := map[realtime.BoardField]any{}
+	if upd.Title != nil {
+		sets[realtime.BoardTitle] = *upd.Title
+	}
+	if upd.Description != nil {
+		sets[realtime.BoardDescription] = *upd.Description
+	}
+	if upd.AspectRatio != nil {
+		sets[realtime.BoardAspectRatio] = *upd.AspectRatio
+	}
+	if upd.DefaultShotDuration != nil {
+		sets[realtime.BoardDefaultShotDuration] = *upd.DefaultShotDuration
+	}
+	for _, field := range []realtime.BoardField{realtime.BoardTitle, realtime.BoardDescription, realtime.BoardAspectRatio, realtime.BoardDefaultShotDuration} {
+		v, ok := sets[field]
+		if !ok {
+			continue
+		}
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		if _, err := s.Hub.Apply(ctx, boardID, userID, role, realtime.BoardSet{Field: field, Value: raw}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 type boardListOutput struct {
 	Body struct {
@@ -86,7 +141,11 @@ func (s *Server) registerBoards() {
 	register(s, Route{ID: "getBoard", Method: nethttp.MethodGet, Path: "/api/boards/{boardId}", Tag: "boards",
 		Summary: "A board with its shots in timeline order", Scope: ScopeBoard, Perm: shotline.PermBoardRead},
 		func(ctx context.Context, _ *boardIDInput) (*boardOutput, error) {
-			return &boardOutput{Body: accessFrom(ctx).Board}, nil
+			b, err := s.withLiveState(ctx, accessFrom(ctx).Board)
+			if err != nil {
+				return nil, err
+			}
+			return &boardOutput{Body: b}, nil
 		})
 
 	register(s, Route{ID: "updateBoard", Method: nethttp.MethodPatch, Path: "/api/boards/{boardId}", Tag: "boards",
@@ -97,8 +156,20 @@ func (s *Server) registerBoards() {
 			if err := upd.Validate(); err != nil {
 				return nil, err
 			}
-			b, err := s.Boards.UpdateBoard(ctx, accessFrom(ctx).Board.ID, upd)
+			a := accessFrom(ctx)
+			if s.Hub != nil {
+				if err := s.setBoardLive(ctx, a.Board.ID, callerFrom(ctx).User.ID, a.Role, upd); err != nil {
+					return nil, err
+				}
+				// The room writes settings to the document itself; only
+				// the archive flag goes there directly.
+				upd = shotline.BoardUpdate{Archived: upd.Archived}
+			}
+			b, err := s.Boards.UpdateBoard(ctx, a.Board.ID, upd)
 			if err != nil {
+				return nil, err
+			}
+			if b, err = s.withLiveState(ctx, b); err != nil {
 				return nil, err
 			}
 			return &boardOutput{Body: b}, nil
@@ -107,6 +178,11 @@ func (s *Server) registerBoards() {
 	register(s, Route{ID: "deleteBoard", Method: nethttp.MethodDelete, Path: "/api/boards/{boardId}", Tag: "boards",
 		Summary: "Delete a board", Scope: ScopeBoard, Perm: shotline.PermBoardDelete, Status: nethttp.StatusNoContent},
 		func(ctx context.Context, _ *boardIDInput) (*struct{}, error) {
-			return nil, s.Boards.DeleteBoard(ctx, accessFrom(ctx).Board.ID)
+			id := accessFrom(ctx).Board.ID
+			if err := s.Boards.DeleteBoard(ctx, id); err != nil {
+				return nil, err
+			}
+			s.boardsDeleted(id)
+			return nil, nil
 		})
 }

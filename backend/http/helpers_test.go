@@ -18,6 +18,7 @@ import (
 	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/password"
+	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/testenv"
 )
 
@@ -62,9 +63,12 @@ func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
 	if testing.Verbose() {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
+	boards := mongo.NewBoardService(db)
+	hub := realtime.NewHub(boards, mongo.NewOpLog(db), mongo.NewVersionStore(db), en, realtime.Config{}, log)
+	t.Cleanup(func() { _ = hub.Shutdown(context.Background()) })
 	srv := shttp.New(shttp.Services{
 		Users: mongo.NewUserService(db), Sessions: mongo.NewSessionService(db), Workspaces: mongo.NewWorkspaceService(db),
-		Projects: mongo.NewProjectService(db), Boards: mongo.NewBoardService(db), Passwords: cheapHasher, Authz: en,
+		Projects: mongo.NewProjectService(db), Boards: boards, Passwords: cheapHasher, Authz: en, Hub: hub,
 	}, cfg, log)
 	return &testServer{Server: srv, db: db, dbURI: uri, name: name}
 }

@@ -158,6 +158,7 @@ func (s *Server) registerMembers() {
 			if err != nil {
 				return nil, err
 			}
+			s.memberChanged(a.Workspace.ID, in.UserID, in.Body.Role)
 			v, err := s.viewMember(ctx, *w.Member(in.UserID))
 			if err != nil {
 				return nil, err
@@ -179,6 +180,9 @@ func (s *Server) registerMembers() {
 				}
 				return w.RemoveMember(in.UserID)
 			})
+			if err == nil {
+				s.memberChanged(a.Workspace.ID, in.UserID, "")
+			}
 			return nil, err
 		})
 

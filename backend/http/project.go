@@ -95,6 +95,17 @@ func (s *Server) registerProjects() {
 	register(s, Route{ID: "deleteProject", Method: nethttp.MethodDelete, Path: "/api/projects/{projectId}", Tag: "projects",
 		Summary: "Delete a project with its boards", Scope: ScopeProject, Perm: shotline.PermProjectDelete, Status: nethttp.StatusNoContent},
 		func(ctx context.Context, _ *projectIDInput) (*struct{}, error) {
-			return nil, s.Projects.DeleteProject(ctx, accessFrom(ctx).Project.ID)
+			id := accessFrom(ctx).Project.ID
+			boards, err := s.Boards.FindBoards(ctx, id, true)
+			if err != nil {
+				return nil, err
+			}
+			if err := s.Projects.DeleteProject(ctx, id); err != nil {
+				return nil, err
+			}
+			for _, b := range boards {
+				s.boardsDeleted(b.ID)
+			}
+			return nil, nil
 		})
 }

@@ -129,35 +129,19 @@ func (s *Server) authenticate(r Route) func(huma.Context, func(huma.Context)) {
 			next(ctx)
 			return
 		}
-		token := cookieValue(ctx, sessionCookie)
-		if token == "" {
-			writeError(ctx, &APIError{status: nethttp.StatusUnauthorized, Code: shotline.EUNAUTHORIZED, Message: "Sign in first."})
-			return
-		}
-		sess, err := s.Sessions.FindSession(ctx.Context(), sessionID(token))
-		if shotline.ErrorCode(err) == shotline.ENOTFOUND {
-			writeError(ctx, &APIError{status: nethttp.StatusUnauthorized, Code: shotline.EUNAUTHORIZED, Message: "Your session has ended; sign in again."})
-			return
-		} else if err != nil {
+		caller, err := s.sessionCaller(ctx.Context(), cookieValue(ctx, sessionCookie))
+		if err != nil {
 			writeError(ctx, apiError(ctx.Context(), s.log, err))
 			return
 		}
 		if unsafeMethod(ctx.Method()) {
 			got := ctx.Header(csrfHeader)
-			if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) != 1 {
+			if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(caller.Session.CSRFToken)) != 1 {
 				writeError(ctx, &APIError{status: nethttp.StatusForbidden, Code: shotline.ECSRF, Message: "Missing or wrong " + csrfHeader + " header; reload the page."})
 				return
 			}
 		}
-		user, err := s.Users.FindUserByID(ctx.Context(), sess.UserID)
-		if shotline.ErrorCode(err) == shotline.ENOTFOUND {
-			writeError(ctx, &APIError{status: nethttp.StatusUnauthorized, Code: shotline.EUNAUTHORIZED, Message: "Sign in first."})
-			return
-		} else if err != nil {
-			writeError(ctx, apiError(ctx.Context(), s.log, err))
-			return
-		}
-		next(huma.WithValue(ctx, callerKey{}, &Caller{User: user, Session: sess}))
+		next(huma.WithValue(ctx, callerKey{}, caller))
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/shotline"
 )
 
@@ -46,6 +47,7 @@ type Server struct {
 	Boards     shotline.BoardService
 	Passwords  shotline.PasswordHasher
 	Authz      shotline.Authorizer
+	Hub        *realtime.Hub // nil: no realtime channel
 
 	app     *fiber.App
 	api     huma.API
@@ -68,6 +70,7 @@ type Services struct {
 	Boards     shotline.BoardService
 	Passwords  shotline.PasswordHasher
 	Authz      shotline.Authorizer
+	Hub        *realtime.Hub
 }
 
 // New builds the server and registers every route.
@@ -86,7 +89,7 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	}
 	s := &Server{
 		Users: svc.Users, Sessions: svc.Sessions, Workspaces: svc.Workspaces, Projects: svc.Projects,
-		Boards: svc.Boards, Passwords: svc.Passwords, Authz: svc.Authz,
+		Boards: svc.Boards, Passwords: svc.Passwords, Authz: svc.Authz, Hub: svc.Hub,
 		cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() },
 	}
 	s.signIns = newLimiter(cfg.SignInWindow)
@@ -118,6 +121,9 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	s.registerMembers()
 	s.registerProjects()
 	s.registerBoards()
+	if s.Hub != nil {
+		s.registerLive()
+	}
 
 	s.app.All("/api/*", func(c *fiber.Ctx) error {
 		return fiber.NewError(nethttp.StatusNotFound, "No such API route.")

@@ -102,14 +102,23 @@ func (s *Server) registerWorkspaces() {
 	register(s, Route{ID: "deleteWorkspace", Method: nethttp.MethodDelete, Path: "/api/workspaces/{workspaceId}", Tag: "workspaces",
 		Summary: "Delete a workspace with all its projects and boards", Scope: ScopeWorkspace, Perm: shotline.PermWorkspaceDelete, Status: nethttp.StatusNoContent},
 		func(ctx context.Context, _ *workspaceIDInput) (*struct{}, error) {
-			return nil, s.Workspaces.DeleteWorkspace(ctx, accessFrom(ctx).Workspace.ID)
+			id := accessFrom(ctx).Workspace.ID
+			if err := s.Workspaces.DeleteWorkspace(ctx, id); err != nil {
+				return nil, err
+			}
+			s.workspaceDeleted(id)
+			return nil, nil
 		})
 
 	register(s, Route{ID: "leaveWorkspace", Method: nethttp.MethodPost, Path: "/api/workspaces/{workspaceId}/leave", Tag: "members",
 		Summary: "Leave a workspace (not as its last owner)", Scope: ScopeWorkspace, Perm: shotline.PermWorkspaceLeave, Status: nethttp.StatusNoContent},
 		func(ctx context.Context, _ *workspaceIDInput) (*struct{}, error) {
 			userID := callerFrom(ctx).User.ID
-			_, err := s.Workspaces.UpdateWorkspace(ctx, accessFrom(ctx).Workspace.ID, func(w *shotline.Workspace) error { return w.RemoveMember(userID) })
-			return nil, err
+			wsID := accessFrom(ctx).Workspace.ID
+			if _, err := s.Workspaces.UpdateWorkspace(ctx, wsID, func(w *shotline.Workspace) error { return w.RemoveMember(userID) }); err != nil {
+				return nil, err
+			}
+			s.memberChanged(wsID, userID, "")
+			return nil, nil
 		})
 }

@@ -69,6 +69,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 		{db.projects(), bson.D{{Key: "workspaceId", Value: 1}, {Key: "name", Value: 1}}, false},
 		{db.boards(), bson.D{{Key: "projectId", Value: 1}, {Key: "title", Value: 1}}, false},
 		{db.boards(), bson.D{{Key: "workspaceId", Value: 1}}, false},
+		{db.db.Collection("board_versions"), bson.D{{Key: "boardId", Value: 1}, {Key: "seq", Value: -1}}, false},
 	} {
 		m := mongo.IndexModel{Keys: ix.keys}
 		if ix.unique {

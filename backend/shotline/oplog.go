@@ -44,3 +44,24 @@ type OpLog interface {
 	// FindSnapshot returns ENOTFOUND if the board has no snapshot yet.
 	FindSnapshot(ctx context.Context, boardID string) (*BoardSnapshot, error)
 }
+
+// BoardVersion is a named snapshot of a board that can be restored.
+type BoardVersion struct {
+	ID        string
+	BoardID   string
+	Name      string
+	Seq       int64
+	State     []byte // JSON of the board as clients see it
+	CreatedBy string
+	CreatedAt time.Time
+}
+
+// VersionStore keeps named versions of boards.
+type VersionStore interface {
+	// CreateVersion stores v, setting its ID and CreatedAt.
+	CreateVersion(ctx context.Context, v *BoardVersion) error
+	// FindVersions lists a board's versions, newest first, without State.
+	FindVersions(ctx context.Context, boardID string) ([]*BoardVersion, error)
+	// FindVersion returns ENOTFOUND unless the board has that version.
+	FindVersion(ctx context.Context, boardID, id string) (*BoardVersion, error)
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/objectstore"
 	"github.com/shotline/shotline/backend/password"
+	"github.com/shotline/shotline/backend/realtime"
 )
 
 func main() {
@@ -57,11 +58,12 @@ func run() error {
 		return err
 	}
 
-	sessions := mongo.NewSessionService(db)
+	sessions, boards := mongo.NewSessionService(db), mongo.NewBoardService(db)
+	hub := realtime.NewHub(boards, mongo.NewOpLog(db), mongo.NewVersionStore(db), enforcer, realtime.Config{}, log)
 	srv := shttp.New(shttp.Services{
 		Users: mongo.NewUserService(db), Sessions: sessions, Workspaces: mongo.NewWorkspaceService(db),
-		Projects: mongo.NewProjectService(db), Boards: mongo.NewBoardService(db),
-		Passwords: password.Default, Authz: enforcer,
+		Projects: mongo.NewProjectService(db), Boards: boards,
+		Passwords: password.Default, Authz: enforcer, Hub: hub,
 	}, shttp.Config{
 		StaticDir: cfg.StaticDir, CookieSecure: cfg.CookieSecure, SessionTTL: cfg.SessionTTL, BodyLimit: cfg.BodyLimit,
 		SignInAttempts: cfg.SignInAttempts, SignInWindow: cfg.SignInWindow,
@@ -84,6 +86,11 @@ func run() error {
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
+	// Rooms first: they write pending ops and close the sockets, whose
+	// handlers would otherwise keep the server waiting.
+	if err := hub.Shutdown(shutdownCtx); err != nil {
+		log.Warn("realtime shutdown", "err", err)
+	}
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

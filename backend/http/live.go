@@ -1,0 +1,197 @@
+package http
+
+import (
+	"context"
+	"errors"
+	nethttp "net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	fws "github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/shotline"
+)
+
+// LivePath is the WebSocket endpoint of a board's realtime channel
+// (docs/protocol.md). It is not in the OpenAPI document, which cannot
+// describe WebSockets.
+const LivePath = "/api/boards/:boardId/live"
+
+// liveReadLimit is the largest frame read at all; frames above
+// realtime.MaxClientMessageBytes but below this get an ETOOLARGE error and
+// the socket lives on, larger ones close it (1009).
+const liveReadLimit = 1 << 20
+
+// idleTimeout closes a socket that sent nothing (not even a ping) for this
+// long; clients ping every 20 seconds.
+const idleTimeout = 60 * time.Second
+
+// liveKey is the Fiber local carrying a connection from its checks to its handler.
+const liveKey = "shotline.live"
+
+type liveInfo struct {
+	caller  *Caller
+	access  *Access
+	boardID string
+}
+
+// registerLive adds the WebSocket route: the session, the Origin and the
+// caller's right to read the board are all checked before the upgrade;
+// every message is then checked by the room against the caller's current
+// role.
+func (s *Server) registerLive() {
+	var (
+		mu    sync.Mutex
+		infos = map[string]liveInfo{}
+	)
+	s.app.Get(LivePath, func(c *fiber.Ctx) error {
+		if !fws.IsWebSocketUpgrade(c) {
+			return fiber.NewError(nethttp.StatusUpgradeRequired, "This endpoint speaks WebSocket.")
+		}
+		if o := c.Get("Origin"); o != "" && strings.TrimPrefix(strings.TrimPrefix(o, "https://"), "http://") != c.Hostname() {
+			return c.Status(nethttp.StatusForbidden).JSON(&APIError{Code: shotline.ECSRF, Message: "Cross-site WebSocket refused."})
+		}
+		ctx := c.UserContext()
+		caller, err := s.sessionCaller(ctx, c.Cookies(sessionCookie))
+		if err != nil {
+			e := apiError(ctx, s.log, err)
+			return c.Status(e.status).JSON(e)
+		}
+		boardID := strings.Clone(c.Params("boardId"))
+		a, err := s.boardAccess(ctx, caller, boardID, shotline.PermBoardRead)
+		if err != nil {
+			e := apiError(ctx, s.log, err)
+			return c.Status(e.status).JSON(e)
+		}
+		key := uuid.NewString()
+		mu.Lock()
+		infos[key] = liveInfo{caller: caller, access: a, boardID: boardID}
+		mu.Unlock()
+		c.Locals(liveKey, key)
+		return c.Next()
+	}, fws.New(func(conn *fws.Conn) {
+		key, _ := conn.Locals(liveKey).(string)
+		mu.Lock()
+		info, ok := infos[key]
+		delete(infos, key)
+		mu.Unlock()
+		if !ok {
+			return
+		}
+		conn.SetReadLimit(liveReadLimit)
+		u := info.caller.User
+		client := realtime.NewClient(key, u.ID, u.Name, info.caller.Session.ID, info.access.Workspace.ID, info.access.Role, s.hubQueueSize())
+		s.Hub.Serve(client, &wsTransport{conn: conn.Conn}, info.boardID)
+	}, fws.Config{ReadBufferSize: 2048, WriteBufferSize: 2048}))
+}
+
+func (s *Server) hubQueueSize() int { return 512 }
+
+// sessionCaller authenticates a session token from a cookie.
+func (s *Server) sessionCaller(ctx context.Context, token string) (*Caller, error) {
+	if token == "" {
+		return nil, shotline.Errorf(shotline.EUNAUTHORIZED, "Sign in first.")
+	}
+	sess, err := s.Sessions.FindSession(ctx, sessionID(token))
+	if shotline.ErrorCode(err) == shotline.ENOTFOUND {
+		return nil, shotline.Errorf(shotline.EUNAUTHORIZED, "Your session has ended; sign in again.")
+	} else if err != nil {
+		return nil, err
+	}
+	user, err := s.Users.FindUserByID(ctx, sess.UserID)
+	if shotline.ErrorCode(err) == shotline.ENOTFOUND {
+		return nil, shotline.Errorf(shotline.EUNAUTHORIZED, "Sign in first.")
+	} else if err != nil {
+		return nil, err
+	}
+	return &Caller{User: user, Session: sess}, nil
+}
+
+// boardAccess finds the caller's role on a board's workspace and checks perm:
+// ENOTFOUND for non-members, EFORBIDDEN without the permission.
+func (s *Server) boardAccess(ctx context.Context, caller *Caller, boardID string, perm shotline.Permission) (*Access, error) {
+	b, err := s.Boards.FindBoardByID(ctx, boardID)
+	if err != nil {
+		return nil, err
+	}
+	w, err := s.Workspaces.FindWorkspaceByID(ctx, b.WorkspaceID)
+	if shotline.ErrorCode(err) == shotline.ENOTFOUND {
+		return nil, notFoundIn(ScopeBoard)
+	} else if err != nil {
+		return nil, err
+	}
+	role, ok := w.RoleOf(caller.User.ID)
+	if !ok {
+		return nil, notFoundIn(ScopeBoard)
+	}
+	if !s.Authz.Allowed(role, perm) {
+		return nil, shotline.Errorf(shotline.EFORBIDDEN, "Your role (%s) may not do this.", role)
+	}
+	return &Access{Workspace: w, Role: role, Board: b}, nil
+}
+
+// wsTransport adapts a fasthttp WebSocket connection to realtime.Transport.
+type wsTransport struct {
+	conn *websocket.Conn
+}
+
+func (t *wsTransport) Read() ([]byte, error) {
+	_ = t.conn.SetReadDeadline(time.Now().Add(idleTimeout))
+	for {
+		typ, data, err := t.conn.ReadMessage()
+		if err != nil {
+			return nil, err
+		}
+		if typ == websocket.TextMessage {
+			return data, nil
+		}
+		if typ == websocket.BinaryMessage {
+			return nil, errors.New("binary frames are not part of the protocol")
+		}
+	}
+}
+
+func (t *wsTransport) Write(data []byte) error {
+	_ = t.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	return t.conn.WriteMessage(websocket.TextMessage, data)
+}
+
+func (t *wsTransport) Close(code realtime.CloseCode) error {
+	msg := websocket.FormatCloseMessage(int(code), code.String())
+	_ = t.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+	return t.conn.Close()
+}
+
+// The hooks below tell open sockets about changes made through the REST API,
+// so that revoking access takes effect at once. They do nothing without a hub.
+
+func (s *Server) memberChanged(workspaceID, userID string, role shotline.Role) {
+	if s.Hub != nil {
+		s.Hub.MemberChanged(workspaceID, userID, role)
+	}
+}
+
+func (s *Server) sessionsEnded(userID, sessionID, exceptSessionID string) {
+	if s.Hub != nil {
+		s.Hub.SessionsEnded(userID, sessionID, exceptSessionID)
+	}
+}
+
+func (s *Server) boardsDeleted(ids ...string) {
+	if s.Hub != nil {
+		for _, id := range ids {
+			s.Hub.BoardDeleted(id)
+		}
+	}
+}
+
+func (s *Server) workspaceDeleted(id string) {
+	if s.Hub != nil {
+		s.Hub.WorkspaceDeleted(id)
+	}
+}

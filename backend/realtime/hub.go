@@ -1,0 +1,407 @@
+package realtime
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/shotline/shotline/backend/shotline"
+)
+
+// Config tunes the hub. Zero values get the defaults noted.
+type Config struct {
+	QueueSize     int           // messages queued per client before it counts as slow; 512
+	IdleUnload    time.Duration // a room without clients unloads after this; 30s
+	SnapshotEvery int64         // save a snapshot every this many ops; 500
+	RecentOps     int           // applied ops kept in memory for resuming clients; 10000
+	OpRate        float64       // ops per second per client; 50
+	OpBurst       float64       // burst of ops per client; 200
+	MaxErrors     int           // refused messages before a client is closed; 200
+	JoinTimeout   time.Duration // time to send the join message; 10s
+}
+
+func (c *Config) defaults() {
+	if c.QueueSize <= 0 {
+		c.QueueSize = 512
+	}
+	if c.IdleUnload <= 0 {
+		c.IdleUnload = 30 * time.Second
+	}
+	if c.SnapshotEvery <= 0 {
+		c.SnapshotEvery = 500
+	}
+	if c.RecentOps <= 0 {
+		c.RecentOps = 10000
+	}
+	if c.OpRate <= 0 {
+		c.OpRate = 50
+	}
+	if c.OpBurst <= 0 {
+		c.OpBurst = 200
+	}
+	if c.MaxErrors <= 0 {
+		c.MaxErrors = 200
+	}
+	if c.JoinTimeout <= 0 {
+		c.JoinTimeout = 10 * time.Second
+	}
+}
+
+// Hub owns the rooms of this process: one per board with clients, loaded on
+// first join and unloaded when idle.
+type Hub struct {
+	cfg      Config
+	log      *slog.Logger
+	boards   shotline.BoardService
+	oplog    shotline.OpLog
+	versions shotline.VersionStore
+	authz    shotline.Authorizer
+
+	mu     sync.Mutex
+	rooms  map[string]*Room
+	closed bool
+	wg     sync.WaitGroup // room goroutines
+}
+
+// NewHub returns a hub storing ops in oplog and reading boards from boards.
+func NewHub(boards shotline.BoardService, oplog shotline.OpLog, versions shotline.VersionStore, authz shotline.Authorizer, cfg Config, log *slog.Logger) *Hub {
+	cfg.defaults()
+	return &Hub{cfg: cfg, log: log, boards: boards, oplog: oplog, versions: versions, authz: authz, rooms: map[string]*Room{}}
+}
+
+// Serve runs one connection until it ends: it starts the client's writer,
+// waits for the join, then reads messages and hands them to the board's
+// room. The caller (the WebSocket handler) has already checked that the
+// client may read boardID. Serve returns when the connection is over; the
+// hub keeps no reference to t afterwards.
+func (h *Hub) Serve(c *Client, t Transport, boardID string) {
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		c.writeLoop(t)
+	}()
+	defer func() {
+		<-writerDone
+	}()
+
+	room, err := h.awaitJoin(c, t, boardID)
+	if err != nil {
+		return
+	}
+	defer room.leave(c)
+
+	bucket, errs := newTokenBucket(h.cfg.OpRate, h.cfg.OpBurst), 0
+	refuse := func(opID string, err error) {
+		errs++
+		h.send(c, ErrorFor(opID, err))
+		if errs >= h.cfg.MaxErrors {
+			c.Close(ClosePolicyViolation)
+		}
+	}
+	for {
+		data, err := t.Read()
+		if err != nil {
+			c.Close(CloseInternalError) // no-op if already closed; the peer left
+			return
+		}
+		msg, err := DecodeClientMessage(data)
+		if err != nil {
+			refuse(opIDOf(data), err)
+			continue
+		}
+		switch m := msg.(type) {
+		case OpMessage:
+			if !bucket.allow(time.Now()) {
+				refuse(m.OpID, shotline.Errorf(shotline.ERATELIMIT, "Too many edits per second; slow down."))
+				continue
+			}
+			if !room.submit(event{kind: evOp, client: c, op: m}) {
+				return
+			}
+		case PresenceMessage:
+			if !room.submit(event{kind: evPresence, client: c, selected: m.SelectedShotID}) {
+				return
+			}
+		case PingMessage:
+			h.send(c, PongMessage{})
+		case JoinMessage:
+			refuse("", shotline.Errorf(shotline.EINVALID, "Already joined."))
+		}
+		select {
+		case <-c.Done():
+			return
+		default:
+		}
+	}
+}
+
+// awaitJoin reads the first message, which must be a join for boardID, and
+// joins the room.
+func (h *Hub) awaitJoin(c *Client, t Transport, boardID string) (*Room, error) {
+	type result struct {
+		data []byte
+		err  error
+	}
+	first := make(chan result, 1)
+	go func() {
+		data, err := t.Read()
+		first <- result{data, err}
+	}()
+	var r result
+	select {
+	case r = <-first:
+	case <-time.After(h.cfg.JoinTimeout):
+		c.Close(CloseProtocolError)
+		<-first // the writer closed the socket, so Read returns
+		return nil, errors.New("no join")
+	}
+	if r.err != nil {
+		c.Close(CloseInternalError)
+		return nil, r.err
+	}
+	msg, err := DecodeClientMessage(r.data)
+	join, ok := msg.(JoinMessage)
+	switch {
+	case err != nil || !ok:
+		h.send(c, ErrorMessage{Code: shotline.EINVALID, Message: "The first message must be a join."})
+		c.Close(CloseProtocolError)
+		return nil, errors.New("no join")
+	case join.Protocol != ProtocolVersion:
+		h.send(c, ErrorMessage{Code: shotline.EINVALID, Message: fmt.Sprintf("This server speaks protocol %d; reload the page.", ProtocolVersion)})
+		c.Close(CloseBadProtocolVersion)
+		return nil, errors.New("bad version")
+	case join.BoardID != boardID:
+		h.send(c, ErrorMessage{Code: shotline.EINVALID, Message: "The join names another board than the URL."})
+		c.Close(CloseProtocolError)
+		return nil, errors.New("wrong board")
+	}
+	room, err := h.join(c, boardID, join.LastSeq)
+	if err != nil {
+		c.Close(CloseShuttingDown)
+		return nil, err
+	}
+	return room, nil
+}
+
+// join routes c to the board's room, creating and loading it if needed.
+func (h *Hub) join(c *Client, boardID string, lastSeq *int64) (*Room, error) {
+	for {
+		r, err := h.room(boardID)
+		if err != nil {
+			return nil, err
+		}
+		h.mu.Lock()
+		r.joining++
+		h.mu.Unlock()
+		if r.submit(event{kind: evJoin, client: c, lastSeq: lastSeq}) {
+			return r, nil
+		}
+		// The room unloaded between lookup and submit; a new one will load.
+	}
+}
+
+// room returns the board's room, creating and loading it if needed; the
+// caller must submit to it (and retry with a new room if that fails).
+func (h *Hub) room(boardID string) (*Room, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, shotline.Errorf(shotline.EINTERNAL, "The server is shutting down.")
+	}
+	r := h.rooms[boardID]
+	if r == nil {
+		r = newRoom(h, boardID)
+		h.rooms[boardID] = r
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			r.run()
+		}()
+	}
+	return r, nil
+}
+
+// Apply applies op to a board on behalf of userID, who holds role, as if
+// sent over a socket, and returns once it is durable (with its seq) or
+// refused. Everyone on the board sees it. The REST API uses it so that its
+// changes go through the same order as everyone's edits.
+func (h *Hub) Apply(ctx context.Context, boardID, userID string, role shotline.Role, op Op) (int64, error) {
+	reply := make(chan applyResult, 1)
+	for {
+		r, err := h.room(boardID)
+		if err != nil {
+			return 0, err
+		}
+		e := event{kind: evOp, actor: userID, role: role, applied: reply, op: OpMessage{OpID: newOpID(), Op: op}}
+		if r.submit(e) {
+			break
+		}
+	}
+	select {
+	case res := <-reply:
+		return res.seq, res.err
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+// send encodes m and queues it for c.
+func (h *Hub) send(c *Client, m ServerMessage) {
+	data, err := EncodeMessage(m)
+	if err != nil {
+		h.log.Error("encode message", "err", err)
+		return
+	}
+	c.Send(data)
+}
+
+// forEachClient calls fn for every client of every room, under the rooms'
+// locks; fn must not block.
+func (h *Hub) forEachClient(fn func(r *Room, c *Client)) {
+	h.mu.Lock()
+	rooms := make([]*Room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		rooms = append(rooms, r)
+	}
+	h.mu.Unlock()
+	for _, r := range rooms {
+		r.mu.Lock()
+		for c := range r.members {
+			fn(r, c)
+		}
+		r.mu.Unlock()
+	}
+}
+
+// MemberChanged applies a role change to open sockets at once: a member
+// removed from the workspace, or whose role may no longer read boards, is
+// disconnected with CloseForbidden; otherwise their next op is checked
+// against the new role. role "" means removed.
+func (h *Hub) MemberChanged(workspaceID, userID string, role shotline.Role) {
+	h.forEachClient(func(_ *Room, c *Client) {
+		if c.WorkspaceID != workspaceID || c.UserID != userID {
+			return
+		}
+		if role == "" || !h.authz.Allowed(role, shotline.PermBoardRead) {
+			c.Close(CloseForbidden)
+			return
+		}
+		c.SetRole(role)
+	})
+}
+
+// WorkspaceDeleted disconnects everyone on the workspace's boards.
+func (h *Hub) WorkspaceDeleted(workspaceID string) {
+	h.forEachClient(func(_ *Room, c *Client) {
+		if c.WorkspaceID == workspaceID {
+			c.Close(CloseBoardNotFound)
+		}
+	})
+}
+
+// BoardDeleted disconnects everyone on the board.
+func (h *Hub) BoardDeleted(boardID string) {
+	h.forEachClient(func(r *Room, c *Client) {
+		if r.boardID == boardID {
+			c.Close(CloseBoardNotFound)
+		}
+	})
+}
+
+// SessionsEnded disconnects sockets opened with sessions that ended: one
+// session (sessionID), or all of a user's but exceptSessionID (userID set).
+func (h *Hub) SessionsEnded(userID, sessionID, exceptSessionID string) {
+	h.forEachClient(func(_ *Room, c *Client) {
+		if (sessionID != "" && c.SessionID == sessionID) || (userID != "" && c.UserID == userID && c.SessionID != exceptSessionID) {
+			c.Close(CloseSessionEnded)
+		}
+	})
+}
+
+// Shutdown stops taking joins, writes every room's pending ops, saves
+// snapshots and disconnects clients with CloseShuttingDown (they reconnect
+// to another instance or after the restart).
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closed = true
+	rooms := make([]*Room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		rooms = append(rooms, r)
+	}
+	h.mu.Unlock()
+	for _, r := range rooms {
+		r.submit(event{kind: evShutdown})
+	}
+	done := make(chan struct{})
+	go func() {
+		h.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("realtime shutdown: %w", ctx.Err())
+	}
+}
+
+// BoardSnapshot returns the board as its durable state has it: from the
+// room if one is loaded here, else loaded from the database.
+func (h *Hub) BoardSnapshot(ctx context.Context, boardID string) (BoardSnapshot, int64, error) {
+	h.mu.Lock()
+	r := h.rooms[boardID]
+	h.mu.Unlock()
+	if r != nil {
+		reply := make(chan snapshotResult, 1)
+		if r.submit(event{kind: evSnapshot, reply: reply}) {
+			select {
+			case res := <-reply:
+				if res.err == nil {
+					return res.snap, res.seq, nil
+				}
+			case <-ctx.Done():
+				return BoardSnapshot{}, 0, ctx.Err()
+			}
+		}
+	}
+	st, _, _, err := LoadState(ctx, h.boards, h.oplog, boardID, nil)
+	if err != nil {
+		return BoardSnapshot{}, 0, err
+	}
+	return st.Snapshot(), st.Seq, nil
+}
+
+// Rooms returns how many rooms are loaded.
+func (h *Hub) Rooms() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.rooms)
+}
+
+// newOpID returns a random op id for ops the server makes.
+func newOpID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// opIDOf digs the op id out of a message that failed to decode, so the
+// client can match the error to its op; "" if there is none.
+func opIDOf(data []byte) string {
+	var probe struct {
+		OpID string `json:"opId"`
+	}
+	if json.Unmarshal(data, &probe) == nil && ValidOpID(probe.OpID) {
+		return probe.OpID
+	}
+	return ""
+}

@@ -1,0 +1,732 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/shotline/shotline/backend/shotline"
+)
+
+type eventKind int
+
+const (
+	evJoin eventKind = iota
+	evLeave
+	evOp
+	evPresence
+	evFlushed
+	evIdle
+	evShutdown
+	evSnapshot
+	evRetry
+)
+
+type event struct {
+	kind     eventKind
+	client   *Client
+	lastSeq  *int64
+	op       OpMessage
+	selected *string
+	err      error               // evFlushed
+	reply    chan snapshotResult // evSnapshot
+	// An op from the server itself (no client): who it acts for, and where
+	// to report the outcome once durable.
+	actor   string
+	role    shotline.Role
+	applied chan applyResult
+}
+
+type applyResult struct {
+	seq int64
+	err error
+}
+
+type snapshotResult struct {
+	snap BoardSnapshot
+	seq  int64
+	err  error
+}
+
+// pendingOp is an op the room applied and has not yet written to the op log.
+type pendingOp struct {
+	op    AppliedOp
+	data  []byte    // the op as stored in the log (JSON of AppliedOp)
+	ackTo []*Client // who sent it (a re-send adds the new connection)
+	reply chan applyResult
+	at    time.Time
+}
+
+type peer struct {
+	selected *string
+	joined   int64 // join order, for a stable peer list
+}
+
+// Room is the authority for one board: it applies ops in one order, writes
+// them to the op log in group commits, and acks and broadcasts each op only
+// once it is durable. One goroutine (run) owns all of its state; everyone
+// else talks to it through submit.
+type Room struct {
+	hub     *Hub
+	boardID string
+	inbox   chan event
+
+	// Guarded by hub.mu.
+	joining int
+	closed  bool
+
+	// Guarded by mu: the member set, read by the hub for role changes.
+	mu      sync.Mutex
+	members map[*Client]*peer
+
+	// Owned by run.
+	workspaceID  string
+	live         *BoardState // every applied op, durable or not
+	durable      *BoardState // only ops in the op log; what joiners get
+	pending      []pendingOp // applied, waiting for the next write
+	inflight     []pendingOp // being written
+	recent       []AppliedOp // last durable ops, for resuming clients
+	recentData   [][]byte    // their encoded "applied" messages
+	opIDs        map[string]int64
+	knownFrom    int64 // op ids of ops after this seq are in opIDs
+	snapshotSeq  int64
+	joinCount    int64
+	idle         *time.Timer
+	retryBackoff time.Duration
+	stopped      bool // run returns after the current event
+}
+
+func newRoom(h *Hub, boardID string) *Room {
+	return &Room{hub: h, boardID: boardID, inbox: make(chan event, 1024), members: map[*Client]*peer{}, opIDs: map[string]int64{}}
+}
+
+// submit hands e to the room; false if the room has unloaded.
+func (r *Room) submit(e event) bool {
+	r.hub.mu.Lock()
+	closed := r.closed
+	r.hub.mu.Unlock()
+	if closed {
+		if e.kind == evJoin {
+			r.hub.mu.Lock()
+			r.joining--
+			r.hub.mu.Unlock()
+		}
+		return false
+	}
+	r.inbox <- e
+	return true
+}
+
+func (r *Room) leave(c *Client) {
+	r.submit(event{kind: evLeave, client: c})
+}
+
+// replayAuthz lets replays of logged ops through: they were authorized when
+// they were first applied.
+type replayAuthz struct{}
+
+func (replayAuthz) Allowed(shotline.Role, shotline.Permission) bool { return true }
+func (replayAuthz) Permissions(shotline.Role) []shotline.Permission { return nil }
+
+// LoadState builds a board's durable state from its latest snapshot (or
+// the board document) and the ops logged after it, calling each for every
+// replayed op. It returns the board document too.
+func LoadState(ctx context.Context, boards shotline.BoardService, oplog shotline.OpLog, boardID string, each func(AppliedOp)) (*BoardState, *shotline.Board, int64, error) {
+	board, err := boards.FindBoardByID(ctx, boardID)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	var st *BoardState
+	snap, err := oplog.FindSnapshot(ctx, boardID)
+	switch shotline.ErrorCode(err) {
+	case "":
+		var bs BoardSnapshot
+		if err := json.Unmarshal(snap.State, &bs); err != nil {
+			return nil, nil, 0, fmt.Errorf("decode snapshot of %s: %w", boardID, err)
+		}
+		if st, err = FromSnapshot(bs, snap.Seq); err != nil {
+			return nil, nil, 0, err
+		}
+	case shotline.ENOTFOUND:
+		if st, err = FromBoard(board); err != nil {
+			return nil, nil, 0, err
+		}
+	default:
+		return nil, nil, 0, err
+	}
+	snapshotSeq := st.Seq
+	for {
+		ops, err := oplog.OpsSince(ctx, boardID, st.Seq, 1000)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		for _, so := range ops {
+			var ao AppliedOp
+			if err := json.Unmarshal(so.Op, &ao); err != nil {
+				return nil, nil, 0, fmt.Errorf("decode op %d of %s: %w", so.Seq, boardID, err)
+			}
+			if err := replay(st, ao); err != nil {
+				return nil, nil, 0, fmt.Errorf("replay op %d of %s: %w", so.Seq, boardID, err)
+			}
+			if each != nil {
+				each(ao)
+			}
+		}
+		if len(ops) < 1000 {
+			break
+		}
+	}
+	return st, board, snapshotSeq, nil
+}
+
+// load builds the room's state with LoadState.
+func (r *Room) load(ctx context.Context) error {
+	var first = true
+	st, board, snapSeq, err := LoadState(ctx, r.hub.boards, r.hub.oplog, r.boardID, func(ao AppliedOp) {
+		if first {
+			r.knownFrom, first = ao.Seq-1, false
+		}
+		r.remember(ao)
+	})
+	if err != nil {
+		return err
+	}
+	if first {
+		r.knownFrom = st.Seq
+	}
+	r.workspaceID, r.snapshotSeq = board.WorkspaceID, snapSeq
+	r.durable = st
+	r.live = st.Clone()
+	return nil
+}
+
+// replay applies an op from the log, which must land at the same seq.
+func replay(st *BoardState, ao AppliedOp) error {
+	if ao.Seq != st.Seq+1 {
+		return fmt.Errorf("op log gap: state at %d, next op %d", st.Seq, ao.Seq)
+	}
+	_, err := st.Apply(ao.Actor, shotline.RoleOwner, replayAuthz{}, ao.Op, ao.Seq-1)
+	return err
+}
+
+// remember keeps a durable op for resumes and its op id for duplicates.
+func (r *Room) remember(ao AppliedOp) {
+	r.opIDs[ao.OpID] = ao.Seq
+	msg, err := EncodeMessage(AppliedMessage{AppliedOp: ao})
+	if err != nil {
+		r.hub.log.Error("encode applied op", "board_id", r.boardID, "err", err)
+		return
+	}
+	r.recent = append(r.recent, ao)
+	r.recentData = append(r.recentData, msg)
+	if over := len(r.recent) - r.hub.cfg.RecentOps; over > 0 {
+		for _, old := range r.recent[:over] {
+			delete(r.opIDs, old.OpID)
+		}
+		r.recent = append([]AppliedOp(nil), r.recent[over:]...)
+		r.recentData = append([][]byte(nil), r.recentData[over:]...)
+		r.knownFrom = r.recent[0].Seq - 1
+	}
+}
+
+func (r *Room) run() {
+	log := r.hub.log.With("board_id", r.boardID)
+	ctx := context.Background()
+	loadCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	err := r.load(loadCtx)
+	cancel()
+	if err != nil {
+		code := CloseInternalError
+		if shotline.ErrorCode(err) == shotline.ENOTFOUND {
+			code = CloseBoardNotFound
+		} else {
+			log.Error("load room", "err", err)
+		}
+		r.fail(code)
+		return
+	}
+	for e := range r.inbox {
+		switch e.kind {
+		case evJoin:
+			r.onJoin(e.client, e.lastSeq)
+		case evLeave:
+			r.onLeave(e.client)
+		case evOp:
+			r.onOp(ctx, e)
+		case evPresence:
+			r.onPresence(e.client, e.selected)
+		case evFlushed:
+			r.onFlushed(ctx, e.err)
+		case evRetry:
+			r.flush()
+		case evSnapshot:
+			e.reply <- snapshotResult{snap: r.durable.Snapshot(), seq: r.durable.Seq}
+		case evIdle:
+			if r.tryUnload(false) {
+				return
+			}
+		case evShutdown:
+			r.shutdown(ctx)
+			return
+		}
+		if r.stopped {
+			return
+		}
+	}
+}
+
+// fail unloads a room that cannot serve: everyone waiting is closed with code.
+func (r *Room) fail(code CloseCode) {
+	r.hub.mu.Lock()
+	r.closed = true
+	delete(r.hub.rooms, r.boardID)
+	r.hub.mu.Unlock()
+	for {
+		select {
+		case e := <-r.inbox:
+			if e.client != nil {
+				e.client.Close(code)
+			}
+			if e.reply != nil {
+				e.reply <- snapshotResult{err: shotline.Errorf(shotline.EINTERNAL, "board unavailable")}
+			}
+			if e.applied != nil {
+				e.applied <- applyResult{err: shotline.Errorf(shotline.EINTERNAL, "board unavailable")}
+			}
+		default:
+			r.mu.Lock()
+			for c := range r.members {
+				c.Close(code)
+			}
+			r.mu.Unlock()
+			return
+		}
+	}
+}
+
+func (r *Room) onJoin(c *Client, lastSeq *int64) {
+	r.hub.mu.Lock()
+	r.joining--
+	r.hub.mu.Unlock()
+	if r.idle != nil {
+		r.idle.Stop()
+		r.idle = nil
+	}
+	r.joinCount++
+	r.mu.Lock()
+	r.members[c] = &peer{joined: r.joinCount}
+	r.mu.Unlock()
+
+	// Exactly what the client missed, if we still have it in memory;
+	// otherwise (too far behind, new, or ahead of us) the whole board.
+	seq := r.durable.Seq
+	first := seq - int64(len(r.recent)) // ops after first are in recent
+	if lastSeq != nil && *lastSeq <= seq && *lastSeq >= first {
+		missed := r.recent[len(r.recent)-int(seq-*lastSeq):]
+		r.hub.send(c, OpsMessage{Ops: missed})
+	} else {
+		r.hub.send(c, SnapshotMessage{Board: r.durable.Snapshot(), Seq: seq})
+	}
+	r.broadcastPeers()
+}
+
+func (r *Room) onLeave(c *Client) {
+	r.mu.Lock()
+	_, ok := r.members[c]
+	delete(r.members, c)
+	empty := len(r.members) == 0
+	r.mu.Unlock()
+	if !ok {
+		return
+	}
+	r.broadcastPeers()
+	if empty && r.idle == nil {
+		r.idle = time.AfterFunc(r.hub.cfg.IdleUnload, func() { r.submit(event{kind: evIdle}) })
+	}
+}
+
+func (r *Room) onOp(ctx context.Context, e event) {
+	c, m := e.client, e.op
+	actor, role := e.actor, e.role
+	refuse := func(err error) {
+		if e.applied != nil {
+			e.applied <- applyResult{err: err}
+		} else {
+			r.hub.send(c, ErrorFor(m.OpID, err))
+		}
+	}
+	if c != nil {
+		if !r.isMember(c) {
+			return // it left while the op was queued
+		}
+		actor, role = c.UserID, c.Role()
+		if seq, ok := r.opIDs[m.OpID]; ok {
+			r.ackDuplicate(c, m.OpID, seq)
+			return
+		}
+		if m.BaseSeq < r.knownFrom {
+			// Older than the op ids we keep: ask the log, so a re-sent op
+			// whose ack was lost long ago is not applied twice.
+			if so, err := r.hub.oplog.FindOpByOpID(ctx, r.boardID, m.OpID); err == nil {
+				r.hub.send(c, AckMessage{OpID: m.OpID, Seq: so.Seq})
+				return
+			} else if shotline.ErrorCode(err) != shotline.ENOTFOUND {
+				refuse(err)
+				return
+			}
+		}
+	}
+	op := m.Op
+	if vr, ok := op.(VersionRestore); ok {
+		filled, err := r.restoreContent(ctx, vr)
+		if err != nil {
+			refuse(err)
+			return
+		}
+		op = filled
+	}
+	applied, err := r.live.Apply(actor, role, r.hub.authz, op, m.BaseSeq)
+	if err != nil {
+		refuse(err)
+		return
+	}
+	ao := AppliedOp{Seq: r.live.Seq, OpID: m.OpID, Actor: actor, Op: applied}
+	data, err := json.Marshal(ao)
+	if err != nil {
+		r.hub.log.Error("encode op", "board_id", r.boardID, "err", err)
+		refuse(err)
+		return
+	}
+	r.opIDs[m.OpID] = ao.Seq
+	p := pendingOp{op: ao, data: data, reply: e.applied, at: time.Now()}
+	if c != nil {
+		p.ackTo = []*Client{c}
+	}
+	r.pending = append(r.pending, p)
+	r.flush()
+}
+
+// ackDuplicate answers a re-sent op: acked now if durable, or when its write
+// completes.
+func (r *Room) ackDuplicate(c *Client, opID string, seq int64) {
+	if seq <= r.durable.Seq {
+		r.hub.send(c, AckMessage{OpID: opID, Seq: seq})
+		return
+	}
+	for _, list := range [][]pendingOp{r.inflight, r.pending} {
+		for i := range list {
+			if list[i].op.OpID == opID {
+				list[i].ackTo = append(list[i].ackTo, c)
+				return
+			}
+		}
+	}
+}
+
+func (r *Room) restoreContent(ctx context.Context, vr VersionRestore) (VersionRestore, error) {
+	if r.hub.versions == nil {
+		return vr, shotline.Errorf(shotline.ENOTFOUND, "Version not found.")
+	}
+	v, err := r.hub.versions.FindVersion(ctx, r.boardID, vr.VersionID)
+	if err != nil {
+		return vr, err
+	}
+	var snap BoardSnapshot
+	if err := json.Unmarshal(v.State, &snap); err != nil {
+		return vr, fmt.Errorf("decode version %s: %w", v.ID, err)
+	}
+	vr.Content = &RestoreContent{BoardSettings: snap.BoardSettings, Shots: snap.Shots}
+	return vr, nil
+}
+
+// flush starts writing the pending ops, unless a write is in flight: ops
+// that arrive meanwhile wait and go together in the next write (group
+// commit).
+func (r *Room) flush() {
+	if r.inflight != nil || len(r.pending) == 0 {
+		return
+	}
+	r.inflight, r.pending = r.pending, nil
+	stored := make([]shotline.StoredOp, len(r.inflight))
+	for i, p := range r.inflight {
+		stored[i] = shotline.StoredOp{BoardID: r.boardID, Seq: p.op.Seq, OpID: p.op.OpID, ActorID: p.op.Actor, Op: p.data, CreatedAt: p.at.UTC()}
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err := r.hub.oplog.AppendOps(ctx, stored)
+		if shotline.ErrorCode(err) == shotline.ECONFLICT {
+			err = r.verifyStored(ctx, stored)
+		}
+		r.inbox <- event{kind: evFlushed, err: err}
+	}()
+}
+
+// verifyStored tells a write that really conflicted from a retry of one
+// that succeeded although its answer was lost.
+func (r *Room) verifyStored(ctx context.Context, stored []shotline.StoredOp) error {
+	got, err := r.hub.oplog.OpsSince(ctx, r.boardID, stored[0].Seq-1, len(stored))
+	if err != nil {
+		return err
+	}
+	if len(got) != len(stored) {
+		return errSplitBrain
+	}
+	for i := range got {
+		if got[i].Seq != stored[i].Seq || got[i].OpID != stored[i].OpID {
+			return errSplitBrain
+		}
+	}
+	return nil
+}
+
+var errSplitBrain = errors.New("another writer stored ops at this board's sequence numbers")
+
+func (r *Room) onFlushed(ctx context.Context, err error) {
+	if errors.Is(err, errSplitBrain) {
+		// Someone else wrote this board's log (two rooms for one board):
+		// this room's state is wrong. Drop it; clients reload from the log.
+		r.hub.log.Error("op log conflict; unloading room", "board_id", r.boardID)
+		r.fail(CloseInternalError)
+		r.stopped = true
+		return
+	}
+	if err != nil {
+		// Nothing is acked; retry the same ops (their seqs are fixed).
+		r.retryBackoff = min(max(2*r.retryBackoff, 50*time.Millisecond), 5*time.Second)
+		r.hub.log.Warn("write ops; retrying", "board_id", r.boardID, "ops", len(r.inflight), "err", err, "backoff", r.retryBackoff)
+		batch := r.inflight
+		r.inflight = nil
+		r.pending = append(batch, r.pending...)
+		time.AfterFunc(r.retryBackoff, func() { r.submit(event{kind: evRetry}) })
+		return
+	}
+	r.retryBackoff = 0
+	settingsChanged := false
+	for _, p := range r.inflight {
+		if _, ok := p.op.Op.(BoardSet); ok {
+			settingsChanged = true
+		}
+		if p.reply != nil {
+			p.reply <- applyResult{seq: p.op.Seq}
+		}
+		if err := replay(r.durable, p.op); err != nil {
+			r.hub.log.Error("replay durable op", "board_id", r.boardID, "seq", p.op.Seq, "err", err)
+		}
+		r.remember(p.op)
+		applied := r.recentData[len(r.recentData)-1]
+		r.mu.Lock()
+		for c := range r.members {
+			if !containsClient(p.ackTo, c) {
+				c.Send(applied)
+			}
+		}
+		r.mu.Unlock()
+		for _, c := range p.ackTo {
+			if _, restore := p.op.Op.(VersionRestore); restore {
+				c.Send(applied) // the sender could not apply it locally: it lacked the content
+			}
+			r.hub.send(c, AckMessage{OpID: p.op.OpID, Seq: p.op.Seq})
+		}
+	}
+	r.inflight = nil
+	if settingsChanged {
+		r.syncBoardDocument()
+	}
+	if r.idle == nil && r.memberCount() == 0 {
+		r.idle = time.AfterFunc(r.hub.cfg.IdleUnload, func() { r.submit(event{kind: evIdle}) })
+	}
+	if r.durable.Seq-r.snapshotSeq >= r.hub.cfg.SnapshotEvery {
+		r.saveSnapshot(ctx, false)
+	}
+	r.flush()
+}
+
+func containsClient(list []*Client, c *Client) bool {
+	for _, x := range list {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// saveSnapshot writes the durable state; wait makes it synchronous (unload).
+func (r *Room) saveSnapshot(ctx context.Context, wait bool) {
+	data, err := json.Marshal(r.durable.Snapshot())
+	if err != nil {
+		r.hub.log.Error("encode snapshot", "board_id", r.boardID, "err", err)
+		return
+	}
+	snap := shotline.BoardSnapshot{BoardID: r.boardID, Seq: r.durable.Seq, State: data, CreatedAt: time.Now().UTC()}
+	r.snapshotSeq = snap.Seq
+	save := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := r.hub.oplog.SaveSnapshot(ctx, snap); err != nil {
+			r.hub.log.Warn("save snapshot", "board_id", r.boardID, "err", err)
+		}
+	}
+	if wait {
+		save()
+	} else {
+		go save()
+	}
+}
+
+func (r *Room) onPresence(c *Client, selected *string) {
+	r.mu.Lock()
+	p, ok := r.members[c]
+	if ok {
+		if selected != nil {
+			if _, exists := r.live.Shots[*selected]; !exists {
+				selected = nil
+			}
+		}
+		p.selected = selected
+	}
+	r.mu.Unlock()
+	if ok {
+		r.broadcastPeers()
+	}
+}
+
+var palette = []string{"#e5484d", "#f76b15", "#ffc53d", "#46a758", "#12a594", "#0090ff", "#6e56cf", "#d6409f"}
+
+func colorOf(userID string) string {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(userID))
+	return palette[h.Sum32()%uint32(len(palette))]
+}
+
+func (r *Room) broadcastPeers() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	type entry struct {
+		peer   Peer
+		joined int64
+	}
+	list := make([]entry, 0, len(r.members))
+	for c, p := range r.members {
+		list = append(list, entry{Peer{UserID: c.UserID, Name: c.Name, SelectedShotID: p.selected, Color: colorOf(c.UserID)}, p.joined})
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].joined < list[j].joined })
+	msg := PeersMessage{Peers: make([]Peer, len(list))}
+	for i, e := range list {
+		msg.Peers[i] = e.peer
+	}
+	data, err := EncodeMessage(msg)
+	if err != nil {
+		return
+	}
+	for c := range r.members {
+		c.Send(data)
+	}
+}
+
+// syncBoardDocument copies the board's settings into the board document,
+// which project lists read.
+func (r *Room) syncBoardDocument() {
+	set := r.durable.Settings
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		upd := shotline.BoardUpdate{Title: &set.Title, Description: &set.Description, AspectRatio: &set.AspectRatio, DefaultShotDuration: &set.DefaultShotDuration}
+		if _, err := r.hub.boards.UpdateBoard(ctx, r.boardID, upd); err != nil && shotline.ErrorCode(err) != shotline.ENOTFOUND {
+			r.hub.log.Warn("sync board document", "board_id", r.boardID, "err", err)
+		}
+	}()
+}
+
+func (r *Room) memberCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.members)
+}
+
+func (r *Room) isMember(c *Client) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.members[c]
+	return ok
+}
+
+// tryUnload removes an idle room from the hub if nobody is in or joining
+// and everything is written. Reports whether it did.
+func (r *Room) tryUnload(force bool) bool {
+	r.mu.Lock()
+	empty := len(r.members) == 0
+	r.mu.Unlock()
+	if !force && (!empty || r.inflight != nil || len(r.pending) > 0) {
+		r.idle = nil
+		if empty {
+			r.idle = time.AfterFunc(r.hub.cfg.IdleUnload, func() { r.submit(event{kind: evIdle}) })
+		}
+		return false
+	}
+	r.hub.mu.Lock()
+	if r.joining > 0 && !force {
+		r.hub.mu.Unlock()
+		r.idle = nil
+		return false
+	}
+	r.closed = true
+	if r.hub.rooms[r.boardID] == r {
+		delete(r.hub.rooms, r.boardID)
+	}
+	r.hub.mu.Unlock()
+	if r.durable.Seq > r.snapshotSeq {
+		r.saveSnapshot(context.Background(), true)
+	}
+	r.drainAfterFail()
+	return true
+}
+
+// drainAfterFail answers whatever was queued after the room closed.
+func (r *Room) drainAfterFail() {
+	for {
+		select {
+		case e := <-r.inbox:
+			if e.kind == evJoin {
+				e.client.Close(CloseShuttingDown)
+			}
+			if e.reply != nil {
+				e.reply <- snapshotResult{err: shotline.Errorf(shotline.EINTERNAL, "board unloaded; retry")}
+			}
+			if e.applied != nil {
+				e.applied <- applyResult{err: shotline.Errorf(shotline.EINTERNAL, "board unloaded; retry")}
+			}
+		default:
+			return
+		}
+	}
+}
+
+// shutdown writes what is pending (waiting for writes in flight), saves a
+// snapshot and closes every client with CloseShuttingDown.
+func (r *Room) shutdown(ctx context.Context) {
+	deadline := time.Now().Add(10 * time.Second)
+	for (r.inflight != nil || len(r.pending) > 0) && time.Now().Before(deadline) {
+		e := <-r.inbox
+		switch e.kind {
+		case evFlushed:
+			r.onFlushed(ctx, e.err)
+		case evRetry:
+			r.flush()
+		case evJoin:
+			e.client.Close(CloseShuttingDown)
+		}
+	}
+	r.mu.Lock()
+	for c := range r.members {
+		c.Close(CloseShuttingDown)
+	}
+	r.members = map[*Client]*peer{}
+	r.mu.Unlock()
+	r.tryUnload(true)
+}
