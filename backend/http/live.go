@@ -161,6 +161,8 @@ func (t *wsTransport) Write(data []byte) error {
 	return t.conn.WriteMessage(websocket.TextMessage, data)
 }
 
+func (t *wsTransport) Abort() { _ = t.conn.NetConn().Close() }
+
 func (t *wsTransport) Close(code realtime.CloseCode) error {
 	msg := websocket.FormatCloseMessage(int(code), code.String())
 	_ = t.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))

@@ -19,6 +19,10 @@ type Transport interface {
 	Write(data []byte) error
 	// Close sends a close frame with code and its reason, then closes.
 	Close(code CloseCode) error
+	// Abort closes the connection at once, without a close frame; it may be
+	// called from any goroutine and unblocks a Write stuck on a peer that
+	// stopped reading.
+	Abort()
 }
 
 // Client is one joined socket: who it is, what role they hold, and its

@@ -86,6 +86,19 @@ func (h *Hub) Serve(c *Client, t Transport, boardID string) {
 		defer close(writerDone)
 		c.writeLoop(t)
 	}()
+	go func() {
+		// A closed client whose writer is stuck on a peer that stopped
+		// reading would hold its socket until the write deadline: cut it.
+		select {
+		case <-c.Done():
+			select {
+			case <-writerDone:
+			case <-time.After(time.Second):
+				t.Abort()
+			}
+		case <-writerDone:
+		}
+	}()
 	defer func() {
 		<-writerDone
 	}()

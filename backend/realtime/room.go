@@ -519,17 +519,18 @@ func (r *Room) onFlushed(ctx context.Context, err error) {
 			r.hub.log.Error("replay durable op", "board_id", r.boardID, "seq", p.op.Seq, "err", err)
 		}
 		r.remember(p.op)
+		// Everyone gets the op as applied, its sender included (so every
+		// client's confirmed state is the server's ops in order); the
+		// sender then gets the ack for its op id.
 		applied := r.recentData[len(r.recentData)-1]
 		r.mu.Lock()
 		for c := range r.members {
-			if !containsClient(p.ackTo, c) {
-				c.Send(applied)
-			}
+			c.Send(applied)
 		}
 		r.mu.Unlock()
 		for _, c := range p.ackTo {
-			if _, restore := p.op.Op.(VersionRestore); restore {
-				c.Send(applied) // the sender could not apply it locally: it lacked the content
+			if !r.isMember(c) {
+				continue
 			}
 			r.hub.send(c, AckMessage{OpID: p.op.OpID, Seq: p.op.Seq})
 		}
@@ -545,15 +546,6 @@ func (r *Room) onFlushed(ctx context.Context, err error) {
 		r.saveSnapshot(ctx, false)
 	}
 	r.flush()
-}
-
-func containsClient(list []*Client, c *Client) bool {
-	for _, x := range list {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
 
 // saveSnapshot writes the durable state; wait makes it synchronous (unload).

@@ -1,0 +1,519 @@
+package realtime_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/shotline/shotline/backend/authz"
+	"github.com/shotline/shotline/backend/mongo"
+	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/shotline"
+	"github.com/shotline/shotline/backend/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// fakeConn is a Transport whose two ends are channels, so hub tests see
+// exactly what a socket would carry.
+type fakeConn struct {
+	in        chan []byte
+	out       chan []byte
+	closed    chan struct{}
+	closeOnce sync.Once
+	code      realtime.CloseCode
+	gate      chan struct{} // when set, Write blocks until it is closed: a client that stopped reading
+}
+
+func newFakeConn() *fakeConn {
+	return &fakeConn{in: make(chan []byte, 64), out: make(chan []byte, 100000), closed: make(chan struct{})}
+}
+
+func (f *fakeConn) Read() ([]byte, error) {
+	select {
+	case d := <-f.in:
+		return d, nil
+	case <-f.closed:
+		return nil, io.EOF
+	}
+}
+
+func (f *fakeConn) Write(d []byte) error {
+	if f.gate != nil {
+		select {
+		case <-f.gate:
+		case <-f.closed:
+			return io.EOF
+		}
+	}
+	select {
+	case f.out <- d:
+		return nil
+	case <-f.closed:
+		return io.EOF
+	}
+}
+
+func (f *fakeConn) Close(code realtime.CloseCode) error {
+	f.closeOnce.Do(func() {
+		f.code = code
+		close(f.closed)
+	})
+	return nil
+}
+
+func (f *fakeConn) Abort() { f.closeOnce.Do(func() { close(f.closed) }) }
+
+// hangUp is the browser going away.
+func (f *fakeConn) hangUp() { f.Close(1000) }
+
+type env struct {
+	hub    *realtime.Hub
+	db     *mongo.DB
+	boards *mongo.BoardService
+	board  *shotline.Board
+	log    *mongo.OpLog
+}
+
+func newEnv(t *testing.T, cfg realtime.Config) *env {
+	t.Helper()
+	ctx := context.Background()
+	db, err := mongo.Open(ctx, testenv.Get(t).MongoURI, testenv.Database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close(context.Background()) })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	en, err := authz.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	boards := mongo.NewBoardService(db)
+	b := &shotline.Board{WorkspaceID: "w1", ProjectID: "p1", Title: "Board", AspectRatio: "16:9", DefaultShotDuration: 3}
+	if err := boards.CreateBoard(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	oplog := mongo.NewOpLog(db)
+	hub := realtime.NewHub(boards, oplog, mongo.NewVersionStore(db), en, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Cleanup(func() { _ = hub.Shutdown(context.Background()) })
+	return &env{hub: hub, db: db, boards: boards, board: b, log: oplog}
+}
+
+// peer is one connected test client.
+type peer struct {
+	t      *testing.T
+	conn   *fakeConn
+	client *realtime.Client
+	served chan struct{}
+}
+
+func (e *env) connect(t *testing.T, user string, role shotline.Role, lastSeq *int64) *peer {
+	t.Helper()
+	c := realtime.NewClient(uuid.NewString(), user, "Name "+user, "sess-"+user, "w1", role, 64)
+	p := &peer{t: t, conn: newFakeConn(), client: c, served: make(chan struct{})}
+	go func() {
+		defer close(p.served)
+		e.hub.Serve(c, p.conn, e.board.ID)
+	}()
+	join := map[string]any{"type": "join", "protocol": 1, "boardId": e.board.ID}
+	if lastSeq != nil {
+		join["lastSeq"] = *lastSeq
+	}
+	p.sendJSON(join)
+	t.Cleanup(p.conn.hangUp)
+	return p
+}
+
+func (p *peer) sendJSON(v any) {
+	p.t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.conn.in <- data
+}
+
+func (p *peer) sendRaw(s string) { p.conn.in <- []byte(s) }
+
+// next returns the next message of type typ, skipping presence updates;
+// it fails the test after a generous deadline.
+func (p *peer) next(typ string) map[string]any {
+	p.t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case d := <-p.conn.out:
+			var m map[string]any
+			if err := json.Unmarshal(d, &m); err != nil {
+				p.t.Fatalf("server sent non-JSON %q", d)
+			}
+			if m["type"] == "presence" && typ != "presence" {
+				continue
+			}
+			if m["type"] != typ {
+				p.t.Fatalf("got %s, want %s: %s", m["type"], typ, d)
+			}
+			return m
+		case <-p.conn.closed:
+			p.t.Fatalf("closed with %d while waiting for %s", p.conn.code, typ)
+		case <-deadline:
+			p.t.Fatalf("no %s message", typ)
+		}
+	}
+}
+
+// op sends one op and returns its id.
+func (p *peer) op(baseSeq int64, op map[string]any) string {
+	p.t.Helper()
+	id := uuid.NewString()
+	p.sendJSON(map[string]any{"type": "op", "opId": id, "baseSeq": baseSeq, "op": op})
+	return id
+}
+
+func insertShot(id, pos string) map[string]any {
+	return map[string]any{"kind": "shot.insert", "shotId": id, "position": pos, "shot": map[string]any{"title": "Shot " + id}}
+}
+
+func TestOpIsAckedAfterDurableAndBroadcast(t *testing.T) {
+	e := newEnv(t, realtime.Config{})
+	a := e.connect(t, "alice", shotline.RoleEditor, nil)
+	b := e.connect(t, "bob", shotline.RoleEditor, nil)
+	if got := a.next("snapshot"); got["seq"].(float64) != 0 {
+		t.Fatalf("snapshot seq %v", got["seq"])
+	}
+	b.next("snapshot")
+	id := a.op(0, insertShot("s1", "a0"))
+	applied := a.next("applied")
+	if applied["opId"] != id || applied["seq"].(float64) != 1 || applied["actor"] != "alice" {
+		t.Fatalf("applied = %v", applied)
+	}
+	if ack := a.next("ack"); ack["opId"] != id || ack["seq"].(float64) != 1 {
+		t.Fatalf("ack = %v", ack)
+	}
+	if got := b.next("applied"); got["opId"] != id {
+		t.Fatalf("peer got %v", got)
+	}
+	// The ack came after the op was in the log.
+	ops, err := e.log.OpsSince(context.Background(), e.board.ID, 0, 10)
+	if err != nil || len(ops) != 1 || ops[0].OpID != id {
+		t.Fatalf("op log = %v, %v", ops, err)
+	}
+}
+
+func TestResentOpIsAckedNotReapplied(t *testing.T) {
+	e := newEnv(t, realtime.Config{})
+	a := e.connect(t, "alice", shotline.RoleEditor, nil)
+	a.next("snapshot")
+	id := uuid.NewString()
+	msg := map[string]any{"type": "op", "opId": id, "baseSeq": 0, "op": insertShot("s1", "a0")}
+	a.sendJSON(msg)
+	a.next("applied")
+	a.next("ack")
+	a.conn.hangUp()
+	<-a.served
+
+	// Reconnect at seq 1 and re-send the same op, as a client does when it
+	// did not see the ack.
+	one := int64(1)
+	a2 := e.connect(t, "alice", shotline.RoleEditor, &one)
+	if ops := a2.next("ops"); len(ops["ops"].([]any)) != 0 {
+		t.Fatalf("missed ops = %v", ops)
+	}
+	a2.sendJSON(msg)
+	if ack := a2.next("ack"); ack["seq"].(float64) != 1 {
+		t.Fatalf("re-sent op acked at %v, want 1", ack["seq"])
+	}
+	if seq, _ := e.log.LastSeq(context.Background(), e.board.ID); seq != 1 {
+		t.Fatalf("op applied twice: last seq %d", seq)
+	}
+}
+
+func TestResumeGetsExactlyTheMissedOps(t *testing.T) {
+	e := newEnv(t, realtime.Config{RecentOps: 5})
+	a := e.connect(t, "alice", shotline.RoleEditor, nil)
+	a.next("snapshot")
+	for i := 1; i <= 8; i++ {
+		a.op(int64(i-1), insertShot("s"+strconv.Itoa(i), "a"+strconv.Itoa(i)))
+		a.next("applied")
+		a.next("ack")
+	}
+	// 3 behind: the last three ops, in order.
+	five := int64(5)
+	b := e.connect(t, "bob", shotline.RoleViewer, &five)
+	ops := b.next("ops")["ops"].([]any)
+	if len(ops) != 3 || ops[0].(map[string]any)["seq"].(float64) != 6 || ops[2].(map[string]any)["seq"].(float64) != 8 {
+		t.Fatalf("missed ops = %v", ops)
+	}
+	// Further behind than the room keeps: a snapshot.
+	one := int64(1)
+	c := e.connect(t, "carol", shotline.RoleViewer, &one)
+	snap := c.next("snapshot")
+	if snap["seq"].(float64) != 8 || len(snap["board"].(map[string]any)["shots"].([]any)) != 8 {
+		t.Fatalf("snapshot = %v", snap)
+	}
+	// Ahead of the server (it lost state): a snapshot too.
+	ahead := int64(99)
+	d := e.connect(t, "dan", shotline.RoleViewer, &ahead)
+	if snap := d.next("snapshot"); snap["seq"].(float64) != 8 {
+		t.Fatalf("snapshot for a client ahead = %v", snap)
+	}
+}
+
+func TestViewerAndCommenterAreRefused(t *testing.T) {
+	e := newEnv(t, realtime.Config{})
+	ed := e.connect(t, "ed", shotline.RoleEditor, nil)
+	ed.next("snapshot")
+	ed.op(0, insertShot("s1", "a0"))
+	ed.next("applied")
+	ed.next("ack")
+
+	v := e.connect(t, "vic", shotline.RoleViewer, nil)
+	v.next("snapshot")
+	id := v.op(1, map[string]any{"kind": "shot.set", "shotId": "s1", "field": "title", "value": "Mine"})
+	if got := v.next("error"); got["opId"] != id || got["code"] != shotline.EFORBIDDEN {
+		t.Fatalf("viewer edit: %v", got)
+	}
+	id = v.op(1, map[string]any{"kind": "comment.add", "commentId": "c1", "shotId": "s1", "body": "hi"})
+	if got := v.next("error"); got["opId"] != id || got["code"] != shotline.EFORBIDDEN {
+		t.Fatalf("viewer comment: %v", got)
+	}
+
+	cm := e.connect(t, "cam", shotline.RoleCommenter, nil)
+	cm.next("snapshot")
+	id = cm.op(1, map[string]any{"kind": "shot.delete", "shotId": "s1"})
+	if got := cm.next("error"); got["opId"] != id || got["code"] != shotline.EFORBIDDEN {
+		t.Fatalf("commenter delete: %v", got)
+	}
+	id = cm.op(1, map[string]any{"kind": "comment.add", "commentId": "c1", "shotId": "s1", "body": "Nice"})
+	if got := cm.next("applied"); got["opId"] != id {
+		t.Fatalf("commenter comment: %v", got)
+	}
+	if seq, _ := e.log.LastSeq(context.Background(), e.board.ID); seq != 2 {
+		t.Fatalf("last seq %d, want 2: a refused op was stored", seq)
+	}
+}
+
+func TestBadFramesGetErrorsAndTheSocketLives(t *testing.T) {
+	e := newEnv(t, realtime.Config{})
+	a := e.connect(t, "alice", shotline.RoleEditor, nil)
+	b := e.connect(t, "bob", shotline.RoleEditor, nil)
+	a.next("snapshot")
+	b.next("snapshot")
+	tests := []struct {
+		name  string
+		frame string
+		code  string
+	}{
+		{"not JSON", `{"type": "op",`, shotline.EINVALID},
+		{"unknown message type", `{"type": "teleport"}`, shotline.EINVALID},
+		{"unknown op kind", `{"type":"op","opId":"` + uuid.NewString() + `","baseSeq":0,"op":{"kind":"shot.explode","shotId":"s1"}}`, shotline.EINVALID},
+		{"wrong field type", `{"type":"op","opId":"` + uuid.NewString() + `","baseSeq":"zero","op":{"kind":"shot.delete","shotId":"s1"}}`, shotline.EINVALID},
+		{"unknown field", `{"type":"op","opId":"` + uuid.NewString() + `","baseSeq":0,"op":{"kind":"shot.delete","shotId":"s1","extra":1}}`, shotline.EINVALID},
+		{"bad op id", `{"type":"op","opId":"1","baseSeq":0,"op":{"kind":"shot.delete","shotId":"s1"}}`, shotline.EINVALID},
+		{"oversized", `{"type":"presence","selectedShotId":"` + strings.Repeat("x", realtime.MaxClientMessageBytes) + `"}`, shotline.ETOOLARGE},
+		{"shot of another board", `{"type":"op","opId":"` + uuid.NewString() + `","baseSeq":0,"op":{"kind":"shot.set","shotId":"other-board-shot","field":"title","value":"x"}}`, shotline.ENOTFOUND},
+		{"second join", `{"type":"join","protocol":1,"boardId":"` + e.board.ID + `"}`, shotline.EINVALID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a.t = t
+			a.sendRaw(tt.frame)
+			if got := a.next("error"); got["code"] != tt.code || got["message"] == "" {
+				t.Fatalf("error = %v, want code %s", got, tt.code)
+			}
+		})
+	}
+	a.t = t
+	// The socket still works, and so does the room.
+	a.sendRaw(`{"type":"ping"}`)
+	a.next("pong")
+	id := a.op(0, insertShot("s1", "a0"))
+	if got := b.next("applied"); got["opId"] != id {
+		t.Fatalf("room after bad frames: %v", got)
+	}
+}
+
+func TestFirstMessageMustBeJoin(t *testing.T) {
+	e := newEnv(t, realtime.Config{})
+	for _, tt := range []struct {
+		name  string
+		frame string
+		code  realtime.CloseCode
+	}{
+		{"op first", `{"type":"ping"}`, realtime.CloseProtocolError},
+		{"old protocol", `{"type":"join","protocol":0,"boardId":"` + e.board.ID + `"}`, realtime.CloseBadProtocolVersion},
+		{"other board", `{"type":"join","protocol":1,"boardId":"someone-elses"}`, realtime.CloseProtocolError},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := realtime.NewClient(uuid.NewString(), "u", "U", "s", "w1", shotline.RoleOwner, 8)
+			conn := newFakeConn()
+			done := make(chan struct{})
+			go func() { defer close(done); e.hub.Serve(c, conn, e.board.ID) }()
+			conn.in <- []byte(tt.frame)
+			<-done
+			if conn.code != tt.code {
+				t.Fatalf("closed with %d, want %d", conn.code, tt.code)
+			}
+			if tt.code.Reconnect() {
+				t.Errorf("%d should be terminal", tt.code)
+			}
+		})
+	}
+}
+
+// TestSlowClientIsDroppedOthersContinue: one socket stops reading; its
+// queue fills and it is closed with 4001 while the others keep getting
+// every op.
+func TestSlowClientIsDroppedOthersContinue(t *testing.T) {
+	e := newEnv(t, realtime.Config{OpRate: 1000, OpBurst: 1000})
+	writer := e.connect(t, "w", shotline.RoleEditor, nil)
+	fast := e.connect(t, "f", shotline.RoleViewer, nil)
+	writer.next("snapshot")
+	fast.next("snapshot")
+
+	slow := &peer{t: t, conn: newFakeConn(), served: make(chan struct{})}
+	slow.conn.gate = make(chan struct{}) // never opened: it stops reading
+	slow.client = realtime.NewClient(uuid.NewString(), "s", "S", "ss", "w1", shotline.RoleViewer, 8)
+	go func() { defer close(slow.served); e.hub.Serve(slow.client, slow.conn, e.board.ID) }()
+	slow.sendJSON(map[string]any{"type": "join", "protocol": 1, "boardId": e.board.ID})
+
+	const n = 40
+	keys, err := realtime.GenerateNKeysBetween("", "", n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		writer.op(int64(i), insertShot("s"+strconv.Itoa(i), keys[i]))
+	}
+	for i := 0; i < n; i++ {
+		if got := fast.next("applied"); got["seq"].(float64) != float64(i+1) {
+			t.Fatalf("fast peer got seq %v, want %d", got["seq"], i+1)
+		}
+	}
+	select {
+	case <-slow.served:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the slow client was not dropped")
+	}
+	// Its close frame cannot get through a peer that does not read: the
+	// connection is cut, and the client's recorded code says why.
+	if code := slow.client.CloseCode(); code != realtime.CloseSlowConsumer || !code.Reconnect() {
+		t.Fatalf("slow client closed with %d, want %d (reconnect)", code, realtime.CloseSlowConsumer)
+	}
+}
+
+func TestRoleChangesReachOpenSockets(t *testing.T) {
+	e := newEnv(t, realtime.Config{})
+	a := e.connect(t, "alice", shotline.RoleEditor, nil)
+	a.next("snapshot")
+	a.op(0, insertShot("s1", "a0"))
+	a.next("applied")
+	a.next("ack")
+
+	e.hub.MemberChanged("w1", "alice", shotline.RoleViewer)
+	id := a.op(1, map[string]any{"kind": "shot.delete", "shotId": "s1"})
+	if got := a.next("error"); got["opId"] != id || got["code"] != shotline.EFORBIDDEN {
+		t.Fatalf("after demotion: %v", got)
+	}
+	e.hub.MemberChanged("w1", "alice", "")
+	<-a.served
+	if a.conn.code != realtime.CloseForbidden || a.conn.code.Reconnect() {
+		t.Fatalf("removed member closed with %d, want %d (terminal)", a.conn.code, realtime.CloseForbidden)
+	}
+	b := e.connect(t, "bob", shotline.RoleEditor, nil)
+	b.next("snapshot")
+	e.hub.SessionsEnded("", "sess-bob", "")
+	<-b.served
+	if b.conn.code != realtime.CloseSessionEnded {
+		t.Fatalf("signed-out socket closed with %d", b.conn.code)
+	}
+}
+
+func TestPresence(t *testing.T) {
+	e := newEnv(t, realtime.Config{})
+	a := e.connect(t, "alice", shotline.RoleEditor, nil)
+	a.next("snapshot")
+	a.op(0, insertShot("s1", "a0"))
+	a.next("applied")
+	a.next("ack")
+	b := e.connect(t, "bob", shotline.RoleViewer, nil)
+	b.next("snapshot")
+	peers := func(p *peer) []any {
+		for {
+			m := p.next("presence")
+			if list := m["peers"].([]any); len(list) == 2 {
+				return list
+			}
+		}
+	}
+	if got := peers(a); got[0].(map[string]any)["userId"] != "alice" || got[1].(map[string]any)["userId"] != "bob" {
+		t.Fatalf("peers = %v", got)
+	}
+	b.sendJSON(map[string]any{"type": "presence", "selectedShotId": "s1"})
+	for {
+		m := a.next("presence")
+		list := m["peers"].([]any)
+		if len(list) == 2 && list[1].(map[string]any)["selectedShotId"] == "s1" {
+			break
+		}
+	}
+	b.conn.hangUp()
+	for {
+		if list := a.next("presence")["peers"].([]any); len(list) == 1 {
+			break
+		}
+	}
+}
+
+func TestServerOpsAndRoomUnload(t *testing.T) {
+	e := newEnv(t, realtime.Config{IdleUnload: 10 * time.Millisecond})
+	raw, _ := json.Marshal("Renamed")
+	seq, err := e.hub.Apply(context.Background(), e.board.ID, "alice", shotline.RoleEditor, realtime.BoardSet{Field: realtime.BoardTitle, Value: raw})
+	if err != nil || seq != 1 {
+		t.Fatalf("Apply = %d, %v", seq, err)
+	}
+	if _, err := e.hub.Apply(context.Background(), e.board.ID, "vic", shotline.RoleViewer, realtime.BoardSet{Field: realtime.BoardTitle, Value: raw}); shotline.ErrorCode(err) != shotline.EFORBIDDEN {
+		t.Fatalf("viewer Apply: %v", err)
+	}
+	snap, seq, err := e.hub.BoardSnapshot(context.Background(), e.board.ID)
+	if err != nil || seq != 1 || snap.Title != "Renamed" {
+		t.Fatalf("snapshot = %v at %d, %v", snap.Title, seq, err)
+	}
+	// The room unloads when idle; a new one loads the same state from the log.
+	deadline := time.Now().Add(10 * time.Second)
+	for e.hub.Rooms() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the idle room did not unload")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	a := e.connect(t, "alice", shotline.RoleEditor, nil)
+	if got := a.next("snapshot"); got["seq"].(float64) != 1 || got["board"].(map[string]any)["title"] != "Renamed" {
+		t.Fatalf("after reload: %v", got)
+	}
+	// The board document follows for project lists.
+	for {
+		b, err := e.boards.FindBoardByID(context.Background(), e.board.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Title == "Renamed" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("board document not updated")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
