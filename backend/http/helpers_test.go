@@ -64,11 +64,12 @@ func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
 	boards := mongo.NewBoardService(db)
-	hub := realtime.NewHub(boards, mongo.NewOpLog(db), mongo.NewVersionStore(db), en, realtime.Config{}, log)
+	versions := mongo.NewVersionStore(db)
+	hub := realtime.NewHub(boards, mongo.NewOpLog(db), versions, en, realtime.Config{}, log)
 	t.Cleanup(func() { _ = hub.Shutdown(context.Background()) })
 	srv := shttp.New(shttp.Services{
 		Users: mongo.NewUserService(db), Sessions: mongo.NewSessionService(db), Workspaces: mongo.NewWorkspaceService(db),
-		Projects: mongo.NewProjectService(db), Boards: boards, Passwords: cheapHasher, Authz: en, Hub: hub,
+		Projects: mongo.NewProjectService(db), Boards: boards, Passwords: cheapHasher, Authz: en, Hub: hub, Versions: versions,
 	}, cfg, log)
 	return &testServer{Server: srv, db: db, dbURI: uri, name: name}
 }

@@ -16,7 +16,7 @@ import (
 // world is one fresh workspace where every role has a member, plus a
 // co-owner, a member to act on, a pending invite, a project and a board.
 type world struct {
-	workspace, project, board, target string
+	workspace, project, board, target, version string
 }
 
 type matrixUsers struct {
@@ -28,6 +28,7 @@ type matrixUsers struct {
 		ws *mongo.WorkspaceService
 		p  *mongo.ProjectService
 		b  *mongo.BoardService
+		v  *mongo.VersionStore
 	}
 }
 
@@ -52,7 +53,11 @@ func (mu *matrixUsers) newWorld(t *testing.T) world {
 	if err := mu.services.b.CreateBoard(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	return world{workspace: w.ID, project: p.ID, board: b.ID, target: mu.target}
+	v := &shotline.BoardVersion{BoardID: b.ID, Name: "V", State: []byte(`{"id":"` + b.ID + `","title":"B","description":"","aspectRatio":"16:9","defaultShotDuration":3,"shots":[],"comments":[]}`)}
+	if err := mu.services.v.CreateVersion(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	return world{workspace: w.ID, project: p.ID, board: b.ID, target: mu.target, version: v.ID}
 }
 
 var inviteSeq int
@@ -90,9 +95,17 @@ var matrixRequests = map[string]func(w world) (path string, body any){
 	"createBoard": func(w world) (string, any) {
 		return "/api/projects/" + w.project + "/boards", map[string]any{"title": "New"}
 	},
-	"getBoard":    func(w world) (string, any) { return "/api/boards/" + w.board, nil },
-	"updateBoard": func(w world) (string, any) { return "/api/boards/" + w.board, map[string]any{"title": "Renamed"} },
-	"deleteBoard": func(w world) (string, any) { return "/api/boards/" + w.board, nil },
+	"getBoard":     func(w world) (string, any) { return "/api/boards/" + w.board, nil },
+	"updateBoard":  func(w world) (string, any) { return "/api/boards/" + w.board, map[string]any{"title": "Renamed"} },
+	"deleteBoard":  func(w world) (string, any) { return "/api/boards/" + w.board, nil },
+	"listVersions": func(w world) (string, any) { return "/api/boards/" + w.board + "/versions", nil },
+	"createVersion": func(w world) (string, any) {
+		return "/api/boards/" + w.board + "/versions", map[string]any{"name": "Review"}
+	},
+	"getVersion": func(w world) (string, any) { return "/api/boards/" + w.board + "/versions/" + w.version, nil },
+	"restoreVersion": func(w world) (string, any) {
+		return "/api/boards/" + w.board + "/versions/" + w.version + "/restore", nil
+	},
 	// Routes on the caller's own account.
 	"signOut":           func(world) (string, any) { return "/api/auth/signout", nil },
 	"signOutEverywhere": func(world) (string, any) { return "/api/auth/signout-all", nil },
@@ -116,6 +129,7 @@ func TestRoleMatrix(t *testing.T) {
 	}
 	mu := &matrixUsers{clients: map[string]*client{}, ids: map[string]string{}}
 	mu.services.ws, mu.services.p, mu.services.b = mongo.NewWorkspaceService(s.db), mongo.NewProjectService(s.db), mongo.NewBoardService(s.db)
+	mu.services.v = mongo.NewVersionStore(s.db)
 	for _, r := range shotline.Roles {
 		c := s.signUp(t, string(r))
 		mu.clients[string(r)], mu.ids[string(r)] = c, c.userID()

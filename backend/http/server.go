@@ -71,6 +71,7 @@ type Services struct {
 	Passwords  shotline.PasswordHasher
 	Authz      shotline.Authorizer
 	Hub        *realtime.Hub
+	Versions   shotline.VersionStore // with Hub: named versions
 }
 
 // New builds the server and registers every route.
@@ -123,6 +124,9 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	s.registerBoards()
 	if s.Hub != nil {
 		s.registerLive()
+		if svc.Versions != nil {
+			s.registerVersions(svc.Versions)
+		}
 	}
 
 	s.app.All("/api/*", func(c *fiber.Ctx) error {

@@ -59,11 +59,12 @@ func run() error {
 	}
 
 	sessions, boards := mongo.NewSessionService(db), mongo.NewBoardService(db)
-	hub := realtime.NewHub(boards, mongo.NewOpLog(db), mongo.NewVersionStore(db), enforcer, realtime.Config{}, log)
+	versions := mongo.NewVersionStore(db)
+	hub := realtime.NewHub(boards, mongo.NewOpLog(db), versions, enforcer, realtime.Config{}, log)
 	srv := shttp.New(shttp.Services{
 		Users: mongo.NewUserService(db), Sessions: sessions, Workspaces: mongo.NewWorkspaceService(db),
 		Projects: mongo.NewProjectService(db), Boards: boards,
-		Passwords: password.Default, Authz: enforcer, Hub: hub,
+		Passwords: password.Default, Authz: enforcer, Hub: hub, Versions: versions,
 	}, shttp.Config{
 		StaticDir: cfg.StaticDir, CookieSecure: cfg.CookieSecure, SessionTTL: cfg.SessionTTL, BodyLimit: cfg.BodyLimit,
 		SignInAttempts: cfg.SignInAttempts, SignInWindow: cfg.SignInWindow,

@@ -1,0 +1,157 @@
+package http_test
+
+import (
+	"encoding/json"
+	nethttp "net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	"github.com/google/uuid"
+
+	shttp "github.com/shotline/shotline/backend/http"
+	"github.com/shotline/shotline/backend/shotline"
+)
+
+// dial opens the board's live socket as c over a real connection.
+func dial(t *testing.T, base string, c *client, boardID string, origin string) (*websocket.Conn, *nethttp.Response, error) {
+	t.Helper()
+	h := nethttp.Header{}
+	var cookies []string
+	for _, ck := range c.cookies {
+		cookies = append(cookies, ck.Name+"="+ck.Value)
+	}
+	if len(cookies) > 0 {
+		h.Set("Cookie", strings.Join(cookies, "; "))
+	}
+	if origin != "" {
+		h.Set("Origin", origin)
+	}
+	url := "ws" + strings.TrimPrefix(base, "http") + "/api/boards/" + boardID + "/live"
+	conn, resp, err := websocket.DefaultDialer.Dial(url, h)
+	if conn != nil {
+		t.Cleanup(func() { conn.Close() })
+	}
+	return conn, resp, err
+}
+
+func readType(t *testing.T, conn *websocket.Conn, typ string) map[string]any {
+	t.Helper()
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		_, data, err := conn.ReadMessage()
+		if err != nil {
+			t.Fatalf("waiting for %s: %v", typ, err)
+		}
+		var m map[string]any
+		_ = json.Unmarshal(data, &m)
+		if m["type"] == typ {
+			return m
+		}
+		if m["type"] != "presence" && m["type"] != "applied" {
+			t.Fatalf("got %s while waiting for %s", data, typ)
+		}
+	}
+}
+
+func TestLiveSocketIsAuthorizedBeforeUpgrade(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	st := newSetup(t, s)
+	base := s.serve(t)
+	outsider := s.signUp(t, "Outsider")
+	for _, tt := range []struct {
+		name   string
+		c      *client
+		origin string
+		status int
+	}{
+		{"anonymous", s.client(t), "", 401},
+		{"non-member", outsider, "", 404},
+		{"cross-site origin", st.owner, "https://evil.example", 403},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, resp, err := dial(t, base, tt.c, st.board, tt.origin)
+			if err == nil || resp == nil || resp.StatusCode != tt.status {
+				code := 0
+				if resp != nil {
+					code = resp.StatusCode
+				}
+				t.Fatalf("dial: %v, status %d, want %d", err, code, tt.status)
+			}
+		})
+	}
+
+	// A viewer connects and reads, and is refused edits per message.
+	viewer := st.join(t, s, shotline.RoleViewer)
+	conn, _, err := dial(t, base, viewer, st.board, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.WriteJSON(map[string]any{"type": "join", "protocol": 1, "boardId": st.board})
+	readType(t, conn, "snapshot")
+	opID := uuid.NewString()
+	_ = conn.WriteJSON(map[string]any{"type": "op", "opId": opID, "baseSeq": 0,
+		"op": map[string]any{"kind": "board.set", "field": "title", "value": "Mine"}})
+	if got := readType(t, conn, "error"); got["code"] != shotline.EFORBIDDEN || got["opId"] != opID {
+		t.Fatalf("viewer op: %v", got)
+	}
+
+	// An owner's REST change reaches the open socket, in order.
+	st.owner.do("PATCH", "/api/boards/"+st.board, map[string]any{"title": "Renamed live"}).must(t, 200)
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		_, data, err := conn.ReadMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), `"applied"`) && strings.Contains(string(data), "Renamed live") {
+			break
+		}
+	}
+
+	// Removing the viewer closes their socket with 4003 (terminal).
+	st.owner.do("DELETE", "/api/workspaces/"+st.workspace+"/members/"+viewer.userID(), nil).must(t, 204)
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		_, _, err := conn.ReadMessage()
+		if err == nil {
+			continue
+		}
+		if !websocket.IsCloseError(err, 4003) {
+			t.Fatalf("after removal: %v, want close 4003", err)
+		}
+		break
+	}
+}
+
+func TestVersionsRestoreAndUndo(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	st := newSetup(t, s)
+	o := st.owner
+	board := "/api/boards/" + st.board
+	v1 := o.do("POST", board+"/versions", map[string]any{"name": "First cut"}).must(t, 201).Str("id")
+	o.do("PATCH", board, map[string]any{"title": "Second cut", "aspectRatio": "9:16"}).must(t, 200)
+	v2 := o.do("POST", board+"/versions", map[string]any{"name": "Second"}).must(t, 201).Str("id")
+
+	list := o.do("GET", board+"/versions", nil).must(t, 200).JSON()["versions"].([]any)
+	if len(list) != 2 || list[0].(map[string]any)["id"] != v2 {
+		t.Fatalf("versions = %v", list)
+	}
+	one := o.do("GET", board+"/versions/"+v1, nil).must(t, 200).JSON()
+	if one["board"].(map[string]any)["title"] != "Opening" {
+		t.Fatalf("version v1 = %v", one)
+	}
+
+	o.do("POST", board+"/versions/"+v1+"/restore", nil).must(t, 200)
+	if b := o.do("GET", board, nil).must(t, 200).JSON(); b["title"] != "Opening" || b["aspectRatio"] != "16:9" {
+		t.Fatalf("after restoring v1: %v", b)
+	}
+	// Restoring is itself undone by restoring the later version.
+	o.do("POST", board+"/versions/"+v2+"/restore", nil).must(t, 200)
+	if b := o.do("GET", board, nil).must(t, 200).JSON(); b["title"] != "Second cut" || b["aspectRatio"] != "9:16" {
+		t.Fatalf("after restoring v2: %v", b)
+	}
+	o.do("POST", board+"/versions/nope/restore", nil).wantError(t, 404, shotline.ENOTFOUND)
+	o.do("POST", board+"/versions", map[string]any{"name": " "}).wantError(t, 422, shotline.EINVALID)
+}
