@@ -191,6 +191,10 @@ export type Permission =
   | 'board:update'
   | 'board:delete'
   | 'comment:create'
+  /** Resolve and reopen anyone's thread (without it: only one's own). */
+  | 'comment:resolve'
+  /** Delete anyone's comment (without it: only one's own). */
+  | 'comment:moderate'
   // The server may add permissions before the client knows them.
   | (string & {});
 
@@ -273,6 +277,16 @@ export interface Board {
   shots?: Shot[] | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A named version of a board: its state at seq, kept for restoring. */
+export interface BoardVersion {
+  id: string;
+  boardId: string;
+  name: string;
+  seq: number;
+  createdBy: string;
+  createdAt: string;
 }
 
 export interface SignupInput {
@@ -502,6 +516,23 @@ export function createApiClient(options: ApiClientOptions = {}) {
       update: (id: string, patch: BoardPatch) =>
         request<Board>('PATCH', `/boards/${enc(id)}`, patch),
       delete: (id: string) => request<void>('DELETE', `/boards/${enc(id)}`),
+    },
+
+    versions: {
+      /** Newest first. */
+      list: (boardId: string) =>
+        request<{ versions: BoardVersion[] | null }>('GET', `/boards/${enc(boardId)}/versions`).then(
+          (r) => r.versions ?? [],
+        ),
+      /** Names the board's current state. */
+      create: (boardId: string, name: string) =>
+        request<BoardVersion>('POST', `/boards/${enc(boardId)}/versions`, { name }),
+      /** Restores a version; it reaches everyone on the board as an op at seq. */
+      restore: (boardId: string, versionId: string) =>
+        request<{ seq: number }>(
+          'POST',
+          `/boards/${enc(boardId)}/versions/${enc(versionId)}/restore`,
+        ),
     },
   };
 }

@@ -22,6 +22,7 @@ import {
   type User,
   type Workspace,
 } from '../api/client';
+import type { RealtimeConfig } from './liveBoard';
 
 /** Where the session check stands. */
 export type AuthStatus = 'loading' | 'signedOut' | 'signedIn';
@@ -120,6 +121,8 @@ export function reducer(state: AppState, action: Action): AppState {
 export interface AppStore {
   state: AppState;
   api: ApiClient;
+  /** How live boards reach the server (the browser's WebSocket unless a test says otherwise). */
+  realtime: RealtimeConfig;
   /** The current workspace, if one is selected and known. */
   currentWorkspace: Workspace | null;
   /** Finds a workspace the user belongs to. */
@@ -146,12 +149,16 @@ export interface AppStore {
 
 const StoreContext = createContext<AppStore | null>(null);
 
+const defaultRealtime: RealtimeConfig = {};
+
 export function AppStoreProvider({
   api = defaultApi,
+  realtime = defaultRealtime,
   children,
   initial,
 }: {
   api?: ApiClient;
+  realtime?: RealtimeConfig;
   children: ReactNode;
   /** Tests start from a known state and skip the session check. */
   initial?: AppState;
@@ -287,6 +294,7 @@ export function AppStoreProvider({
     return {
       state,
       api,
+      realtime,
       currentWorkspace: workspaceById(state.currentWorkspaceId),
       workspaceById,
       preferredWorkspaceId: () => {
@@ -309,6 +317,7 @@ export function AppStoreProvider({
   }, [
     state,
     api,
+    realtime,
     signIn,
     signUp,
     signOut,
