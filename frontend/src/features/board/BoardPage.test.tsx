@@ -25,6 +25,8 @@ const project = { id: 'p1', workspaceId: 'ws1', name: 'Launch film', archived: f
 const routes = {
   'GET /api/boards/b1': { status: 200, body: board },
   'GET /api/projects/p1': { status: 200, body: project },
+  'GET /api/boards/b1/versions': { status: 200, body: { versions: [] } },
+  'GET /api/workspaces/ws1/members': { status: 200, body: { members: [], invites: [] } },
 };
 
 describe('board page', () => {
@@ -100,7 +102,7 @@ describe('board page', () => {
     expect(screen.getByTestId('delete-board')).toBeTruthy();
   });
 
-  it('lists shots in timeline (position) order', async () => {
+  it('lists shots in timeline (position) order before the live board arrives', async () => {
     const shot = (id: string, position: string, title: string) => ({
       id,
       position,
@@ -121,12 +123,8 @@ describe('board page', () => {
         },
       },
     });
-    const rows = await screen.findAllByTestId('shot');
-    expect(rows.map((r) => r.querySelector('.shot-title')?.firstChild?.textContent)).toEqual([
-      'First',
-      'Between',
-      'Second',
-    ]);
+    const rows = await screen.findAllByTestId('shot-card-title');
+    expect(rows.map((r) => r.textContent)).toEqual(['First', 'Between', 'Second']);
     expect(screen.getByText('3 shots · 6s')).toBeInTheDocument();
   });
 

@@ -1,17 +1,24 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { ApiError, type Board, type Project, type Shot, type Workspace } from '../../api/client';
+import { ApiError, type Board, type Project, type Workspace } from '../../api/client';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { EmptyState, Loading } from '../../components/States';
 import { formatDate, formatSeconds } from '../../components/format';
 import { NotFound } from '../../app/NotFound';
-import { boardControls } from '../../state/permissions';
+import { boardControls, can } from '../../state/permissions';
 import { useStore } from '../../state/store';
 import { useAction } from '../../state/useAction';
+import { useLiveBoard } from '../../state/useLiveBoard';
 import { useResource } from '../../state/useResource';
+import type { Peer, Shot } from '../../sync/protocol';
 import { BoardFields, draftFrom, validateDraft, type BoardDraft } from '../projects/BoardForm';
-import { cssAspect } from '../projects/ProjectPage';
+import { CommentsPanel, type CommentRights } from './CommentsPanel';
+import { ConnectionBadge, PresenceBar, SyncNotices, TerminalBanner } from './LiveStatus';
+import { ShotInspector } from './ShotInspector';
+import { Timeline } from './Timeline';
+import { positionForInsert, positionForMove } from './timeline';
+import { VersionsPanel } from './VersionsPanel';
 
 /** /b/:boardId — one board: its details, settings and shot list. */
 export function BoardPage() {
@@ -54,9 +61,13 @@ export function BoardPage() {
 }
 
 /**
- * The board screen for a loaded board. Editing controls appear only when the
- * workspace grants `board:update` (and deleting only with `board:delete`);
- * everyone else gets the same information read-only.
+ * The board screen for a loaded board: the live timeline editor, the
+ * selected shot's inspector, its comments, versions and the board settings.
+ * Everything on the timeline comes from the realtime connection (the REST
+ * board only fills the screen until the first snapshot arrives). Editing
+ * controls follow the workspace's permissions: `board:update` edits,
+ * `comment:create` comments, everyone else gets the same screen read-only;
+ * the server refuses anything else anyway.
  */
 export function BoardView({
   board,
@@ -69,17 +80,64 @@ export function BoardView({
   workspace: Workspace | null;
   onSaved: (b: Board) => void;
 }) {
-  const { api } = useStore();
+  const { api, state: app } = useStore();
   const navigate = useNavigate();
+  const me = app.user?.id ?? '';
   const controls = boardControls(workspace);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const remove = useAction(() => api.boards.delete(board.id));
   const archive = useAction(() => api.boards.update(board.id, { archived: !board.archived }));
 
-  const shots = [...(board.shots ?? [])].sort((a, b) =>
-    a.position < b.position ? -1 : a.position > b.position ? 1 : 0,
-  );
-  const total = shots.reduce((s, x) => s + (x.duration || 0), 0);
+  const { store, state: live } = useLiveBoard(board.id);
+  const liveBoard = live.board;
+  // Settings changed by anyone arrive live; the REST board has the rest.
+  const shown: Board = liveBoard
+    ? {
+        ...board,
+        title: liveBoard.title,
+        description: liveBoard.description,
+        aspectRatio: liveBoard.aspectRatio,
+        defaultShotDuration: liveBoard.defaultShotDuration,
+      }
+    : board;
+  const restShots = useMemo(() => shotsFromRest(board), [board]);
+  const shots = liveBoard ? liveBoard.shots : restShots;
+  const comments = useMemo(() => liveBoard?.comments ?? [], [liveBoard]);
+  const canEdit = controls.edit && liveBoard !== null && live.terminal === null;
+  const rights: CommentRights = {
+    me,
+    comment: can(workspace, 'comment:create') && liveBoard !== null && live.terminal === null,
+    resolveAny: can(workspace, 'comment:resolve'),
+    moderate: can(workspace, 'comment:moderate'),
+  };
+
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [confirmShotDelete, setConfirmShotDelete] = useState<string | null>(null);
+  const [pxPerSecond, setPxPerSecond] = useState(ZOOMS[2]!);
+  const selectedIndex = shots.findIndex((s) => s.id === selectedId);
+  const selected = selectedIndex >= 0 ? shots[selectedIndex]! : null;
+  const selectedLiveId = selected?.id ?? null;
+  useEffect(() => {
+    store?.select(selectedLiveId);
+  }, [store, selectedLiveId]);
+
+  const names = useMemberNames(board.workspaceId, live.peers);
+  const openThreads = useMemo(() => {
+    const m = new Map<string, number>();
+    for (const c of comments) if (!c.parentId && !c.resolved) m.set(c.shotId, (m.get(c.shotId) ?? 0) + 1);
+    return m;
+  }, [comments]);
+
+  const total = shots.reduce((sum, x) => sum + (x.duration || 0), 0);
+
+  function insertAt(index: number) {
+    if (!store) return;
+    setSelectedId(store.insertShot(positionForInsert(shots, index)));
+  }
+  function moveTo(id: string, index: number) {
+    const p = positionForMove(shots, id, index);
+    if (p !== null) store?.moveShot(id, p);
+  }
 
   return (
     <div className="board-page" data-testid="board-page">
@@ -89,61 +147,122 @@ export function BoardView({
           <span aria-hidden="true">/</span>
           {project ? <Link to={`/p/${project.id}`}>{project.name}</Link> : <span>Project</span>}
           <span aria-hidden="true">/</span>
-          <span aria-current="page">{board.title}</span>
+          <span aria-current="page">{shown.title}</span>
         </nav>
         <header className="page-header">
           <div className="page-heading">
             <h1 data-testid="board-title">
-              {board.title}
+              {shown.title}
               {!controls.edit && (
                 <span className="badge" data-testid="read-only-badge">
-                  View only
+                  {rights.comment ? 'Can comment' : 'View only'}
                 </span>
               )}
               {board.archived && <span className="badge badge-muted">Archived</span>}
             </h1>
-            {board.description ? (
+            {shown.description ? (
               <p className="board-description" data-testid="board-description">
-                {board.description}
+                {shown.description}
               </p>
             ) : (
               <p className="board-description muted">No description.</p>
             )}
           </div>
+          <div className="page-actions live-status">
+            <PresenceBar peers={live.peers} me={me} />
+            <ConnectionBadge state={live} store={store} />
+          </div>
         </header>
+
+        <TerminalBanner state={live} />
+        <SyncNotices state={live} store={store} />
 
         <section className="shot-list" aria-labelledby="shots-heading">
           <div className="section-head">
             <h2 id="shots-heading" className="section-title">
               Shots
             </h2>
-            <span className="muted">
+            <span className="muted" data-testid="shot-count">
               {shots.length} {shots.length === 1 ? 'shot' : 'shots'}
               {shots.length > 0 && ` · ${formatSeconds(total)}`}
             </span>
+            <div className="zoom" role="group" aria-label="Timeline zoom">
+              <button
+                type="button"
+                className="btn-icon"
+                aria-label="Zoom out"
+                disabled={pxPerSecond === ZOOMS[0]}
+                onClick={() => setPxPerSecond(ZOOMS[Math.max(0, ZOOMS.indexOf(pxPerSecond) - 1)]!)}
+              >
+                −
+              </button>
+              <button
+                type="button"
+                className="btn-icon"
+                aria-label="Zoom in"
+                disabled={pxPerSecond === ZOOMS[ZOOMS.length - 1]}
+                onClick={() => setPxPerSecond(ZOOMS[Math.min(ZOOMS.length - 1, ZOOMS.indexOf(pxPerSecond) + 1)]!)}
+              >
+                +
+              </button>
+            </div>
           </div>
-          {shots.length === 0 ? (
+          {shots.length === 0 && (
             <EmptyState title="No shots yet" testId="shots-empty">
               {controls.edit
-                ? 'The shot timeline editor is on its way. New shots will start at ' +
-                  `${formatSeconds(board.defaultShotDuration)} in ${board.aspectRatio}.`
+                ? `Add the first shot; new shots start at ${formatSeconds(shown.defaultShotDuration)} in ${shown.aspectRatio}.`
                 : 'Shots will appear here as your team adds them.'}
             </EmptyState>
-          ) : (
-            <ol className="shots" data-testid="shots">
-              {shots.map((s, i) => (
-                <ShotRow key={s.id} shot={s} index={i} />
-              ))}
-            </ol>
+          )}
+          {(shots.length > 0 || canEdit) && (
+            <Timeline
+              shots={shots}
+              pxPerSecond={pxPerSecond}
+              selectedId={selectedId}
+              peers={live.peers}
+              me={me}
+              openThreads={openThreads}
+              canEdit={canEdit}
+              onSelect={setSelectedId}
+              onInsert={insertAt}
+              onMove={moveTo}
+            />
           )}
         </section>
+
+        {selected && (
+          <ShotInspector
+            key={selected.id}
+            shot={selected}
+            index={selectedIndex}
+            count={shots.length}
+            store={store}
+            canEdit={canEdit}
+            onInsert={insertAt}
+            onMove={(to) => moveTo(selected.id, to)}
+            onDuplicate={() => {
+              if (!store) return;
+              setSelectedId(store.duplicateShot(selected.id, positionForInsert(shots, selectedIndex + 1)));
+            }}
+            onDelete={() => setConfirmShotDelete(selected.id)}
+          />
+        )}
       </div>
 
-      <aside className="inspector" aria-label="Board settings">
+      <aside className="inspector" aria-label="Comments, versions and board settings">
+        <CommentsPanel
+          shot={selected}
+          shotIndex={selectedIndex}
+          comments={comments}
+          store={store}
+          rights={rights}
+          names={names}
+        />
+        <VersionsPanel boardId={board.id} canEdit={controls.edit} names={names} />
         {controls.edit ? (
-          <BoardSettingsForm board={board} onSaved={onSaved} />
+          <BoardSettingsForm board={shown} onSaved={onSaved} />
         ) : (
-          <BoardSettingsReadOnly board={board} />
+          <BoardSettingsReadOnly board={shown} />
         )}
         {(controls.edit || controls.delete) && (
           <div className="inspector-section">
@@ -183,6 +302,23 @@ export function BoardView({
         </div>
       </aside>
 
+      {confirmShotDelete && (
+        <ConfirmDialog
+          title="Delete shot"
+          confirmLabel="Delete shot"
+          pending={false}
+          error={null}
+          onCancel={() => setConfirmShotDelete(null)}
+          onConfirm={() => {
+            store?.deleteShot(confirmShotDelete);
+            if (selectedId === confirmShotDelete) setSelectedId(null);
+            setConfirmShotDelete(null);
+          }}
+        >
+          Delete this shot for everyone on the board? Its comments are kept. Save a version first if you may want it back.
+        </ConfirmDialog>
+      )}
+
       {confirmDelete && (
         <ConfirmDialog
           title="Delete board"
@@ -202,25 +338,27 @@ export function BoardView({
   );
 }
 
-function ShotRow({ shot, index }: { shot: Shot; index: number }) {
-  return (
-    <li className="shot" data-testid="shot">
-      <div className="shot-frame" style={{ aspectRatio: cssAspect(shot.aspectRatio) }}>
-        <span>{index + 1}</span>
-      </div>
-      <div className="shot-body">
-        <div className="shot-title">
-          {shot.title || `Shot ${index + 1}`}
-          <span className={`status status-${shot.status}`}>{shot.status.replace('_', ' ')}</span>
-        </div>
-        {shot.prompt && <div className="shot-prompt">{shot.prompt}</div>}
-        {shot.notes && <div className="shot-notes muted">{shot.notes}</div>}
-      </div>
-      <div className="shot-meta muted">
-        {formatSeconds(shot.duration)} · {shot.aspectRatio}
-      </div>
-    </li>
-  );
+/** Timeline zoom steps, in pixels per second. */
+const ZOOMS = [16, 24, 40, 64, 96, 144];
+
+/** The REST board's shots in the realtime shape, in order (shown until the snapshot). */
+function shotsFromRest(board: Board): Shot[] {
+  return [...(board.shots ?? [])]
+    .map((s) => ({ ...s, provider: '', model: '', settings: {} }))
+    .sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Names of the workspace's members (and of whoever is on the board), by user id. */
+function useMemberNames(workspaceId: string, peers: Peer[]): Map<string, string> {
+  const { api, state } = useStore();
+  const members = useResource(() => api.members.list(workspaceId), [api, workspaceId]);
+  return useMemo(() => {
+    const m = new Map<string, string>();
+    for (const p of peers) m.set(p.userId, p.name);
+    for (const x of members.data?.members ?? []) m.set(x.userId, x.name);
+    if (state.user) m.set(state.user.id, state.user.name);
+    return m;
+  }, [members.data, peers, state.user]);
 }
 
 function BoardSettingsReadOnly({ board }: { board: Board }) {
@@ -258,6 +396,13 @@ function BoardSettingsForm({ board, onSaved }: { board: Board; onSaved: (b: Boar
   );
   const serverErrors = save.error instanceof ApiError ? save.error.fieldErrors() : {};
   const dirty = !sameDraft(draft, saved);
+  // Someone else changed the settings: follow, unless this form has edits.
+  const lastSaved = useRef(saved);
+  useEffect(() => {
+    const prev = lastSaved.current;
+    lastSaved.current = saved;
+    if (!sameDraft(prev, saved)) setDraft((d) => (sameDraft(d, prev) ? saved : d));
+  });
 
   return (
     <form

@@ -1,0 +1,358 @@
+import { useId, useState } from 'react';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import type { LiveBoardStore } from '../../state/liveBoard';
+import type { Comment, Shot } from '../../sync/protocol';
+import { formatTimecode, parseTimeRange } from './shotFields';
+
+/** What the current person may do with comments, from the workspace's permissions. */
+export interface CommentRights {
+  me: string;
+  /** comment:create — start threads, reply, edit/delete/resolve one's own. */
+  comment: boolean;
+  /** comment:resolve — resolve and reopen anyone's thread. */
+  resolveAny: boolean;
+  /** comment:moderate — delete anyone's comment. */
+  moderate: boolean;
+}
+
+/** Which actions to offer on one comment; the server checks the same rules. */
+export function commentActions(c: Comment, r: CommentRights) {
+  const own = c.authorId === r.me;
+  const thread = !c.parentId;
+  return {
+    reply: thread && r.comment,
+    edit: own && r.comment,
+    remove: (own && r.comment) || r.moderate,
+    resolve: thread && ((own && r.comment) || r.resolveAny),
+  };
+}
+
+/**
+ * The selected shot's comment threads, live: start a thread (optionally on
+ * a time range of the shot), reply, edit or delete one's own, resolve and
+ * reopen.
+ */
+export function CommentsPanel({
+  shot,
+  shotIndex,
+  comments,
+  store,
+  rights,
+  names,
+}: {
+  shot: Shot | null;
+  shotIndex: number;
+  comments: Comment[];
+  store: LiveBoardStore | null;
+  rights: CommentRights;
+  names: Map<string, string>;
+}) {
+  const [hideResolved, setHideResolved] = useState(false);
+  if (!shot) {
+    return (
+      <section className="inspector-section comments-panel" data-testid="comments-panel">
+        <h3>Comments</h3>
+        <p className="muted small">Select a shot to see its comments.</p>
+      </section>
+    );
+  }
+  const threads = comments.filter((c) => c.shotId === shot.id && !c.parentId);
+  const resolvedCount = threads.filter((t) => t.resolved).length;
+  const shown = hideResolved ? threads.filter((t) => !t.resolved) : threads;
+  return (
+    <section className="inspector-section comments-panel" data-testid="comments-panel">
+      <div className="section-head">
+        <h3>
+          Comments on shot {shotIndex + 1}
+          {shot.title ? ` · ${shot.title}` : ''}
+        </h3>
+        {resolvedCount > 0 && (
+          <label className="checkbox small">
+            <input type="checkbox" checked={hideResolved} onChange={(e) => setHideResolved(e.target.checked)} />
+            Hide resolved ({resolvedCount})
+          </label>
+        )}
+      </div>
+      {shown.length === 0 ? (
+        <p className="muted small" data-testid="comments-empty">
+          {threads.length === 0 ? 'No comments on this shot yet.' : 'All threads are resolved.'}
+        </p>
+      ) : (
+        <ol className="threads">
+          {shown.map((t) => (
+            <Thread
+              key={t.id}
+              thread={t}
+              replies={comments.filter((c) => c.parentId === t.id)}
+              store={store}
+              rights={rights}
+              names={names}
+            />
+          ))}
+        </ol>
+      )}
+      {rights.comment && <NewThread shot={shot} store={store} />}
+    </section>
+  );
+}
+
+function authorName(id: string, rights: CommentRights, names: Map<string, string>): string {
+  const n = names.get(id);
+  if (id === rights.me) return n ? `${n} (you)` : 'You';
+  return n ?? 'Someone';
+}
+
+function Thread({
+  thread,
+  replies,
+  store,
+  rights,
+  names,
+}: {
+  thread: Comment;
+  replies: Comment[];
+  store: LiveBoardStore | null;
+  rights: CommentRights;
+  names: Map<string, string>;
+}) {
+  const [replying, setReplying] = useState(false);
+  const [reply, setReply] = useState('');
+  const can = commentActions(thread, rights);
+  return (
+    <li className={`thread${thread.resolved ? ' thread-resolved' : ''}`} data-testid="comment-thread" data-comment-id={thread.id}>
+      <CommentItem comment={thread} store={store} rights={rights} names={names} />
+      {replies.length > 0 && (
+        <ol className="replies">
+          {replies.map((r) => (
+            <li key={r.id}>
+              <CommentItem comment={r} store={store} rights={rights} names={names} />
+            </li>
+          ))}
+        </ol>
+      )}
+      <div className="thread-actions">
+        {can.reply && !replying && (
+          <button type="button" className="btn-link" data-testid="reply-comment" onClick={() => setReplying(true)}>
+            Reply
+          </button>
+        )}
+        {can.resolve &&
+          (thread.resolved ? (
+            <button type="button" className="btn-link" data-testid="reopen-comment" onClick={() => store?.setResolved(thread, false)}>
+              Reopen
+            </button>
+          ) : (
+            <button type="button" className="btn-link" data-testid="resolve-comment" onClick={() => store?.setResolved(thread, true)}>
+              Resolve
+            </button>
+          ))}
+      </div>
+      {replying && (
+        <form
+          className="comment-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (!reply.trim()) return;
+            store?.addComment(thread.shotId, reply, { parentId: thread.id });
+            setReply('');
+            setReplying(false);
+          }}
+        >
+          <textarea
+            aria-label="Reply"
+            data-testid="reply-input"
+            rows={2}
+            value={reply}
+            maxLength={5000}
+            autoFocus
+            onChange={(e) => setReply(e.target.value)}
+          />
+          <div className="form-actions">
+            <button type="button" className="btn btn-small" onClick={() => setReplying(false)}>
+              Cancel
+            </button>
+            <button type="submit" className="btn btn-small btn-primary" data-testid="send-reply" disabled={!reply.trim()}>
+              Reply
+            </button>
+          </div>
+        </form>
+      )}
+    </li>
+  );
+}
+
+function CommentItem({
+  comment,
+  store,
+  rights,
+  names,
+}: {
+  comment: Comment;
+  store: LiveBoardStore | null;
+  rights: CommentRights;
+  names: Map<string, string>;
+}) {
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(comment.body);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const can = commentActions(comment, rights);
+  return (
+    <div className="comment" data-testid="comment">
+      <div className="comment-head">
+        <span className="comment-author" data-testid="comment-author">
+          {authorName(comment.authorId, rights, names)}
+        </span>
+        {comment.timeRange && (
+          <span className="comment-range" data-testid="comment-time-range">
+            {formatTimecode(comment.timeRange.start)}–{formatTimecode(comment.timeRange.end)}
+          </span>
+        )}
+        {comment.resolved && <span className="badge badge-muted">Resolved</span>}
+        {comment.editedSeq !== undefined && <span className="muted small">(edited)</span>}
+      </div>
+      {editing ? (
+        <form
+          className="comment-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (!draft.trim()) return;
+            if (draft !== comment.body) store?.editComment(comment.id, draft);
+            setEditing(false);
+          }}
+        >
+          <textarea
+            aria-label="Edit comment"
+            data-testid="edit-comment-input"
+            rows={2}
+            value={draft}
+            maxLength={5000}
+            autoFocus
+            onChange={(e) => setDraft(e.target.value)}
+          />
+          <div className="form-actions">
+            <button type="button" className="btn btn-small" onClick={() => setEditing(false)}>
+              Cancel
+            </button>
+            <button type="submit" className="btn btn-small btn-primary" data-testid="save-comment" disabled={!draft.trim()}>
+              Save
+            </button>
+          </div>
+        </form>
+      ) : (
+        <div className="comment-body" data-testid="comment-body">
+          {comment.body}
+        </div>
+      )}
+      {!editing && (can.edit || can.remove) && (
+        <div className="comment-actions">
+          {can.edit && (
+            <button
+              type="button"
+              className="btn-link"
+              data-testid="edit-comment"
+              onClick={() => {
+                setDraft(comment.body);
+                setEditing(true);
+              }}
+            >
+              Edit
+            </button>
+          )}
+          {can.remove && (
+            <button type="button" className="btn-link btn-danger-text" data-testid="delete-comment" onClick={() => setConfirmDelete(true)}>
+              Delete
+            </button>
+          )}
+        </div>
+      )}
+      {confirmDelete && (
+        <ConfirmDialog
+          title="Delete comment"
+          confirmLabel="Delete"
+          pending={false}
+          error={null}
+          onCancel={() => setConfirmDelete(false)}
+          onConfirm={() => {
+            store?.deleteComment(comment.id);
+            setConfirmDelete(false);
+          }}
+        >
+          {comment.parentId ? 'Delete this reply?' : 'Delete this comment and its replies?'}
+        </ConfirmDialog>
+      )}
+    </div>
+  );
+}
+
+function NewThread({ shot, store }: { shot: Shot; store: LiveBoardStore | null }) {
+  const id = useId();
+  const [body, setBody] = useState('');
+  const [ranged, setRanged] = useState(false);
+  const [start, setStart] = useState('0');
+  const [end, setEnd] = useState(String(shot.duration));
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <form
+      className="comment-form"
+      data-testid="new-comment-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!body.trim()) return;
+        let timeRange;
+        if (ranged) {
+          const r = parseTimeRange(start, end, shot.duration);
+          if (!r.ok) {
+            setError(r.error);
+            return;
+          }
+          timeRange = r.value;
+        }
+        store?.addComment(shot.id, body, timeRange ? { timeRange } : {});
+        setBody('');
+        setError(null);
+      }}
+    >
+      <label htmlFor={`${id}-body`} className="sr-only">
+        New comment
+      </label>
+      <textarea
+        id={`${id}-body`}
+        data-testid="new-comment-input"
+        rows={2}
+        placeholder="Add a comment…"
+        value={body}
+        maxLength={5000}
+        onChange={(e) => setBody(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) e.currentTarget.form?.requestSubmit();
+        }}
+      />
+      <label className="checkbox small">
+        <input type="checkbox" data-testid="comment-range-toggle" checked={ranged} onChange={(e) => setRanged(e.target.checked)} />
+        At a moment of the shot
+      </label>
+      {ranged && (
+        <div className="field-row">
+          <div className="field">
+            <label htmlFor={`${id}-start`}>From (s)</label>
+            <input id={`${id}-start`} data-testid="comment-range-start" type="number" step="any" min={0} value={start} onChange={(e) => setStart(e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-end`}>To (s)</label>
+            <input id={`${id}-end`} data-testid="comment-range-end" type="number" step="any" min={0} value={end} onChange={(e) => setEnd(e.target.value)} />
+          </div>
+        </div>
+      )}
+      {error && (
+        <div className="field-error" role="alert">
+          {error}
+        </div>
+      )}
+      <div className="form-actions">
+        <button type="submit" className="btn btn-small btn-primary" data-testid="add-comment" disabled={!body.trim()}>
+          Comment
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,126 @@
+import { useState } from 'react';
+import type { BoardVersion } from '../../api/client';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { formatDate } from '../../components/format';
+import { useStore } from '../../state/store';
+import { useAction } from '../../state/useAction';
+import { useResource } from '../../state/useResource';
+
+/**
+ * Named versions of the board (REST: /api/boards/{id}/versions). Saving
+ * names the board's current state; restoring puts a version back for
+ * everyone, as an op on the board, so it arrives over the live connection
+ * like any other edit (and restoring a later version undoes it).
+ */
+export function VersionsPanel({
+  boardId,
+  canEdit,
+  names,
+}: {
+  boardId: string;
+  canEdit: boolean;
+  names: Map<string, string>;
+}) {
+  const { api } = useStore();
+  const versions = useResource(() => api.versions.list(boardId), [api, boardId]);
+  const [name, setName] = useState('');
+  const [restoring, setRestoring] = useState<BoardVersion | null>(null);
+  const [restored, setRestored] = useState<string | null>(null);
+  const create = useAction((n: string) => api.versions.create(boardId, n));
+  const restore = useAction((id: string) => api.versions.restore(boardId, id));
+
+  return (
+    <section className="inspector-section versions-panel" data-testid="versions-panel">
+      <div className="section-head">
+        <h3>Versions</h3>
+        <button type="button" className="btn-link small" onClick={versions.reload}>
+          Refresh
+        </button>
+      </div>
+      {canEdit && (
+        <form
+          className="version-form"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            const n = name.trim();
+            if (!n) return;
+            const r = await create.run(n);
+            if (r.ok) {
+              setName('');
+              versions.setData((prev) => [r.value, ...(prev ?? [])]);
+            }
+          }}
+        >
+          <input
+            aria-label="Version name"
+            data-testid="version-name-input"
+            placeholder="Name this version"
+            maxLength={200}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+          />
+          <button type="submit" className="btn btn-small" data-testid="save-version" disabled={!name.trim() || create.pending}>
+            Save
+          </button>
+        </form>
+      )}
+      <ErrorBanner error={create.error ?? versions.error} onDismiss={create.error ? create.clearError : undefined} />
+      {restored && (
+        <div className="saved-note" role="status">
+          Restored “{restored}” for everyone.
+        </div>
+      )}
+      {versions.data && versions.data.length === 0 && <p className="muted small">No named versions yet.</p>}
+      {versions.data && versions.data.length > 0 && (
+        <ol className="versions">
+          {versions.data.map((v) => (
+            <li key={v.id} className="version" data-testid="version">
+              <div className="version-main">
+                <div className="version-name" data-testid="version-name">
+                  {v.name}
+                </div>
+                <div className="muted small">
+                  {formatDate(v.createdAt)} · {names.get(v.createdBy) ?? 'Someone'} · #{v.seq}
+                </div>
+              </div>
+              {canEdit && (
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  data-testid="restore-version"
+                  onClick={() => {
+                    restore.clearError();
+                    setRestoring(v);
+                  }}
+                >
+                  Restore
+                </button>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+      {restoring && (
+        <ConfirmDialog
+          title="Restore version"
+          confirmLabel="Restore"
+          danger={false}
+          pending={restore.pending}
+          error={restore.error}
+          onCancel={() => setRestoring(null)}
+          onConfirm={async () => {
+            const r = await restore.run(restoring.id);
+            if (r.ok) {
+              setRestored(restoring.name);
+              setRestoring(null);
+            }
+          }}
+        >
+          Put the board back as it was in <strong>{restoring.name}</strong>? Everyone on the board sees the change;
+          comments stay. Save a version first to be able to come back.
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}
