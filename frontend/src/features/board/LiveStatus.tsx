@@ -29,22 +29,24 @@ export function ConnectionBadge({ state, store }: { state: LiveBoardState; store
   const label = connectionLabel(status, pending, terminal !== null);
   const kind = terminal ? 'closed' : status;
   return (
-    <span
-      className={`conn-badge conn-${kind}`}
-      data-testid="connection-badge"
-      data-status={kind}
-      data-pending={pending}
-      role="status"
-      aria-live="polite"
-    >
-      <span className="conn-dot" aria-hidden="true" />
-      {label}
+    <>
+      <span
+        className={`conn-badge conn-${kind}`}
+        data-testid="connection-badge"
+        data-status={kind}
+        data-pending={pending}
+        role="status"
+        aria-live="polite"
+      >
+        <span className="conn-dot" aria-hidden="true" />
+        {label}
+      </span>
       {!terminal && (status === 'offline' || status === 'reconnecting') && store && (
-        <button type="button" className="btn-link small" onClick={() => store.reconnectNow()}>
+        <button type="button" className="btn-link small" data-testid="reconnect-now" onClick={() => store.reconnectNow()}>
           Retry now
         </button>
       )}
-    </span>
+    </>
   );
 }
 
