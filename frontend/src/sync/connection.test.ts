@@ -342,6 +342,29 @@ describe('BoardConnection', () => {
     expect(t.terminal.map((r) => r.kind)).toEqual(['session-ended']);
   });
 
+  it('asks again after a later run of failures, but not while sockets still open', () => {
+    const diagnose = vi.fn(async (): Promise<TerminalReason | null> => null);
+    const t = setup({ diagnose });
+    t.conn.start();
+    t.joinWithSnapshot();
+    // The server is reachable but keeps closing: nothing to diagnose.
+    t.last().serverClose(4000);
+    for (let i = 0; i < 5; i++) {
+      vi.advanceTimersByTime(10_000);
+      t.last().open();
+      t.last().serverClose(4000);
+    }
+    vi.advanceTimersByTime(10_000);
+    expect(diagnose).not.toHaveBeenCalled();
+    t.joinWithSnapshot();
+    // Now sockets do not even open.
+    for (let i = 0; i < 4; i++) {
+      t.last().serverClose(1006);
+      vi.advanceTimersByTime(10_000);
+    }
+    expect(diagnose).toHaveBeenCalledTimes(1);
+  });
+
   it('drops a refused op and reports the server message', () => {
     const t = setup();
     t.conn.start();

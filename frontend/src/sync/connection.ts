@@ -206,7 +206,9 @@ export class BoardConnection {
   private awaitingJoin = false;
   private joined = false;
   private failures = 0;
-  private openedSinceDiagnose = false;
+  // A socket opened during the current run of failures (then the server is
+  // reachable and there is nothing for diagnose to find).
+  private socketOpenedInRun = false;
   private resyncs = 0; // rejoins for resyncNeeded without progress
   private selection: string | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
@@ -340,7 +342,7 @@ export class BoardConnection {
     this.joined = false;
     s.onopen = () => {
       if (this.socket !== s) return;
-      this.openedSinceDiagnose = true;
+      this.socketOpenedInRun = true;
       const join: ClientMessage = { type: 'join', protocol: PROTOCOL_VERSION, boardId: this.o.boardId };
       // After two rejoins that did not help, start over from a snapshot.
       if (this.sync && this.resyncs < 2) join.lastSeq = this.sync.seq;
@@ -411,8 +413,8 @@ export class BoardConnection {
     this.failures++; // reset by a successful join
     if (!this.o.network.online() || this.failures >= this.o.offlineAfterFailures) this.setStatus('offline');
     else this.setStatus(this.everJoined ? 'reconnecting' : 'connecting');
-    if (this.failures >= this.o.offlineAfterFailures && !this.openedSinceDiagnose && this.o.diagnose) {
-      this.openedSinceDiagnose = true; // ask once per run of failures
+    if (this.failures >= this.o.offlineAfterFailures && !this.socketOpenedInRun && this.o.diagnose) {
+      this.socketOpenedInRun = true; // ask once per run of failures
       void this.o.diagnose().then(
         (r) => {
           if (r && !this.stopped && !this.joined) this.fail(r);
@@ -618,6 +620,7 @@ export class BoardConnection {
     this.joined = true;
     this.everJoined = true;
     this.failures = 0;
+    this.socketOpenedInRun = false;
     this.setStatus('connected');
     if (this.selection !== null) this.send({ type: 'presence', selectedShotId: this.selection });
     this.flush();

@@ -91,7 +91,7 @@ export function CommentsPanel({
           ))}
         </ol>
       )}
-      {rights.comment && <NewThread shot={shot} store={store} />}
+      {rights.comment && <NewThread key={shot.id} shot={shot} store={store} />}
     </section>
   );
 }
@@ -328,7 +328,20 @@ function NewThread({ shot, store }: { shot: Shot; store: LiveBoardStore | null }
         }}
       />
       <label className="checkbox small">
-        <input type="checkbox" data-testid="comment-range-toggle" checked={ranged} onChange={(e) => setRanged(e.target.checked)} />
+        <input
+          type="checkbox"
+          data-testid="comment-range-toggle"
+          checked={ranged}
+          onChange={(e) => {
+            setRanged(e.target.checked);
+            setError(null);
+            // Start from the whole shot as it is now.
+            if (e.target.checked) {
+              setStart('0');
+              setEnd(String(shot.duration));
+            }
+          }}
+        />
         At a moment of the shot
       </label>
       {ranged && (
