@@ -42,6 +42,9 @@ func newServer(t *testing.T, cfg shttp.Config) *testServer {
 	return openServer(t, env.MongoURI, name, cfg)
 }
 
+// rtConfig is the realtime configuration the next openServer uses.
+var rtConfig realtime.Config
+
 // openServer connects a new Server to an existing database, as a restarted
 // app would.
 func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
@@ -65,7 +68,7 @@ func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
 	}
 	boards := mongo.NewBoardService(db)
 	versions := mongo.NewVersionStore(db)
-	hub := realtime.NewHub(boards, mongo.NewOpLog(db), versions, en, realtime.Config{}, log)
+	hub := realtime.NewHub(boards, mongo.NewOpLog(db), versions, en, rtConfig, log)
 	t.Cleanup(func() { _ = hub.Shutdown(context.Background()) })
 	srv := shttp.New(shttp.Services{
 		Users: mongo.NewUserService(db), Sessions: mongo.NewSessionService(db), Workspaces: mongo.NewWorkspaceService(db),

@@ -516,4 +516,3 @@ func TestServerOpsAndRoomUnload(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
-

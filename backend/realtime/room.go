@@ -170,7 +170,7 @@ func LoadState(ctx context.Context, boards shotline.BoardService, oplog shotline
 			if err := json.Unmarshal(so.Op, &ao); err != nil {
 				return nil, nil, 0, fmt.Errorf("decode op %d of %s: %w", so.Seq, boardID, err)
 			}
-			if err := replay(st, ao); err != nil {
+			if err := Replay(st, ao); err != nil {
 				return nil, nil, 0, fmt.Errorf("replay op %d of %s: %w", so.Seq, boardID, err)
 			}
 			if each != nil {
@@ -205,8 +205,10 @@ func (r *Room) load(ctx context.Context) error {
 	return nil
 }
 
-// replay applies an op from the log, which must land at the same seq.
-func replay(st *BoardState, ao AppliedOp) error {
+// Replay applies an op the server applied (from the log, or an "applied"
+// message), which must land at the next seq. Clients use it too: their
+// confirmed state is the server's ops replayed in order.
+func Replay(st *BoardState, ao AppliedOp) error {
 	if ao.Seq != st.Seq+1 {
 		return fmt.Errorf("op log gap: state at %d, next op %d", st.Seq, ao.Seq)
 	}
@@ -515,7 +517,7 @@ func (r *Room) onFlushed(ctx context.Context, err error) {
 		if p.reply != nil {
 			p.reply <- applyResult{seq: p.op.Seq}
 		}
-		if err := replay(r.durable, p.op); err != nil {
+		if err := Replay(r.durable, p.op); err != nil {
 			r.hub.log.Error("replay durable op", "board_id", r.boardID, "seq", p.op.Seq, "err", err)
 		}
 		r.remember(p.op)
