@@ -1,0 +1,236 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/realtime/liveclient"
+	"github.com/shotline/shotline/backend/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// server is the shotline binary running as its own process.
+type server struct {
+	t    *testing.T
+	bin  string
+	env  []string
+	base string
+	cmd  *exec.Cmd
+}
+
+func (s *server) start() {
+	s.t.Helper()
+	s.cmd = exec.Command(s.bin)
+	s.cmd.Env = s.env
+	logf, _ := os.Create(filepath.Join(s.t.TempDir(), "server.log"))
+	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(s.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("server did not become ready: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (s *server) kill() {
+	_ = s.cmd.Process.Signal(syscall.SIGKILL)
+	_ = s.cmd.Wait()
+}
+
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// api calls the REST API with the jar's cookies and CSRF token.
+func api(t *testing.T, c *http.Client, base, csrf, method, path string, body any, out any) {
+	t.Helper()
+	data, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, base+path, bytes.NewReader(data))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", csrf)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		t.Fatalf("%s %s: %d", method, path, resp.StatusCode)
+	}
+	if out != nil {
+		_ = json.NewDecoder(resp.Body).Decode(out)
+	}
+}
+
+// TestCrashLosesNoAcknowledgedOp kills the server process (SIGKILL) while a
+// client is sending ops, restarts it, and checks that every acknowledged op
+// is there and that the client resumes and converges.
+func TestCrashLosesNoAcknowledgedOp(t *testing.T) {
+	env := testenv.Get(t)
+	bin := filepath.Join(t.TempDir(), "shotline")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	port := freePort(t)
+	s := &server{t: t, bin: bin, base: "http://127.0.0.1:" + strconv.Itoa(port), env: append(os.Environ(),
+		"SHOTLINE_ADDR=127.0.0.1:"+strconv.Itoa(port), "SHOTLINE_MONGO_URI="+env.MongoURI, "SHOTLINE_MONGO_DB="+testenv.Database(t),
+		"SHOTLINE_S3_ENDPOINT="+env.S3Endpoint, "SHOTLINE_S3_ACCESS_KEY="+env.S3AccessKey, "SHOTLINE_S3_SECRET_KEY="+env.S3SecretKey,
+		"SHOTLINE_S3_BUCKET="+testenv.Bucket(t), "SHOTLINE_STATIC_DIR=")}
+	s.start()
+	t.Cleanup(s.kill)
+
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar}
+	var sess struct{ CSRFToken string }
+	api(t, hc, s.base, "", "POST", "/api/auth/signup", map[string]any{"email": "crash@example.com", "password": "a long passphrase", "name": "Crash"}, &sess)
+	var ws, p, b struct{ ID string }
+	api(t, hc, s.base, sess.CSRFToken, "POST", "/api/workspaces", map[string]any{"name": "W"}, &ws)
+	api(t, hc, s.base, sess.CSRFToken, "POST", "/api/workspaces/"+ws.ID+"/projects", map[string]any{"name": "P"}, &p)
+	api(t, hc, s.base, sess.CSRFToken, "POST", "/api/projects/"+p.ID+"/boards", map[string]any{"title": "B"}, &b)
+	u, _ := url.Parse(s.base)
+	var cookie string
+	for _, ck := range jar.Cookies(u) {
+		if ck.Name == "shotline_session" {
+			cookie = ck.Value
+		}
+	}
+
+	// Send ops without waiting; record which were acked.
+	conn, err := liveclient.Dial(context.Background(), s.base, cookie, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Join(b.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	rep := &liveclient.Replica{}
+	var mu sync.Mutex // guards acked and rep while the reader runs
+	acked := map[string]bool{}
+	ackCount := func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }
+	type sent struct {
+		id string
+		op realtime.Op
+	}
+	var all []sent
+	readUntil := func(c *liveclient.Conn, stop func() bool) error {
+		for !stop() {
+			m, err := c.Next(10 * time.Second)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			_, err = rep.Handle(m)
+			if a, ok := m.(realtime.AckMessage); ok {
+				acked[a.OpID] = true
+			}
+			if e, ok := m.(realtime.ErrorMessage); ok {
+				t.Errorf("op %s refused: %s %s", e.OpID, e.Code, e.Message)
+			}
+			mu.Unlock()
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := readUntil(conn, func() bool { return rep.State != nil }); err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := realtime.GenerateNKeysBetween("", "", 150)
+	readerErr := make(chan error, 1)
+	killed := make(chan struct{})
+	go func() {
+		readerErr <- readUntil(conn, func() bool { return false })
+	}()
+	for i := 0; i < 150; i++ {
+		op := realtime.ShotInsert{ShotID: uuid.NewString(), Position: keys[i], Shot: realtime.ShotFields{Title: fmt.Sprint(i)}}
+		id := uuid.NewString()
+		all = append(all, sent{id, op})
+		if err := conn.SendOp(id, 0, op); err != nil {
+			break
+		}
+		if i == 100 {
+			// Mid-stream, with ops in flight: once some are acked, kill.
+			for deadline := time.Now().Add(10 * time.Second); ackCount() == 0 && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
+			s.kill()
+			close(killed)
+		}
+	}
+	<-killed
+	<-readerErr // the socket died with the server
+	ackedBefore := len(acked)
+	if ackedBefore == 0 {
+		t.Fatal("no op was acknowledged before the kill; the test proves nothing")
+	}
+
+	s.start()
+	// Every acknowledged op survived.
+	conn2, err := liveclient.Dial(context.Background(), s.base, cookie, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := rep.Seq()
+	if err := conn2.Join(b.ID, &last); err != nil {
+		t.Fatal(err)
+	}
+	// Resume: missed ops (or a snapshot), then re-send whatever was not acked.
+	if err := readUntil(conn2, func() bool { return rep.Seq() >= last && rep.State != nil }); err != nil {
+		t.Fatal(err)
+	}
+	for _, sop := range all {
+		if !acked[sop.id] {
+			_ = conn2.SendOp(sop.id, rep.Seq(), sop.op)
+		}
+	}
+	if err := readUntil(conn2, func() bool { return len(acked) == len(all) }); err != nil {
+		t.Fatalf("after restart %d of %d ops acked: %v", len(acked), len(all), err)
+	}
+	snap := rep.State.Snapshot()
+	if len(snap.Shots) != len(all) {
+		t.Fatalf("%d shots after resume, want %d (each op exactly once)", len(snap.Shots), len(all))
+	}
+	var board struct {
+		Seq   int64
+		Shots []struct{ ID string }
+	}
+	api(t, hc, s.base, sess.CSRFToken, "GET", "/api/boards/"+b.ID, nil, &board)
+	if board.Seq != rep.Seq() || len(board.Shots) != len(all) {
+		t.Fatalf("server at seq %d with %d shots, client at %d with %d", board.Seq, len(board.Shots), rep.Seq(), len(snap.Shots))
+	}
+	t.Logf("%d ops acked before SIGKILL, all %d present after restart and resume", ackedBefore, len(all))
+}
