@@ -1,0 +1,269 @@
+// Command shotline-load is Shotline's realtime load generator. It signs up
+// a user, creates boards, opens sockets to them like browsers do, sends
+// shot.set ops at a fixed rate and reports op-to-peer and ack latency,
+// delivered ops per second, errors, and the server's memory per
+// connection. Run the server as a separate process; see docs/benchmarks.md.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/realtime/liveclient"
+)
+
+func main() {
+	base := flag.String("url", "http://127.0.0.1:8080", "server base URL")
+	boards := flag.Int("boards", 10, "boards")
+	peers := flag.Int("peers", 10, "sockets per board")
+	senders := flag.Int("senders", -1, "sockets per board that send ops (-1: all)")
+	rate := flag.Float64("rate", 10, "ops per second per sending socket")
+	duration := flag.Duration("duration", 20*time.Second, "how long to send")
+	pid := flag.Int("pid", 0, "server process id, to report its memory per connection")
+	flag.Parse()
+	if err := run(*base, *boards, *peers, *senders, *rate, *duration, *pid); err != nil {
+		fmt.Fprintln(os.Stderr, "shotline-load:", err)
+		os.Exit(1)
+	}
+}
+
+type stats struct {
+	mu        sync.Mutex
+	toPeer    []time.Duration
+	ack       []time.Duration
+	delivered atomic.Int64
+	sent      atomic.Int64
+	errors    atomic.Int64
+	closes    atomic.Int64
+}
+
+func run(base string, nBoards, nPeers, nSenders int, rate float64, duration time.Duration, pid int) error {
+	if nSenders < 0 || nSenders > nPeers {
+		nSenders = nPeers
+	}
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	email := "load-" + uuid.NewString()[:8] + "@example.com"
+	var sess struct{ CSRFToken string }
+	if err := call(hc, base, "", "POST", "/api/auth/signup", map[string]any{"email": email, "password": "load test passphrase", "name": "Load"}, &sess); err != nil {
+		return err
+	}
+	var ws, proj struct{ ID string }
+	if err := call(hc, base, sess.CSRFToken, "POST", "/api/workspaces", map[string]any{"name": "Load"}, &ws); err != nil {
+		return err
+	}
+	if err := call(hc, base, sess.CSRFToken, "POST", "/api/workspaces/"+ws.ID+"/projects", map[string]any{"name": "Load"}, &proj); err != nil {
+		return err
+	}
+	u, _ := url.Parse(base)
+	var cookie string
+	for _, c := range jar.Cookies(u) {
+		if c.Name == "shotline_session" {
+			cookie = c.Value
+		}
+	}
+	rssBefore := rss(pid)
+
+	st := &stats{}
+	type sock struct {
+		conn    *liveclient.Conn
+		boardID string
+		shotID  string
+		sentAt  sync.Map // opId → time.Time
+	}
+	var socks []*sock
+	var ready sync.WaitGroup
+	start := time.Now()
+	for b := 0; b < nBoards; b++ {
+		var board struct{ ID string }
+		if err := call(hc, base, sess.CSRFToken, "POST", "/api/projects/"+proj.ID+"/boards", map[string]any{"title": "Board " + strconv.Itoa(b)}, &board); err != nil {
+			return err
+		}
+		shotID := uuid.NewString()
+		for p := 0; p < nPeers; p++ {
+			conn, err := liveclient.Dial(context.Background(), base, cookie, board.ID)
+			if err != nil {
+				return fmt.Errorf("socket %d: %w", len(socks), err)
+			}
+			s := &sock{conn: conn, boardID: board.ID, shotID: shotID}
+			socks = append(socks, s)
+			if err := conn.Join(board.ID, nil); err != nil {
+				return err
+			}
+			if p == 0 {
+				_ = conn.SendOp(uuid.NewString(), 0, realtime.ShotInsert{ShotID: shotID, Position: "a0", Shot: realtime.ShotFields{Title: "load"}})
+			}
+			go func() {
+				// Browsers ping every 20 s; the server closes silent sockets.
+				for range time.Tick(20 * time.Second) {
+					if s.conn.Send(map[string]string{"type": "ping"}) != nil {
+						return
+					}
+				}
+			}()
+			ready.Add(1)
+			go func() {
+				readyOnce := sync.OnceFunc(ready.Done)
+				defer readyOnce()
+				for {
+					data, err := s.conn.NextRaw(0)
+					if err != nil {
+						if liveclient.CloseCode(err) != 0 {
+							st.closes.Add(1)
+						}
+						return
+					}
+					now := time.Now()
+					switch {
+					case bytes.HasPrefix(data, []byte(`{"type":"applied"`)):
+						readyOnce()
+						var m struct {
+							OpID string
+							Op   struct{ Value json.RawMessage }
+						}
+						_ = json.Unmarshal(data, &m)
+						var v string
+						if json.Unmarshal(m.Op.Value, &v) == nil && strings.HasPrefix(v, "t") {
+							if ns, err := strconv.ParseInt(v[1:], 10, 64); err == nil {
+								if _, mine := s.sentAt.Load(m.OpID); !mine {
+									st.mu.Lock()
+									st.toPeer = append(st.toPeer, now.Sub(time.Unix(0, ns)))
+									st.mu.Unlock()
+								}
+								st.delivered.Add(1)
+							}
+						}
+					case bytes.HasPrefix(data, []byte(`{"type":"ack"`)):
+						var m struct{ OpID string }
+						_ = json.Unmarshal(data, &m)
+						if t0, ok := s.sentAt.LoadAndDelete(m.OpID); ok {
+							st.mu.Lock()
+							st.ack = append(st.ack, now.Sub(t0.(time.Time)))
+							st.mu.Unlock()
+						}
+					case bytes.HasPrefix(data, []byte(`{"type":"error"`)):
+						st.errors.Add(1)
+					case bytes.HasPrefix(data, []byte(`{"type":"snapshot"`)):
+						if p != 0 {
+							readyOnce()
+						}
+					}
+				}
+			}()
+		}
+	}
+	ready.Wait()
+	connected := time.Since(start)
+	rssAfter := rss(pid)
+	fmt.Printf("connected %d sockets on %d boards in %s\n", len(socks), nBoards, connected.Round(time.Millisecond))
+	if pid > 0 {
+		fmt.Printf("server RSS %d KiB before, %d KiB after: %.1f KiB per connection\n", rssBefore, rssAfter, float64(rssAfter-rssBefore)/float64(len(socks)))
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), duration)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i, s := range socks {
+		if i%nPeers >= nSenders {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			interval := time.Duration(float64(time.Second) / rate)
+			t := time.NewTicker(interval)
+			defer t.Stop()
+			time.Sleep(time.Duration(i%100) * interval / 100) // spread the senders
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+				id := uuid.NewString()
+				now := time.Now()
+				s.sentAt.Store(id, now)
+				v, _ := json.Marshal("t" + strconv.FormatInt(now.UnixNano(), 10))
+				if err := s.conn.SendOp(id, 0, realtime.ShotSet{ShotID: s.shotID, Field: realtime.ShotTitle, Value: v}); err != nil {
+					return
+				}
+				st.sent.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	time.Sleep(2 * time.Second) // let the last ops arrive before counting
+	for _, s := range socks {
+		s.conn.Close()
+	}
+	secs := duration.Seconds()
+	fmt.Printf("sent %d ops (%.0f/s), delivered %d applied ops to peers (%.0f/s), errors %d, server closes %d\n",
+		st.sent.Load(), float64(st.sent.Load())/secs, st.delivered.Load(), float64(st.delivered.Load())/secs, st.errors.Load(), st.closes.Load())
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	fmt.Printf("op-to-peer latency: %s\n", percentiles(st.toPeer))
+	fmt.Printf("ack latency:        %s\n", percentiles(st.ack))
+	return nil
+}
+
+func percentiles(d []time.Duration) string {
+	if len(d) == 0 {
+		return "no samples"
+	}
+	slices.Sort(d)
+	at := func(q float64) time.Duration { return d[min(len(d)-1, int(q*float64(len(d))))] }
+	return fmt.Sprintf("p50 %s  p99 %s  p99.9 %s  max %s  (%d samples)", at(0.5).Round(10*time.Microsecond), at(0.99).Round(10*time.Microsecond),
+		at(0.999).Round(10*time.Microsecond), d[len(d)-1].Round(10*time.Microsecond), len(d))
+}
+
+// rss returns a process's resident memory in KiB (0 if unknown).
+func rss(pid int) int64 {
+	if pid <= 0 {
+		return 0
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			n, _ := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+func call(hc *http.Client, base, csrf, method, path string, body, out any) error {
+	data, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, base+path, bytes.NewReader(data))
+	req.Header.Set("Content-Type", "application/json")
+	if csrf != "" {
+		req.Header.Set("X-CSRF-Token", csrf)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s %s: %d", method, path, resp.StatusCode)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
