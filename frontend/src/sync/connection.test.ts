@@ -6,65 +6,13 @@ import {
   terminalReason,
   type ConnectionOptions,
   type ConnectionStatus,
-  type NetworkMonitor,
   type RejectedOp,
-  type SocketLike,
   type TerminalReason,
 } from './connection';
-import type { BoardSnapshot, ClientMessage, Op, ServerMessage, Shot } from './protocol';
+import type { BoardSnapshot, Op, Shot } from './protocol';
 import type { SyncState } from './reconcile';
 import type { ViewTextDelta } from './viewDelta';
-
-/** A WebSocket double the test drives by hand. */
-class FakeSocket implements SocketLike {
-  readyState = 0;
-  onopen: ((ev: Event) => void) | null = null;
-  onmessage: ((ev: MessageEvent) => void) | null = null;
-  onclose: ((ev: CloseEvent) => void) | null = null;
-  onerror: ((ev: Event) => void) | null = null;
-  sent: ClientMessage[] = [];
-  closedWith: number | null = null;
-  constructor(readonly url: string) {}
-  send(data: string) {
-    if (this.readyState !== 1) throw new Error('not open');
-    this.sent.push(JSON.parse(data) as ClientMessage);
-  }
-  close(code = 1000) {
-    this.closedWith = code;
-    this.readyState = 3;
-  }
-  // Test side.
-  open() {
-    this.readyState = 1;
-    this.onopen?.(new Event('open'));
-  }
-  receive(m: ServerMessage) {
-    this.onmessage?.(new MessageEvent('message', { data: JSON.stringify(m) }));
-  }
-  serverClose(code: number, reason = '') {
-    this.readyState = 3;
-    this.onclose?.({ code, reason } as CloseEvent);
-  }
-  ops(): Extract<ClientMessage, { type: 'op' }>[] {
-    return this.sent.filter((m): m is Extract<ClientMessage, { type: 'op' }> => m.type === 'op');
-  }
-}
-
-class FakeNetwork implements NetworkMonitor {
-  isOnline = true;
-  private subs = new Set<(online: boolean) => void>();
-  online() {
-    return this.isOnline;
-  }
-  subscribe(fn: (online: boolean) => void) {
-    this.subs.add(fn);
-    return () => this.subs.delete(fn);
-  }
-  set(online: boolean) {
-    this.isOnline = online;
-    for (const fn of this.subs) fn(online);
-  }
-}
+import { FakeNetwork, FakeSocket } from '../test/fakeSocket';
 
 function shot(id: string, position: string, prompt = ''): Shot {
   return {
