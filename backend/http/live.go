@@ -63,7 +63,7 @@ func (s *Server) registerLive() {
 			return c.Status(e.status).JSON(e)
 		}
 		boardID := strings.Clone(c.Params("boardId"))
-		a, err := s.boardAccess(ctx, caller, boardID, shotline.PermBoardRead)
+		a, err := s.access(ctx, caller, ScopeBoard, boardID, shotline.PermBoardRead)
 		if err != nil {
 			e := apiError(ctx, s.log, err)
 			return c.Status(e.status).JSON(e)
@@ -85,12 +85,10 @@ func (s *Server) registerLive() {
 		}
 		conn.SetReadLimit(liveReadLimit)
 		u := info.caller.User
-		client := realtime.NewClient(key, u.ID, u.Name, info.caller.Session.ID, info.access.Workspace.ID, info.access.Role, s.hubQueueSize())
+		client := realtime.NewClient(key, u.ID, u.Name, info.caller.Session.ID, info.access.Workspace.ID, info.access.Role, s.Hub.QueueSize())
 		s.Hub.Serve(client, &wsTransport{conn: conn.Conn}, info.boardID)
 	}, fws.Config{ReadBufferSize: 2048, WriteBufferSize: 2048}))
 }
-
-func (s *Server) hubQueueSize() int { return 512 }
 
 // sessionCaller authenticates a session token from a cookie.
 func (s *Server) sessionCaller(ctx context.Context, token string) (*Caller, error) {
@@ -110,29 +108,6 @@ func (s *Server) sessionCaller(ctx context.Context, token string) (*Caller, erro
 		return nil, err
 	}
 	return &Caller{User: user, Session: sess}, nil
-}
-
-// boardAccess finds the caller's role on a board's workspace and checks perm:
-// ENOTFOUND for non-members, EFORBIDDEN without the permission.
-func (s *Server) boardAccess(ctx context.Context, caller *Caller, boardID string, perm shotline.Permission) (*Access, error) {
-	b, err := s.Boards.FindBoardByID(ctx, boardID)
-	if err != nil {
-		return nil, err
-	}
-	w, err := s.Workspaces.FindWorkspaceByID(ctx, b.WorkspaceID)
-	if shotline.ErrorCode(err) == shotline.ENOTFOUND {
-		return nil, notFoundIn(ScopeBoard)
-	} else if err != nil {
-		return nil, err
-	}
-	role, ok := w.RoleOf(caller.User.ID)
-	if !ok {
-		return nil, notFoundIn(ScopeBoard)
-	}
-	if !s.Authz.Allowed(role, perm) {
-		return nil, shotline.Errorf(shotline.EFORBIDDEN, "Your role (%s) may not do this.", role)
-	}
-	return &Access{Workspace: w, Role: role, Board: b}, nil
 }
 
 // wsTransport adapts a fasthttp WebSocket connection to realtime.Transport.

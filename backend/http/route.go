@@ -154,16 +154,14 @@ func (s *Server) authorize(r Route) func(huma.Context, func(huma.Context)) {
 			next(ctx)
 			return
 		}
-		a, err := s.resolve(ctx.Context(), r.Scope, ctx)
-		if err == nil {
-			var ok bool
-			a.Role, ok = a.Workspace.RoleOf(callerFrom(ctx.Context()).User.ID)
-			if !ok {
-				err = notFoundIn(r.Scope)
-			} else if !s.Authz.Allowed(a.Role, r.Perm) {
-				err = shotline.Errorf(shotline.EFORBIDDEN, "Your role (%s) may not do this.", a.Role)
-			}
+		id := ctx.Param("workspaceId")
+		switch r.Scope {
+		case ScopeProject:
+			id = ctx.Param("projectId")
+		case ScopeBoard:
+			id = ctx.Param("boardId")
 		}
+		a, err := s.access(ctx.Context(), callerFrom(ctx.Context()), r.Scope, id, r.Perm)
 		if err != nil {
 			writeError(ctx, apiError(ctx.Context(), s.log, err))
 			return
@@ -182,18 +180,22 @@ func notFoundIn(scope Scope) error {
 	return shotline.Errorf(shotline.ENOTFOUND, "Workspace not found.")
 }
 
-func (s *Server) resolve(ctx context.Context, scope Scope, hc huma.Context) (*Access, error) {
+// access loads what id names in scope (a workspace, project or board), finds
+// the caller's role in its workspace and checks perm: ENOTFOUND for
+// non-members, as if it did not exist, EFORBIDDEN without the permission.
+// The REST middleware and the WebSocket upgrade both use it.
+func (s *Server) access(ctx context.Context, caller *Caller, scope Scope, id string, perm shotline.Permission) (*Access, error) {
 	a := &Access{}
-	wsID := hc.Param("workspaceId")
+	wsID := id
 	switch scope {
 	case ScopeProject:
-		p, err := s.Projects.FindProjectByID(ctx, hc.Param("projectId"))
+		p, err := s.Projects.FindProjectByID(ctx, id)
 		if err != nil {
 			return nil, err
 		}
 		a.Project, wsID = p, p.WorkspaceID
 	case ScopeBoard:
-		b, err := s.Boards.FindBoardByID(ctx, hc.Param("boardId"))
+		b, err := s.Boards.FindBoardByID(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -206,6 +208,14 @@ func (s *Server) resolve(ctx context.Context, scope Scope, hc huma.Context) (*Ac
 		return nil, err
 	}
 	a.Workspace = w
+	role, ok := w.RoleOf(caller.User.ID)
+	if !ok {
+		return nil, notFoundIn(scope)
+	}
+	if !s.Authz.Allowed(role, perm) {
+		return nil, shotline.Errorf(shotline.EFORBIDDEN, "Your role (%s) may not do this.", role)
+	}
+	a.Role = role
 	return a, nil
 }
 

@@ -390,6 +390,9 @@ func (h *Hub) BoardSnapshot(ctx context.Context, boardID string) (BoardSnapshot,
 	return st.Snapshot(), st.Seq, nil
 }
 
+// QueueSize is how many messages each client may have queued (Config).
+func (h *Hub) QueueSize() int { return h.cfg.QueueSize }
+
 // Rooms returns how many rooms are loaded.
 func (h *Hub) Rooms() int {
 	h.mu.Lock()
