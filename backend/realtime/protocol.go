@@ -172,10 +172,7 @@ func (m *OpMessage) UnmarshalJSON(data []byte) error {
 	if err := strictUnmarshal(data, &w); err != nil {
 		return err
 	}
-	if len(w.Op) == 0 {
-		return shotline.Invalid("op", "is required")
-	}
-	op, err := UnmarshalOp(w.Op)
+	op, err := requiredOp(w.Op)
 	if err != nil {
 		return err
 	}
@@ -194,15 +191,20 @@ func (a *AppliedOp) UnmarshalJSON(data []byte) error {
 	if err := strictUnmarshal(data, &w); err != nil {
 		return err
 	}
-	if len(w.Op) == 0 {
-		return shotline.Invalid("op", "is required")
-	}
-	op, err := UnmarshalOp(w.Op)
+	op, err := requiredOp(w.Op)
 	if err != nil {
 		return err
 	}
 	*a = AppliedOp{Seq: w.Seq, OpID: w.OpID, Actor: w.Actor, Op: op}
 	return nil
+}
+
+// requiredOp decodes the "op" field of a message, which must be there.
+func requiredOp(raw json.RawMessage) (Op, error) {
+	if len(raw) == 0 {
+		return nil, shotline.Invalid("op", "is required")
+	}
+	return UnmarshalOp(raw)
 }
 
 // EncodeMessage returns m as JSON with its "type" first.
