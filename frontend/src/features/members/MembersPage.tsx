@@ -1,33 +1,20 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { useNavigate, useParams } from 'react-router';
+import { useState, type FormEvent } from 'react';
+import { useNavigate } from 'react-router';
 import { type InviteResult, type Member, type Role, type Workspace } from '../../api/client';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field } from '../../components/Field';
 import { EmptyState, Loading, PageHeader } from '../../components/States';
 import { formatDate, formatRole } from '../../components/format';
-import { NotFound } from '../../app/NotFound';
 import { assignableRoles, memberPageControls, memberRowControls } from '../../state/permissions';
 import { useStore } from '../../state/store';
 import { useAction } from '../../state/useAction';
 import { useResource } from '../../state/useResource';
+import { WorkspaceRoute } from '../workspaces/WorkspaceRoute';
 
 /** /w/:workspaceId/members — who is in the workspace, invites, and leaving. */
 export function MembersPage() {
-  const { workspaceId = '' } = useParams();
-  const store = useStore();
-  const workspace = store.workspaceById(workspaceId);
-  const { selectWorkspace } = store;
-
-  useEffect(() => {
-    if (workspace) selectWorkspace(workspace.id);
-  }, [workspace, selectWorkspace]);
-
-  if (!workspace) {
-    if (store.state.workspacesStatus !== 'ready') return <Loading />;
-    return <NotFound what="workspace" />;
-  }
-  return <Members key={workspace.id} workspace={workspace} />;
+  return <WorkspaceRoute render={(workspace) => <Members key={workspace.id} workspace={workspace} />} />;
 }
 
 type Dialog = { kind: 'remove'; member: Member } | { kind: 'leave' };

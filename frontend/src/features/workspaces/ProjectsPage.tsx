@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { useState } from 'react';
+import { Link, useNavigate } from 'react-router';
 import type { Project, Workspace } from '../../api/client';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -10,24 +10,11 @@ import { projectControls, workspaceControls } from '../../state/permissions';
 import { useStore } from '../../state/store';
 import { useAction } from '../../state/useAction';
 import { useResource } from '../../state/useResource';
-import { NotFound } from '../../app/NotFound';
+import { WorkspaceRoute } from './WorkspaceRoute';
 
 /** /w/:workspaceId — the projects of a workspace. */
 export function ProjectsPage() {
-  const { workspaceId = '' } = useParams();
-  const store = useStore();
-  const workspace = store.workspaceById(workspaceId);
-  const { selectWorkspace } = store;
-
-  useEffect(() => {
-    if (workspace) selectWorkspace(workspace.id);
-  }, [workspace, selectWorkspace]);
-
-  if (!workspace) {
-    if (store.state.workspacesStatus !== 'ready') return <Loading />;
-    return <NotFound what="workspace" />;
-  }
-  return <ProjectsOfWorkspace key={workspace.id} workspace={workspace} />;
+  return <WorkspaceRoute render={(workspace) => <ProjectsOfWorkspace key={workspace.id} workspace={workspace} />} />;
 }
 
 type Dialog =
