@@ -1,4 +1,6 @@
 import { Link } from 'react-router';
+import { ApiError } from '../api/client';
+import { ErrorBanner } from '../components/ErrorBanner';
 import { EmptyState } from '../components/States';
 
 /**
@@ -20,6 +22,16 @@ export function NotFound({ what = 'page' }: { what?: string }) {
       >
         It may have been deleted, or you may not have access to it.
       </EmptyState>
+    </div>
+  );
+}
+
+/** A page whose main resource failed to load: not found, or the error. */
+export function LoadFailure({ error, what }: { error: unknown; what: string }) {
+  if (error instanceof ApiError && error.code === 'ENOTFOUND') return <NotFound what={what} />;
+  return (
+    <div className="page">
+      <ErrorBanner error={error} />
     </div>
   );
 }

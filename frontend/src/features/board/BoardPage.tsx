@@ -5,7 +5,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { EmptyState, Loading } from '../../components/States';
 import { formatDate, formatSeconds } from '../../components/format';
-import { NotFound } from '../../app/NotFound';
+import { LoadFailure } from '../../app/NotFound';
 import { boardControls, can } from '../../state/permissions';
 import { useStore } from '../../state/store';
 import { useAction } from '../../state/useAction';
@@ -38,16 +38,7 @@ export function BoardPage() {
     if (board.data) selectWorkspace(board.data.workspaceId);
   }, [board.data, selectWorkspace]);
 
-  if (board.error) {
-    if (board.error instanceof ApiError && board.error.code === 'ENOTFOUND') {
-      return <NotFound what="board" />;
-    }
-    return (
-      <div className="page">
-        <ErrorBanner error={board.error} />
-      </div>
-    );
-  }
+  if (board.error) return <LoadFailure error={board.error} what="board" />;
   if (!board.data) return <Loading />;
   return (
     <BoardView

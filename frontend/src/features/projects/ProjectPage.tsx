@@ -7,7 +7,7 @@ import { Modal } from '../../components/Modal';
 import { NameDialog } from '../../components/NameDialog';
 import { EmptyState, Loading, PageHeader } from '../../components/States';
 import { formatDate, formatSeconds } from '../../components/format';
-import { NotFound } from '../../app/NotFound';
+import { LoadFailure } from '../../app/NotFound';
 import { boardControls } from '../../state/permissions';
 import { useStore } from '../../state/store';
 import { useAction } from '../../state/useAction';
@@ -26,16 +26,7 @@ export function ProjectPage() {
     if (project.data) selectWorkspace(project.data.workspaceId);
   }, [project.data, selectWorkspace]);
 
-  if (project.error) {
-    if (project.error instanceof ApiError && project.error.code === 'ENOTFOUND') {
-      return <NotFound what="project" />;
-    }
-    return (
-      <div className="page">
-        <ErrorBanner error={project.error} />
-      </div>
-    );
-  }
+  if (project.error) return <LoadFailure error={project.error} what="project" />;
   if (!project.data) return <Loading />;
   return (
     <BoardsOfProject
