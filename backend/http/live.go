@@ -6,6 +6,7 @@ import (
 	nethttp "net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fasthttp/websocket"
@@ -87,7 +88,7 @@ func (s *Server) registerLive() {
 		u := info.caller.User
 		client := realtime.NewClient(key, u.ID, u.Name, info.caller.Session.ID, info.access.Workspace.ID, info.access.Role, s.Hub.QueueSize())
 		s.Hub.Serve(client, &wsTransport{conn: conn.Conn}, info.boardID)
-	}, fws.Config{ReadBufferSize: 2048, WriteBufferSize: 2048}))
+	}, fws.Config{ReadBufferSize: 512, WriteBufferSize: 4096, WriteBufferPool: &sync.Pool{}}))
 }
 
 // sessionCaller authenticates a session token from a cookie.
@@ -112,11 +113,15 @@ func (s *Server) sessionCaller(ctx context.Context, token string) (*Caller, erro
 
 // wsTransport adapts a fasthttp WebSocket connection to realtime.Transport.
 type wsTransport struct {
-	conn *websocket.Conn
+	conn    *websocket.Conn
+	closing atomic.Bool
 }
 
 func (t *wsTransport) Read() ([]byte, error) {
 	_ = t.conn.SetReadDeadline(time.Now().Add(idleTimeout))
+	if t.closing.Load() { // Close ran: keep its short deadline
+		_ = t.conn.SetReadDeadline(time.Now().Add(time.Second))
+	}
 	for {
 		typ, data, err := t.conn.ReadMessage()
 		if err != nil {
@@ -136,12 +141,22 @@ func (t *wsTransport) Write(data []byte) error {
 	return t.conn.WriteMessage(websocket.TextMessage, data)
 }
 
-func (t *wsTransport) Abort() { _ = t.conn.NetConn().Close() }
+// Abort cuts a stuck write and the read: the connection's deadlines are set
+// to now (the embedded net.Conn's Close does nothing on a hijacked fasthttp
+// connection; fasthttp closes it once the handler returns).
+func (t *wsTransport) Abort() {
+	_ = t.conn.NetConn().SetDeadline(time.Now())
+}
 
+// Close sends the close frame, then gives the peer a second to answer
+// before the read gives up, so the handler returns and the connection is
+// closed even if the peer never does.
 func (t *wsTransport) Close(code realtime.CloseCode) error {
 	msg := websocket.FormatCloseMessage(int(code), code.String())
-	_ = t.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
-	return t.conn.Close()
+	err := t.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+	t.closing.Store(true)
+	_ = t.conn.NetConn().SetReadDeadline(time.Now().Add(time.Second))
+	return err
 }
 
 // The hooks below tell open sockets about changes made through the REST API,

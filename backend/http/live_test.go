@@ -2,6 +2,8 @@ package http_test
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	nethttp "net/http"
 	"strings"
 	"testing"
@@ -110,7 +112,9 @@ func TestLiveSocketIsAuthorizedBeforeUpgrade(t *testing.T) {
 		}
 	}
 
-	// Removing the viewer closes their socket with 4003 (terminal).
+	// Removing the viewer closes their socket with 4003 (terminal). This
+	// client does not answer close frames.
+	conn.SetCloseHandler(func(int, string) error { return nil })
 	st.owner.do("DELETE", "/api/workspaces/"+st.workspace+"/members/"+viewer.userID(), nil).must(t, 204)
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	for {
@@ -122,6 +126,12 @@ func TestLiveSocketIsAuthorizedBeforeUpgrade(t *testing.T) {
 			t.Fatalf("after removal: %v, want close 4003", err)
 		}
 		break
+	}
+	// The client never answers the close frame; the server still drops the
+	// TCP connection (within a second or so) rather than holding it.
+	_ = conn.NetConn().SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := conn.NetConn().Read(make([]byte, 64)); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the close frame: read %d bytes, %v; want EOF from the server closing", n, err)
 	}
 }
 

@@ -11,23 +11,32 @@ import (
 // Transport is one WebSocket connection, seen by the hub. It keeps the hub
 // independent of the socket library (tests use a fake). Read is called only
 // by the goroutine running Hub.Serve; Write and Close only by the client's
-// writer goroutine, so the socket never sees concurrent writes.
+// writer, so the socket never sees concurrent writes.
 type Transport interface {
 	// Read returns the next message; an error ends the connection.
 	Read() ([]byte, error)
 	// Write sends one message.
 	Write(data []byte) error
-	// Close sends a close frame with code and its reason, then closes.
+	// Close sends a close frame with code and its reason, then closes; a
+	// Read blocked on the connection returns soon after.
 	Close(code CloseCode) error
-	// Abort closes the connection at once, without a close frame; it may be
+	// Abort cuts the connection at once, without a close frame; it may be
 	// called from any goroutine and unblocks a Write stuck on a peer that
 	// stopped reading.
 	Abort()
 }
 
+// abortAfter is how long a closed client's writer may take to send what it
+// is writing and the close frame before the connection is cut.
+const abortAfter = time.Second
+
 // Client is one joined socket: who it is, what role they hold, and its
 // bounded queue of messages to send. The hub and rooms never write to the
-// socket; they Send, and the writer goroutine drains the queue.
+// socket; they Send, and the client's writer drains the queue.
+//
+// The writer is a goroutine that runs only while there is something to
+// send, so an idle connection costs no goroutine and no queue memory beyond
+// its reader; at most one writer runs at a time.
 type Client struct {
 	ID          string
 	UserID      string
@@ -35,17 +44,25 @@ type Client struct {
 	SessionID   string
 	WorkspaceID string
 
-	role      atomic.Value // shotline.Role
-	queue     chan []byte
-	done      chan struct{}
-	closeOnce sync.Once
+	role     atomic.Value // shotline.Role
+	maxQueue int
+	done     chan struct{}
+	finished chan struct{} // closed once the close frame is sent
+
+	mu        sync.Mutex
+	transport Transport // nil until Serve attaches it
+	queue     [][]byte
+	writing   bool // a writer goroutine is running (or has finished for good)
+	closed    bool
 	closeCode CloseCode
+	abort     *time.Timer
 }
 
-// NewClient returns a client with a send queue of queueSize messages.
+// NewClient returns a client that may have queueSize messages waiting to be
+// sent before it counts as slow.
 func NewClient(id, userID, name, sessionID, workspaceID string, role shotline.Role, queueSize int) *Client {
 	c := &Client{ID: id, UserID: userID, Name: name, SessionID: sessionID, WorkspaceID: workspaceID,
-		queue: make(chan []byte, queueSize), done: make(chan struct{})}
+		maxQueue: queueSize, done: make(chan struct{}), finished: make(chan struct{})}
 	c.role.Store(role)
 	return c
 }
@@ -57,62 +74,130 @@ func (c *Client) Role() shotline.Role { return c.role.Load().(shotline.Role) }
 // SetRole changes the client's role; the next op is checked against it.
 func (c *Client) SetRole(r shotline.Role) { c.role.Store(r) }
 
+// attach gives the client its connection; queued messages start flowing.
+func (c *Client) attach(t Transport) {
+	c.mu.Lock()
+	c.transport = t
+	start := c.startWriterLocked()
+	c.mu.Unlock()
+	if start {
+		go c.write()
+	}
+}
+
 // Send queues msg without blocking. A client whose queue is full is too slow
 // to keep up: it is closed with CloseSlowConsumer and resyncs when it
 // reconnects, and nobody else waits for it. Reports whether msg was queued.
 func (c *Client) Send(msg []byte) bool {
-	select {
-	case <-c.done:
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
 		return false
-	default:
 	}
-	select {
-	case c.queue <- msg:
-		return true
-	default:
-		c.Close(CloseSlowConsumer)
+	if len(c.queue) >= c.maxQueue {
+		start := c.closeLocked(CloseSlowConsumer)
+		c.mu.Unlock()
+		if start {
+			go c.write()
+		}
 		return false
+	}
+	c.queue = append(c.queue, msg)
+	start := c.startWriterLocked()
+	c.mu.Unlock()
+	if start {
+		go c.write()
+	}
+	return true
+}
+
+// Close ends the client with code; the first code wins. It never blocks:
+// the writer sends the close frame, and a writer stuck on a peer that
+// stopped reading is cut after abortAfter.
+func (c *Client) Close(code CloseCode) {
+	c.mu.Lock()
+	start := c.closeLocked(code)
+	c.mu.Unlock()
+	if start {
+		go c.write()
 	}
 }
 
-// Close ends the client with code; the first code wins. It never blocks.
-func (c *Client) Close(code CloseCode) {
-	c.closeOnce.Do(func() {
-		c.closeCode = code
-		close(c.done)
-	})
+func (c *Client) closeLocked(code CloseCode) (startWriter bool) {
+	if c.closed {
+		return false
+	}
+	c.closed, c.closeCode = true, code
+	close(c.done)
+	c.queue = nil // dropped: the client resyncs on reconnect
+	if c.writing && c.transport != nil {
+		t := c.transport
+		c.abort = time.AfterFunc(abortAfter, func() {
+			select {
+			case <-c.finished:
+			default:
+				t.Abort()
+			}
+		})
+	}
+	return c.startWriterLocked()
+}
+
+func (c *Client) startWriterLocked() bool {
+	if c.writing || c.transport == nil || (len(c.queue) == 0 && !c.closed) {
+		return false
+	}
+	c.writing = true
+	return true
+}
+
+// write is the client's writer: it sends queued messages until the queue is
+// empty (then returns; the next Send starts a new one) or the client is
+// closed (then sends the close frame and never runs again).
+func (c *Client) write() {
+	c.mu.Lock()
+	t := c.transport
+	for {
+		if c.closed {
+			c.mu.Unlock()
+			_ = t.Close(c.closeCode)
+			c.mu.Lock()
+			if c.abort != nil {
+				c.abort.Stop()
+			}
+			close(c.finished)
+			c.mu.Unlock()
+			return // writing stays true: no writer starts again
+		}
+		if len(c.queue) == 0 {
+			c.writing = false
+			c.queue = nil // an idle client holds no queue memory
+			c.mu.Unlock()
+			return
+		}
+		msg := c.queue[0]
+		c.queue[0] = nil
+		c.queue = c.queue[1:]
+		c.mu.Unlock()
+		if err := t.Write(msg); err != nil {
+			c.Close(CloseInternalError)
+		}
+		c.mu.Lock()
+	}
 }
 
 // Done is closed when the client is closed.
 func (c *Client) Done() <-chan struct{} { return c.done }
 
+// Finished is closed once a closed client's close frame has been sent (or
+// failed): after it, the client never touches its connection again.
+func (c *Client) Finished() <-chan struct{} { return c.finished }
+
 // CloseCode returns the code the client was closed with (0 while open).
 func (c *Client) CloseCode() CloseCode {
-	select {
-	case <-c.done:
-		return c.closeCode
-	default:
-		return 0
-	}
-}
-
-// writeLoop is the client's one writer: it sends queued messages until the
-// client is closed, then sends the close frame. Messages still queued when
-// the client closes are dropped: the client resyncs on reconnect.
-func (c *Client) writeLoop(t Transport) {
-	for {
-		select {
-		case msg := <-c.queue:
-			if err := t.Write(msg); err != nil {
-				c.Close(CloseInternalError)
-				_ = t.Close(CloseInternalError)
-				return
-			}
-		case <-c.done:
-			_ = t.Close(c.closeCode)
-			return
-		}
-	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closeCode
 }
 
 // tokenBucket limits a client's ops per second, with bursts.

@@ -75,32 +75,16 @@ func NewHub(boards shotline.BoardService, oplog shotline.OpLog, versions shotlin
 	return &Hub{cfg: cfg, log: log, boards: boards, oplog: oplog, versions: versions, authz: authz, rooms: map[string]*Room{}}
 }
 
-// Serve runs one connection until it ends: it starts the client's writer,
+// Serve runs one connection until it ends: it attaches the client to t,
 // waits for the join, then reads messages and hands them to the board's
 // room. The caller (the WebSocket handler) has already checked that the
 // client may read boardID. Serve returns when the connection is over; the
 // hub keeps no reference to t afterwards.
 func (h *Hub) Serve(c *Client, t Transport, boardID string) {
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		c.writeLoop(t)
-	}()
-	go func() {
-		// A closed client whose writer is stuck on a peer that stopped
-		// reading would hold its socket until the write deadline: cut it.
-		select {
-		case <-c.Done():
-			select {
-			case <-writerDone:
-			case <-time.After(time.Second):
-				t.Abort()
-			}
-		case <-writerDone:
-		}
-	}()
+	c.attach(t)
 	defer func() {
-		<-writerDone
+		c.Close(CloseShuttingDown) // no-op if already closed
+		<-c.Finished()
 	}()
 
 	room, err := h.awaitJoin(c, t, boardID)

@@ -31,6 +31,10 @@ type config struct {
 	SignInAttempts int           `env:"SIGNIN_ATTEMPTS" envDefault:"10"`
 	SignInWindow   time.Duration `env:"SIGNIN_WINDOW" envDefault:"15m"`
 	ShutdownGrace  time.Duration `env:"SHUTDOWN_GRACE" envDefault:"15s"`
+
+	// DebugAddr serves Go's profiles (/debug/pprof/) when set; keep it on
+	// loopback, it is unauthenticated.
+	DebugAddr string `env:"DEBUG_ADDR" envDefault:""`
 }
 
 func loadConfig() (config, error) {

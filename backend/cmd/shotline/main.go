@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // profiles on SHOTLINE_DEBUG_ADDR only
 	"os"
 	"os/signal"
 	"syscall"
@@ -74,6 +76,9 @@ func run() error {
 	}, log)
 
 	go sweepSessions(ctx, log, sessions)
+	if cfg.DebugAddr != "" {
+		go serveDebug(log, cfg.DebugAddr)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.App().Listen(cfg.Addr) }()
@@ -139,5 +144,15 @@ func sweepSessions(ctx context.Context, log *slog.Logger, sessions *mongo.Sessio
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// serveDebug serves net/http/pprof's profiles on addr, for profiling a
+// running server (docs/benchmarks.md).
+func serveDebug(log *slog.Logger, addr string) {
+	log.Info("serving profiles", "addr", addr)
+	srv := &http.Server{Addr: addr, Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
+	if err := srv.ListenAndServe(); err != nil {
+		log.Warn("debug listener", "err", err)
 	}
 }
