@@ -74,6 +74,7 @@ func (s *Server) registerLive() {
 		infos[key] = liveInfo{caller: caller, access: a, boardID: boardID}
 		mu.Unlock()
 		c.Locals(liveKey, key)
+		dropHeadersAfterUpgrade(c)
 		return c.Next()
 	}, fws.New(func(conn *fws.Conn) {
 		key, _ := conn.Locals(liveKey).(string)
@@ -89,6 +90,27 @@ func (s *Server) registerLive() {
 		client := realtime.NewClient(key, u.ID, u.Name, info.caller.Session.ID, info.access.Workspace.ID, info.access.Role, s.Hub.QueueSize())
 		s.Hub.Serve(client, &wsTransport{conn: conn.Conn}, info.boardID)
 	}, fws.Config{ReadBufferSize: 512, WriteBufferSize: 4096, WriteBufferPool: &sync.Pool{}}))
+}
+
+// upgradeHeaders are the request headers the WebSocket upgrade reads.
+var upgradeHeaders = map[string]bool{"Connection": true, "Upgrade": true, "Sec-Websocket-Key": true, "Sec-Websocket-Version": true}
+
+// dropHeadersAfterUpgrade deletes the request headers and cookies nothing
+// reads once the socket is authorized: the WebSocket middleware copies all
+// of them into maps that live as long as the connection, which with a
+// browser's dozen headers is a few KiB per socket.
+func dropHeadersAfterUpgrade(c *fiber.Ctx) {
+	h := &c.Request().Header
+	var drop []string
+	h.VisitAll(func(k, _ []byte) {
+		if !upgradeHeaders[string(k)] {
+			drop = append(drop, string(k))
+		}
+	})
+	for _, k := range drop {
+		h.Del(k)
+	}
+	h.DelAllCookies()
 }
 
 // sessionCaller authenticates a session token from a cookie.

@@ -63,6 +63,10 @@ type Hub struct {
 	versions shotline.VersionStore
 	authz    shotline.Authorizer
 
+	commits    *committer
+	stopCommit chan struct{}
+	stopOnce   sync.Once
+
 	mu     sync.Mutex
 	rooms  map[string]*Room
 	closed bool
@@ -72,7 +76,10 @@ type Hub struct {
 // NewHub returns a hub storing ops in oplog and reading boards from boards.
 func NewHub(boards shotline.BoardService, oplog shotline.OpLog, versions shotline.VersionStore, authz shotline.Authorizer, cfg Config, log *slog.Logger) *Hub {
 	cfg.defaults()
-	return &Hub{cfg: cfg, log: log, boards: boards, oplog: oplog, versions: versions, authz: authz, rooms: map[string]*Room{}}
+	h := &Hub{cfg: cfg, log: log, boards: boards, oplog: oplog, versions: versions, authz: authz, rooms: map[string]*Room{},
+		commits: newCommitter(oplog), stopCommit: make(chan struct{})}
+	go h.commits.run(h.stopCommit)
+	return h
 }
 
 // Serve runs one connection until it ends: it attaches the client to t,
@@ -337,7 +344,9 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	}
 	done := make(chan struct{})
 	go func() {
-		h.wg.Wait()
+		h.wg.Wait() // the rooms' last writes go through the committer
+		h.stopOnce.Do(func() { close(h.stopCommit) })
+		<-h.commits.stopped
 		close(done)
 	}()
 	select {

@@ -74,7 +74,7 @@ type peer struct {
 type Room struct {
 	hub     *Hub
 	boardID string
-	inbox   chan event
+	inbox   chan *event // pointers, so that an idle room's inbox is small
 
 	// Guarded by hub.mu.
 	joining int
@@ -98,11 +98,12 @@ type Room struct {
 	joinCount    int64
 	idle         *time.Timer
 	retryBackoff time.Duration
-	stopped      bool // run returns after the current event
+	stopped      bool          // run returns after the current event
+	quit         chan struct{} // closed when run returns
 }
 
 func newRoom(h *Hub, boardID string) *Room {
-	return &Room{hub: h, boardID: boardID, inbox: make(chan event, 1024), members: map[*Client]*peer{}, opIDs: map[string]int64{}}
+	return &Room{hub: h, boardID: boardID, inbox: make(chan *event, 256), quit: make(chan struct{}), members: map[*Client]*peer{}, opIDs: map[string]int64{}}
 }
 
 // submit hands e to the room; false if the room has unloaded.
@@ -118,7 +119,7 @@ func (r *Room) submit(e event) bool {
 		}
 		return false
 	}
-	r.inbox <- e
+	r.inbox <- &e
 	return true
 }
 
@@ -237,6 +238,7 @@ func (r *Room) remember(ao AppliedOp) {
 }
 
 func (r *Room) run() {
+	defer close(r.quit)
 	log := r.hub.log.With("board_id", r.boardID)
 	ctx := context.Background()
 	loadCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -259,7 +261,7 @@ func (r *Room) run() {
 		case evLeave:
 			r.onLeave(e.client)
 		case evOp:
-			r.onOp(ctx, e)
+			r.onOp(ctx, *e)
 		case evPresence:
 			r.onPresence(e.client, e.selected)
 		case evFlushed:
@@ -458,15 +460,16 @@ func (r *Room) flush() {
 	for i, p := range r.inflight {
 		stored[i] = shotline.StoredOp{BoardID: r.boardID, Seq: p.op.Seq, OpID: p.op.OpID, ActorID: p.op.Actor, Op: p.data, CreatedAt: p.at.UTC()}
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		err := r.hub.oplog.AppendOps(ctx, stored)
-		if shotline.ErrorCode(err) == shotline.ECONFLICT {
-			err = r.verifyStored(ctx, stored)
-		}
-		r.inbox <- event{kind: evFlushed, err: err}
-	}()
+	r.hub.commits.enqueue(r, stored)
+}
+
+// flushed reports the outcome of the room's write to its goroutine (unless
+// the room has stopped).
+func (r *Room) flushed(err error) {
+	select {
+	case r.inbox <- &event{kind: evFlushed, err: err}:
+	case <-r.quit:
+	}
 }
 
 // verifyStored tells a write that really conflicted from a retry of one

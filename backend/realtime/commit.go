@@ -1,0 +1,104 @@
+package realtime
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/shotline/shotline/backend/shotline"
+)
+
+// committer writes every room's pending ops to the op log, many rooms per
+// write. Each room has at most one batch in flight (so a board's ops are
+// stored in order); the committer gathers the batches that arrive while a
+// write is running and stores them together in the next one. With
+// thousands of boards each sending a few ops per second, this turns
+// thousands of small writes per second into a few hundred larger ones —
+// the database's per-request cost, not its per-op cost, is what limits a
+// hub otherwise.
+type committer struct {
+	oplog shotline.OpLog
+
+	mu      sync.Mutex
+	queue   []commitBatch
+	wake    chan struct{} // capacity 1: there is something in queue
+	stopped chan struct{}
+}
+
+type commitBatch struct {
+	room *Room
+	ops  []shotline.StoredOp
+}
+
+func newCommitter(oplog shotline.OpLog) *committer {
+	return &committer{oplog: oplog, wake: make(chan struct{}, 1), stopped: make(chan struct{})}
+}
+
+// enqueue hands a room's batch to the committer; the room gets an
+// evFlushed event once it is stored (or failed). It never blocks.
+func (c *committer) enqueue(r *Room, ops []shotline.StoredOp) {
+	c.mu.Lock()
+	c.queue = append(c.queue, commitBatch{room: r, ops: ops})
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run writes queued batches until stop is closed and the queue is empty.
+func (c *committer) run(stop <-chan struct{}) {
+	defer close(c.stopped)
+	for {
+		select {
+		case <-c.wake:
+		case <-stop:
+			c.mu.Lock()
+			empty := len(c.queue) == 0
+			c.mu.Unlock()
+			if empty {
+				return
+			}
+		}
+		c.mu.Lock()
+		batches := c.queue
+		c.queue = nil
+		c.mu.Unlock()
+		if len(batches) > 0 {
+			c.write(batches)
+		}
+	}
+}
+
+// write stores batches in one request; if that fails, each room's batch is
+// written on its own, so that one board's conflict or bad op fails only
+// that board.
+func (c *committer) write(batches []commitBatch) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if len(batches) > 1 {
+		n := 0
+		for _, b := range batches {
+			n += len(b.ops)
+		}
+		all := make([]shotline.StoredOp, 0, n)
+		for _, b := range batches {
+			all = append(all, b.ops...)
+		}
+		if err := c.oplog.AppendOps(ctx, all); err == nil {
+			for _, b := range batches {
+				b.room.flushed(nil)
+			}
+			return
+		}
+		// Some of it may be stored: the per-room writes below verify what a
+		// conflict is about.
+	}
+	for _, b := range batches {
+		err := c.oplog.AppendOps(ctx, b.ops)
+		if shotline.ErrorCode(err) == shotline.ECONFLICT {
+			err = b.room.verifyStored(ctx, b.ops)
+		}
+		b.room.flushed(err)
+	}
+}
