@@ -81,15 +81,14 @@ func run(base string, nBoards, nPeers, nSenders int, rate float64, duration time
 	rssBefore := rss(pid)
 
 	st := &stats{}
-	type sock struct {
-		conn    *liveclient.Conn
-		boardID string
-		shotID  string
-		sentAt  sync.Map // opId → time.Time
-	}
-	var socks []*sock
-	var ready sync.WaitGroup
+	var (
+		socks   = make([]*sock, nBoards*nPeers)
+		ready   sync.WaitGroup
+		dialErr atomic.Pointer[error]
+		dials   = make(chan struct{}, 8) // sockets opened at once
+	)
 	start := time.Now()
+	var opening sync.WaitGroup
 	for b := 0; b < nBoards; b++ {
 		var board struct{ ID string }
 		if err := call(hc, base, sess.CSRFToken, "POST", "/api/projects/"+proj.ID+"/boards", map[string]any{"title": "Board " + strconv.Itoa(b)}, &board); err != nil {
@@ -97,76 +96,42 @@ func run(base string, nBoards, nPeers, nSenders int, rate float64, duration time
 		}
 		shotID := uuid.NewString()
 		for p := 0; p < nPeers; p++ {
-			conn, err := liveclient.Dial(context.Background(), base, cookie, board.ID)
-			if err != nil {
-				return fmt.Errorf("socket %d: %w", len(socks), err)
-			}
-			s := &sock{conn: conn, boardID: board.ID, shotID: shotID}
-			socks = append(socks, s)
-			if err := conn.Join(board.ID, nil); err != nil {
-				return err
-			}
-			if p == 0 {
-				_ = conn.SendOp(uuid.NewString(), 0, realtime.ShotInsert{ShotID: shotID, Position: "a0", Shot: realtime.ShotFields{Title: "load"}})
-			}
-			go func() {
-				// Browsers ping every 20 s; the server closes silent sockets.
-				for range time.Tick(20 * time.Second) {
-					if s.conn.Send(map[string]string{"type": "ping"}) != nil {
-						return
-					}
-				}
-			}()
+			dials <- struct{}{}
+			opening.Add(1)
 			ready.Add(1)
 			go func() {
-				readyOnce := sync.OnceFunc(ready.Done)
-				defer readyOnce()
-				for {
-					data, err := s.conn.NextRaw(0)
-					if err != nil {
-						if liveclient.CloseCode(err) != 0 {
-							st.closes.Add(1)
-						}
-						return
-					}
-					now := time.Now()
-					switch {
-					case bytes.HasPrefix(data, []byte(`{"type":"applied"`)):
-						readyOnce()
-						var m struct {
-							OpID string
-							Op   struct{ Value json.RawMessage }
-						}
-						_ = json.Unmarshal(data, &m)
-						var v string
-						if json.Unmarshal(m.Op.Value, &v) == nil && strings.HasPrefix(v, "t") {
-							if ns, err := strconv.ParseInt(v[1:], 10, 64); err == nil {
-								if _, mine := s.sentAt.Load(m.OpID); !mine {
-									st.mu.Lock()
-									st.toPeer = append(st.toPeer, now.Sub(time.Unix(0, ns)))
-									st.mu.Unlock()
-								}
-								st.delivered.Add(1)
-							}
-						}
-					case bytes.HasPrefix(data, []byte(`{"type":"ack"`)):
-						var m struct{ OpID string }
-						_ = json.Unmarshal(data, &m)
-						if t0, ok := s.sentAt.LoadAndDelete(m.OpID); ok {
-							st.mu.Lock()
-							st.ack = append(st.ack, now.Sub(t0.(time.Time)))
-							st.mu.Unlock()
-						}
-					case bytes.HasPrefix(data, []byte(`{"type":"error"`)):
-						st.errors.Add(1)
-					case bytes.HasPrefix(data, []byte(`{"type":"snapshot"`)):
-						if p != 0 {
-							readyOnce()
-						}
-					}
+				defer opening.Done()
+				conn, err := liveclient.Dial(context.Background(), base, cookie, board.ID)
+				if err == nil {
+					err = conn.Join(board.ID, nil)
 				}
+				<-dials
+				if err != nil {
+					err = fmt.Errorf("socket %d: %w", b*nPeers+p, err)
+					dialErr.CompareAndSwap(nil, &err)
+					ready.Done()
+					return
+				}
+				s := &sock{conn: conn, boardID: board.ID, shotID: shotID}
+				socks[b*nPeers+p] = s
+				if p == 0 {
+					_ = conn.SendOp(uuid.NewString(), 0, realtime.ShotInsert{ShotID: shotID, Position: "a0", Shot: realtime.ShotFields{Title: "load"}})
+				}
+				go func() {
+					// Browsers ping every 20 s; the server closes silent sockets.
+					for range time.Tick(20 * time.Second) {
+						if s.conn.Send(map[string]string{"type": "ping"}) != nil {
+							return
+						}
+					}
+				}()
+				go s.read(st, p != 0, sync.OnceFunc(ready.Done))
 			}()
 		}
+	}
+	opening.Wait()
+	if err := dialErr.Load(); err != nil {
+		return *err
 	}
 	ready.Wait()
 	connected := time.Since(start)
@@ -176,6 +141,7 @@ func run(base string, nBoards, nPeers, nSenders int, rate float64, duration time
 		fmt.Printf("server RSS %d KiB before, %d KiB after: %.1f KiB per connection\n", rssBefore, rssAfter, float64(rssAfter-rssBefore)/float64(len(socks)))
 	}
 
+	cpuBefore, sendStart := cpuSeconds(pid), time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), duration)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -209,6 +175,9 @@ func run(base string, nBoards, nPeers, nSenders int, rate float64, duration time
 	}
 	wg.Wait()
 	time.Sleep(2 * time.Second) // let the last ops arrive before counting
+	if pid > 0 {
+		fmt.Printf("server CPU while sending: %.0f%% of one core\n", 100*(cpuSeconds(pid)-cpuBefore)/time.Since(sendStart).Seconds())
+	}
 	for _, s := range socks {
 		s.conn.Close()
 	}
@@ -219,6 +188,77 @@ func run(base string, nBoards, nPeers, nSenders int, rate float64, duration time
 	defer st.mu.Unlock()
 	fmt.Printf("op-to-peer latency: %s\n", percentiles(st.toPeer))
 	fmt.Printf("ack latency:        %s\n", percentiles(st.ack))
+	return nil
+}
+
+type sock struct {
+	conn    *liveclient.Conn
+	boardID string
+	shotID  string
+	sentAt  sync.Map // opId → time.Time
+}
+
+// read counts what the socket receives until it closes. The socket is
+// ready once it has its board: the shot insert applied (the socket that
+// sent it) or a snapshot (the others). Messages are picked apart with
+// byte searches, not decoded, so that the load tool takes as little of the
+// machine's CPU as it can from the server it measures.
+func (s *sock) read(st *stats, readyOnSnapshot bool, ready func()) {
+	defer ready()
+	for {
+		data, err := s.conn.NextRaw(0)
+		if err != nil {
+			if liveclient.CloseCode(err) != 0 {
+				st.closes.Add(1)
+			}
+			return
+		}
+		now := time.Now()
+		switch {
+		case bytes.HasPrefix(data, []byte(`{"type":"applied"`)):
+			ready()
+			v := stringField(data, `"value":"`)
+			if len(v) < 2 || v[0] != 't' {
+				continue
+			}
+			ns, err := strconv.ParseInt(string(v[1:]), 10, 64)
+			if err != nil {
+				continue
+			}
+			if _, mine := s.sentAt.Load(string(stringField(data, `"opId":"`))); !mine {
+				st.mu.Lock()
+				st.toPeer = append(st.toPeer, now.Sub(time.Unix(0, ns)))
+				st.mu.Unlock()
+			}
+			st.delivered.Add(1)
+		case bytes.HasPrefix(data, []byte(`{"type":"ack"`)):
+			if t0, ok := s.sentAt.LoadAndDelete(string(stringField(data, `"opId":"`))); ok {
+				st.mu.Lock()
+				st.ack = append(st.ack, now.Sub(t0.(time.Time)))
+				st.mu.Unlock()
+			}
+		case bytes.HasPrefix(data, []byte(`{"type":"error"`)):
+			st.errors.Add(1)
+		case bytes.HasPrefix(data, []byte(`{"type":"snapshot"`)):
+			if readyOnSnapshot {
+				ready()
+			}
+		}
+	}
+}
+
+// stringField returns the JSON string after key (which ends with the
+// opening quote), assuming it holds no escapes, as ids and this tool's
+// values do.
+func stringField(data []byte, key string) []byte {
+	i := bytes.Index(data, []byte(key))
+	if i < 0 {
+		return nil
+	}
+	v := data[i+len(key):]
+	if j := bytes.IndexByte(v, '"'); j >= 0 {
+		return v[:j]
+	}
 	return nil
 }
 
@@ -248,6 +288,29 @@ func rss(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// cpuSeconds returns the user+system CPU time a process has used (0 if
+// unknown), from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s).
+func cpuSeconds(pid int) float64 {
+	if pid <= 0 {
+		return 0
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	i := bytes.LastIndexByte(data, ')') // the command name may hold spaces
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(data[i+1:])) // f[0] is field 3
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	k, _ := strconv.ParseFloat(f[12], 64)
+	return (u + k) / 100
 }
 
 func call(hc *http.Client, base, csrf, method, path string, body, out any) error {
