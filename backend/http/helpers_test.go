@@ -223,7 +223,7 @@ func (s *testServer) serve(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = s.App().Listener(ln) }()
+	go func() { _ = s.Serve(ln) }()
 	t.Cleanup(func() { _ = s.App().Shutdown() })
 	return "http://" + ln.Addr().String()
 }

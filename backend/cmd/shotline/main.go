@@ -81,7 +81,7 @@ func run() error {
 	}
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.App().Listen(cfg.Addr) }()
+	go func() { errc <- srv.Listen(cfg.Addr) }()
 	log.Info("shotline started", "addr", cfg.Addr, "mongo_db", cfg.MongoDB, "bucket", cfg.S3Bucket, "static_dir", cfg.StaticDir)
 
 	select {
