@@ -145,17 +145,24 @@ func run(base string, nBoards, nPeers, nSenders int, rate float64, duration time
 	ctx, cancel := context.WithTimeout(context.Background(), duration)
 	defer cancel()
 	var wg sync.WaitGroup
+	interval := time.Duration(float64(time.Second) / rate)
+	nSending := nBoards * nSenders
+	k := 0 // this sender's place among them
 	for i, s := range socks {
 		if i%nPeers >= nSenders {
 			continue
 		}
+		// Senders are spread evenly over the interval (their tickers start
+		// at different times), so the load is steady, not a burst from
+		// every socket at once each interval.
+		phase := time.Duration(k) * interval / time.Duration(nSending)
+		k++
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			interval := time.Duration(float64(time.Second) / rate)
+			time.Sleep(phase)
 			t := time.NewTicker(interval)
 			defer t.Stop()
-			time.Sleep(time.Duration(i%100) * interval / 100) // spread the senders
 			for {
 				select {
 				case <-ctx.Done():
