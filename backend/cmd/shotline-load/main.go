@@ -163,12 +163,7 @@ func run(base string, nBoards, nPeers, nSenders int, rate float64, duration time
 			time.Sleep(phase)
 			t := time.NewTicker(interval)
 			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-				}
+			for ctx.Err() == nil { // one op now, then one per tick
 				id := uuid.NewString()
 				now := time.Now()
 				s.sentAt.Store(id, now)
@@ -177,6 +172,10 @@ func run(base string, nBoards, nPeers, nSenders int, rate float64, duration time
 					return
 				}
 				st.sent.Add(1)
+				select {
+				case <-ctx.Done():
+				case <-t.C:
+				}
 			}
 		}()
 	}
