@@ -83,7 +83,7 @@ type env struct {
 	log    *mongo.OpLog
 }
 
-func newEnv(t *testing.T, cfg realtime.Config) *env {
+func newEnv(t testing.TB, cfg realtime.Config) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := mongo.Open(ctx, testenv.Get(t).MongoURI, testenv.Database(t))

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,11 +13,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/shotline/shotline/backend/authz"
-	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/shotline"
-	"github.com/shotline/shotline/backend/testenv"
 )
 
 // The resume benchmarks measure the server's side of a reconnect: from the
@@ -128,32 +124,11 @@ type benchEnv struct {
 	board *shotline.Board
 }
 
-// newBenchEnv is newEnv for benchmarks: a hub on a fresh database with one
-// board. Rooms stay loaded for the whole benchmark.
+// newBenchEnv is newEnv for benchmarks: rooms stay loaded for the whole
+// benchmark.
 func newBenchEnv(b *testing.B) *benchEnv {
-	b.Helper()
-	ctx := context.Background()
-	db, err := mongo.Open(ctx, testenv.Get(b).MongoURI, testenv.Database(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = db.Close(context.Background()) })
-	if err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	en, err := authz.New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	boards := mongo.NewBoardService(db)
-	board := &shotline.Board{WorkspaceID: "w1", ProjectID: "p1", Title: "Board", AspectRatio: "16:9", DefaultShotDuration: 3}
-	if err := boards.CreateBoard(ctx, board); err != nil {
-		b.Fatal(err)
-	}
-	hub := realtime.NewHub(boards, mongo.NewOpLog(db), mongo.NewVersionStore(db), en,
-		realtime.Config{IdleUnload: time.Hour}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	b.Cleanup(func() { _ = hub.Shutdown(context.Background()) })
-	return &benchEnv{hub: hub, board: board}
+	e := newEnv(b, realtime.Config{IdleUnload: time.Hour})
+	return &benchEnv{hub: e.hub, board: e.board}
 }
 
 // insertShots adds n shots with a title and a prompt and returns their ids.
