@@ -7,6 +7,8 @@
 #   SHOTLINE_TOOLS_DIR     where setup.sh puts built tools (default <repo>/.tools)
 #   SHOTLINE_FERRETDB_BIN  FerretDB launcher binary (default $TOOLS/bin/ferretdb)
 #   SHOTLINE_MINIO_BIN     MinIO server binary (default $TOOLS/bin/minio)
+#   SHOTLINE_VERSITYGW_BIN versitygw S3 gateway binary, the second S3 server
+#                          the Go tests run against (default $TOOLS/bin/versitygw)
 #   SHOTLINE_WAIT_TIMEOUT  seconds to wait for each server to answer (default 60)
 #   SHOTLINE_S3_ACCESS_KEY, SHOTLINE_S3_SECRET_KEY  root user of a MinIO we start
 #                          (default shotline / shotline-local-secret)
@@ -15,6 +17,8 @@ SHOTLINE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="${SHOTLINE_TOOLS_DIR:-$SHOTLINE_ROOT/.tools}"
 FERRETDB_BIN="${SHOTLINE_FERRETDB_BIN:-$TOOLS/bin/ferretdb}"
 MINIO_BIN="${SHOTLINE_MINIO_BIN:-$TOOLS/bin/minio}"
+# shellcheck disable=SC2034 # used by test.sh
+VERSITYGW_BIN="${SHOTLINE_VERSITYGW_BIN:-$TOOLS/bin/versitygw}"
 SHOTLINE_BIN="$TOOLS/bin/shotline"
 WAIT_TIMEOUT="${SHOTLINE_WAIT_TIMEOUT:-60}"
 
@@ -24,6 +28,14 @@ WAIT_TIMEOUT="${SHOTLINE_WAIT_TIMEOUT:-60}"
 MINIO_MODULE="github.com/minio/minio"
 # shellcheck disable=SC2034
 MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c"
+
+# versitygw (Versity's S3 gateway, maintained, Apache-2.0) is the second S3
+# server: the object-store tests run against it as well as MinIO, so the app
+# keeps to the plain S3 API. Only the tests start it (backend/testenv).
+# shellcheck disable=SC2034 # used by setup.sh
+VERSITYGW_PACKAGE="github.com/versity/versitygw/cmd/versitygw"
+# shellcheck disable=SC2034
+VERSITYGW_VERSION="v1.8.0"
 
 # Credentials of a MinIO we start (its root user), also handed to the app as
 # SHOTLINE_S3_ACCESS_KEY / SHOTLINE_S3_SECRET_KEY. The defaults are only for

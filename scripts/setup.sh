@@ -5,6 +5,8 @@
 #   - Debian packages: ffmpeg, chromium, docker-compose, curl (apt-get)
 #   - $TOOLS/bin/ferretdb: our FerretDB launcher (scripts/ferretdb)
 #   - $TOOLS/bin/minio: the MinIO server, built from source (~6 min cold)
+#   - $TOOLS/bin/versitygw: the versitygw S3 gateway, the second S3 server the
+#     Go tests use (~1 min cold)
 #   - frontend/node_modules (npm ci), when frontend/package.json exists
 #
 # Environment: SHOTLINE_TOOLS_DIR (default <repo>/.tools).
@@ -56,6 +58,17 @@ build_minio() {
 	echo "$want" >"$stamp"
 }
 
+build_versitygw() {
+	local stamp=$TOOLS/bin/versitygw.stamp want="$VERSITYGW_PACKAGE@$VERSITYGW_VERSION"
+	if [[ -x $TOOLS/bin/versitygw && -f $stamp && $(<"$stamp") == "$want" ]]; then
+		return 0
+	fi
+	say "building the versitygw S3 gateway ($want) into $TOOLS/bin/versitygw; about a minute the first time"
+	mkdir -p "$TOOLS/bin"
+	(cd "$TOOLS" && GOBIN="$TOOLS/bin" GOFLAGS="${GOFLAGS:-} -buildvcs=false" go install "$want")
+	echo "$want" >"$stamp"
+}
+
 # install_frontend_deps runs npm ci when node_modules is missing or older
 # than package.json / package-lock.json (npm writes node_modules/.package-lock.json
 # on every install, so its mtime says when the tree was last installed).
@@ -80,4 +93,5 @@ install_debian_packages
 check_toolchains
 build_ferretdb
 build_minio
+build_versitygw
 install_frontend_deps

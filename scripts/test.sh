@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2317 # functions run through step(), unseen by shellcheck
 # Runs every check Shotline has, as CI does: go vet, the import rules, the Go
-# tests (against real FerretDB and MinIO, started by backend/testenv), the
-# frontend's type check, unit tests and build, then the Playwright end-to-end
-# tests against a throwaway stack (FerretDB + MinIO + the app) on free ports.
+# tests (against real FerretDB and MinIO, and for the object-store tests
+# versitygw too, all started by backend/testenv), the frontend's type check,
+# unit tests and build, then the Playwright end-to-end tests against a
+# throwaway stack (FerretDB + MinIO + the app) on free ports.
 # Runs every step even after a failure, prints a summary, and exits non-zero
 # if any step failed.
 #
@@ -58,7 +59,7 @@ summary() {
 }
 
 go_tests() {
-	export SHOTLINE_FERRETDB_BIN="$FERRETDB_BIN" SHOTLINE_MINIO_BIN="$MINIO_BIN"
+	export SHOTLINE_FERRETDB_BIN="$FERRETDB_BIN" SHOTLINE_MINIO_BIN="$MINIO_BIN" SHOTLINE_VERSITYGW_BIN="$VERSITYGW_BIN"
 	go test -count=1 ./...
 }
 
