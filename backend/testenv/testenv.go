@@ -7,9 +7,15 @@
 // and its tests call Get for the addresses, Database for a fresh database and
 // Bucket for a fresh bucket.
 //
-// The binaries come from SHOTLINE_FERRETDB_BIN and SHOTLINE_MINIO_BIN, else
-// from <repo>/.tools/bin, where scripts/setup.sh builds them. When one is
-// missing, Main fails: integration tests never skip silently.
+// Object-store tests run against a second S3 server as well, versitygw (a
+// maintained S3 gateway on a POSIX directory), so that the code keeps to the
+// plain S3 API: S3Servers returns both, starting versitygw the first time a
+// test binary asks for it, and S3Server.Bucket makes a fresh bucket on one.
+//
+// The binaries come from SHOTLINE_FERRETDB_BIN, SHOTLINE_MINIO_BIN and
+// SHOTLINE_VERSITYGW_BIN, else from <repo>/.tools/bin, where scripts/setup.sh
+// builds them. When one is missing, Main (or S3Servers, for versitygw) fails:
+// integration tests never skip silently.
 //
 // The servers run in their own process groups and are killed when the test
 // binary exits, even by a panic, a timeout or Ctrl-C. The harness keeps one
@@ -49,10 +55,25 @@ type Env struct {
 	S3AccessKey, S3SecretKey string
 }
 
+// S3Server is one of the harness's S3 servers.
+type S3Server struct {
+	// Name is "minio" or "versitygw"; it suits a subtest's name.
+	Name string
+	// Endpoint is the server's host:port (plain HTTP), for minio.New.
+	Endpoint string
+	// AccessKey and SecretKey are the server's root credentials.
+	AccessKey, SecretKey string
+}
+
+// minio is the MinIO server that Env describes.
+func (e Env) minio() S3Server {
+	return S3Server{Name: "minio", Endpoint: e.S3Endpoint, AccessKey: e.S3AccessKey, SecretKey: e.S3SecretKey}
+}
+
 // How long a server may take to answer after it starts.
 const readyTimeout = 60 * time.Second
 
-// The MinIO root credentials of the harness's throwaway server.
+// The root credentials of the harness's throwaway S3 servers.
 const (
 	s3AccessKey = "shotline-test"
 	s3SecretKey = "shotline-test-secret"
@@ -68,6 +89,12 @@ type stack struct {
 	mu         sync.Mutex
 	ferret     *proc
 	minio      *proc
+
+	// versitygw is started by the first S3Servers call; vgwMu guards these.
+	vgwMu     sync.Mutex
+	vgwTried  bool
+	versitygw S3Server
+	vgwErr    error
 }
 
 var current *stack // set by Main before the tests run
@@ -123,26 +150,54 @@ func Database(tb testing.TB) string {
 	return name
 }
 
-// Bucket creates a fresh bucket for this test and returns its name. When the
-// test ends, its objects, object versions and unfinished uploads are removed,
-// then the bucket.
+// Bucket creates a fresh bucket on MinIO for this test and returns its name.
+// When the test ends, its objects, object versions and unfinished uploads are
+// removed, then the bucket.
 func Bucket(tb testing.TB) string {
 	tb.Helper()
+	return Get(tb).minio().Bucket(tb)
+}
+
+// S3Servers returns every S3 server that object-store tests must pass on,
+// MinIO first, then versitygw. It starts versitygw the first time it is
+// called in a test binary, so packages that never call it do not pay for it;
+// the server stops with the others when Main returns. It fails the test if
+// versitygw cannot start (and every later caller, with the same error).
+func S3Servers(tb testing.TB) []S3Server {
+	tb.Helper()
 	env := Get(tb)
+	s := current
+	s.vgwMu.Lock()
+	defer s.vgwMu.Unlock()
+	if !s.vgwTried {
+		s.vgwTried = true
+		s.versitygw, s.vgwErr = s.startVersityGW()
+	}
+	if s.vgwErr != nil {
+		tb.Fatalf("testenv: %v", s.vgwErr)
+	}
+	return []S3Server{env.minio(), s.versitygw}
+}
+
+// Bucket creates a fresh bucket on srv for this test and returns its name.
+// When the test ends, its objects, object versions and unfinished uploads are
+// removed, then the bucket.
+func (srv S3Server) Bucket(tb testing.TB) string {
+	tb.Helper()
 	name := uniqueName(tb, "t-", "-", 63)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	client, closeClient, err := s3Client(*env)
+	client, closeClient, err := s3Client(srv)
 	if err != nil {
 		tb.Fatalf("testenv: %v", err)
 	}
 	defer closeClient()
 	if err := client.MakeBucket(ctx, name, minio.MakeBucketOptions{}); err != nil {
-		tb.Fatalf("testenv: create bucket %s: %v", name, err)
+		tb.Fatalf("testenv: create bucket %s on %s: %v", name, srv.Name, err)
 	}
 	tb.Cleanup(func() {
-		if err := removeBucket(*env, name); err != nil {
-			tb.Errorf("testenv: %v", err)
+		if err := removeBucket(srv, name); err != nil {
+			tb.Errorf("testenv: %s: %v", srv.Name, err)
 		}
 	})
 	return name
@@ -222,10 +277,42 @@ func startStack() (_ *stack, err error) {
 	if err := s.waitFerret(); err != nil {
 		return nil, err
 	}
-	if err := s.waitReady(s.minio, func(ctx context.Context) error { return s3Ready(ctx, s.env) }); err != nil {
+	if err := s.waitReady(s.minio, func(ctx context.Context) error { return s3Ready(ctx, s.env.minio()) }); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// startVersityGW starts versitygw's POSIX backend on a free port, with its
+// buckets under s.dir, and waits until it serves authenticated requests.
+func (s *stack) startVersityGW() (S3Server, error) {
+	bin, err := findBinary("SHOTLINE_VERSITYGW_BIN", "versitygw")
+	if err != nil {
+		return S3Server{}, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return S3Server{}, err
+	}
+	srv := S3Server{Name: "versitygw", Endpoint: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
+		AccessKey: s3AccessKey, SecretKey: s3SecretKey}
+	data := filepath.Join(s.dir, "versitygw")
+	if err := os.Mkdir(data, 0o755); err != nil {
+		return S3Server{}, err
+	}
+	// The credentials go through the environment, so they stay out of the
+	// log's command line.
+	p, err := s.sup.start("versitygw", filepath.Join(s.dir, "versitygw.log"), bin,
+		[]string{"--port", srv.Endpoint, "--quiet", "posix", data},
+		[]string{"ROOT_ACCESS_KEY_ID=" + s3AccessKey, "ROOT_SECRET_ACCESS_KEY=" + s3SecretKey})
+	if err != nil {
+		return S3Server{}, err
+	}
+	if err := s.waitReady(p, func(ctx context.Context) error { return s3Ready(ctx, srv) }); err != nil {
+		_ = s.sup.stop(p)
+		return S3Server{}, err
+	}
+	return srv, nil
 }
 
 // launchFerret starts FerretDB on s.ferretAddr, with its data in s.dir.
@@ -283,32 +370,33 @@ func (s *stack) close() error {
 
 // binaries finds the FerretDB launcher and MinIO server.
 func binaries() (ferretBin, minioBin string, err error) {
-	var root string
-	find := func(envVar, name string) (string, error) {
-		if p := os.Getenv(envVar); p != "" {
-			if _, err := os.Stat(p); err != nil {
-				return "", fmt.Errorf("%s=%s: %w (unset it to use the one scripts/setup.sh builds)", envVar, p, err)
-			}
-			return p, nil
-		}
-		if root == "" {
-			if root, err = repoRoot(); err != nil {
-				return "", fmt.Errorf("%s is not set and %w", envVar, err)
-			}
-		}
-		p := filepath.Join(root, ".tools", "bin", name)
-		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("%s not found at %s (and %s is not set): run scripts/setup.sh", name, p, envVar)
-		}
-		return p, nil
-	}
-	if ferretBin, err = find("SHOTLINE_FERRETDB_BIN", "ferretdb"); err != nil {
+	if ferretBin, err = findBinary("SHOTLINE_FERRETDB_BIN", "ferretdb"); err != nil {
 		return "", "", err
 	}
-	if minioBin, err = find("SHOTLINE_MINIO_BIN", "minio"); err != nil {
+	if minioBin, err = findBinary("SHOTLINE_MINIO_BIN", "minio"); err != nil {
 		return "", "", err
 	}
 	return ferretBin, minioBin, nil
+}
+
+// findBinary returns the path in envVar if it is set, else
+// <repo>/.tools/bin/name, failing if the file is not there.
+func findBinary(envVar, name string) (string, error) {
+	if p := os.Getenv(envVar); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("%s=%s: %w (unset it to use the one scripts/setup.sh builds)", envVar, p, err)
+		}
+		return p, nil
+	}
+	root, err := repoRoot()
+	if err != nil {
+		return "", fmt.Errorf("%s is not set and %w", envVar, err)
+	}
+	p := filepath.Join(root, ".tools", "bin", name)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("%s not found at %s (and %s is not set): run scripts/setup.sh", name, p, envVar)
+	}
+	return p, nil
 }
 
 // repoRoot walks up from the working directory (a test's package directory)
@@ -367,10 +455,10 @@ func dialTCP(ctx context.Context, addr string) error {
 	return c.Close()
 }
 
-// s3Ready reports whether MinIO serves authenticated requests, which comes a
-// little after its liveness probe answers.
-func s3Ready(ctx context.Context, env Env) error {
-	client, closeClient, err := s3Client(env)
+// s3Ready reports whether srv serves authenticated requests, which for MinIO
+// comes a little after its liveness probe answers.
+func s3Ready(ctx context.Context, srv S3Server) error {
+	client, closeClient, err := s3Client(srv)
 	if err != nil {
 		return err
 	}
@@ -379,15 +467,16 @@ func s3Ready(ctx context.Context, env Env) error {
 	return err
 }
 
-// s3Client returns a client of the harness's MinIO and a func that closes its
-// idle connections, so no connection goroutine outlives the call.
-func s3Client(env Env) (*minio.Client, func(), error) {
+// s3Client returns a client of one of the harness's S3 servers and a func
+// that closes its idle connections, so no connection goroutine outlives the
+// call.
+func s3Client(srv S3Server) (*minio.Client, func(), error) {
 	tr, err := minio.DefaultTransport(false)
 	if err != nil {
 		return nil, nil, err
 	}
-	client, err := minio.New(env.S3Endpoint, &minio.Options{
-		Creds:     credentials.NewStaticV4(env.S3AccessKey, env.S3SecretKey, ""),
+	client, err := minio.New(srv.Endpoint, &minio.Options{
+		Creds:     credentials.NewStaticV4(srv.AccessKey, srv.SecretKey, ""),
 		Transport: tr,
 	})
 	if err != nil {
@@ -396,10 +485,10 @@ func s3Client(env Env) (*minio.Client, func(), error) {
 	return client, tr.CloseIdleConnections, nil
 }
 
-func removeBucket(env Env, bucket string) error {
+func removeBucket(srv S3Server, bucket string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	client, closeClient, err := s3Client(env)
+	client, closeClient, err := s3Client(srv)
 	if err != nil {
 		return err
 	}

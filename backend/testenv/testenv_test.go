@@ -31,14 +31,41 @@ func connect(t *testing.T) *mongo.Client {
 	return client
 }
 
-func s3(t *testing.T) *minio.Client {
+func s3(t *testing.T, srv testenv.S3Server) *minio.Client {
 	t.Helper()
-	env := testenv.Get(t)
-	client, err := minio.New(env.S3Endpoint, &minio.Options{Creds: credentials.NewStaticV4(env.S3AccessKey, env.S3SecretKey, "")})
+	client, err := minio.New(srv.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(srv.AccessKey, srv.SecretKey, "")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return client
+}
+
+// eachS3Server runs test as a subtest on every S3 server of the harness.
+func eachS3Server(t *testing.T, test func(t *testing.T, srv testenv.S3Server)) {
+	t.Helper()
+	for _, srv := range testenv.S3Servers(t) {
+		t.Run(srv.Name, func(t *testing.T) { test(t, srv) })
+	}
+}
+
+func TestS3ServersAreMinIOAndVersityGW(t *testing.T) {
+	servers := testenv.S3Servers(t)
+	var names []string
+	for _, srv := range servers {
+		names = append(names, srv.Name)
+	}
+	if got, want := strings.Join(names, ","), "minio,versitygw"; got != want {
+		t.Fatalf("servers = %s, want %s", got, want)
+	}
+	if got, want := servers[0].Endpoint, testenv.Get(t).S3Endpoint; got != want {
+		t.Errorf("minio endpoint = %s, want Get's %s", got, want)
+	}
+	if servers[0].Endpoint == servers[1].Endpoint {
+		t.Errorf("both servers listen on %s", servers[0].Endpoint)
+	}
+	if again := testenv.S3Servers(t); again[1] != servers[1] {
+		t.Errorf("second call gave versitygw %+v, first %+v: want the same server", again[1], servers[1])
+	}
 }
 
 func TestMongoAnswers(t *testing.T) {
@@ -81,10 +108,12 @@ func TestDatabaseIsDroppedAfterTheTest(t *testing.T) {
 	}
 }
 
-func TestObjectPutGet(t *testing.T) {
+func TestObjectPutGet(t *testing.T) { eachS3Server(t, testObjectPutGet) }
+
+func testObjectPutGet(t *testing.T, srv testenv.S3Server) {
 	ctx := context.Background()
-	client := s3(t)
-	bucket := testenv.Bucket(t)
+	client := s3(t, srv)
+	bucket := srv.Bucket(t)
 	body := []byte("frame 0001")
 	if _, err := client.PutObject(ctx, bucket, "renders/a.txt", bytes.NewReader(body), int64(len(body)),
 		minio.PutObjectOptions{ContentType: "text/plain"}); err != nil {
@@ -105,12 +134,20 @@ func TestObjectPutGet(t *testing.T) {
 }
 
 func TestBucketIsRemovedWithItsObjects(t *testing.T) {
+	eachS3Server(t, testBucketIsRemovedWithItsObjects)
+}
+
+func testBucketIsRemovedWithItsObjects(t *testing.T, srv testenv.S3Server) {
 	ctx := context.Background()
-	client := s3(t)
+	client := s3(t, srv)
 	var bucket string
 	t.Run("uses", func(t *testing.T) {
-		bucket = testenv.Bucket(t)
+		bucket = srv.Bucket(t)
 		if _, err := client.PutObject(ctx, bucket, "a/b.bin", strings.NewReader("x"), 1, minio.PutObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		// An unfinished multipart upload also keeps a bucket from being removed.
+		if _, err := (&minio.Core{Client: client}).NewMultipartUpload(ctx, bucket, "renders/r.mp4", minio.PutObjectOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	})
