@@ -20,8 +20,8 @@ type Config struct {
 	IdleUnload    time.Duration // a room without clients unloads after this; 30s
 	SnapshotEvery int64         // save a snapshot every this many ops; 500
 	RecentOps     int           // applied ops kept in memory for resuming clients; 10000
-	OpRate        float64       // ops per second per client; 50
-	OpBurst       float64       // burst of ops per client; 200
+	OpRate        float64       // messages (ops, presence, pings) per second per client; 50
+	OpBurst       float64       // burst of messages per client; 200
 	MaxErrors     int           // refused messages before a client is closed; 200
 	JoinTimeout   time.Duration // time to send the join message; 10s
 }
@@ -100,42 +100,18 @@ func (h *Hub) Serve(c *Client, t Transport, boardID string) {
 	}
 	defer room.leave(c)
 
-	bucket, errs := newTokenBucket(h.cfg.OpRate, h.cfg.OpBurst), 0
-	refuse := func(opID string, err error) {
-		errs++
-		h.send(c, ErrorFor(opID, err))
-		if errs >= h.cfg.MaxErrors {
-			c.Close(ClosePolicyViolation)
-		}
-	}
+	// The reader only reads: decoding, rate limiting and answering happen
+	// in the room, so this goroutine, which lives as long as the socket,
+	// keeps the smallest stack the runtime gives (it is most of what an
+	// idle socket costs).
 	for {
 		data, err := t.Read()
 		if err != nil {
 			c.Close(CloseInternalError) // no-op if already closed; the peer left
 			return
 		}
-		msg, err := DecodeClientMessage(data)
-		if err != nil {
-			refuse(opIDOf(data), err)
-			continue
-		}
-		switch m := msg.(type) {
-		case OpMessage:
-			if !bucket.allow(time.Now()) {
-				refuse(m.OpID, shotline.Errorf(shotline.ERATELIMIT, "Too many edits per second; slow down."))
-				continue
-			}
-			if !room.submit(event{kind: evOp, client: c, op: m}) {
-				return
-			}
-		case PresenceMessage:
-			if !room.submit(event{kind: evPresence, client: c, selected: m.SelectedShotID}) {
-				return
-			}
-		case PingMessage:
-			h.send(c, PongMessage{})
-		case JoinMessage:
-			refuse("", shotline.Errorf(shotline.EINVALID, "Already joined."))
+		if !room.submit(event{kind: evMessage, client: c, data: data, at: time.Now()}) {
+			return
 		}
 		select {
 		case <-c.Done():
@@ -149,13 +125,18 @@ func (h *Hub) Serve(c *Client, t Transport, boardID string) {
 // joins the room.
 func (h *Hub) awaitJoin(c *Client, t Transport, boardID string) (*Room, error) {
 	type result struct {
-		data []byte
-		err  error
+		msg       ClientMessage
+		decodeErr error
+		err       error
 	}
 	first := make(chan result, 1)
-	go func() {
+	go func() { // decoding here keeps the socket's reader shallow (see Serve)
 		data, err := t.Read()
-		first <- result{data, err}
+		r := result{err: err}
+		if err == nil {
+			r.msg, r.decodeErr = DecodeClientMessage(data)
+		}
+		first <- r
 	}()
 	var r result
 	select {
@@ -169,10 +150,9 @@ func (h *Hub) awaitJoin(c *Client, t Transport, boardID string) (*Room, error) {
 		c.Close(CloseInternalError)
 		return nil, r.err
 	}
-	msg, err := DecodeClientMessage(r.data)
-	join, ok := msg.(JoinMessage)
+	join, ok := r.msg.(JoinMessage)
 	switch {
-	case err != nil || !ok:
+	case r.decodeErr != nil || !ok:
 		h.send(c, ErrorMessage{Code: shotline.EINVALID, Message: "The first message must be a join."})
 		c.Close(CloseProtocolError)
 		return nil, errors.New("no join")

@@ -19,8 +19,8 @@ type eventKind int
 const (
 	evJoin eventKind = iota
 	evLeave
-	evOp
-	evPresence
+	evMessage // a frame from a client's socket
+	evOp      // an op from the server itself (Hub.Apply)
 	evFlushed
 	evIdle
 	evShutdown
@@ -29,13 +29,14 @@ const (
 )
 
 type event struct {
-	kind     eventKind
-	client   *Client
-	lastSeq  *int64
-	op       OpMessage
-	selected *string
-	err      error               // evFlushed
-	reply    chan snapshotResult // evSnapshot
+	kind    eventKind
+	client  *Client
+	lastSeq *int64
+	data    []byte    // evMessage: the frame
+	at      time.Time // evMessage: when it was read
+	op      OpMessage
+	err     error               // evFlushed
+	reply   chan snapshotResult // evSnapshot
 	// An op from the server itself (no client): who it acts for, and where
 	// to report the outcome once durable.
 	actor   string
@@ -66,6 +67,9 @@ type pendingOp struct {
 type peer struct {
 	selected *string
 	joined   int64 // join order, for a stable peer list
+	// Owned by run.
+	bucket *tokenBucket // the client's op rate
+	errs   int          // messages refused so far
 }
 
 // Room is the authority for one board: it applies ops in one order, writes
@@ -261,10 +265,10 @@ func (r *Room) run() {
 			r.onJoin(e.client, e.lastSeq)
 		case evLeave:
 			r.onLeave(e.client)
+		case evMessage:
+			r.onMessage(ctx, e)
 		case evOp:
 			r.onOp(ctx, *e)
-		case evPresence:
-			r.onPresence(e.client, e.selected)
 		case evFlushed:
 			r.onFlushed(ctx, e.err)
 		case evRetry:
@@ -324,7 +328,7 @@ func (r *Room) onJoin(c *Client, lastSeq *int64) {
 	}
 	r.joinCount++
 	r.mu.Lock()
-	r.members[c] = &peer{joined: r.joinCount}
+	r.members[c] = &peer{joined: r.joinCount, bucket: newTokenBucket(r.hub.cfg.OpRate, r.hub.cfg.OpBurst)}
 	r.mu.Unlock()
 
 	// Exactly what the client missed, if we still have it in memory;
@@ -384,6 +388,46 @@ func (r *Room) onLeave(c *Client) {
 	r.broadcastPeers()
 	if empty && r.idle == nil {
 		r.idle = time.AfterFunc(r.hub.cfg.IdleUnload, func() { r.submit(event{kind: evIdle}) })
+	}
+}
+
+// onMessage handles a frame from a member's socket: decoded, rate limited
+// and answered here rather than on the socket's reader (see Hub.Serve).
+func (r *Room) onMessage(ctx context.Context, e *event) {
+	c := e.client
+	r.mu.Lock()
+	p := r.members[c]
+	r.mu.Unlock()
+	if p == nil {
+		return // it left while the frame was queued
+	}
+	refuse := func(opID string, err error) {
+		p.errs++
+		r.hub.send(c, ErrorFor(opID, err))
+		if p.errs >= r.hub.cfg.MaxErrors {
+			c.Close(ClosePolicyViolation)
+		}
+	}
+	// Every message counts against the rate (a flood of pings or presence
+	// would cost the room as much as one of ops).
+	if !p.bucket.allow(e.at) {
+		refuse(opIDOf(e.data), shotline.Errorf(shotline.ERATELIMIT, "Too many messages per second; slow down."))
+		return
+	}
+	msg, err := DecodeClientMessage(e.data)
+	if err != nil {
+		refuse(opIDOf(e.data), err)
+		return
+	}
+	switch m := msg.(type) {
+	case OpMessage:
+		r.onOp(ctx, event{kind: evOp, client: c, op: m})
+	case PresenceMessage:
+		r.onPresence(c, m.SelectedShotID)
+	case PingMessage:
+		r.hub.send(c, PongMessage{})
+	case JoinMessage:
+		refuse("", shotline.Errorf(shotline.EINVALID, "Already joined."))
 	}
 }
 
