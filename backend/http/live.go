@@ -13,6 +13,7 @@ import (
 	fws "github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
+	"github.com/valyala/fasthttp"
 
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/shotline"
@@ -39,6 +40,7 @@ type liveInfo struct {
 	caller  *Caller
 	access  *Access
 	boardID string
+	request *fasthttp.RequestCtx // emptied once upgraded, see releaseRequest
 }
 
 // registerLive adds the WebSocket route: the session, the Origin and the
@@ -71,7 +73,7 @@ func (s *Server) registerLive() {
 		}
 		key := uuid.NewString()
 		mu.Lock()
-		infos[key] = liveInfo{caller: caller, access: a, boardID: boardID}
+		infos[key] = liveInfo{caller: caller, access: a, boardID: boardID, request: c.Context()}
 		mu.Unlock()
 		c.Locals(liveKey, key)
 		dropHeadersAfterUpgrade(c)
@@ -85,6 +87,7 @@ func (s *Server) registerLive() {
 		if !ok {
 			return
 		}
+		releaseRequest(info.request)
 		conn.SetReadLimit(liveReadLimit)
 		u := info.caller.User
 		client := realtime.NewClient(key, u.ID, u.Name, info.caller.Session.ID, info.access.Workspace.ID, info.access.Role, s.Hub.QueueSize())
@@ -111,6 +114,16 @@ func dropHeadersAfterUpgrade(c *fiber.Ctx) {
 		h.Del(k)
 	}
 	h.DelAllCookies()
+}
+
+// releaseRequest lets the upgrade request's buffers go. fasthttp keeps a
+// hijacked connection's request context (its headers, cookies and the 101
+// response, a few KiB) until the handler returns, which for a socket is its
+// whole life; nothing reads it after the upgrade (fasthttp resets and pools
+// it when the handler returns), so the socket's handler empties it first.
+func releaseRequest(rc *fasthttp.RequestCtx) {
+	rc.Request = fasthttp.Request{}
+	rc.Response = fasthttp.Response{}
 }
 
 // sessionCaller authenticates a session token from a cookie.
