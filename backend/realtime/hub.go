@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -100,17 +101,26 @@ func (h *Hub) Serve(c *Client, t Transport, boardID string) {
 	}
 	defer room.leave(c)
 
-	// The reader only reads: decoding, rate limiting and answering happen
-	// in the room, so this goroutine, which lives as long as the socket,
-	// keeps the smallest stack the runtime gives (it is most of what an
-	// idle socket costs).
+	// The reader only reads, rate-limits and checks sizes: decoding and
+	// answering happen in the room, so this goroutine, which lives as long
+	// as the socket, keeps the smallest stack the runtime gives (it is most
+	// of what an idle socket costs). Frames over the rate or the size never
+	// reach the room; it only hears that one was refused.
+	bucket := newTokenBucket(h.cfg.OpRate, h.cfg.OpBurst)
 	for {
 		data, err := t.Read()
 		if err != nil {
 			c.Close(CloseInternalError) // no-op if already closed; the peer left
 			return
 		}
-		if !room.submit(event{kind: evMessage, client: c, data: data, at: time.Now()}) {
+		e := event{kind: evMessage, client: c, data: data}
+		switch {
+		case len(data) > MaxClientMessageBytes:
+			e = event{kind: evRefused, client: c, opID: scanOpID(data), err: errTooLarge}
+		case !bucket.allow(time.Now()):
+			e = event{kind: evRefused, client: c, opID: scanOpID(data), err: errRateLimited}
+		}
+		if !room.submit(e) {
 			return
 		}
 		select {
@@ -381,6 +391,35 @@ func newOpID() string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// The errors the reader answers with, made once (see Serve).
+var (
+	errTooLarge    = shotline.Errorf(shotline.ETOOLARGE, "message is larger than %d bytes", MaxClientMessageBytes)
+	errRateLimited = shotline.Errorf(shotline.ERATELIMIT, "Too many messages per second; slow down.")
+)
+
+// scanOpID finds the op id of a frame that is not decoded (too large, or
+// over the rate) so that the error can name the op. It is a byte search,
+// not a parse: enough to attribute an error, and cheap on a large frame.
+func scanOpID(data []byte) string {
+	i := bytes.Index(data, []byte(`"opId"`))
+	if i < 0 {
+		return ""
+	}
+	rest := bytes.TrimLeft(data[i+len(`"opId"`):], " \t\r\n")
+	if len(rest) == 0 || rest[0] != ':' {
+		return ""
+	}
+	rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+	if len(rest) < 2 || rest[0] != '"' {
+		return ""
+	}
+	j := bytes.IndexByte(rest[1:], '"')
+	if j < 0 || !ValidOpID(string(rest[1:1+j])) {
+		return ""
+	}
+	return string(rest[1 : 1+j])
 }
 
 // opIDOf digs the op id out of a message that failed to decode, so the

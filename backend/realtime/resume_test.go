@@ -37,3 +37,20 @@ func TestOpsMessageOfEqualsEncoding(t *testing.T) {
 		t.Fatal("accepted a message that is not an applied op")
 	}
 }
+
+func TestScanOpIDFindsTheOpIDWithoutParsing(t *testing.T) {
+	const id = "0199c2c1-5b9d-7c3e-9d1e-5f9b6b1a1a1a"
+	for frame, want := range map[string]string{
+		`{"type":"op","opId":"` + id + `","baseSeq":1}`:       id,
+		`{"type":"op", "opId" : "` + id + `", "op":{}}`:       id,
+		`{"type":"op","opId":"not-a-uuid","baseSeq":1}`:       "",
+		`{"type":"presence","selectedShotId":null}`:           "",
+		`{"type":"op","opId":` + id:                           "",
+		`{"type":"op","opId":"` + id[:10]:                     "",
+		`{"type":"op","opId":"` + id + `","x":"` + "…" + `"}`: id,
+	} {
+		if got := scanOpID([]byte(frame)); got != want {
+			t.Errorf("scanOpID(%s) = %q, want %q", frame, got, want)
+		}
+	}
+}

@@ -20,6 +20,7 @@ const (
 	evJoin eventKind = iota
 	evLeave
 	evMessage // a frame from a client's socket
+	evRefused // a frame the socket's reader refused (size, rate)
 	evOp      // an op from the server itself (Hub.Apply)
 	evFlushed
 	evIdle
@@ -32,10 +33,10 @@ type event struct {
 	kind    eventKind
 	client  *Client
 	lastSeq *int64
-	data    []byte    // evMessage: the frame
-	at      time.Time // evMessage: when it was read
+	data    []byte // evMessage: the frame
+	opID    string // evRefused: the op id found in it
 	op      OpMessage
-	err     error               // evFlushed
+	err     error               // evFlushed, evRefused
 	reply   chan snapshotResult // evSnapshot
 	// An op from the server itself (no client): who it acts for, and where
 	// to report the outcome once durable.
@@ -67,9 +68,7 @@ type pendingOp struct {
 type peer struct {
 	selected *string
 	joined   int64 // join order, for a stable peer list
-	// Owned by run.
-	bucket *tokenBucket // the client's op rate
-	errs   int          // messages refused so far
+	errs     int   // messages refused so far; owned by run
 }
 
 // Room is the authority for one board: it applies ops in one order, writes
@@ -267,6 +266,8 @@ func (r *Room) run() {
 			r.onLeave(e.client)
 		case evMessage:
 			r.onMessage(ctx, e)
+		case evRefused:
+			r.refuse(e.client, e.opID, e.err)
 		case evOp:
 			r.onOp(ctx, *e)
 		case evFlushed:
@@ -328,7 +329,7 @@ func (r *Room) onJoin(c *Client, lastSeq *int64) {
 	}
 	r.joinCount++
 	r.mu.Lock()
-	r.members[c] = &peer{joined: r.joinCount, bucket: newTokenBucket(r.hub.cfg.OpRate, r.hub.cfg.OpBurst)}
+	r.members[c] = &peer{joined: r.joinCount}
 	r.mu.Unlock()
 
 	// Exactly what the client missed, if we still have it in memory;
@@ -391,32 +392,16 @@ func (r *Room) onLeave(c *Client) {
 	}
 }
 
-// onMessage handles a frame from a member's socket: decoded, rate limited
-// and answered here rather than on the socket's reader (see Hub.Serve).
+// onMessage handles a frame from a member's socket: decoded and answered
+// here rather than on the socket's reader (see Hub.Serve).
 func (r *Room) onMessage(ctx context.Context, e *event) {
 	c := e.client
-	r.mu.Lock()
-	p := r.members[c]
-	r.mu.Unlock()
-	if p == nil {
+	if !r.isMember(c) {
 		return // it left while the frame was queued
-	}
-	refuse := func(opID string, err error) {
-		p.errs++
-		r.hub.send(c, ErrorFor(opID, err))
-		if p.errs >= r.hub.cfg.MaxErrors {
-			c.Close(ClosePolicyViolation)
-		}
-	}
-	// Every message counts against the rate (a flood of pings or presence
-	// would cost the room as much as one of ops).
-	if !p.bucket.allow(e.at) {
-		refuse(opIDOf(e.data), shotline.Errorf(shotline.ERATELIMIT, "Too many messages per second; slow down."))
-		return
 	}
 	msg, err := DecodeClientMessage(e.data)
 	if err != nil {
-		refuse(opIDOf(e.data), err)
+		r.refuse(c, opIDOf(e.data), err)
 		return
 	}
 	switch m := msg.(type) {
@@ -427,7 +412,23 @@ func (r *Room) onMessage(ctx context.Context, e *event) {
 	case PingMessage:
 		r.hub.send(c, PongMessage{})
 	case JoinMessage:
-		refuse("", shotline.Errorf(shotline.EINVALID, "Already joined."))
+		r.refuse(c, "", shotline.Errorf(shotline.EINVALID, "Already joined."))
+	}
+}
+
+// refuse answers a member's message with an error; a client refused
+// MaxErrors times is closed.
+func (r *Room) refuse(c *Client, opID string, err error) {
+	r.mu.Lock()
+	p := r.members[c]
+	r.mu.Unlock()
+	if p == nil {
+		return
+	}
+	p.errs++
+	r.hub.send(c, ErrorFor(opID, err))
+	if p.errs >= r.hub.cfg.MaxErrors {
+		c.Close(ClosePolicyViolation)
 	}
 }
 
