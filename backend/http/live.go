@@ -92,7 +92,13 @@ func (s *Server) registerLive() {
 		u := info.caller.User
 		client := realtime.NewClient(key, u.ID, u.Name, info.caller.Session.ID, info.access.Workspace.ID, info.access.Role, s.Hub.QueueSize())
 		s.Hub.Serve(client, &wsTransport{conn: conn.Conn}, info.boardID)
-	}, fws.Config{ReadBufferSize: 512, WriteBufferSize: 4096, WriteBufferPool: &sync.Pool{}}))
+	}, fws.Config{
+		// Reads go through fasthttp's own 4 KiB buffer, which it keeps for a
+		// hijacked connection, so the WebSocket's is the smallest allowed
+		// (it must hold a control frame). Write buffers are pooled: a
+		// socket holds one only while writing.
+		ReadBufferSize: 128, WriteBufferSize: 4096, WriteBufferPool: &sync.Pool{},
+	}))
 }
 
 // upgradeHeaders are the request headers the WebSocket upgrade reads.

@@ -165,3 +165,50 @@ func TestVersionsRestoreAndUndo(t *testing.T) {
 	o.do("POST", board+"/versions/nope/restore", nil).wantError(t, 404, shotline.ENOTFOUND)
 	o.do("POST", board+"/versions", map[string]any{"name": " "}).wantError(t, 422, shotline.EINVALID)
 }
+
+// TestLiveSocketFrameLimits sends frames of every size through a real
+// socket: the 128-byte WebSocket read buffer must not matter, a frame over
+// the message limit gets ETOOLARGE naming its op and the socket lives on,
+// and one over the frame limit closes the socket with 1009.
+func TestLiveSocketFrameLimits(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	st := newSetup(t, s)
+	base := s.serve(t)
+	conn, _, err := dial(t, base, st.owner, st.board, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.WriteJSON(map[string]any{"type": "join", "protocol": 1, "boardId": st.board})
+	readType(t, conn, "snapshot")
+
+	// A 4,900-character description goes through (many times the read
+	// buffer).
+	title := strings.Repeat("t", 4900)
+	_ = conn.WriteJSON(map[string]any{"type": "op", "opId": uuid.NewString(), "baseSeq": 0,
+		"op": map[string]any{"kind": "board.set", "field": "description", "value": title}})
+	if got := readType(t, conn, "ack"); got["seq"] == nil {
+		t.Fatalf("ack: %v", got)
+	}
+
+	big := uuid.NewString()
+	_ = conn.WriteJSON(map[string]any{"type": "op", "opId": big, "baseSeq": 0,
+		"op": map[string]any{"kind": "board.set", "field": "description", "value": strings.Repeat("x", 200<<10)}})
+	if got := readType(t, conn, "error"); got["code"] != shotline.ETOOLARGE || got["opId"] != big {
+		t.Fatalf("200 KiB frame: %v", got)
+	}
+	_ = conn.WriteJSON(map[string]any{"type": "ping"})
+	readType(t, conn, "pong")
+
+	_ = conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"ping","x":"`+strings.Repeat("x", 2<<20)+`"}`))
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		_, _, err := conn.ReadMessage()
+		if err == nil {
+			continue
+		}
+		if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+			t.Fatalf("2 MiB frame: %v, want close 1009", err)
+		}
+		break
+	}
+}
