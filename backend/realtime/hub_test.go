@@ -85,6 +85,12 @@ type env struct {
 
 func newEnv(t testing.TB, cfg realtime.Config) *env {
 	t.Helper()
+	return newEnvWithLog(t, cfg, nil)
+}
+
+// newEnvWithLog is newEnv with the hub's op log wrapped by wrap.
+func newEnvWithLog(t testing.TB, cfg realtime.Config, wrap func(shotline.OpLog) shotline.OpLog) *env {
+	t.Helper()
 	ctx := context.Background()
 	db, err := mongo.Open(ctx, testenv.Get(t).MongoURI, testenv.Database(t))
 	if err != nil {
@@ -104,7 +110,11 @@ func newEnv(t testing.TB, cfg realtime.Config) *env {
 		t.Fatal(err)
 	}
 	oplog := mongo.NewOpLog(db)
-	hub := realtime.NewHub(boards, oplog, mongo.NewVersionStore(db), en, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var hubLog shotline.OpLog = oplog
+	if wrap != nil {
+		hubLog = wrap(oplog)
+	}
+	hub := realtime.NewHub(boards, hubLog, mongo.NewVersionStore(db), en, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	t.Cleanup(func() { _ = hub.Shutdown(context.Background()) })
 	return &env{hub: hub, db: db, boards: boards, board: b, log: oplog}
 }
@@ -266,6 +276,71 @@ func TestResumeGetsExactlyTheMissedOps(t *testing.T) {
 	d := e.connect(t, "dan", shotline.RoleViewer, &ahead)
 	if snap := d.next("snapshot"); snap["seq"].(float64) != 8 {
 		t.Fatalf("snapshot for a client ahead = %v", snap)
+	}
+}
+
+// gatedLog holds FindOpByOpID until gate is closed.
+type gatedLog struct {
+	shotline.OpLog
+	asked chan struct{}
+	gate  chan struct{}
+}
+
+func (l *gatedLog) FindOpByOpID(ctx context.Context, boardID, opID string) (*shotline.StoredOp, error) {
+	l.asked <- struct{}{}
+	<-l.gate
+	return l.OpLog.FindOpByOpID(ctx, boardID, opID)
+}
+
+// A re-sent op older than the op ids the room keeps is looked up in the op
+// log without holding up the room: others' ops go on meanwhile, the
+// sender's next messages wait their turn, and the op is not applied twice.
+func TestOldResentOpIsLookedUpWithoutStallingTheRoom(t *testing.T) {
+	gl := &gatedLog{asked: make(chan struct{}, 1), gate: make(chan struct{})}
+	e := newEnvWithLog(t, realtime.Config{RecentOps: 3}, func(l shotline.OpLog) shotline.OpLog { gl.OpLog = l; return gl })
+	a := e.connect(t, "alice", shotline.RoleEditor, nil)
+	a.next("snapshot")
+	first := uuid.NewString()
+	a.sendJSON(map[string]any{"type": "op", "opId": first, "baseSeq": 0, "op": insertShot("s1", "a1")})
+	a.next("applied")
+	a.next("ack")
+	for i := 2; i <= 6; i++ {
+		a.op(int64(i-1), insertShot("s"+strconv.Itoa(i), "a"+strconv.Itoa(i)))
+		a.next("applied")
+		a.next("ack")
+	}
+
+	// Alice re-sends her first op (its ack was "lost"), then a new one.
+	a.sendJSON(map[string]any{"type": "op", "opId": first, "baseSeq": 0, "op": insertShot("s1", "a1")})
+	select {
+	case <-gl.asked:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the room did not ask the op log")
+	}
+	next := a.op(6, insertShot("s7", "a7"))
+
+	// Bob's op is applied while the lookup is held.
+	b := e.connect(t, "bob", shotline.RoleEditor, nil)
+	b.next("snapshot")
+	bobs := b.op(6, insertShot("b1", "a8"))
+	if got := b.next("applied"); got["opId"] != bobs || got["seq"].(float64) != 7 {
+		t.Fatalf("bob's op while alice's lookup waits: %v", got)
+	}
+	b.next("ack")
+	if got := a.next("applied"); got["opId"] != bobs {
+		t.Fatalf("alice saw %v before her lookup finished; want bob's op", got)
+	}
+
+	close(gl.gate)
+	if got := a.next("ack"); got["opId"] != first || got["seq"].(float64) != 1 {
+		t.Fatalf("re-sent op: %v, want its ack with seq 1", got)
+	}
+	if got := a.next("applied"); got["opId"] != next || got["seq"].(float64) != 8 {
+		t.Fatalf("alice's next op: %v", got)
+	}
+	a.next("ack")
+	if seq, _ := e.log.LastSeq(context.Background(), e.board.ID); seq != 8 {
+		t.Fatalf("last seq %d, want 8: the re-sent op was applied twice", seq)
 	}
 }
 

@@ -19,9 +19,10 @@ type eventKind int
 const (
 	evJoin eventKind = iota
 	evLeave
-	evMessage // a frame from a client's socket
-	evRefused // a frame the socket's reader refused (size, rate)
-	evOp      // an op from the server itself (Hub.Apply)
+	evMessage  // a frame from a client's socket
+	evRefused  // a frame the socket's reader refused (size, rate)
+	evLookedUp // the op log answered whether a re-sent op is stored
+	evOp       // an op from the server itself (Hub.Apply)
 	evFlushed
 	evIdle
 	evShutdown
@@ -30,14 +31,16 @@ const (
 )
 
 type event struct {
-	kind    eventKind
-	client  *Client
-	lastSeq *int64
-	data    []byte // evMessage: the frame
-	opID    string // evRefused: the op id found in it
-	op      OpMessage
-	err     error               // evFlushed, evRefused
-	reply   chan snapshotResult // evSnapshot
+	kind     eventKind
+	client   *Client
+	lastSeq  *int64
+	data     []byte             // evMessage: the frame
+	opID     string             // evRefused: the op id found in it
+	found    *shotline.StoredOp // evLookedUp: the stored op, if err is nil
+	lookedUp bool               // evOp: the op log was asked already
+	op       OpMessage
+	err      error               // evFlushed, evRefused
+	reply    chan snapshotResult // evSnapshot
 	// An op from the server itself (no client): who it acts for, and where
 	// to report the outcome once durable.
 	actor   string
@@ -68,7 +71,10 @@ type pendingOp struct {
 type peer struct {
 	selected *string
 	joined   int64 // join order, for a stable peer list
-	errs     int   // messages refused so far; owned by run
+	// Owned by run.
+	errs      int      // messages refused so far
+	lookingUp bool     // an op of this client waits for the op log
+	waiting   []*event // its next messages, handled in order after that
 }
 
 // Room is the authority for one board: it applies ops in one order, writes
@@ -264,10 +270,10 @@ func (r *Room) run() {
 			r.onJoin(e.client, e.lastSeq)
 		case evLeave:
 			r.onLeave(e.client)
-		case evMessage:
-			r.onMessage(ctx, e)
-		case evRefused:
-			r.refuse(e.client, e.opID, e.err)
+		case evMessage, evRefused:
+			r.fromClient(ctx, e)
+		case evLookedUp:
+			r.onLookedUp(ctx, e)
 		case evOp:
 			r.onOp(ctx, *e)
 		case evFlushed:
@@ -392,6 +398,66 @@ func (r *Room) onLeave(c *Client) {
 	}
 }
 
+// fromClient handles a message from a member's socket, or queues it behind
+// one of the client's ops that waits for the op log.
+func (r *Room) fromClient(ctx context.Context, e *event) {
+	r.mu.Lock()
+	p := r.members[e.client]
+	r.mu.Unlock()
+	switch {
+	case p == nil:
+		return // it left while the message was queued
+	case p.lookingUp:
+		p.waiting = append(p.waiting, e)
+	case e.kind == evRefused:
+		r.refuse(e.client, e.opID, e.err)
+	default:
+		r.onMessage(ctx, e)
+	}
+}
+
+// lookUp asks the op log whether a re-sent op older than the op ids the
+// room keeps is already stored, without holding up the room: the client's
+// later messages wait (their order matters), everyone else's do not.
+func (r *Room) lookUp(c *Client, p *peer, m OpMessage) {
+	p.lookingUp = true
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		so, err := r.hub.oplog.FindOpByOpID(ctx, r.boardID, m.OpID)
+		select {
+		case r.inbox <- &event{kind: evLookedUp, client: c, op: m, found: so, err: err}:
+		case <-r.quit:
+		}
+	}()
+}
+
+func (r *Room) onLookedUp(ctx context.Context, e *event) {
+	c, m := e.client, e.op
+	r.mu.Lock()
+	p := r.members[c]
+	r.mu.Unlock()
+	if p == nil {
+		return // it left; it re-sends the op when it comes back
+	}
+	p.lookingUp = false
+	switch {
+	case e.err == nil:
+		r.hub.send(c, AckMessage{OpID: m.OpID, Seq: e.found.Seq})
+	case shotline.ErrorCode(e.err) != shotline.ENOTFOUND:
+		r.hub.send(c, ErrorFor(m.OpID, e.err))
+	default:
+		// Not stored: apply it, unless it was applied meanwhile (another
+		// connection of the same client re-sent it), which onOp checks.
+		r.onOp(ctx, event{kind: evOp, client: c, op: m, lookedUp: true})
+	}
+	for len(p.waiting) > 0 && !p.lookingUp {
+		next := p.waiting[0]
+		p.waiting = p.waiting[1:]
+		r.fromClient(ctx, next)
+	}
+}
+
 // onMessage handles a frame from a member's socket: decoded and answered
 // here rather than on the socket's reader (see Hub.Serve).
 func (r *Room) onMessage(ctx context.Context, e *event) {
@@ -451,16 +517,14 @@ func (r *Room) onOp(ctx context.Context, e event) {
 			r.ackDuplicate(c, m.OpID, seq)
 			return
 		}
-		if m.BaseSeq < r.knownFrom {
+		if m.BaseSeq < r.knownFrom && !e.lookedUp {
 			// Older than the op ids we keep: ask the log, so a re-sent op
 			// whose ack was lost long ago is not applied twice.
-			if so, err := r.hub.oplog.FindOpByOpID(ctx, r.boardID, m.OpID); err == nil {
-				r.hub.send(c, AckMessage{OpID: m.OpID, Seq: so.Seq})
-				return
-			} else if shotline.ErrorCode(err) != shotline.ENOTFOUND {
-				refuse(err)
-				return
-			}
+			r.mu.Lock()
+			p := r.members[c]
+			r.mu.Unlock()
+			r.lookUp(c, p, m)
+			return
 		}
 	}
 	op := m.Op
