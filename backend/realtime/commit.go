@@ -74,9 +74,9 @@ func (c *committer) run(stop <-chan struct{}) {
 // written on its own, so that one board's conflict or bad op fails only
 // that board.
 func (c *committer) write(batches []commitBatch) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	if len(batches) > 1 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
 		n := 0
 		for _, b := range batches {
 			n += len(b.ops)
@@ -95,10 +95,18 @@ func (c *committer) write(batches []commitBatch) {
 		// conflict is about.
 	}
 	for _, b := range batches {
-		err := c.oplog.AppendOps(ctx, b.ops)
-		if shotline.ErrorCode(err) == shotline.ECONFLICT {
-			err = b.room.verifyStored(ctx, b.ops)
-		}
-		b.room.flushed(err)
+		b.room.flushed(c.writeOne(b))
 	}
+}
+
+// writeOne stores one room's batch, with its own deadline (the combined
+// write may have used up its own).
+func (c *committer) writeOne(b commitBatch) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := c.oplog.AppendOps(ctx, b.ops)
+	if shotline.ErrorCode(err) == shotline.ECONFLICT {
+		err = b.room.verifyStored(ctx, b.ops)
+	}
+	return err
 }

@@ -101,3 +101,54 @@ func TestCommitterWritesManyRoomsPerRequest(t *testing.T) {
 		t.Fatal("bad room: no error")
 	}
 }
+
+// memLog is an op log in memory whose AppendOps behaves like an ordered
+// insertMany: it stores ops until one's seq is taken, then fails.
+type memLog struct {
+	shotline.OpLog
+	ops map[int64]shotline.StoredOp
+}
+
+func (l *memLog) AppendOps(_ context.Context, ops []shotline.StoredOp) error {
+	for _, o := range ops {
+		if _, taken := l.ops[o.Seq]; taken {
+			return shotline.Errorf(shotline.ECONFLICT, "Op already stored.")
+		}
+		l.ops[o.Seq] = o
+	}
+	return nil
+}
+
+func (l *memLog) OpsSince(_ context.Context, _ string, after int64, limit int) ([]shotline.StoredOp, error) {
+	var out []shotline.StoredOp
+	for s := after + 1; len(out) < limit; s++ {
+		o, ok := l.ops[s]
+		if !ok {
+			break
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func TestCommitterFinishesABatchStoredInPart(t *testing.T) {
+	batch := []shotline.StoredOp{{BoardID: "b", Seq: 4, OpID: "x4"}, {BoardID: "b", Seq: 5, OpID: "x5"}, {BoardID: "b", Seq: 6, OpID: "x6"}}
+	log := &memLog{ops: map[int64]shotline.StoredOp{}}
+	for _, o := range batch[:2] { // an earlier write that timed out landed in part
+		log.ops[o.Seq] = o
+	}
+	r := &Room{hub: &Hub{oplog: log}, boardID: "b"}
+	c := newCommitter(log)
+	if err := c.writeOne(commitBatch{room: r, ops: batch}); err != nil {
+		t.Fatalf("retry of a partly stored batch: %v", err)
+	}
+	if len(log.ops) != 3 || log.ops[6].OpID != "x6" {
+		t.Fatalf("log holds %v, want seqs 4–6", log.ops)
+	}
+
+	// Another op at one of the batch's seqs is another writer's: split brain.
+	log.ops = map[int64]shotline.StoredOp{4: {BoardID: "b", Seq: 4, OpID: "someone-else"}}
+	if err := c.writeOne(commitBatch{room: r, ops: batch}); !errors.Is(err, errSplitBrain) {
+		t.Fatalf("conflicting op at seq 4: %v, want errSplitBrain", err)
+	}
+}

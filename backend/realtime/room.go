@@ -615,21 +615,35 @@ func (r *Room) flushed(err error) {
 }
 
 // verifyStored tells a write that really conflicted from a retry of one
-// that succeeded although its answer was lost.
+// that was stored, in whole or in part, although its answer was lost (a
+// write that timed out may still land later, and an ordered insert that
+// failed midway stored a prefix): what the log holds at the batch's seqs
+// must be a prefix of the batch, and the rest is written.
 func (r *Room) verifyStored(ctx context.Context, stored []shotline.StoredOp) error {
-	got, err := r.hub.oplog.OpsSince(ctx, r.boardID, stored[0].Seq-1, len(stored))
-	if err != nil {
-		return err
-	}
-	if len(got) != len(stored) {
-		return errSplitBrain
-	}
-	for i := range got {
-		if got[i].Seq != stored[i].Seq || got[i].OpID != stored[i].OpID {
+	for {
+		got, err := r.hub.oplog.OpsSince(ctx, r.boardID, stored[0].Seq-1, len(stored))
+		if err != nil {
+			return err
+		}
+		for i := range got {
+			if got[i].Seq != stored[i].Seq || got[i].OpID != stored[i].OpID {
+				return errSplitBrain
+			}
+		}
+		if len(got) == len(stored) {
+			return nil
+		}
+		if len(got) == 0 {
+			// The conflict was at these seqs, yet none is there.
 			return errSplitBrain
 		}
+		stored = stored[len(got):]
+		err = r.hub.oplog.AppendOps(ctx, stored)
+		if shotline.ErrorCode(err) != shotline.ECONFLICT {
+			return err // stored, or failed (the room retries)
+		}
+		// More of it landed meanwhile: look again.
 	}
-	return nil
 }
 
 var errSplitBrain = errors.New("another writer stored ops at this board's sequence numbers")
