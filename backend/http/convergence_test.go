@@ -69,6 +69,7 @@ func (c *simClient) connect() {
 		c.t.Fatalf("seed %d: join: %v", c.seed, err)
 	}
 	go c.read(conn, c.readerDone, c.gotState)
+	go keepAlive(conn, c.readerDone)
 	<-c.gotState
 	c.mu.Lock()
 	if c.rep.State == nil {
@@ -113,6 +114,24 @@ func (c *simClient) read(conn *liveclient.Conn, done, gotState chan struct{}) {
 		c.mu.Unlock()
 		if handled {
 			once.Do(func() { close(gotState) })
+		}
+	}
+}
+
+// keepAlive pings every 20 s, as browsers do, until done: the server
+// closes sockets silent for a minute, and on a loaded machine the final
+// wait for acks can be that long.
+func keepAlive(conn *liveclient.Conn, done <-chan struct{}) {
+	t := time.NewTicker(20 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			if conn.Send(map[string]string{"type": "ping"}) != nil {
+				return
+			}
 		}
 	}
 }
