@@ -6,9 +6,10 @@
 #   - $TOOLS/bin/ferretdb: our FerretDB launcher (scripts/ferretdb)
 #   - $TOOLS/bin/minio: the MinIO server, built from source (~6 min cold)
 #   - $TOOLS/bin/versitygw: the versitygw S3 gateway, the second S3 server the
-#     Go tests use (~1 min cold)
+#     Go tests use (~1 min cold); only with --tests (scripts/test.sh)
 #   - frontend/node_modules (npm ci), when frontend/package.json exists
 #
+# Usage: setup.sh [--tests]
 # Environment: SHOTLINE_TOOLS_DIR (default <repo>/.tools).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -89,9 +90,18 @@ install_frontend_deps() {
 	fi
 }
 
+for_tests=0
+case "${1:-}" in
+--tests) for_tests=1 ;;
+"") ;;
+*) die "usage: setup.sh [--tests]" ;;
+esac
+
 install_debian_packages
 check_toolchains
 build_ferretdb
 build_minio
-build_versitygw
+if ((for_tests)); then
+	build_versitygw
+fi
 install_frontend_deps

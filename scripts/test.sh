@@ -111,7 +111,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 printf '==> setup\n' >&2
-"$SHOTLINE_ROOT/scripts/setup.sh"
+"$SHOTLINE_ROOT/scripts/setup.sh" --tests
 
 step "go vet" go vet ./...
 step "go vet (ferretdb launcher)" bash -c 'cd scripts/ferretdb && go vet ./...'

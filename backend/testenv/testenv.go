@@ -14,7 +14,7 @@
 //
 // The binaries come from SHOTLINE_FERRETDB_BIN, SHOTLINE_MINIO_BIN and
 // SHOTLINE_VERSITYGW_BIN, else from <repo>/.tools/bin, where scripts/setup.sh
-// builds them. When one is missing, Main (or S3Servers, for versitygw) fails:
+// builds them (versitygw only with --tests, as scripts/test.sh runs it). When one is missing, Main (or S3Servers, for versitygw) fails:
 // integration tests never skip silently.
 //
 // The servers run in their own process groups and are killed when the test
