@@ -156,7 +156,8 @@ func (c *simClient) randomOp() realtime.Op {
 	snap := st.Snapshot()
 	shots := snap.Shots
 	r := c.rng.Intn(100)
-	if len(shots) == 0 || r < 15 {
+	// between picks a random place in the timeline and a key for it.
+	between := func() string {
 		i := c.rng.Intn(len(shots) + 1)
 		var a, b string
 		if i > 0 {
@@ -171,24 +172,12 @@ func (c *simClient) randomOp() realtime.Op {
 			// nothing fits between them, so insert after the last shot.
 			pos, _ = realtime.GenerateKeyBetween(shots[len(shots)-1].Position, "")
 		}
-		return realtime.ShotInsert{ShotID: uuid.NewString(), Position: pos, Shot: realtime.ShotFields{Title: c.name}}
-	}
-	sh := shots[c.rng.Intn(len(shots))]
-	between := func() string {
-		i := c.rng.Intn(len(shots) + 1)
-		var a, b string
-		if i > 0 {
-			a = shots[i-1].Position
-		}
-		if i < len(shots) {
-			b = shots[i].Position
-		}
-		pos, err := realtime.GenerateKeyBetween(a, b)
-		if err != nil {
-			pos, _ = realtime.GenerateKeyBetween(shots[len(shots)-1].Position, "")
-		}
 		return pos
 	}
+	if len(shots) == 0 || r < 15 {
+		return realtime.ShotInsert{ShotID: uuid.NewString(), Position: between(), Shot: realtime.ShotFields{Title: c.name}}
+	}
+	sh := shots[c.rng.Intn(len(shots))]
 	switch {
 	case r < 25:
 		return realtime.ShotMove{ShotID: sh.ID, Position: between()}
