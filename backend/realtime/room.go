@@ -401,9 +401,7 @@ func (r *Room) onLeave(c *Client) {
 // fromClient handles a message from a member's socket, or queues it behind
 // one of the client's ops that waits for the op log.
 func (r *Room) fromClient(ctx context.Context, e *event) {
-	r.mu.Lock()
-	p := r.members[e.client]
-	r.mu.Unlock()
+	p := r.peerOf(e.client)
 	switch {
 	case p == nil:
 		return // it left while the message was queued
@@ -434,9 +432,7 @@ func (r *Room) lookUp(c *Client, p *peer, m OpMessage) {
 
 func (r *Room) onLookedUp(ctx context.Context, e *event) {
 	c, m := e.client, e.op
-	r.mu.Lock()
-	p := r.members[c]
-	r.mu.Unlock()
+	p := r.peerOf(c)
 	if p == nil {
 		return // it left; it re-sends the op when it comes back
 	}
@@ -461,10 +457,7 @@ func (r *Room) onLookedUp(ctx context.Context, e *event) {
 // onMessage handles a frame from a member's socket: decoded and answered
 // here rather than on the socket's reader (see Hub.Serve).
 func (r *Room) onMessage(ctx context.Context, e *event) {
-	c := e.client
-	if !r.isMember(c) {
-		return // it left while the frame was queued
-	}
+	c := e.client // a member: fromClient checked
 	msg, err := DecodeClientMessage(e.data)
 	if err != nil {
 		r.refuse(c, opIDOf(e.data), err)
@@ -485,9 +478,7 @@ func (r *Room) onMessage(ctx context.Context, e *event) {
 // refuse answers a member's message with an error; a client refused
 // MaxErrors times is closed.
 func (r *Room) refuse(c *Client, opID string, err error) {
-	r.mu.Lock()
-	p := r.members[c]
-	r.mu.Unlock()
+	p := r.peerOf(c)
 	if p == nil {
 		return
 	}
@@ -509,7 +500,8 @@ func (r *Room) onOp(ctx context.Context, e event) {
 		}
 	}
 	if c != nil {
-		if !r.isMember(c) {
+		p := r.peerOf(c)
+		if p == nil {
 			return // it left while the op was queued
 		}
 		actor, role = c.UserID, c.Role()
@@ -520,9 +512,6 @@ func (r *Room) onOp(ctx context.Context, e event) {
 		if m.BaseSeq < r.knownFrom && !e.lookedUp {
 			// Older than the op ids we keep: ask the log, so a re-sent op
 			// whose ack was lost long ago is not applied twice.
-			r.mu.Lock()
-			p := r.members[c]
-			r.mu.Unlock()
 			r.lookUp(c, p, m)
 			return
 		}
@@ -802,11 +791,13 @@ func (r *Room) memberCount() int {
 	return len(r.members)
 }
 
-func (r *Room) isMember(c *Client) bool {
+func (r *Room) isMember(c *Client) bool { return r.peerOf(c) != nil }
+
+// peerOf returns c's entry in the room, nil if c is not (or no longer) in it.
+func (r *Room) peerOf(c *Client) *peer {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	_, ok := r.members[c]
-	return ok
+	return r.members[c]
 }
 
 // tryUnload removes an idle room from the hub if nobody is in or joining
