@@ -78,11 +78,7 @@ func (c *Client) SetRole(r shotline.Role) { c.role.Store(r) }
 func (c *Client) attach(t Transport) {
 	c.mu.Lock()
 	c.transport = t
-	start := c.startWriterLocked()
-	c.mu.Unlock()
-	if start {
-		go c.write()
-	}
+	c.unlockAndStartWriter()
 }
 
 // Send queues msg without blocking. A client whose queue is full is too slow
@@ -90,24 +86,15 @@ func (c *Client) attach(t Transport) {
 // reconnects, and nobody else waits for it. Reports whether msg was queued.
 func (c *Client) Send(msg []byte) bool {
 	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
+	defer c.unlockAndStartWriter()
+	switch {
+	case c.closed:
 		return false
-	}
-	if len(c.queue) >= c.maxQueue {
-		start := c.closeLocked(CloseSlowConsumer)
-		c.mu.Unlock()
-		if start {
-			go c.write()
-		}
+	case len(c.queue) >= c.maxQueue:
+		c.closeLocked(CloseSlowConsumer)
 		return false
 	}
 	c.queue = append(c.queue, msg)
-	start := c.startWriterLocked()
-	c.mu.Unlock()
-	if start {
-		go c.write()
-	}
 	return true
 }
 
@@ -116,16 +103,13 @@ func (c *Client) Send(msg []byte) bool {
 // stopped reading is cut after abortAfter.
 func (c *Client) Close(code CloseCode) {
 	c.mu.Lock()
-	start := c.closeLocked(code)
-	c.mu.Unlock()
-	if start {
-		go c.write()
-	}
+	c.closeLocked(code)
+	c.unlockAndStartWriter()
 }
 
-func (c *Client) closeLocked(code CloseCode) (startWriter bool) {
+func (c *Client) closeLocked(code CloseCode) {
 	if c.closed {
-		return false
+		return
 	}
 	c.closed, c.closeCode = true, code
 	close(c.done)
@@ -140,7 +124,16 @@ func (c *Client) closeLocked(code CloseCode) (startWriter bool) {
 			}
 		})
 	}
-	return c.startWriterLocked()
+}
+
+// unlockAndStartWriter releases c.mu and starts the writer if there is
+// something to send (or a close frame) and none is running.
+func (c *Client) unlockAndStartWriter() {
+	start := c.startWriterLocked()
+	c.mu.Unlock()
+	if start {
+		go c.write()
+	}
 }
 
 func (c *Client) startWriterLocked() bool {
