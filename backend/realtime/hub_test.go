@@ -190,6 +190,15 @@ func (p *peer) op(baseSeq int64, op map[string]any) string {
 	return id
 }
 
+// edit sends one op and waits for it to be applied and acknowledged.
+func (p *peer) edit(baseSeq int64, op map[string]any) string {
+	p.t.Helper()
+	id := p.op(baseSeq, op)
+	p.next("applied")
+	p.next("ack")
+	return id
+}
+
 func insertShot(id, pos string) map[string]any {
 	return map[string]any{"kind": "shot.insert", "shotId": id, "position": pos, "shot": map[string]any{"title": "Shot " + id}}
 }
@@ -253,9 +262,7 @@ func TestResumeGetsExactlyTheMissedOps(t *testing.T) {
 	a := e.connect(t, "alice", shotline.RoleEditor, nil)
 	a.next("snapshot")
 	for i := 1; i <= 8; i++ {
-		a.op(int64(i-1), insertShot("s"+strconv.Itoa(i), "a"+strconv.Itoa(i)))
-		a.next("applied")
-		a.next("ack")
+		a.edit(int64(i-1), insertShot("s"+strconv.Itoa(i), "a"+strconv.Itoa(i)))
 	}
 	// 3 behind: the last three ops, in order.
 	five := int64(5)
@@ -305,9 +312,7 @@ func TestOldResentOpIsLookedUpWithoutStallingTheRoom(t *testing.T) {
 	a.next("applied")
 	a.next("ack")
 	for i := 2; i <= 6; i++ {
-		a.op(int64(i-1), insertShot("s"+strconv.Itoa(i), "a"+strconv.Itoa(i)))
-		a.next("applied")
-		a.next("ack")
+		a.edit(int64(i-1), insertShot("s"+strconv.Itoa(i), "a"+strconv.Itoa(i)))
 	}
 
 	// Alice re-sends her first op (its ack was "lost"), then a new one.
@@ -348,9 +353,7 @@ func TestViewerAndCommenterAreRefused(t *testing.T) {
 	e := newEnv(t, realtime.Config{})
 	ed := e.connect(t, "ed", shotline.RoleEditor, nil)
 	ed.next("snapshot")
-	ed.op(0, insertShot("s1", "a0"))
-	ed.next("applied")
-	ed.next("ack")
+	ed.edit(0, insertShot("s1", "a0"))
 
 	v := e.connect(t, "vic", shotline.RoleViewer, nil)
 	v.next("snapshot")
@@ -491,9 +494,7 @@ func TestRoleChangesReachOpenSockets(t *testing.T) {
 	e := newEnv(t, realtime.Config{})
 	a := e.connect(t, "alice", shotline.RoleEditor, nil)
 	a.next("snapshot")
-	a.op(0, insertShot("s1", "a0"))
-	a.next("applied")
-	a.next("ack")
+	a.edit(0, insertShot("s1", "a0"))
 
 	e.hub.MemberChanged("w1", "alice", shotline.RoleViewer)
 	id := a.op(1, map[string]any{"kind": "shot.delete", "shotId": "s1"})
@@ -518,9 +519,7 @@ func TestPresence(t *testing.T) {
 	e := newEnv(t, realtime.Config{})
 	a := e.connect(t, "alice", shotline.RoleEditor, nil)
 	a.next("snapshot")
-	a.op(0, insertShot("s1", "a0"))
-	a.next("applied")
-	a.next("ack")
+	a.edit(0, insertShot("s1", "a0"))
 	b := e.connect(t, "bob", shotline.RoleViewer, nil)
 	b.next("snapshot")
 	peers := func(p *peer) []any {
