@@ -1,6 +1,37 @@
 import { useState, type InputHTMLAttributes, type TextareaHTMLAttributes } from 'react';
 
 /**
+ * The draft of a field edited as a whole: null while the person is not
+ * editing; commit sends it (unless unchanged) and keeps it with the error
+ * if onCommit returns one; drop forgets it.
+ */
+function useDraft(value: string, onCommit: (draft: string) => string | null | void) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  function drop() {
+    setDraft(null);
+    setError(null);
+  }
+
+  function commit() {
+    if (draft === null) return;
+    if (draft === value) {
+      drop();
+      return;
+    }
+    const err = onCommit(draft);
+    if (err) {
+      setError(err);
+      return;
+    }
+    drop();
+  }
+
+  return { draft, setDraft, error, commit, drop };
+}
+
+/**
  * An input for a field that is replaced as a whole (a shot's title,
  * duration, model): it keeps what the person types as a draft and sends it
  * on Enter or when focus leaves, so a remote change never lands in the
@@ -17,24 +48,7 @@ export function CommitInput({
   onCommit: (draft: string) => string | null | void;
   error?: string;
 } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'defaultValue'>) {
-  const [draft, setDraft] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  function commit() {
-    if (draft === null) return;
-    if (draft === value) {
-      setDraft(null);
-      setError(null);
-      return;
-    }
-    const err = onCommit(draft);
-    if (err) {
-      setError(err);
-      return;
-    }
-    setDraft(null);
-    setError(null);
-  }
+  const { draft, setDraft, error, commit, drop } = useDraft(value, onCommit);
 
   const shownError = error ?? outerError;
   return (
@@ -50,8 +64,7 @@ export function CommitInput({
             e.preventDefault();
             commit();
           } else if (e.key === 'Escape') {
-            setDraft(null);
-            setError(null);
+            drop();
           }
         }}
       />
@@ -73,24 +86,7 @@ export function CommitTextArea({
   value: string;
   onCommit: (draft: string) => string | null | void;
 } & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'value' | 'onChange' | 'defaultValue'>) {
-  const [draft, setDraft] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  function commit() {
-    if (draft === null) return;
-    if (draft === value) {
-      setDraft(null);
-      setError(null);
-      return;
-    }
-    const err = onCommit(draft);
-    if (err) {
-      setError(err);
-      return;
-    }
-    setDraft(null);
-    setError(null);
-  }
+  const { draft, setDraft, error, commit, drop } = useDraft(value, onCommit);
 
   return (
     <>
@@ -105,8 +101,7 @@ export function CommitTextArea({
             e.preventDefault();
             commit();
           } else if (e.key === 'Escape') {
-            setDraft(null);
-            setError(null);
+            drop();
           }
         }}
       />
