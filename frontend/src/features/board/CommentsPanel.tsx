@@ -148,36 +148,72 @@ function Thread({
           ))}
       </div>
       {replying && (
-        <form
-          className="comment-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (!reply.trim()) return;
+        <CommentTextForm
+          label="Reply"
+          inputTestId="reply-input"
+          submitTestId="send-reply"
+          submitLabel="Reply"
+          value={reply}
+          onChange={setReply}
+          onCancel={() => setReplying(false)}
+          onSubmit={() => {
             store?.addComment(thread.shotId, reply, { parentId: thread.id });
             setReply('');
             setReplying(false);
           }}
-        >
-          <textarea
-            aria-label="Reply"
-            data-testid="reply-input"
-            rows={2}
-            value={reply}
-            maxLength={5000}
-            autoFocus
-            onChange={(e) => setReply(e.target.value)}
-          />
-          <div className="form-actions">
-            <button type="button" className="btn btn-small" onClick={() => setReplying(false)}>
-              Cancel
-            </button>
-            <button type="submit" className="btn btn-small btn-primary" data-testid="send-reply" disabled={!reply.trim()}>
-              Reply
-            </button>
-          </div>
-        </form>
+        />
       )}
     </li>
+  );
+}
+
+/** The form to write a reply or edit a comment; blank text is not sent. */
+function CommentTextForm({
+  label,
+  inputTestId,
+  submitTestId,
+  submitLabel,
+  value,
+  onChange,
+  onCancel,
+  onSubmit,
+}: {
+  label: string;
+  inputTestId: string;
+  submitTestId: string;
+  submitLabel: string;
+  value: string;
+  onChange: (text: string) => void;
+  onCancel: () => void;
+  onSubmit: () => void;
+}) {
+  return (
+    <form
+      className="comment-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!value.trim()) return;
+        onSubmit();
+      }}
+    >
+      <textarea
+        aria-label={label}
+        data-testid={inputTestId}
+        rows={2}
+        value={value}
+        maxLength={5000}
+        autoFocus
+        onChange={(e) => onChange(e.target.value)}
+      />
+      <div className="form-actions">
+        <button type="button" className="btn btn-small" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="btn btn-small btn-primary" data-testid={submitTestId} disabled={!value.trim()}>
+          {submitLabel}
+        </button>
+      </div>
+    </form>
   );
 }
 
@@ -211,33 +247,19 @@ function CommentItem({
         {comment.editedSeq !== undefined && <span className="muted small">(edited)</span>}
       </div>
       {editing ? (
-        <form
-          className="comment-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (!draft.trim()) return;
+        <CommentTextForm
+          label="Edit comment"
+          inputTestId="edit-comment-input"
+          submitTestId="save-comment"
+          submitLabel="Save"
+          value={draft}
+          onChange={setDraft}
+          onCancel={() => setEditing(false)}
+          onSubmit={() => {
             if (draft !== comment.body) store?.editComment(comment.id, draft);
             setEditing(false);
           }}
-        >
-          <textarea
-            aria-label="Edit comment"
-            data-testid="edit-comment-input"
-            rows={2}
-            value={draft}
-            maxLength={5000}
-            autoFocus
-            onChange={(e) => setDraft(e.target.value)}
-          />
-          <div className="form-actions">
-            <button type="button" className="btn btn-small" onClick={() => setEditing(false)}>
-              Cancel
-            </button>
-            <button type="submit" className="btn btn-small btn-primary" data-testid="save-comment" disabled={!draft.trim()}>
-              Save
-            </button>
-          </div>
-        </form>
+        />
       ) : (
         <div className="comment-body" data-testid="comment-body">
           {comment.body}
