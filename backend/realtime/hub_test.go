@@ -381,6 +381,34 @@ func TestViewerAndCommenterAreRefused(t *testing.T) {
 	}
 }
 
+// Every message counts against a socket's rate, pings and presence too;
+// an op over it is refused with ERATELIMIT, names the op and changes
+// nothing, and others on the board go on.
+func TestRateLimitCountsEveryMessage(t *testing.T) {
+	e := newEnv(t, realtime.Config{OpRate: 0.001, OpBurst: 3}) // no refill during the test
+	a := e.connect(t, "alice", shotline.RoleEditor, nil)
+	a.next("snapshot")
+	a.sendRaw(`{"type":"ping"}`)
+	a.next("pong")
+	a.sendJSON(map[string]any{"type": "presence", "selectedShotId": nil})
+	a.next("presence")
+	a.edit(0, insertShot("s1", "a0"))
+	id := a.op(1, insertShot("s2", "a1"))
+	if got := a.next("error"); got["code"] != shotline.ERATELIMIT || got["opId"] != id {
+		t.Fatalf("fourth message: %v, want ERATELIMIT for %s", got, id)
+	}
+	a.sendRaw(`{"type":"ping"}`)
+	if got := a.next("error"); got["code"] != shotline.ERATELIMIT {
+		t.Fatalf("fifth message (a ping): %v, want ERATELIMIT", got)
+	}
+	b := e.connect(t, "bob", shotline.RoleEditor, nil)
+	b.next("snapshot")
+	b.edit(1, insertShot("s3", "a2"))
+	if seq, _ := e.log.LastSeq(context.Background(), e.board.ID); seq != 2 {
+		t.Fatalf("last seq %d, want 2: the refused op was stored", seq)
+	}
+}
+
 func TestBadFramesGetErrorsAndTheSocketLives(t *testing.T) {
 	e := newEnv(t, realtime.Config{})
 	a := e.connect(t, "alice", shotline.RoleEditor, nil)
