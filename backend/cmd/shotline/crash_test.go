@@ -37,6 +37,22 @@ type server struct {
 	cmd  *exec.Cmd
 }
 
+// newServer builds the binary and configures it against the test
+// environment on a free port, with extra SHOTLINE_* settings.
+func newServer(t *testing.T, extraEnv ...string) *server {
+	t.Helper()
+	env := testenv.Get(t)
+	bin := filepath.Join(t.TempDir(), "shotline")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	port := freePort(t)
+	return &server{t: t, bin: bin, base: "http://127.0.0.1:" + strconv.Itoa(port), env: append(append(os.Environ(),
+		"SHOTLINE_ADDR=127.0.0.1:"+strconv.Itoa(port), "SHOTLINE_MONGO_URI="+env.MongoURI, "SHOTLINE_MONGO_DB="+testenv.Database(t),
+		"SHOTLINE_S3_ENDPOINT="+env.S3Endpoint, "SHOTLINE_S3_ACCESS_KEY="+env.S3AccessKey, "SHOTLINE_S3_SECRET_KEY="+env.S3SecretKey,
+		"SHOTLINE_S3_BUCKET="+testenv.Bucket(t), "SHOTLINE_STATIC_DIR="), extraEnv...)}
+}
+
 func (s *server) start() {
 	s.t.Helper()
 	s.cmd = exec.Command(s.bin)
@@ -96,20 +112,38 @@ func api(t *testing.T, c *http.Client, base, csrf, method, path string, body any
 	}
 }
 
+// TestProfilesOnlyOnTheDebugAddress: SHOTLINE_DEBUG_ADDR serves Go's
+// profiles there, and the app's own address does not.
+func TestProfilesOnlyOnTheDebugAddress(t *testing.T) {
+	debug := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	s := newServer(t, "SHOTLINE_DEBUG_ADDR="+debug)
+	s.start()
+	t.Cleanup(s.kill)
+	get := func(url string) int {
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			resp, err := http.Get(url)
+			if err == nil {
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("GET %s: %v", url, err)
+			}
+		}
+	}
+	if code := get("http://" + debug + "/debug/pprof/heap?debug=1"); code != 200 {
+		t.Fatalf("profiles on the debug address: %d, want 200", code)
+	}
+	if code := get(s.base + "/debug/pprof/heap?debug=1"); code == 200 {
+		t.Fatal("the app's address serves profiles")
+	}
+}
+
 // TestCrashLosesNoAcknowledgedOp kills the server process (SIGKILL) while a
 // client is sending ops, restarts it, and checks that every acknowledged op
 // is there and that the client resumes and converges.
 func TestCrashLosesNoAcknowledgedOp(t *testing.T) {
-	env := testenv.Get(t)
-	bin := filepath.Join(t.TempDir(), "shotline")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	port := freePort(t)
-	s := &server{t: t, bin: bin, base: "http://127.0.0.1:" + strconv.Itoa(port), env: append(os.Environ(),
-		"SHOTLINE_ADDR=127.0.0.1:"+strconv.Itoa(port), "SHOTLINE_MONGO_URI="+env.MongoURI, "SHOTLINE_MONGO_DB="+testenv.Database(t),
-		"SHOTLINE_S3_ENDPOINT="+env.S3Endpoint, "SHOTLINE_S3_ACCESS_KEY="+env.S3AccessKey, "SHOTLINE_S3_SECRET_KEY="+env.S3SecretKey,
-		"SHOTLINE_S3_BUCKET="+testenv.Bucket(t), "SHOTLINE_STATIC_DIR=")}
+	s := newServer(t)
 	s.start()
 	t.Cleanup(s.kill)
 
