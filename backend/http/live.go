@@ -75,6 +75,9 @@ func (s *Server) registerLive() {
 		mu.Lock()
 		infos[key] = liveInfo{caller: caller, access: a, boardID: boardID, request: c.Context()}
 		mu.Unlock()
+		// The WebSocket middleware copies every local into a map the socket
+		// keeps, so only the key stays (the request's context goes too).
+		c.Context().ResetUserValues()
 		c.Locals(liveKey, key)
 		dropHeadersAfterUpgrade(c)
 		return c.Next()
@@ -93,10 +96,11 @@ func (s *Server) registerLive() {
 		client := realtime.NewClient(key, u.ID, u.Name, info.caller.Session.ID, info.access.Workspace.ID, info.access.Role, s.Hub.QueueSize())
 		s.Hub.Serve(client, &wsTransport{conn: conn.Conn}, info.boardID)
 	}, fws.Config{
-		// Reads go through fasthttp's own 4 KiB buffer, which it keeps for a
-		// hijacked connection, so the WebSocket's is the smallest allowed
-		// (it must hold a control frame). Write buffers are pooled: a
-		// socket holds one only while writing.
+		// A small read buffer: a frame's header is read through it and a
+		// payload longer than it straight into the message (fasthttp gives
+		// its own 4 KiB buffer back before the upgrade, see
+		// ReduceMemoryUsage in server.go). It must hold a control frame.
+		// Write buffers are pooled: a socket holds one only while writing.
 		ReadBufferSize: 128, WriteBufferSize: 4096, WriteBufferPool: &sync.Pool{},
 	}))
 }

@@ -102,6 +102,10 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
+		// Lets fasthttp return a connection's 4 KiB read buffer to its pool
+		// between requests and, above all, before a WebSocket upgrade hands
+		// the connection over: otherwise every open socket keeps one.
+		ReduceMemoryUsage: true,
 	})
 	s.app.Use(s.recoverPanics, s.requestContext, s.securityHeaders, s.checkOrigin)
 
