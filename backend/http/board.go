@@ -135,6 +135,12 @@ func (s *Server) registerBoards() {
 			if err := s.Boards.CreateBoard(ctx, b); err != nil {
 				return nil, err
 			}
+			if s.Hub != nil {
+				if err := s.Hub.BoardCreated(ctx, b); err != nil {
+					// Only its first load is slower: it reads the op log.
+					s.log.WarnContext(ctx, "store a new board's snapshot", "board_id", b.ID, "err", err)
+				}
+			}
 			return &boardOutput{Body: b}, nil
 		})
 

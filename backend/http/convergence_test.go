@@ -304,12 +304,21 @@ func TestRandomizedConvergence(t *testing.T) {
 			t.Fatalf("seed %d: client %s diverged from the server at seq %d", seed, c.name, seq)
 		}
 	}
-	fresh, _, _, err := realtime.LoadState(context.Background(), mongo.NewBoardService(s.db), mongo.NewOpLog(s.db), st.board, nil)
+	boards, oplog := mongo.NewBoardService(s.db), mongo.NewOpLog(s.db)
+	fresh, err := realtime.LoadState(context.Background(), boards, oplog, st.board, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fresh.Seq != seq || !reflect.DeepEqual(fresh.Snapshot(), want) {
-		t.Fatalf("seed %d: a fresh load from the database (seq %d) differs from the server (seq %d)", seed, fresh.Seq, seq)
+	if fresh.State.Seq != seq || !reflect.DeepEqual(fresh.State.Snapshot(), want) {
+		t.Fatalf("seed %d: a fresh load from the database (seq %d) differs from the server (seq %d)", seed, fresh.State.Seq, seq)
+	}
+	// The op log alone, replayed on the board document, gives the same.
+	replayed, err := realtime.FromBoard(fresh.Board)
+	if err == nil {
+		err = realtime.ReplayLog(context.Background(), oplog, st.board, replayed, nil)
+	}
+	if err != nil || replayed.Seq != seq || !reflect.DeepEqual(replayed.Snapshot(), want) {
+		t.Fatalf("seed %d: replaying the op log gives seq %d (%v), want the server's %d", seed, replayed.Seq, err, seq)
 	}
 	t.Logf("seed %d: %d ops applied, %d shots, converged", seed, seq, len(want.Shots))
 }

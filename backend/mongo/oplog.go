@@ -38,6 +38,7 @@ type snapshotDoc struct {
 	ID        string    `bson:"_id"` // board id
 	Seq       int64     `bson:"seq"`
 	State     string    `bson:"state"`
+	Head      bool      `bson:"head"`
 	CreatedAt time.Time `bson:"createdAt"`
 }
 
@@ -115,9 +116,10 @@ func (l *OpLog) LastSeq(ctx context.Context, boardID string) (int64, error) {
 
 // SaveSnapshot implements shotline.OpLog.
 func (l *OpLog) SaveSnapshot(ctx context.Context, s shotline.BoardSnapshot) error {
-	d := snapshotDoc{ID: s.BoardID, Seq: s.Seq, State: string(s.State), CreatedAt: s.CreatedAt}
-	// Only move forward: an older snapshot never replaces a newer one.
-	_, err := l.snapshots().ReplaceOne(ctx, bson.D{{Key: "_id", Value: s.BoardID}, {Key: "seq", Value: bson.D{{Key: "$lt", Value: s.Seq}}}}, d)
+	d := snapshotDoc{ID: s.BoardID, Seq: s.Seq, State: string(s.State), Head: s.Head, CreatedAt: s.CreatedAt}
+	// Only move forward: an older snapshot never replaces a newer one. One
+	// at the same seq may (the state is the same; the Head mark may differ).
+	_, err := l.snapshots().ReplaceOne(ctx, bson.D{{Key: "_id", Value: s.BoardID}, {Key: "seq", Value: bson.D{{Key: "$lte", Value: s.Seq}}}}, d)
 	if err != nil {
 		return fmt.Errorf("save snapshot: %w", err)
 	}
@@ -134,5 +136,14 @@ func (l *OpLog) FindSnapshot(ctx context.Context, boardID string) (*shotline.Boa
 	if err := l.snapshots().FindOne(ctx, bson.D{{Key: "_id", Value: boardID}}).Decode(&d); err != nil {
 		return nil, notFound(err, "Snapshot not found.", "find snapshot")
 	}
-	return &shotline.BoardSnapshot{BoardID: d.ID, Seq: d.Seq, State: []byte(d.State), CreatedAt: d.CreatedAt.UTC()}, nil
+	return &shotline.BoardSnapshot{BoardID: d.ID, Seq: d.Seq, State: []byte(d.State), Head: d.Head, CreatedAt: d.CreatedAt.UTC()}, nil
+}
+
+// ClearHead implements shotline.OpLog.
+func (l *OpLog) ClearHead(ctx context.Context, boardID string) error {
+	_, err := l.snapshots().UpdateOne(ctx, bson.D{{Key: "_id", Value: boardID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "head", Value: false}}}})
+	if err != nil {
+		return fmt.Errorf("clear snapshot head: %w", err)
+	}
+	return nil
 }

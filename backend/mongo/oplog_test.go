@@ -110,3 +110,41 @@ func TestSnapshotsOnlyMoveForward(t *testing.T) {
 		t.Fatalf("snapshot = %+v, %v; want seq 30", s, err)
 	}
 }
+
+func TestSnapshotHeadMark(t *testing.T) {
+	l := mongo.NewOpLog(openDB(t))
+	ctx := context.Background()
+	save := func(seq int64, head bool) {
+		t.Helper()
+		if err := l.SaveSnapshot(ctx, shotline.BoardSnapshot{BoardID: "b", Seq: seq, State: []byte("{}"), Head: head, CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	head := func() bool {
+		t.Helper()
+		s, err := l.FindSnapshot(ctx, "b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Head
+	}
+	if err := l.ClearHead(ctx, "b"); err != nil { // no snapshot yet: nothing to do
+		t.Fatal(err)
+	}
+	save(10, false)
+	save(10, true) // the same seq, now marked as the head (a room unloading)
+	if !head() {
+		t.Fatal("a snapshot saved as the head at the same seq is not marked")
+	}
+	if err := l.ClearHead(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if head() {
+		t.Fatal("ClearHead left the mark")
+	}
+	save(20, true)
+	save(15, false) // older: ignored, the mark stays
+	if !head() {
+		t.Fatal("an older snapshot replaced the head")
+	}
+}

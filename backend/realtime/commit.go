@@ -26,8 +26,9 @@ type committer struct {
 }
 
 type commitBatch struct {
-	room *Room
-	ops  []shotline.StoredOp
+	room      *Room
+	ops       []shotline.StoredOp
+	clearHead bool // take the head mark off the board's snapshot first
 }
 
 func newCommitter(oplog shotline.OpLog) *committer {
@@ -36,9 +37,9 @@ func newCommitter(oplog shotline.OpLog) *committer {
 
 // enqueue hands a room's batch to the committer; the room gets an
 // evFlushed event once it is stored (or failed). It never blocks.
-func (c *committer) enqueue(r *Room, ops []shotline.StoredOp) {
+func (c *committer) enqueue(b commitBatch) {
 	c.mu.Lock()
-	c.queue = append(c.queue, commitBatch{room: r, ops: ops})
+	c.queue = append(c.queue, b)
 	c.mu.Unlock()
 	select {
 	case c.wake <- struct{}{}:
@@ -74,6 +75,7 @@ func (c *committer) run(stop <-chan struct{}) {
 // written on its own, so that one board's conflict or bad op fails only
 // that board.
 func (c *committer) write(batches []commitBatch) {
+	batches = c.clearHeads(batches)
 	if len(batches) > 1 {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -97,6 +99,27 @@ func (c *committer) write(batches []commitBatch) {
 	for _, b := range batches {
 		b.room.flushed(c.writeOne(b))
 	}
+}
+
+// clearHeads takes the head mark off the snapshots of the boards whose
+// batches ask for it (the first write of a room loaded from a head
+// snapshot) and returns the batches that may be written: a batch whose
+// board's mark could not be cleared fails.
+func (c *committer) clearHeads(batches []commitBatch) []commitBatch {
+	ok := batches[:0:0]
+	for _, b := range batches {
+		if b.clearHead {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			err := c.oplog.ClearHead(ctx, b.room.boardID)
+			cancel()
+			if err != nil {
+				b.room.flushed(err)
+				continue
+			}
+		}
+		ok = append(ok, b)
+	}
+	return ok
 }
 
 // writeOne stores one room's batch, with its own deadline (the combined

@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -61,7 +62,7 @@ func TestCommitterWritesManyRoomsPerRequest(t *testing.T) {
 	defer func() { close(stop); <-c.stopped }()
 
 	first, a, b, bad := testRoom("first"), testRoom("a"), testRoom("b"), testRoom("bad")
-	c.enqueue(first, []shotline.StoredOp{{BoardID: "first", Seq: 1}})
+	c.enqueue(commitBatch{room: first, ops: []shotline.StoredOp{{BoardID: "first", Seq: 1}}})
 	for { // wait until the first write is in flight (and held)
 		log.mu.Lock()
 		n := len(log.calls)
@@ -72,8 +73,8 @@ func TestCommitterWritesManyRoomsPerRequest(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	// These arrive while a write is in flight: they go in one write.
-	c.enqueue(a, []shotline.StoredOp{{BoardID: "a", Seq: 1}, {BoardID: "a", Seq: 2}})
-	c.enqueue(b, []shotline.StoredOp{{BoardID: "b", Seq: 7}})
+	c.enqueue(commitBatch{room: a, ops: []shotline.StoredOp{{BoardID: "a", Seq: 1}, {BoardID: "a", Seq: 2}}})
+	c.enqueue(commitBatch{room: b, ops: []shotline.StoredOp{{BoardID: "b", Seq: 7}}})
 	close(log.hold)
 	if err := flushResult(t, first); err != nil {
 		t.Fatal(err)
@@ -150,5 +151,50 @@ func TestCommitterFinishesABatchStoredInPart(t *testing.T) {
 	log.ops = map[int64]shotline.StoredOp{4: {BoardID: "b", Seq: 4, OpID: "someone-else"}}
 	if err := c.writeOne(commitBatch{room: r, ops: batch}); !errors.Is(err, errSplitBrain) {
 		t.Fatalf("conflicting op at seq 4: %v, want errSplitBrain", err)
+	}
+}
+
+// orderLog records the order of ClearHead and AppendOps calls and fails
+// ClearHead for the board "stuck".
+type orderLog struct {
+	shotline.OpLog
+	calls []string
+}
+
+func (l *orderLog) ClearHead(_ context.Context, boardID string) error {
+	l.calls = append(l.calls, "clear "+boardID)
+	if boardID == "stuck" {
+		return errors.New("timeout")
+	}
+	return nil
+}
+
+func (l *orderLog) AppendOps(_ context.Context, ops []shotline.StoredOp) error {
+	for _, o := range ops {
+		l.calls = append(l.calls, "append "+o.BoardID)
+	}
+	return nil
+}
+
+// A room loaded from a head snapshot has the mark cleared before its first
+// ops are written; if that fails, its ops are not written, others' are.
+func TestCommitterClearsTheHeadMarkBeforeWriting(t *testing.T) {
+	log := &orderLog{}
+	c := newCommitter(log)
+	marked, stuck, plain := testRoom("marked"), testRoom("stuck"), testRoom("plain")
+	c.write([]commitBatch{
+		{room: marked, ops: []shotline.StoredOp{{BoardID: "marked", Seq: 5}}, clearHead: true},
+		{room: stuck, ops: []shotline.StoredOp{{BoardID: "stuck", Seq: 9}}, clearHead: true},
+		{room: plain, ops: []shotline.StoredOp{{BoardID: "plain", Seq: 1}}},
+	})
+	if err := flushResult(t, stuck); err == nil {
+		t.Fatal("the room whose mark could not be cleared got no error")
+	}
+	if err := errors.Join(flushResult(t, marked), flushResult(t, plain)); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"clear marked", "clear stuck", "append marked", "append plain"}
+	if !slices.Equal(log.calls, want) {
+		t.Fatalf("calls %v, want %v", log.calls, want)
 	}
 }

@@ -366,11 +366,26 @@ func (h *Hub) BoardSnapshot(ctx context.Context, boardID string) (BoardSnapshot,
 			}
 		}
 	}
-	st, _, _, err := LoadState(ctx, h.boards, h.oplog, boardID, nil)
+	l, err := LoadState(ctx, h.boards, h.oplog, boardID, nil)
 	if err != nil {
 		return BoardSnapshot{}, 0, err
 	}
-	return st.Snapshot(), st.Seq, nil
+	return l.State.Snapshot(), l.State.Seq, nil
+}
+
+// BoardCreated stores a new board's state as its snapshot, marked as the
+// head (its op log is empty), so that loading the board need not read the
+// op log, which on FerretDB means scanning every board's ops.
+func (h *Hub) BoardCreated(ctx context.Context, b *shotline.Board) error {
+	st, err := FromBoard(b)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(st.Snapshot())
+	if err != nil {
+		return err
+	}
+	return h.oplog.SaveSnapshot(ctx, shotline.BoardSnapshot{BoardID: b.ID, Seq: st.Seq, State: data, Head: true, CreatedAt: time.Now().UTC()})
 }
 
 // QueueSize is how many messages each client may have queued (Config).

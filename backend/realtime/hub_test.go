@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"sync/atomic"
 	"strings"
 	"sync"
 	"testing"
@@ -592,13 +593,8 @@ func TestServerOpsAndRoomUnload(t *testing.T) {
 		t.Fatalf("snapshot = %v at %d, %v", snap.Title, seq, err)
 	}
 	// The room unloads when idle; a new one loads the same state from the log.
+	e.waitUnloaded(t)
 	deadline := time.Now().Add(10 * time.Second)
-	for e.hub.Rooms() != 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the idle room did not unload")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 	a := e.connect(t, "alice", shotline.RoleEditor, nil)
 	if got := a.next("snapshot"); got["seq"].(float64) != 1 || got["board"].(map[string]any)["title"] != "Renamed" {
 		t.Fatalf("after reload: %v", got)
@@ -616,5 +612,138 @@ func TestServerOpsAndRoomUnload(t *testing.T) {
 			t.Fatal("board document not updated")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitUnloaded waits until the hub has no room loaded.
+func (e *env) waitUnloaded(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for e.hub.Rooms() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the idle room did not unload")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// headLog counts op log reads and can hold a head snapshot's write.
+type headLog struct {
+	shotline.OpLog
+	reads     atomic.Int32
+	hold      atomic.Bool   // a head snapshot's write waits for gate
+	headSaved chan struct{} // and says it started
+	gate      chan struct{}
+}
+
+func (l *headLog) OpsSince(ctx context.Context, boardID string, after int64, limit int) ([]shotline.StoredOp, error) {
+	l.reads.Add(1)
+	return l.OpLog.OpsSince(ctx, boardID, after, limit)
+}
+
+func (l *headLog) SaveSnapshot(ctx context.Context, s shotline.BoardSnapshot) error {
+	if s.Head && l.hold.Load() {
+		l.headSaved <- struct{}{}
+		<-l.gate
+	}
+	return l.OpLog.SaveSnapshot(ctx, s)
+}
+
+func (e *env) snapshotHead(t *testing.T) (int64, bool) {
+	t.Helper()
+	s, err := e.log.FindSnapshot(context.Background(), e.board.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Seq, s.Head
+}
+
+// A room that unloads with everything written marks its snapshot as the
+// head; the next load then skips the op log (a scan on FerretDB) and
+// clears the mark before writing, so a crash after that write still
+// replays the op from the log.
+func TestHeadSnapshotSkipsTheOpLogUntilTheNextWrite(t *testing.T) {
+	hl := &headLog{headSaved: make(chan struct{}, 1), gate: make(chan struct{})} // room of 1: the shutdown saves one more
+	e := newEnvWithLog(t, realtime.Config{IdleUnload: 10 * time.Millisecond}, func(l shotline.OpLog) shotline.OpLog { hl.OpLog = l; return hl })
+	raw, _ := json.Marshal("Renamed")
+	if _, err := e.hub.Apply(context.Background(), e.board.ID, "alice", shotline.RoleEditor, realtime.BoardSet{Field: realtime.BoardTitle, Value: raw}); err != nil {
+		t.Fatal(err)
+	}
+	e.waitUnloaded(t)
+	if seq, head := e.snapshotHead(t); seq != 1 || !head {
+		t.Fatalf("after unload: snapshot at %d, head %v; want 1, true", seq, head)
+	}
+
+	hl.reads.Store(0)
+	a := e.connect(t, "alice", shotline.RoleEditor, nil)
+	if got := a.next("snapshot"); got["seq"].(float64) != 1 || got["board"].(map[string]any)["title"] != "Renamed" {
+		t.Fatalf("load from the head snapshot: %v", got)
+	}
+	if n := hl.reads.Load(); n != 0 {
+		t.Fatalf("loading from a head snapshot read the op log %d times", n)
+	}
+	a.edit(1, insertShot("s1", "a0"))
+	if _, head := e.snapshotHead(t); head {
+		t.Fatal("an op was written while the snapshot is still marked as the head")
+	}
+	// What a restart after a crash would load: the snapshot and the op.
+	l, err := realtime.LoadState(context.Background(), e.boards, e.log, e.board.ID, nil)
+	if err != nil || l.Head || l.State.Seq != 2 || !hasShot(l.State, "s1") {
+		t.Fatalf("fresh load: %+v, %v; want seq 2 with shot s1", l, err)
+	}
+
+	// Someone joins while the unloading room writes the mark: the room
+	// stays, and clears the mark before its next write.
+	hl.hold.Store(true)
+	a.conn.hangUp()
+	<-a.served
+	select {
+	case <-hl.headSaved:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the idle room did not write a head snapshot")
+	}
+	b := e.connect(t, "bob", shotline.RoleEditor, nil)
+	for e.hub.Joining(e.board.ID) == 0 { // bob's join is on its way to the room
+		time.Sleep(time.Millisecond)
+	}
+	close(hl.gate)
+	if got := b.next("snapshot"); got["seq"].(float64) != 2 {
+		t.Fatalf("bob joined at %v, want 2", got["seq"])
+	}
+	if e.hub.Rooms() != 1 {
+		t.Fatal("the room unloaded with bob joining")
+	}
+	if seq, head := e.snapshotHead(t); seq != 2 || !head {
+		t.Fatalf("snapshot at %d, head %v; want 2, true", seq, head)
+	}
+	b.edit(2, insertShot("s2", "a1"))
+	if _, head := e.snapshotHead(t); head {
+		t.Fatal("the room that stayed wrote an op under the head mark")
+	}
+}
+
+func hasShot(st *realtime.BoardState, id string) bool {
+	_, ok := st.Shots[id]
+	return ok
+}
+
+// A new board's snapshot is stored as the head, so its first load does not
+// read the op log either.
+func TestNewBoardLoadsWithoutTheOpLog(t *testing.T) {
+	hl := &headLog{}
+	e := newEnvWithLog(t, realtime.Config{}, func(l shotline.OpLog) shotline.OpLog { hl.OpLog = l; return hl })
+	if err := e.hub.BoardCreated(context.Background(), e.board); err != nil {
+		t.Fatal(err)
+	}
+	a := e.connect(t, "alice", shotline.RoleEditor, nil)
+	if got := a.next("snapshot"); got["seq"].(float64) != 0 || got["board"].(map[string]any)["title"] != "Board" {
+		t.Fatalf("first load: %v", got)
+	}
+	if n := hl.reads.Load(); n != 0 {
+		t.Fatalf("a new board's first load read the op log %d times", n)
+	}
+	a.edit(0, insertShot("s1", "a0"))
+	if _, head := e.snapshotHead(t); head {
+		t.Fatal("an op was written under the new board's head mark")
 	}
 }

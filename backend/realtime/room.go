@@ -105,6 +105,7 @@ type Room struct {
 	opIDs        map[string]int64
 	knownFrom    int64 // op ids of ops after this seq are in opIDs
 	snapshotSeq  int64
+	headMarked   bool // the stored snapshot may be marked as the head: clear it before writing ops
 	joinCount    int64
 	idle         *time.Timer
 	retryBackoff time.Duration
@@ -144,61 +145,80 @@ type replayAuthz struct{}
 func (replayAuthz) Allowed(shotline.Role, shotline.Permission) bool { return true }
 func (replayAuthz) Permissions(shotline.Role) []shotline.Permission { return nil }
 
+// Loaded is a board's durable state as LoadState read it.
+type Loaded struct {
+	State       *BoardState
+	Board       *shotline.Board
+	SnapshotSeq int64 // the seq of the snapshot it started from; 0 for the board document
+	Head        bool  // the snapshot was marked as the head, so the op log was not read
+}
+
 // LoadState builds a board's durable state from its latest snapshot (or
 // the board document) and the ops logged after it, calling each for every
-// replayed op. It returns the board document too.
-func LoadState(ctx context.Context, boards shotline.BoardService, oplog shotline.OpLog, boardID string, each func(AppliedOp)) (*BoardState, *shotline.Board, int64, error) {
+// replayed op. A snapshot marked as the head has no ops after it: the op
+// log, which FerretDB can only scan, is not read then.
+func LoadState(ctx context.Context, boards shotline.BoardService, oplog shotline.OpLog, boardID string, each func(AppliedOp)) (Loaded, error) {
 	board, err := boards.FindBoardByID(ctx, boardID)
 	if err != nil {
-		return nil, nil, 0, err
+		return Loaded{}, err
 	}
-	var st *BoardState
+	l := Loaded{Board: board}
 	snap, err := oplog.FindSnapshot(ctx, boardID)
 	switch shotline.ErrorCode(err) {
 	case "":
 		var bs BoardSnapshot
 		if err := json.Unmarshal(snap.State, &bs); err != nil {
-			return nil, nil, 0, fmt.Errorf("decode snapshot of %s: %w", boardID, err)
+			return Loaded{}, fmt.Errorf("decode snapshot of %s: %w", boardID, err)
 		}
-		if st, err = FromSnapshot(bs, snap.Seq); err != nil {
-			return nil, nil, 0, err
+		if l.State, err = FromSnapshot(bs, snap.Seq); err != nil {
+			return Loaded{}, err
 		}
+		l.Head = snap.Head
 	case shotline.ENOTFOUND:
-		if st, err = FromBoard(board); err != nil {
-			return nil, nil, 0, err
+		if l.State, err = FromBoard(board); err != nil {
+			return Loaded{}, err
 		}
 	default:
-		return nil, nil, 0, err
+		return Loaded{}, err
 	}
-	snapshotSeq := st.Seq
+	l.SnapshotSeq = l.State.Seq
+	if l.Head {
+		return l, nil
+	}
+	err = ReplayLog(ctx, oplog, boardID, l.State, each)
+	return l, err
+}
+
+// ReplayLog replays onto st the board's logged ops after st.Seq, calling
+// each for every one.
+func ReplayLog(ctx context.Context, oplog shotline.OpLog, boardID string, st *BoardState, each func(AppliedOp)) error {
 	for {
 		ops, err := oplog.OpsSince(ctx, boardID, st.Seq, 1000)
 		if err != nil {
-			return nil, nil, 0, err
+			return err
 		}
 		for _, so := range ops {
 			var ao AppliedOp
 			if err := json.Unmarshal(so.Op, &ao); err != nil {
-				return nil, nil, 0, fmt.Errorf("decode op %d of %s: %w", so.Seq, boardID, err)
+				return fmt.Errorf("decode op %d of %s: %w", so.Seq, boardID, err)
 			}
 			if err := Replay(st, ao); err != nil {
-				return nil, nil, 0, fmt.Errorf("replay op %d of %s: %w", so.Seq, boardID, err)
+				return fmt.Errorf("replay op %d of %s: %w", so.Seq, boardID, err)
 			}
 			if each != nil {
 				each(ao)
 			}
 		}
 		if len(ops) < 1000 {
-			break
+			return nil
 		}
 	}
-	return st, board, snapshotSeq, nil
 }
 
 // load builds the room's state with LoadState.
 func (r *Room) load(ctx context.Context) error {
 	var first = true
-	st, board, snapSeq, err := LoadState(ctx, r.hub.boards, r.hub.oplog, r.boardID, func(ao AppliedOp) {
+	l, err := LoadState(ctx, r.hub.boards, r.hub.oplog, r.boardID, func(ao AppliedOp) {
 		if first {
 			r.knownFrom, first = ao.Seq-1, false
 		}
@@ -207,10 +227,11 @@ func (r *Room) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	st := l.State
 	if first {
 		r.knownFrom = st.Seq
 	}
-	r.workspaceID, r.snapshotSeq = board.WorkspaceID, snapSeq
+	r.workspaceID, r.snapshotSeq, r.headMarked = l.Board.WorkspaceID, l.SnapshotSeq, l.Head
 	r.durable = st
 	r.live = st.Clone()
 	return nil
@@ -591,7 +612,7 @@ func (r *Room) flush() {
 	for i, p := range r.inflight {
 		stored[i] = shotline.StoredOp{BoardID: r.boardID, Seq: p.op.Seq, OpID: p.op.OpID, ActorID: p.op.Actor, Op: p.data, CreatedAt: p.at.UTC()}
 	}
-	r.hub.commits.enqueue(r, stored)
+	r.hub.commits.enqueue(commitBatch{room: r, ops: stored, clearHead: r.headMarked})
 }
 
 // flushed reports the outcome of the room's write to its goroutine (unless
@@ -657,6 +678,7 @@ func (r *Room) onFlushed(ctx context.Context, err error) {
 		return
 	}
 	r.retryBackoff = 0
+	r.headMarked = false // the write cleared the mark first
 	settingsChanged := false
 	for _, p := range r.inflight {
 		if _, ok := p.op.Op.(BoardSet); ok {
@@ -693,32 +715,38 @@ func (r *Room) onFlushed(ctx context.Context, err error) {
 		r.idle = time.AfterFunc(r.hub.cfg.IdleUnload, func() { r.submit(event{kind: evIdle}) })
 	}
 	if r.durable.Seq-r.snapshotSeq >= r.hub.cfg.SnapshotEvery {
-		r.saveSnapshot(ctx, false)
+		r.saveSnapshot()
 	}
 	r.flush()
 }
 
-// saveSnapshot writes the durable state; wait makes it synchronous (unload).
-func (r *Room) saveSnapshot(ctx context.Context, wait bool) {
+// saveSnapshot writes the durable state in the background.
+func (r *Room) saveSnapshot() {
+	if snap, ok := r.snapshot(false); ok {
+		go r.storeSnapshot(snap)
+	}
+}
+
+// storeSnapshot writes snap and waits for it; false if that failed.
+func (r *Room) storeSnapshot(snap shotline.BoardSnapshot) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.hub.oplog.SaveSnapshot(ctx, snap); err != nil {
+		r.hub.log.Warn("save snapshot", "board_id", r.boardID, "err", err)
+		return false
+	}
+	return true
+}
+
+// snapshot encodes the durable state for the op log's snapshot.
+func (r *Room) snapshot(head bool) (shotline.BoardSnapshot, bool) {
 	data, err := json.Marshal(r.durable.Snapshot())
 	if err != nil {
 		r.hub.log.Error("encode snapshot", "board_id", r.boardID, "err", err)
-		return
+		return shotline.BoardSnapshot{}, false
 	}
-	snap := shotline.BoardSnapshot{BoardID: r.boardID, Seq: r.durable.Seq, State: data, CreatedAt: time.Now().UTC()}
-	r.snapshotSeq = snap.Seq
-	save := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := r.hub.oplog.SaveSnapshot(ctx, snap); err != nil {
-			r.hub.log.Warn("save snapshot", "board_id", r.boardID, "err", err)
-		}
-	}
-	if wait {
-		save()
-	} else {
-		go save()
-	}
+	r.snapshotSeq = r.durable.Seq
+	return shotline.BoardSnapshot{BoardID: r.boardID, Seq: r.durable.Seq, State: data, Head: head, CreatedAt: time.Now().UTC()}, true
 }
 
 func (r *Room) onPresence(c *Client, selected *string) {
@@ -801,17 +829,35 @@ func (r *Room) peerOf(c *Client) *peer {
 }
 
 // tryUnload removes an idle room from the hub if nobody is in or joining
-// and everything is written. Reports whether it did.
+// and everything is written (or force). Reports whether it did.
 func (r *Room) tryUnload(force bool) bool {
 	r.mu.Lock()
 	empty := len(r.members) == 0
 	r.mu.Unlock()
-	if !force && (!empty || r.inflight != nil || len(r.pending) > 0) {
-		r.idle = nil
-		if empty {
-			r.idle = time.AfterFunc(r.hub.cfg.IdleUnload, func() { r.submit(event{kind: evIdle}) })
-		}
+	written := r.inflight == nil && len(r.pending) == 0
+	if !force && (!empty || !written) {
+		r.keepLoaded(empty)
 		return false
+	}
+	// With everything written, the snapshot is marked as the head, so the
+	// next load need not read the op log. It is written while the room
+	// still takes joins: a room loaded for this board after this one
+	// leaves the hub must find the mark in place. If a join or op comes in
+	// meanwhile, the room stays and clears the mark before its next write.
+	switch {
+	case written && (!r.headMarked || r.durable.Seq > r.snapshotSeq):
+		snap, ok := r.snapshot(true)
+		if ok && r.storeSnapshot(snap) {
+			r.headMarked = true
+		} else if !force {
+			r.headMarked = true // the write may land yet: clear it before writing ops
+			r.keepLoaded(empty)
+			return false
+		}
+	case r.durable.Seq > r.snapshotSeq:
+		if snap, ok := r.snapshot(false); ok {
+			r.storeSnapshot(snap)
+		}
 	}
 	r.hub.mu.Lock()
 	if r.joining > 0 && !force {
@@ -824,11 +870,17 @@ func (r *Room) tryUnload(force bool) bool {
 		delete(r.hub.rooms, r.boardID)
 	}
 	r.hub.mu.Unlock()
-	if r.durable.Seq > r.snapshotSeq {
-		r.saveSnapshot(context.Background(), true)
-	}
 	r.drainAfterFail()
 	return true
+}
+
+// keepLoaded keeps the room after an unload attempt, trying again later if
+// it is still empty.
+func (r *Room) keepLoaded(empty bool) {
+	r.idle = nil
+	if empty {
+		r.idle = time.AfterFunc(r.hub.cfg.IdleUnload, func() { r.submit(event{kind: evIdle}) })
+	}
 }
 
 // drainAfterFail answers whatever was queued after the room closed.

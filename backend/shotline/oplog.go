@@ -20,9 +20,14 @@ type StoredOp struct {
 // BoardSnapshot is a board's whole realtime state at a sequence number, kept
 // so that loading a room replays only the ops after it.
 type BoardSnapshot struct {
-	BoardID   string
-	Seq       int64
-	State     []byte // JSON of the room's state
+	BoardID string
+	Seq     int64
+	State   []byte // JSON of the room's state
+	// Head says that no op of the board is logged after Seq. A room marks
+	// its snapshot so when it unloads with every op written, and clears
+	// the mark before it writes another op; loading a board from a head
+	// snapshot skips reading the op log.
+	Head      bool
 	CreatedAt time.Time
 }
 
@@ -39,8 +44,11 @@ type OpLog interface {
 	FindOpByOpID(ctx context.Context, boardID, opID string) (*StoredOp, error)
 	// LastSeq returns the highest stored Seq of a board, 0 if none.
 	LastSeq(ctx context.Context, boardID string) (int64, error)
-	// SaveSnapshot replaces the board's snapshot if s is newer than the stored one.
+	// SaveSnapshot replaces the board's snapshot unless the stored one is
+	// newer (a higher Seq).
 	SaveSnapshot(ctx context.Context, s BoardSnapshot) error
+	// ClearHead takes the Head mark off the board's snapshot, if it has one.
+	ClearHead(ctx context.Context, boardID string) error
 	// FindSnapshot returns ENOTFOUND if the board has no snapshot yet.
 	FindSnapshot(ctx context.Context, boardID string) (*BoardSnapshot, error)
 }
