@@ -9,3 +9,13 @@ func (h *Hub) Joining(boardID string) int {
 	}
 	return 0
 }
+
+// Queued reports how many events wait in the board's room's inbox.
+func (h *Hub) Queued(boardID string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if r := h.rooms[boardID]; r != nil {
+		return len(r.inbox)
+	}
+	return 0
+}

@@ -227,21 +227,24 @@ func (h *Hub) room(boardID string) (*Room, error) {
 // changes go through the same order as everyone's edits.
 func (h *Hub) Apply(ctx context.Context, boardID, userID string, role shotline.Role, op Op) (int64, error) {
 	reply := make(chan applyResult, 1)
+	opID := newOpID()
 	for {
 		r, err := h.room(boardID)
 		if err != nil {
 			return 0, err
 		}
-		e := event{kind: evOp, actor: userID, role: role, applied: reply, op: OpMessage{OpID: newOpID(), Op: op}}
-		if r.submit(e) {
-			break
+		if !r.submit(event{kind: evOp, actor: userID, role: role, applied: reply, op: OpMessage{OpID: opID, Op: op}}) {
+			continue // the room unloaded before the op reached it
 		}
-	}
-	select {
-	case res := <-reply:
-		return res.seq, res.err
-	case <-ctx.Done():
-		return 0, ctx.Err()
+		select {
+		case res := <-reply:
+			if res.err == errUnloaded {
+				continue // it unloaded with the op unread
+			}
+			return res.seq, res.err
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
 	}
 }
 

@@ -747,3 +747,37 @@ func TestNewBoardLoadsWithoutTheOpLog(t *testing.T) {
 		t.Fatal("an op was written under the new board's head mark")
 	}
 }
+
+// An op applied through the API that reaches a room as it unloads is
+// applied by the board's next room, not refused.
+func TestApplyDuringUnloadGoesToTheNextRoom(t *testing.T) {
+	hl := &headLog{headSaved: make(chan struct{}, 2), gate: make(chan struct{})}
+	hl.hold.Store(true)
+	e := newEnvWithLog(t, realtime.Config{IdleUnload: 10 * time.Millisecond}, func(l shotline.OpLog) shotline.OpLog { hl.OpLog = l; return hl })
+	set := func(title string) (int64, error) {
+		raw, _ := json.Marshal(title)
+		return e.hub.Apply(context.Background(), e.board.ID, "alice", shotline.RoleEditor, realtime.BoardSet{Field: realtime.BoardTitle, Value: raw})
+	}
+	if _, err := set("One"); err != nil {
+		t.Fatal(err)
+	}
+	<-hl.headSaved // the idle room is unloading, held in its snapshot write
+	done := make(chan error, 1)
+	var seq int64
+	go func() {
+		var err error
+		seq, err = set("Two")
+		done <- err
+	}()
+	for e.hub.Queued(e.board.ID) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	close(hl.gate)
+	if err := <-done; err != nil || seq != 2 {
+		t.Fatalf("Apply during unload = %d, %v; want seq 2", seq, err)
+	}
+	snap, _, err := e.hub.BoardSnapshot(context.Background(), e.board.ID)
+	if err != nil || snap.Title != "Two" {
+		t.Fatalf("title %q, %v", snap.Title, err)
+	}
+}

@@ -883,6 +883,10 @@ func (r *Room) keepLoaded(empty bool) {
 	}
 }
 
+// errUnloaded answers what reached a room after it unloaded, unread: the
+// caller tries again with the board's next room.
+var errUnloaded = shotline.Errorf(shotline.EINTERNAL, "The board was unloaded; try again.")
+
 // drainAfterFail answers whatever was queued after the room closed.
 func (r *Room) drainAfterFail() {
 	for {
@@ -892,10 +896,10 @@ func (r *Room) drainAfterFail() {
 				e.client.Close(CloseShuttingDown)
 			}
 			if e.reply != nil {
-				e.reply <- snapshotResult{err: shotline.Errorf(shotline.EINTERNAL, "board unloaded; retry")}
+				e.reply <- snapshotResult{err: errUnloaded}
 			}
 			if e.applied != nil {
-				e.applied <- applyResult{err: shotline.Errorf(shotline.EINTERNAL, "board unloaded; retry")}
+				e.applied <- applyResult{err: errUnloaded}
 			}
 		default:
 			return
