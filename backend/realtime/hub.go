@@ -269,9 +269,7 @@ func (h *Hub) forEachClient(fn func(r *Room, c *Client)) {
 	h.mu.Unlock()
 	for _, r := range rooms {
 		r.mu.Lock()
-		for c := range r.members {
-			fn(r, c)
-		}
+		r.everyClient(func(c *Client) { fn(r, c) })
 		r.mu.Unlock()
 	}
 }

@@ -6,9 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
-	"sync/atomic"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -634,10 +634,16 @@ type headLog struct {
 	hold      atomic.Bool   // a head snapshot's write waits for gate
 	headSaved chan struct{} // and says it started
 	gate      chan struct{}
+	holdReads atomic.Bool   // an op log read waits for gate
+	readAsked chan struct{} // and says it started
 }
 
 func (l *headLog) OpsSince(ctx context.Context, boardID string, after int64, limit int) ([]shotline.StoredOp, error) {
 	l.reads.Add(1)
+	if l.holdReads.Load() {
+		l.readAsked <- struct{}{}
+		<-l.gate
+	}
 	return l.OpLog.OpsSince(ctx, boardID, after, limit)
 }
 
@@ -780,4 +786,100 @@ func TestApplyDuringUnloadGoesToTheNextRoom(t *testing.T) {
 	if err != nil || snap.Title != "Two" {
 		t.Fatalf("title %q, %v", snap.Title, err)
 	}
+}
+
+func textEdit(shotID string, textOp ...any) map[string]any {
+	return map[string]any{"kind": "text.edit", "shotId": shotID, "field": "prompt", "textOp": textOp}
+}
+
+// A client that comes back after the board's room unloaded gets exactly
+// the ops it missed, read from the op log, and its typing from before is
+// still merged: the room's text history reaches back to where it left.
+func TestResumeAfterUnloadGetsTheMissedOpsFromTheLog(t *testing.T) {
+	hl := &headLog{}
+	e := newEnvWithLog(t, realtime.Config{IdleUnload: 10 * time.Millisecond}, func(l shotline.OpLog) shotline.OpLog { hl.OpLog = l; return hl })
+	a := e.connect(t, "alice", shotline.RoleEditor, nil)
+	a.next("snapshot")
+	a.edit(0, insertShot("s1", "a0"))
+	a.edit(1, textEdit("s1", "hello"))
+	a.conn.hangUp() // alice goes offline at seq 2, typing "!" meanwhile
+	<-a.served
+
+	b := e.connect(t, "bob", shotline.RoleEditor, nil)
+	b.next("snapshot")
+	b.edit(2, textEdit("s1", 5, " world"))
+	b.edit(3, insertShot("s2", "a1"))
+	b.conn.hangUp()
+	<-b.served
+	e.waitUnloaded(t)
+
+	two := int64(2)
+	hl.reads.Store(0)
+	a = e.connect(t, "alice", shotline.RoleEditor, &two)
+	ops := a.next("ops")["ops"].([]any)
+	if len(ops) != 2 || ops[0].(map[string]any)["seq"].(float64) != 3 || ops[1].(map[string]any)["seq"].(float64) != 4 {
+		t.Fatalf("missed ops after a reload = %v", ops)
+	}
+	if hl.reads.Load() != 1 {
+		t.Fatalf("the op log was read %d times, want once (the missed ops)", hl.reads.Load())
+	}
+	a.op(2, textEdit("s1", "!", 5)) // typed offline, based on seq 2
+	if got := a.next("applied"); got["seq"].(float64) != 5 {
+		t.Fatalf("alice's offline typing: %v", got)
+	}
+	a.next("ack")
+	snap, _, err := e.hub.BoardSnapshot(context.Background(), e.board.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sh := range snap.Shots {
+		if sh.ID == "s1" && sh.Prompt != "!hello world" {
+			t.Fatalf("prompt %q, want both edits merged", sh.Prompt)
+		}
+	}
+	// A second client as far behind is served from memory now.
+	c := e.connect(t, "carol", shotline.RoleViewer, &two)
+	if ops := c.next("ops")["ops"].([]any); len(ops) != 3 || hl.reads.Load() != 1 {
+		t.Fatalf("carol got %d ops, op log read %d times; want 3 from memory", len(ops), hl.reads.Load())
+	}
+}
+
+// While the op log is read for a resuming client, others go on; the
+// resuming client gets nothing before its missed ops, and what it sends
+// meanwhile is handled after.
+func TestResumingClientWaitsForItsMissedOps(t *testing.T) {
+	hl := &headLog{gate: make(chan struct{}), readAsked: make(chan struct{}, 1)}
+	e := newEnvWithLog(t, realtime.Config{IdleUnload: 10 * time.Millisecond}, func(l shotline.OpLog) shotline.OpLog { hl.OpLog = l; return hl })
+	a := e.connect(t, "alice", shotline.RoleEditor, nil)
+	a.next("snapshot")
+	a.edit(0, insertShot("s1", "a1"))
+	a.edit(1, insertShot("s2", "a2"))
+	a.conn.hangUp()
+	<-a.served
+	e.waitUnloaded(t)
+
+	hl.holdReads.Store(true)
+	one := int64(1)
+	a = e.connect(t, "alice", shotline.RoleEditor, &one)
+	select {
+	case <-hl.readAsked:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the room did not read the missed op")
+	}
+	mine := a.op(1, insertShot("s3", "a3")) // sent before its resume arrives
+	b := e.connect(t, "bob", shotline.RoleEditor, nil)
+	b.next("snapshot")
+	bobs := b.edit(2, insertShot("b1", "a0"))
+	if len(a.conn.out) != 0 {
+		t.Fatalf("alice got %s before her missed ops", <-a.conn.out)
+	}
+	close(hl.gate)
+	ops := a.next("ops")["ops"].([]any)
+	if len(ops) != 2 || ops[0].(map[string]any)["seq"].(float64) != 2 || ops[1].(map[string]any)["opId"] != bobs {
+		t.Fatalf("alice's resume = %v; want seq 2 and bob's op", ops)
+	}
+	if got := a.next("applied"); got["opId"] != mine || got["seq"].(float64) != 4 {
+		t.Fatalf("alice's op sent while resuming: %v", got)
+	}
+	a.next("ack")
 }

@@ -28,6 +28,7 @@ const (
 	evShutdown
 	evSnapshot
 	evRetry
+	evBackfilled // the op log answered a resuming client's missed ops
 )
 
 type event struct {
@@ -38,6 +39,7 @@ type event struct {
 	opID     string             // evRefused: the op id found in it
 	found    *shotline.StoredOp // evLookedUp: the stored op, if err is nil
 	lookedUp bool               // evOp: the op log was asked already
+	ops      []AppliedOp        // evBackfilled: the ops after lastSeq
 	op       OpMessage
 	err      error               // evFlushed, evRefused
 	reply    chan snapshotResult // evSnapshot
@@ -93,6 +95,9 @@ type Room struct {
 	// Guarded by mu: the member set, read by the hub for role changes.
 	mu      sync.Mutex
 	members map[*Client]*peer
+	// Joined clients waiting for the op log to resume them (backfill):
+	// they get nothing else until then, and their messages wait.
+	resuming map[*Client]*peer
 
 	// Owned by run.
 	workspaceID  string
@@ -104,6 +109,7 @@ type Room struct {
 	recentData   [][]byte    // their encoded "applied" messages
 	opIDs        map[string]int64
 	knownFrom    int64 // op ids of ops after this seq are in opIDs
+	logFrom      int64 // the op log holds no op at or below this seq (as far as we know)
 	snapshotSeq  int64
 	headMarked   bool // the stored snapshot may be marked as the head: clear it before writing ops
 	joinCount    int64
@@ -114,7 +120,7 @@ type Room struct {
 }
 
 func newRoom(h *Hub, boardID string) *Room {
-	return &Room{hub: h, boardID: boardID, inbox: make(chan *event, 256), quit: make(chan struct{}), members: map[*Client]*peer{}, opIDs: map[string]int64{}}
+	return &Room{hub: h, boardID: boardID, inbox: make(chan *event, 256), quit: make(chan struct{}), members: map[*Client]*peer{}, resuming: map[*Client]*peer{}, opIDs: map[string]int64{}}
 }
 
 // submit hands e to the room; false if the room has unloaded.
@@ -301,6 +307,8 @@ func (r *Room) run() {
 			r.onFlushed(ctx, e.err)
 		case evRetry:
 			r.flush()
+		case evBackfilled:
+			r.onBackfilled(ctx, e)
 		case evSnapshot:
 			e.reply <- snapshotResult{snap: r.durable.Snapshot(), seq: r.durable.Seq}
 		case evIdle:
@@ -337,9 +345,7 @@ func (r *Room) fail(code CloseCode) {
 			}
 		default:
 			r.mu.Lock()
-			for c := range r.members {
-				c.Close(code)
-			}
+			r.everyClient(func(c *Client) { c.Close(code) })
 			r.mu.Unlock()
 			return
 		}
@@ -355,12 +361,24 @@ func (r *Room) onJoin(c *Client, lastSeq *int64) {
 		r.idle = nil
 	}
 	r.joinCount++
+	p := &peer{joined: r.joinCount}
+	if lastSeq != nil && r.backfill(c, *lastSeq) {
+		r.mu.Lock()
+		r.resuming[c] = p
+		r.mu.Unlock()
+		return
+	}
 	r.mu.Lock()
-	r.members[c] = &peer{joined: r.joinCount}
+	r.members[c] = p
 	r.mu.Unlock()
+	r.resume(c, lastSeq)
+	r.broadcastPeers()
+}
 
-	// Exactly what the client missed, if we still have it in memory;
-	// otherwise (too far behind, new, or ahead of us) the whole board.
+// resume sends a joining client what it missed since lastSeq, if the room
+// has it in memory; otherwise (too far behind, new, or ahead of us) the
+// whole board.
+func (r *Room) resume(c *Client, lastSeq *int64) {
 	seq := r.durable.Seq
 	first := seq - int64(len(r.recent)) // ops after first are in recent
 	if lastSeq != nil && *lastSeq <= seq && *lastSeq >= first {
@@ -373,7 +391,88 @@ func (r *Room) onJoin(c *Client, lastSeq *int64) {
 	} else {
 		r.hub.send(c, SnapshotMessage{Board: r.durable.Snapshot(), Seq: seq})
 	}
+}
+
+// backfill starts reading from the op log the ops a resuming client missed
+// that the room does not hold (it loaded after they were applied), if
+// they are few enough to keep: the client then gets exactly those, and its
+// pending text edits can still be transformed, rather than a snapshot. The
+// read runs aside; the client joins when it answers (onBackfilled).
+func (r *Room) backfill(c *Client, lastSeq int64) bool {
+	first := r.durable.Seq - int64(len(r.recent))
+	if lastSeq >= first || lastSeq < r.logFrom || r.durable.Seq-lastSeq > int64(r.hub.cfg.RecentOps) {
+		return false
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		e := &event{kind: evBackfilled, client: c, lastSeq: &lastSeq}
+		var stored []shotline.StoredOp
+		stored, e.err = r.hub.oplog.OpsSince(ctx, r.boardID, lastSeq, int(first-lastSeq))
+		for _, so := range stored {
+			var ao AppliedOp
+			if e.err = json.Unmarshal(so.Op, &ao); e.err != nil {
+				break
+			}
+			e.ops = append(e.ops, ao)
+		}
+		select {
+		case r.inbox <- e:
+		case <-r.quit:
+		}
+	}()
+	return true
+}
+
+// onBackfilled adds the ops the op log returned before the ones the room
+// holds, then lets the resuming client in.
+func (r *Room) onBackfilled(ctx context.Context, e *event) {
+	from, ops := *e.lastSeq, e.ops
+	first := r.durable.Seq - int64(len(r.recent))
+	switch {
+	case e.err != nil:
+		r.hub.log.Warn("read missed ops", "board_id", r.boardID, "err", e.err)
+	case int64(len(ops)) == first-from && len(ops) > 0 && ops[len(ops)-1].Seq == first:
+		r.prependRecent(from, ops)
+	case len(ops) == 0 || ops[len(ops)-1].Seq < first:
+		r.logFrom = max(r.logFrom, first) // the log does not reach back there
+	}
+	r.mu.Lock()
+	p := r.resuming[e.client]
+	delete(r.resuming, e.client)
+	if p != nil {
+		r.members[e.client] = p
+	}
+	r.mu.Unlock()
+	if p == nil {
+		return // it left meanwhile
+	}
+	r.resume(e.client, e.lastSeq)
 	r.broadcastPeers()
+	r.drainWaiting(ctx, p)
+}
+
+// prependRecent puts durable ops from after seq from, read from the op
+// log, before the ones the room holds, and extends the text history with
+// them.
+func (r *Room) prependRecent(from int64, ops []AppliedOp) {
+	msgs := make([][]byte, len(ops))
+	for i, ao := range ops {
+		msg, err := EncodeMessage(AppliedMessage{AppliedOp: ao})
+		if err != nil {
+			r.hub.log.Error("encode applied op", "board_id", r.boardID, "err", err)
+			return
+		}
+		msgs[i] = msg
+	}
+	for _, ao := range ops {
+		r.opIDs[ao.OpID] = ao.Seq
+	}
+	r.recent = append(ops[:len(ops):len(ops)], r.recent...)
+	r.recentData = append(msgs, r.recentData...)
+	r.knownFrom = min(r.knownFrom, from)
+	r.durable.Backfill(from, ops)
+	r.live.Backfill(from, ops)
 }
 
 // appliedPrefix starts every encoded "applied" message; what follows is
@@ -408,13 +507,12 @@ func (r *Room) onLeave(c *Client) {
 	r.mu.Lock()
 	_, ok := r.members[c]
 	delete(r.members, c)
-	empty := len(r.members) == 0
+	delete(r.resuming, c) // its backfill finds it gone
 	r.mu.Unlock()
-	if !ok {
-		return
+	if ok {
+		r.broadcastPeers()
 	}
-	r.broadcastPeers()
-	if empty && r.idle == nil {
+	if r.memberCount() == 0 && r.idle == nil {
 		r.idle = time.AfterFunc(r.hub.cfg.IdleUnload, func() { r.submit(event{kind: evIdle}) })
 	}
 }
@@ -425,7 +523,10 @@ func (r *Room) fromClient(ctx context.Context, e *event) {
 	p := r.peerOf(e.client)
 	switch {
 	case p == nil:
-		return // it left while the message was queued
+		if q := r.resuming[e.client]; q != nil { // read under run, written only by it
+			q.waiting = append(q.waiting, e)
+		}
+		return // or it left while the message was queued
 	case p.lookingUp:
 		p.waiting = append(p.waiting, e)
 	case e.kind == evRefused:
@@ -468,6 +569,12 @@ func (r *Room) onLookedUp(ctx context.Context, e *event) {
 		// connection of the same client re-sent it), which onOp checks.
 		r.onOp(ctx, event{kind: evOp, client: c, op: m, lookedUp: true})
 	}
+	r.drainWaiting(ctx, p)
+}
+
+// drainWaiting handles the client's messages that waited for the op log,
+// in order, until one has to wait again.
+func (r *Room) drainWaiting(ctx context.Context, p *peer) {
 	for len(p.waiting) > 0 && !p.lookingUp {
 		next := p.waiting[0]
 		p.waiting = p.waiting[1:]
@@ -813,10 +920,21 @@ func (r *Room) syncBoardDocument() {
 	}()
 }
 
+// everyClient calls fn for each client in the room, resuming ones
+// included; the caller holds mu.
+func (r *Room) everyClient(fn func(*Client)) {
+	for _, m := range []map[*Client]*peer{r.members, r.resuming} {
+		for c := range m {
+			fn(c)
+		}
+	}
+}
+
+// memberCount counts the clients in the room, resuming ones included.
 func (r *Room) memberCount() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.members)
+	return len(r.members) + len(r.resuming)
 }
 
 func (r *Room) isMember(c *Client) bool { return r.peerOf(c) != nil }
@@ -831,9 +949,7 @@ func (r *Room) peerOf(c *Client) *peer {
 // tryUnload removes an idle room from the hub if nobody is in or joining
 // and everything is written (or force). Reports whether it did.
 func (r *Room) tryUnload(force bool) bool {
-	r.mu.Lock()
-	empty := len(r.members) == 0
-	r.mu.Unlock()
+	empty := r.memberCount() == 0
 	written := r.inflight == nil && len(r.pending) == 0
 	if !force && (!empty || !written) {
 		r.keepLoaded(empty)
@@ -923,10 +1039,8 @@ func (r *Room) shutdown(ctx context.Context) {
 		}
 	}
 	r.mu.Lock()
-	for c := range r.members {
-		c.Close(CloseShuttingDown)
-	}
-	r.members = map[*Client]*peer{}
+	r.everyClient(func(c *Client) { c.Close(CloseShuttingDown) })
+	r.members, r.resuming = map[*Client]*peer{}, map[*Client]*peer{}
 	r.mu.Unlock()
 	r.tryUnload(true)
 }

@@ -162,6 +162,51 @@ func (h *textHistory) since(key textKey, base int64) []TextOp {
 	return out
 }
 
+// Backfill extends the text history back to seq from, so that text edits
+// based on seqs down to from can be transformed: ops are the durable ops
+// after from up to where the history begins (a room that loaded from a
+// snapshot has none before it), in order. Reports false, changing nothing,
+// unless they end exactly there.
+func (s *BoardState) Backfill(from int64, ops []AppliedOp) bool {
+	floor := s.history.floor
+	if from >= floor || int64(len(ops)) != floor-from || ops[len(ops)-1].Seq != floor {
+		return false
+	}
+	// When each shot's text was last replaced wholesale, by these ops.
+	reset := map[string]int64{}
+	var entries []textEntry
+	for _, ao := range ops {
+		switch o := ao.Op.(type) {
+		case ShotInsert:
+			reset[o.ShotID] = ao.Seq
+		case ShotDuplicate:
+			reset[o.NewShotID] = ao.Seq
+		case VersionRestore:
+			if o.Content != nil {
+				for _, sh := range o.Content.Shots {
+					reset[sh.ID] = ao.Seq
+				}
+			}
+		case TextEdit:
+			entries = append(entries, textEntry{seq: ao.Seq, key: textKey{o.ShotID, o.Field}, op: o.TextOp})
+		}
+	}
+	for id, since := range s.textSince {
+		if since == floor { // as loaded
+			s.textSince[id] = max(from, reset[id])
+		}
+	}
+	h := textHistory{floor: from}
+	for _, e := range entries {
+		h.add(e)
+	}
+	for _, e := range s.history.entries {
+		h.add(e)
+	}
+	s.history = h
+	return true
+}
+
 // FromBoard returns the state of a board loaded from the database, at
 // b.Seq. Shots keep their positions; if any shot lacks a valid position,
 // every shot gets a fresh one in the given order (legacy data). Fields the

@@ -546,3 +546,33 @@ func BenchmarkApplyTextEdit(b *testing.B) {
 		}
 	}
 }
+
+// Backfill lets a text edit based before the load be transformed, and only
+// accepts ops that end exactly where the history begins.
+func TestBackfillExtendsTheTextHistory(t *testing.T) {
+	s := newTestState(t) // loaded at seq 10; s1's prompt "hello" was "hell" at seq 8
+	late := TextEdit{ShotID: "s1", Field: TextPrompt, TextOp: TextOp{{Insert: ">"}, {Retain: 4}}}
+	if _, err := s.Apply("ed", testRoles["ed"], testAuthz{}, late, 8); shotline.ErrorCode(err) != shotline.ECONFLICT {
+		t.Fatalf("edit based before the load, no backfill: %v, want ECONFLICT", err)
+	}
+	o := TextEdit{ShotID: "s1", Field: TextPrompt, TextOp: TextOp{{Retain: 4}, {Insert: "o"}}}
+	ops := []AppliedOp{
+		{Seq: 9, OpID: "x9", Actor: "ed", Op: o},
+		{Seq: 10, OpID: "x10", Actor: "ed", Op: BoardSet{Field: BoardTitle, Value: raw(t, "Board")}},
+	}
+	if s.Backfill(7, ops[1:]) || s.Backfill(8, ops[:1]) {
+		t.Fatal("Backfill took ops that do not end at the load's seq")
+	}
+	if !s.Backfill(8, ops) {
+		t.Fatal("Backfill refused the ops between 8 and the load")
+	}
+	if _, err := s.Apply("ed", testRoles["ed"], testAuthz{}, late, 8); err != nil {
+		t.Fatalf("edit based at 8 after the backfill: %v", err)
+	}
+	if got := s.Shots["s1"].Prompt; got != ">hello" {
+		t.Fatalf("prompt %q, want \">hello\"", got)
+	}
+	if _, err := s.Apply("ed", testRoles["ed"], testAuthz{}, late, 7); shotline.ErrorCode(err) != shotline.ECONFLICT {
+		t.Fatalf("edit based below the backfill: %v, want ECONFLICT", err)
+	}
+}
