@@ -64,6 +64,9 @@ type Hub struct {
 	versions shotline.VersionStore
 	authz    shotline.Authorizer
 
+	broker   Broker // nil: this instance holds the only room of a board (shared.go)
+	instance string // this hub's id among those sharing rooms
+
 	commits    *committer
 	stopCommit chan struct{}
 	stopOnce   sync.Once
@@ -279,42 +282,69 @@ func (h *Hub) forEachClient(fn func(r *Room, c *Client)) {
 // disconnected with CloseForbidden; otherwise their next op is checked
 // against the new role. role "" means removed.
 func (h *Hub) MemberChanged(workspaceID, userID string, role shotline.Role) {
-	h.forEachClient(func(_ *Room, c *Client) {
-		if c.WorkspaceID != workspaceID || c.UserID != userID {
-			return
-		}
-		if role == "" || !h.authz.Allowed(role, shotline.PermBoardRead) {
-			c.Close(CloseForbidden)
-			return
-		}
-		c.SetRole(role)
-	})
+	h.changeAccess(accessChange{Kind: "member", WorkspaceID: workspaceID, UserID: userID, Role: role})
 }
 
 // WorkspaceDeleted disconnects everyone on the workspace's boards.
 func (h *Hub) WorkspaceDeleted(workspaceID string) {
-	h.forEachClient(func(_ *Room, c *Client) {
-		if c.WorkspaceID == workspaceID {
-			c.Close(CloseBoardNotFound)
-		}
-	})
+	h.changeAccess(accessChange{Kind: "workspace", WorkspaceID: workspaceID})
 }
 
 // BoardDeleted disconnects everyone on the board.
 func (h *Hub) BoardDeleted(boardID string) {
-	h.forEachClient(func(r *Room, c *Client) {
-		if r.boardID == boardID {
-			c.Close(CloseBoardNotFound)
-		}
-	})
+	h.changeAccess(accessChange{Kind: "board", BoardID: boardID})
 }
 
 // SessionsEnded disconnects sockets opened with sessions that ended: one
 // session (sessionID), or all of a user's but exceptSessionID (userID set).
 func (h *Hub) SessionsEnded(userID, sessionID, exceptSessionID string) {
-	h.forEachClient(func(_ *Room, c *Client) {
-		if (sessionID != "" && c.SessionID == sessionID) || (userID != "" && c.UserID == userID && c.SessionID != exceptSessionID) {
-			c.Close(CloseSessionEnded)
+	h.changeAccess(accessChange{Kind: "sessions", UserID: userID, SessionID: sessionID, ExceptSessionID: exceptSessionID})
+}
+
+// accessChange is a change of who may be on boards. Every instance applies
+// it to its own sockets (shared.go publishes it to the others).
+type accessChange struct {
+	From            string        `json:"from"`
+	Kind            string        `json:"kind"` // member, workspace, board, sessions
+	WorkspaceID     string        `json:"workspaceId,omitempty"`
+	UserID          string        `json:"userId,omitempty"`
+	Role            shotline.Role `json:"role,omitempty"`
+	BoardID         string        `json:"boardId,omitempty"`
+	SessionID       string        `json:"sessionId,omitempty"`
+	ExceptSessionID string        `json:"exceptSessionId,omitempty"`
+}
+
+// changeAccess applies a here and on the other instances.
+func (h *Hub) changeAccess(a accessChange) {
+	h.applyAccess(a)
+	h.shareAccess(a)
+}
+
+// applyAccess applies a to this instance's sockets.
+func (h *Hub) applyAccess(a accessChange) {
+	h.forEachClient(func(r *Room, c *Client) {
+		switch a.Kind {
+		case "member":
+			if c.WorkspaceID != a.WorkspaceID || c.UserID != a.UserID {
+				return
+			}
+			if a.Role == "" || !h.authz.Allowed(a.Role, shotline.PermBoardRead) {
+				c.Close(CloseForbidden)
+				return
+			}
+			c.SetRole(a.Role)
+		case "workspace":
+			if c.WorkspaceID == a.WorkspaceID {
+				c.Close(CloseBoardNotFound)
+			}
+		case "board":
+			if r.boardID == a.BoardID {
+				c.Close(CloseBoardNotFound)
+			}
+		case "sessions":
+			if (a.SessionID != "" && c.SessionID == a.SessionID) || (a.UserID != "" && c.UserID == a.UserID && c.SessionID != a.ExceptSessionID) {
+				c.Close(CloseSessionEnded)
+			}
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -28,14 +29,16 @@ const (
 	evShutdown
 	evSnapshot
 	evRetry
-	evBackfilled // the op log answered a resuming client's missed ops
+	evBackfilled   // the op log answered a resuming client's missed ops
+	evRemote       // a message from the board's room on another instance
+	evPresenceTick // time to publish this room's members again
 )
 
 type event struct {
 	kind     eventKind
 	client   *Client
 	lastSeq  *int64
-	data     []byte             // evMessage: the frame
+	data     []byte             // evMessage: the frame; evRemote: the message
 	opID     string             // evRefused: the op id found in it
 	found    *shotline.StoredOp // evLookedUp: the stored op, if err is nil
 	lookedUp bool               // evOp: the op log was asked already
@@ -68,6 +71,10 @@ type pendingOp struct {
 	ackTo []*Client // who sent it (a re-send adds the new connection)
 	reply chan applyResult
 	at    time.Time
+	// As sent, to apply it again on top of other instances' ops (rebase).
+	sent  OpMessage
+	actor string
+	role  shotline.Role
 }
 
 type peer struct {
@@ -117,10 +124,15 @@ type Room struct {
 	retryBackoff time.Duration
 	stopped      bool          // run returns after the current event
 	quit         chan struct{} // closed when run returns
+
+	// Shared rooms (shared.go), with a broker only.
+	unsubscribe func()
+	remotePeers map[string]remotePeers // by instance
+	behind      bool                   // another instance stored ops this room has not taken in
 }
 
 func newRoom(h *Hub, boardID string) *Room {
-	return &Room{hub: h, boardID: boardID, inbox: make(chan *event, 256), quit: make(chan struct{}), members: map[*Client]*peer{}, resuming: map[*Client]*peer{}, opIDs: map[string]int64{}}
+	return &Room{hub: h, boardID: boardID, inbox: make(chan *event, 256), quit: make(chan struct{}), members: map[*Client]*peer{}, resuming: map[*Client]*peer{}, opIDs: map[string]int64{}, remotePeers: map[string]remotePeers{}}
 }
 
 // submit hands e to the room; false if the room has unloaded.
@@ -276,11 +288,15 @@ func (r *Room) remember(ao AppliedOp) {
 
 func (r *Room) run() {
 	defer close(r.quit)
+	defer r.leaveShared()
 	log := r.hub.log.With("board_id", r.boardID)
 	ctx := context.Background()
-	loadCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	err := r.load(loadCtx)
-	cancel()
+	err := r.subscribe()
+	if err == nil {
+		loadCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err = r.load(loadCtx)
+		cancel()
+	}
 	if err != nil {
 		code := CloseInternalError
 		if shotline.ErrorCode(err) == shotline.ENOTFOUND {
@@ -290,6 +306,9 @@ func (r *Room) run() {
 		}
 		r.fail(code)
 		return
+	}
+	if r.hub.broker != nil {
+		time.AfterFunc(presenceEvery, func() { r.submit(event{kind: evPresenceTick}) })
 	}
 	for e := range r.inbox {
 		switch e.kind {
@@ -309,6 +328,10 @@ func (r *Room) run() {
 			r.flush()
 		case evBackfilled:
 			r.onBackfilled(ctx, e)
+		case evRemote:
+			r.onRemote(ctx, e.data)
+		case evPresenceTick:
+			r.presenceTick()
 		case evSnapshot:
 			e.reply <- snapshotResult{snap: r.durable.Snapshot(), seq: r.durable.Seq}
 		case evIdle:
@@ -666,7 +689,8 @@ func (r *Room) onOp(ctx context.Context, e event) {
 		return
 	}
 	r.opIDs[m.OpID] = ao.Seq
-	p := pendingOp{op: ao, data: data, reply: e.applied, at: time.Now()}
+	p := pendingOp{op: ao, data: data, reply: e.applied, at: time.Now(),
+		sent: OpMessage{OpID: m.OpID, BaseSeq: m.BaseSeq, Op: op}, actor: actor, role: role}
 	if c != nil {
 		p.ackTo = []*Client{c}
 	}
@@ -766,9 +790,19 @@ func (r *Room) verifyStored(ctx context.Context, stored []shotline.StoredOp) err
 var errSplitBrain = errors.New("another writer stored ops at this board's sequence numbers")
 
 func (r *Room) onFlushed(ctx context.Context, err error) {
+	if errors.Is(err, errSplitBrain) && r.hub.broker != nil {
+		// The board's room on another instance stored these seqs first:
+		// take its ops in and write ours after them.
+		r.pending = append(r.inflight, r.pending...)
+		r.inflight = nil
+		if r.catchUp(ctx, nil) {
+			return
+		}
+	}
 	if errors.Is(err, errSplitBrain) {
-		// Someone else wrote this board's log (two rooms for one board):
-		// this room's state is wrong. Drop it; clients reload from the log.
+		// Someone else wrote this board's log (two rooms for one board,
+		// and none to tell this one about its ops): this room's state is
+		// wrong. Drop it; clients reload from the log.
 		r.hub.log.Error("op log conflict; unloading room", "board_id", r.boardID)
 		r.fail(CloseInternalError)
 		r.stopped = true
@@ -791,28 +825,16 @@ func (r *Room) onFlushed(ctx context.Context, err error) {
 		if _, ok := p.op.Op.(BoardSet); ok {
 			settingsChanged = true
 		}
-		if p.reply != nil {
-			p.reply <- applyResult{seq: p.op.Seq}
-		}
 		if err := Replay(r.durable, p.op); err != nil {
 			r.hub.log.Error("replay durable op", "board_id", r.boardID, "seq", p.op.Seq, "err", err)
 		}
 		r.remember(p.op)
+		r.publish(&p.op, nil)
 		// Everyone gets the op as applied, its sender included (so every
 		// client's confirmed state is the server's ops in order); the
 		// sender then gets the ack for its op id.
-		applied := r.recentData[len(r.recentData)-1]
-		r.mu.Lock()
-		for c := range r.members {
-			c.Send(applied)
-		}
-		r.mu.Unlock()
-		for _, c := range p.ackTo {
-			if !r.isMember(c) {
-				continue
-			}
-			r.hub.send(c, AckMessage{OpID: p.op.OpID, Seq: p.op.Seq})
-		}
+		r.sendToMembers(r.recentData[len(r.recentData)-1])
+		r.acknowledge(p, p.op.Seq)
 	}
 	r.inflight = nil
 	if settingsChanged {
@@ -824,7 +846,43 @@ func (r *Room) onFlushed(ctx context.Context, err error) {
 	if r.durable.Seq-r.snapshotSeq >= r.hub.cfg.SnapshotEvery {
 		r.saveSnapshot()
 	}
+	if r.behind && r.catchUp(ctx, nil) {
+		return // it wrote what was pending
+	}
 	r.flush()
+}
+
+// sendToMembers queues data for every member.
+func (r *Room) sendToMembers(data []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for c := range r.members {
+		c.Send(data)
+	}
+}
+
+// acknowledge tells whoever sent p that it is durable at seq.
+func (r *Room) acknowledge(p pendingOp, seq int64) {
+	if p.reply != nil {
+		p.reply <- applyResult{seq: seq}
+	}
+	for _, c := range p.ackTo {
+		if r.isMember(c) {
+			r.hub.send(c, AckMessage{OpID: p.sent.OpID, Seq: seq})
+		}
+	}
+}
+
+// refusePending tells whoever sent p that it could not be applied.
+func (r *Room) refusePending(p pendingOp, err error) {
+	if p.reply != nil {
+		p.reply <- applyResult{err: err}
+	}
+	for _, c := range p.ackTo {
+		if r.isMember(c) {
+			r.hub.send(c, ErrorFor(p.sent.OpID, err))
+		}
+	}
 }
 
 // saveSnapshot writes the durable state in the background.
@@ -882,6 +940,13 @@ func colorOf(userID string) string {
 }
 
 func (r *Room) broadcastPeers() {
+	local := r.localPeers()
+	r.publish(nil, local)
+	r.sendPeers(local)
+}
+
+// localPeers lists this room's members in join order.
+func (r *Room) localPeers() []Peer {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	type entry struct {
@@ -893,17 +958,33 @@ func (r *Room) broadcastPeers() {
 		list = append(list, entry{Peer{UserID: c.UserID, Name: c.Name, SelectedShotID: p.selected, Color: colorOf(c.UserID)}, p.joined})
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].joined < list[j].joined })
-	msg := PeersMessage{Peers: make([]Peer, len(list))}
+	peers := make([]Peer, len(list))
 	for i, e := range list {
-		msg.Peers[i] = e.peer
+		peers[i] = e.peer
+	}
+	return peers
+}
+
+// sendPeers sends the members everyone on the board: local, then those on
+// other instances (by instance, for a stable order).
+func (r *Room) sendPeers(local []Peer) {
+	msg := PeersMessage{Peers: local}
+	if len(r.remotePeers) > 0 {
+		from := make([]string, 0, len(r.remotePeers))
+		for f := range r.remotePeers {
+			from = append(from, f)
+		}
+		sort.Strings(from)
+		msg.Peers = slices.Clone(local)
+		for _, f := range from {
+			msg.Peers = append(msg.Peers, r.remotePeers[f].peers...)
+		}
 	}
 	data, err := EncodeMessage(msg)
 	if err != nil {
 		return
 	}
-	for c := range r.members {
-		c.Send(data)
-	}
+	r.sendToMembers(data)
 }
 
 // syncBoardDocument copies the board's settings into the board document,
@@ -961,7 +1042,8 @@ func (r *Room) tryUnload(force bool) bool {
 	// leaves the hub must find the mark in place. If a join or op comes in
 	// meanwhile, the room stays and clears the mark before its next write.
 	switch {
-	case written && (!r.headMarked || r.durable.Seq > r.snapshotSeq):
+	case written && r.hub.broker == nil && (!r.headMarked || r.durable.Seq > r.snapshotSeq):
+		// (With other instances, one of them may write past it meanwhile.)
 		snap, ok := r.snapshot(true)
 		if ok && r.storeSnapshot(snap) {
 			r.headMarked = true

@@ -32,6 +32,10 @@ type config struct {
 	SignInWindow   time.Duration `env:"SIGNIN_WINDOW" envDefault:"15m"`
 	ShutdownGrace  time.Duration `env:"SHUTDOWN_GRACE" envDefault:"15s"`
 
+	// NATSURL connects app instances that share boards' rooms (several
+	// instances behind one load balancer); empty for a single instance.
+	NATSURL string `env:"NATS_URL" envDefault:""`
+
 	// DebugAddr serves Go's profiles (/debug/pprof/) when set; keep it on
 	// loopback, it is unauthenticated.
 	DebugAddr string `env:"DEBUG_ADDR" envDefault:""`

@@ -18,6 +18,7 @@ import (
 	"github.com/shotline/shotline/backend/authz"
 	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/mongo"
+	"github.com/shotline/shotline/backend/nats"
 	"github.com/shotline/shotline/backend/objectstore"
 	"github.com/shotline/shotline/backend/password"
 	"github.com/shotline/shotline/backend/realtime"
@@ -63,6 +64,18 @@ func run() error {
 	sessions, boards := mongo.NewSessionService(db), mongo.NewBoardService(db)
 	versions := mongo.NewVersionStore(db)
 	hub := realtime.NewHub(boards, mongo.NewOpLog(db), versions, enforcer, realtime.Config{}, log)
+	ready := map[string]func(context.Context) error{"mongodb": db.Ping, "objectStore": store.Ping}
+	if cfg.NATSURL != "" {
+		broker, err := nats.Connect(cfg.NATSURL, log)
+		if err != nil {
+			return err
+		}
+		defer broker.Close()
+		if err := hub.ShareRooms(broker); err != nil {
+			return err
+		}
+		ready["nats"] = func(context.Context) error { return broker.Ping() }
+	}
 	srv := shttp.New(shttp.Services{
 		Users: mongo.NewUserService(db), Sessions: sessions, Workspaces: mongo.NewWorkspaceService(db),
 		Projects: mongo.NewProjectService(db), Boards: boards,
@@ -71,7 +84,11 @@ func run() error {
 		StaticDir: cfg.StaticDir, CookieSecure: cfg.CookieSecure, SessionTTL: cfg.SessionTTL, BodyLimit: cfg.BodyLimit,
 		SignInAttempts: cfg.SignInAttempts, SignInWindow: cfg.SignInWindow,
 		Ready: func(ctx context.Context) map[string]error {
-			return map[string]error{"mongodb": db.Ping(ctx), "objectStore": store.Ping(ctx)}
+			errs := make(map[string]error, len(ready))
+			for name, ping := range ready {
+				errs[name] = ping(ctx)
+			}
+			return errs
 		},
 	}, log)
 
@@ -82,7 +99,7 @@ func run() error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.Addr) }()
-	log.Info("shotline started", "addr", cfg.Addr, "mongo_db", cfg.MongoDB, "bucket", cfg.S3Bucket, "static_dir", cfg.StaticDir)
+	log.Info("shotline started", "addr", cfg.Addr, "mongo_db", cfg.MongoDB, "bucket", cfg.S3Bucket, "static_dir", cfg.StaticDir, "shared_rooms", cfg.NATSURL != "")
 
 	select {
 	case err := <-errc:

@@ -1,0 +1,249 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Broker carries room traffic between app instances (NATS in production).
+// With one, several instances may each hold a room for the same board: the
+// op log's unique (board, seq) index lets only one of them store each seq,
+// each room publishes the ops it made durable and its members' presence,
+// and applies what the others publish. Without one (a single instance)
+// nothing is published.
+type Broker interface {
+	// Publish sends data to every subscriber of subject, this instance's
+	// included. Subjects are dot-separated tokens ("board.<id>", "access").
+	Publish(subject string, data []byte) error
+	// Subscribe calls fn with every message published on subject until
+	// unsubscribe is called. fn may block; messages arrive in order per
+	// publisher.
+	Subscribe(subject string, fn func(data []byte)) (unsubscribe func(), err error)
+}
+
+// accessSubject carries access changes (accessChange) to every instance.
+const accessSubject = "access"
+
+func boardSubject(boardID string) string { return "board." + boardID }
+
+// remoteMessage is what a room publishes to the board's rooms elsewhere.
+type remoteMessage struct {
+	From    string     `json:"from"`              // the publishing hub
+	Seq     int64      `json:"seq"`               // its durable seq
+	Applied *AppliedOp `json:"applied,omitempty"` // an op it made durable
+	Peers   []Peer     `json:"peers"`             // its members, on every change and every presenceEvery
+}
+
+// presenceEvery is how often a room with members publishes them again; a
+// remote instance's members that are not refreshed for three times as long
+// (it crashed) are dropped.
+const presenceEvery = 10 * time.Second
+
+// remotePeers are the members of the board's room on another instance.
+type remotePeers struct {
+	peers []Peer
+	at    time.Time
+}
+
+// ShareRooms connects the hub to other instances through b. Call it before
+// the hub serves anyone.
+func (h *Hub) ShareRooms(b Broker) error {
+	h.broker, h.instance = b, uuid.NewString()
+	_, err := b.Subscribe(accessSubject, func(data []byte) {
+		var a accessChange
+		if json.Unmarshal(data, &a) == nil && a.From != h.instance {
+			h.applyAccess(a)
+		}
+	})
+	return err
+}
+
+// shareAccess tells the other instances about an access change.
+func (h *Hub) shareAccess(a accessChange) {
+	if h.broker == nil {
+		return
+	}
+	a.From = h.instance
+	data, err := json.Marshal(a)
+	if err == nil {
+		err = h.broker.Publish(accessSubject, data)
+	}
+	if err != nil {
+		h.log.Error("publish an access change to other instances", "kind", a.Kind, "err", err)
+	}
+}
+
+// subscribe starts hearing the board's rooms on other instances; it runs
+// before the room loads, so nothing published after the load is missed
+// (earlier ops are in the log).
+func (r *Room) subscribe() error {
+	if r.hub.broker == nil {
+		return nil
+	}
+	unsubscribe, err := r.hub.broker.Subscribe(boardSubject(r.boardID), func(data []byte) {
+		r.submit(event{kind: evRemote, data: data})
+	})
+	r.unsubscribe = unsubscribe
+	return err
+}
+
+// publish tells the board's rooms on other instances about an op made
+// durable here (ao) or, with ao nil, about this room's members.
+func (r *Room) publish(ao *AppliedOp, peers []Peer) {
+	if r.hub.broker == nil {
+		return
+	}
+	data, err := json.Marshal(remoteMessage{From: r.hub.instance, Seq: r.durable.Seq, Applied: ao, Peers: peers})
+	if err == nil {
+		err = r.hub.broker.Publish(boardSubject(r.boardID), data)
+	}
+	if err != nil {
+		r.hub.log.Warn("publish to other instances", "board_id", r.boardID, "err", err)
+	}
+}
+
+// leaveShared stops hearing the other instances and tells them this
+// room's members are gone.
+func (r *Room) leaveShared() {
+	if r.unsubscribe == nil {
+		return
+	}
+	r.unsubscribe()
+	r.publish(nil, []Peer{})
+}
+
+// onRemote handles a message from the board's room on another instance.
+func (r *Room) onRemote(ctx context.Context, data []byte) {
+	var m remoteMessage
+	if err := json.Unmarshal(data, &m); err != nil || m.From == r.hub.instance {
+		return
+	}
+	if m.Applied == nil {
+		before := r.remotePeers[m.From].peers
+		if len(m.Peers) == 0 {
+			delete(r.remotePeers, m.From)
+		} else {
+			r.remotePeers[m.From] = remotePeers{peers: m.Peers, at: time.Now()}
+		}
+		if !slices.EqualFunc(before, m.Peers, samePeer) {
+			r.sendPeers(r.localPeers())
+		}
+	}
+	if m.Seq > r.durable.Seq {
+		r.catchUp(ctx, m.Applied)
+	}
+}
+
+func samePeer(a, b Peer) bool {
+	return a.UserID == b.UserID && a.Name == b.Name && (a.SelectedShotID == nil) == (b.SelectedShotID == nil) &&
+		(a.SelectedShotID == nil || *a.SelectedShotID == *b.SelectedShotID)
+}
+
+// catchUp takes in the ops other instances stored after this room's
+// durable seq (next is the one just published, if it comes right next;
+// the log has them all), then applies this room's ops that wait to be
+// written again on top of them. It waits while a write is in flight: the
+// log may hold that write's ops already. Reports whether it took any op.
+func (r *Room) catchUp(ctx context.Context, next *AppliedOp) bool {
+	if r.inflight != nil {
+		r.behind = true // onFlushed comes back here
+		return false
+	}
+	r.behind = false
+	from := r.durable.Seq
+	if next != nil && next.Seq == from+1 {
+		if err := Replay(r.durable, *next); err != nil {
+			r.hub.log.Error("replay another instance's op", "board_id", r.boardID, "seq", next.Seq, "err", err)
+			return false
+		}
+		r.tookRemote(*next)
+	} else {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := ReplayLog(ctx, r.hub.oplog, r.boardID, r.durable, r.tookRemote)
+		cancel()
+		if err != nil {
+			r.hub.log.Warn("read other instances' ops", "board_id", r.boardID, "err", err)
+		}
+	}
+	if r.durable.Seq == from {
+		return false
+	}
+	r.rebase()
+	return true
+}
+
+// tookRemote makes an op another instance stored, already replayed onto
+// the durable state, known here: kept for resumes and sent to the members.
+func (r *Room) tookRemote(ao AppliedOp) {
+	r.remember(ao)
+	r.sendToMembers(r.recentData[len(r.recentData)-1])
+	if _, ok := ao.Op.(BoardSet); ok {
+		r.syncBoardDocument()
+	}
+}
+
+// rebase rebuilds the live state from the durable one and applies this
+// room's pending ops again on top, as their senders sent them: each gets
+// the next seq, or its sender an error if it no longer applies. An op the
+// durable state already holds (sent again through another instance) is
+// acknowledged instead. No one has seen a pending op yet: ops are only
+// sent once durable.
+func (r *Room) rebase() {
+	pending := r.pending
+	r.pending = nil
+	r.live = r.durable.Clone()
+	for _, p := range pending {
+		if seq, ok := r.durableSeqOf(p.sent.OpID); ok {
+			r.acknowledge(p, seq)
+			continue
+		}
+		applied, err := r.live.Apply(p.actor, p.role, r.hub.authz, p.sent.Op, p.sent.BaseSeq)
+		var data []byte
+		if err == nil {
+			p.op = AppliedOp{Seq: r.live.Seq, OpID: p.sent.OpID, Actor: p.actor, Op: applied}
+			data, err = json.Marshal(p.op)
+		}
+		if err != nil {
+			delete(r.opIDs, p.sent.OpID)
+			r.refusePending(p, err)
+			continue
+		}
+		p.data = data
+		r.opIDs[p.sent.OpID] = p.op.Seq
+		r.pending = append(r.pending, p)
+	}
+	r.flush()
+}
+
+// durableSeqOf returns the seq of a durable op this room holds by its id.
+func (r *Room) durableSeqOf(opID string) (int64, bool) {
+	seq, ok := r.opIDs[opID]
+	if !ok || seq > r.durable.Seq {
+		return 0, false
+	}
+	i := len(r.recent) - 1 - int(r.durable.Seq-seq)
+	return seq, i >= 0 && r.recent[i].OpID == opID
+}
+
+// presenceTick publishes this room's members again and forgets the
+// members of instances that stopped publishing theirs.
+func (r *Room) presenceTick() {
+	changed := false
+	for from, rp := range r.remotePeers {
+		if time.Since(rp.at) > 3*presenceEvery {
+			delete(r.remotePeers, from)
+			changed = true
+		}
+	}
+	if r.memberCount() > 0 {
+		r.publish(nil, r.localPeers())
+	}
+	if changed {
+		r.sendPeers(r.localPeers())
+	}
+	time.AfterFunc(presenceEvery, func() { r.submit(event{kind: evPresenceTick}) })
+}
