@@ -30,7 +30,7 @@ type simClient struct {
 	t       *testing.T
 	seed    int64
 	name    string
-	base    string
+	bases   []string // the app instances; each connection picks one
 	cookie  string
 	boardID string
 	rng     *rand.Rand
@@ -52,7 +52,7 @@ type sentOp struct {
 
 func (c *simClient) connect() {
 	c.t.Helper()
-	conn, err := liveclient.Dial(context.Background(), c.base, c.cookie, c.boardID)
+	conn, err := liveclient.Dial(context.Background(), c.bases[c.rng.Intn(len(c.bases))], c.cookie, c.boardID)
 	if err != nil {
 		c.t.Fatalf("seed %d: %s: %v", c.seed, c.name, err)
 	}
@@ -220,19 +220,37 @@ func TestRandomizedConvergence(t *testing.T) {
 	if s := os.Getenv("SHOTLINE_SEED"); s != "" {
 		seed, _ = strconv.ParseInt(s, 10, 64)
 	}
+	t.Run("one instance", func(t *testing.T) { convergence(t, seed, 1) })
+	t.Run("two instances sharing rooms", func(t *testing.T) { convergence(t, seed, 2) })
+}
+
+// convergence runs the randomized test against instances app servers on
+// one database; with more than one, they share rooms through NATS and each
+// connection picks an instance at random.
+func convergence(t *testing.T, seed int64, instances int) {
 	t.Logf("seed %d (rerun with SHOTLINE_SEED=%d)", seed, seed)
 	rtConfig = realtime.Config{OpRate: 10000, OpBurst: 10000, RecentOps: 200, SnapshotEvery: 150}
 	defer func() { rtConfig = realtime.Config{} }()
 	s := newServer(t, shttp.Config{})
 	st := newSetup(t, s)
-	base := s.serve(t)
+	servers := []*testServer{s}
+	for range instances - 1 {
+		servers = append(servers, openServer(t, s.dbURI, s.name, shttp.Config{}))
+	}
+	var bases []string
+	for _, srv := range servers {
+		if instances > 1 {
+			shareRooms(t, srv)
+		}
+		bases = append(bases, srv.serve(t))
+	}
 
 	const clients, opsEach = 5, 300
 	rng := rand.New(rand.NewSource(seed))
 	sims := make([]*simClient, clients)
 	for i := range sims {
 		c := st.join(t, s, shotline.RoleEditor)
-		sims[i] = &simClient{t: t, seed: seed, name: string(rune('A' + i)), base: base, cookie: c.cookies["shotline_session"].Value,
+		sims[i] = &simClient{t: t, seed: seed, name: string(rune('A' + i)), bases: bases, cookie: c.cookies["shotline_session"].Value,
 			boardID: st.board, rng: rand.New(rand.NewSource(rng.Int63()))}
 		sims[i].connect()
 	}
@@ -287,6 +305,17 @@ func TestRandomizedConvergence(t *testing.T) {
 	want, seq, err := s.Hub.BoardSnapshot(context.Background(), st.board)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, other := range servers[1:] {
+		var got realtime.BoardSnapshot
+		waitFor("the other instance to catch up", func() bool {
+			var at int64
+			got, at, err = other.Hub.BoardSnapshot(context.Background(), st.board)
+			return err != nil || at == seq
+		})
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("seed %d: the instances' states differ at seq %d (%v)", seed, seq, err)
+		}
 	}
 	if seq < clients*opsEach/2 {
 		t.Errorf("seed %d: only %d of %d ops were applied", seed, seq, clients*opsEach)

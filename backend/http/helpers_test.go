@@ -17,6 +17,7 @@ import (
 	"github.com/shotline/shotline/backend/authz"
 	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/mongo"
+	"github.com/shotline/shotline/backend/nats"
 	"github.com/shotline/shotline/backend/password"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/testenv"
@@ -75,6 +76,20 @@ func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
 		Projects: mongo.NewProjectService(db), Boards: boards, Passwords: cheapHasher, Authz: en, Hub: hub, Versions: versions,
 	}, cfg, log)
 	return &testServer{Server: srv, db: db, dbURI: uri, name: name}
+}
+
+// shareRooms connects the server's hub to the other instances through the
+// harness's NATS server.
+func shareRooms(t *testing.T, s *testServer) {
+	t.Helper()
+	broker, err := nats.Connect(testenv.NATS(t), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = broker.Close() })
+	if err := s.Hub.ShareRooms(broker); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // client is one browser: it keeps cookies and sends the CSRF token on writes.

@@ -60,20 +60,29 @@ func (l *OpLog) migrate(ctx context.Context) error {
 	return nil
 }
 
-// AppendOps implements shotline.OpLog. It is one ordered insertMany: the
-// group commit of everything a room applied since its last write.
+// maxOpsPerInsert is the most ops one insert command carries. The driver
+// splits a larger insertMany into several commands itself and, against
+// FerretDB, sends the later ones even after one failed, which would store
+// ops after a conflict; AppendOps sends them one by one and stops instead.
+const maxOpsPerInsert = 100
+
+// AppendOps implements shotline.OpLog. It is an ordered insertMany (in
+// commands of at most maxOpsPerInsert ops): the group commit of everything
+// rooms applied since their last write. On a conflict, what is stored is a
+// prefix of ops.
 func (l *OpLog) AppendOps(ctx context.Context, ops []shotline.StoredOp) error {
-	if len(ops) == 0 {
-		return nil
-	}
-	docs := make([]any, len(ops))
-	for i, o := range ops {
-		docs[i] = opDoc{ID: opKey(o.BoardID, o.Seq), BoardID: o.BoardID, Seq: o.Seq, OpID: o.OpID, ActorID: o.ActorID, Op: string(o.Op), CreatedAt: o.CreatedAt}
-	}
-	if _, err := l.ops().InsertMany(ctx, docs, options.InsertMany().SetOrdered(true)); isDuplicate(err) {
-		return &shotline.Error{Code: shotline.ECONFLICT, Message: "Op already stored.", Err: err}
-	} else if err != nil {
-		return fmt.Errorf("append ops: %w", err)
+	for len(ops) > 0 {
+		n := min(len(ops), maxOpsPerInsert)
+		docs := make([]any, n)
+		for i, o := range ops[:n] {
+			docs[i] = opDoc{ID: opKey(o.BoardID, o.Seq), BoardID: o.BoardID, Seq: o.Seq, OpID: o.OpID, ActorID: o.ActorID, Op: string(o.Op), CreatedAt: o.CreatedAt}
+		}
+		if _, err := l.ops().InsertMany(ctx, docs, options.InsertMany().SetOrdered(true)); isDuplicate(err) {
+			return &shotline.Error{Code: shotline.ECONFLICT, Message: "Op already stored.", Err: err}
+		} else if err != nil {
+			return fmt.Errorf("append ops: %w", err)
+		}
+		ops = ops[n:]
 	}
 	return nil
 }

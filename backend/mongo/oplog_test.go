@@ -148,3 +148,31 @@ func TestSnapshotHeadMark(t *testing.T) {
 		t.Fatal("an older snapshot replaced the head")
 	}
 }
+
+// AppendOps stores a prefix of its ops when one conflicts, however many
+// they are: nothing after the conflicting op lands (the driver splits
+// large writes into several commands and would otherwise send the later
+// ones).
+func TestAppendOpsStoresAPrefixOnConflict(t *testing.T) {
+	l := mongo.NewOpLog(openDB(t))
+	ctx := context.Background()
+	if err := l.AppendOps(ctx, ops("b", 150, 150)); err != nil {
+		t.Fatal(err)
+	}
+	err := l.AppendOps(ctx, ops("b", 1, 400))
+	if shotline.ErrorCode(err) != shotline.ECONFLICT {
+		t.Fatalf("AppendOps over a stored seq: %v, want ECONFLICT", err)
+	}
+	stored, err := l.OpsSince(ctx, "b", 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range stored {
+		if o.Seq != int64(i+1) {
+			t.Fatalf("stored seqs are not a prefix plus the conflicting op: %d at index %d (of %d)", o.Seq, i, len(stored))
+		}
+	}
+	if len(stored) != 150 {
+		t.Fatalf("%d ops stored, want 150 (149 before the conflict and the one it hit)", len(stored))
+	}
+}

@@ -129,6 +129,7 @@ type Room struct {
 	unsubscribe func()
 	remotePeers map[string]remotePeers // by instance
 	behind      bool                   // another instance stored ops this room has not taken in
+	conflicts   int                    // write conflicts in a row that taking others' ops in did not explain
 }
 
 func newRoom(h *Hub, boardID string) *Room {
@@ -790,14 +791,23 @@ func (r *Room) verifyStored(ctx context.Context, stored []shotline.StoredOp) err
 var errSplitBrain = errors.New("another writer stored ops at this board's sequence numbers")
 
 func (r *Room) onFlushed(ctx context.Context, err error) {
-	if errors.Is(err, errSplitBrain) && r.hub.broker != nil {
+	if errors.Is(err, errSplitBrain) && r.hub.broker != nil && r.conflicts < 3 {
 		// The board's room on another instance stored these seqs first:
-		// take its ops in and write ours after them.
+		// take its ops in and write ours after them. With no new op in the
+		// log, the conflict was an op id: a re-sent op that the other
+		// instance stored, which the rebase acknowledges. A conflict that
+		// neither explains three times over is a log this room cannot
+		// follow: it unloads below.
 		r.pending = append(r.inflight, r.pending...)
 		r.inflight = nil
 		if r.catchUp(ctx, nil) {
-			return
+			r.conflicts = 0
+		} else {
+			r.conflicts++
+			r.settleStoredPending(ctx)
+			r.rebase()
 		}
+		return
 	}
 	if errors.Is(err, errSplitBrain) {
 		// Someone else wrote this board's log (two rooms for one board,
@@ -818,7 +828,7 @@ func (r *Room) onFlushed(ctx context.Context, err error) {
 		time.AfterFunc(r.retryBackoff, func() { r.submit(event{kind: evRetry}) })
 		return
 	}
-	r.retryBackoff = 0
+	r.retryBackoff, r.conflicts = 0, 0
 	r.headMarked = false // the write cleared the mark first
 	settingsChanged := false
 	for _, p := range r.inflight {

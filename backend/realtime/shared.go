@@ -219,6 +219,25 @@ func (r *Room) rebase() {
 	r.flush()
 }
 
+// settleStoredPending acknowledges the pending ops that the op log holds
+// already, by their ids: re-sent through another instance and stored
+// there, longer ago than the op ids the room keeps. It asks the log for
+// each, so it runs only for a conflict that nothing else explains.
+func (r *Room) settleStoredPending(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	kept := r.pending[:0]
+	for _, p := range r.pending {
+		if so, err := r.hub.oplog.FindOpByOpID(ctx, r.boardID, p.sent.OpID); err == nil && so.Seq <= r.durable.Seq {
+			r.acknowledge(p, so.Seq)
+			continue
+		}
+		kept = append(kept, p)
+	}
+	clear(r.pending[len(kept):])
+	r.pending = kept
+}
+
 // durableSeqOf returns the seq of a durable op this room holds by its id.
 func (r *Room) durableSeqOf(opID string) (int64, bool) {
 	seq, ok := r.opIDs[opID]

@@ -34,9 +34,10 @@ type BoardSnapshot struct {
 // OpLog stores a board's ops durably. The (board, seq) pair is unique, so two
 // writers can never both store an op at one sequence number.
 type OpLog interface {
-	// AppendOps stores ops, in one round trip, in order. Returns ECONFLICT if
-	// any (board, seq) or (board, opId) is already stored; ops before the
-	// conflicting one may have been stored.
+	// AppendOps stores ops in order, in as few round trips as it can.
+	// Returns ECONFLICT if any (board, seq) or (board, opId) is already
+	// stored; ops before the conflicting one may have been stored, none
+	// after it.
 	AppendOps(ctx context.Context, ops []StoredOp) error
 	// OpsSince returns up to limit ops of a board with Seq > after, in order.
 	OpsSince(ctx context.Context, boardID string, after int64, limit int) ([]StoredOp, error)
