@@ -160,7 +160,26 @@ func (p *peer) sendRaw(s string) { p.conn.in <- []byte(s) }
 // it fails the test after a generous deadline.
 func (p *peer) next(typ string) map[string]any {
 	p.t.Helper()
-	deadline := time.After(10 * time.Second)
+	var got map[string]any
+	p.read("a "+typ+" message", func(m map[string]any, d []byte) bool {
+		if m["type"] == "presence" && typ != "presence" {
+			return false
+		}
+		if m["type"] != typ {
+			p.t.Fatalf("got %s, want %s: %s", m["type"], typ, d)
+		}
+		got = m
+		return true
+	})
+	return got
+}
+
+// read decodes the messages p receives and hands each to until, until it
+// returns true; it fails the test if the socket closes or after a generous
+// deadline, saying it was waiting for what.
+func (p *peer) read(what string, until func(m map[string]any, raw []byte) bool) {
+	p.t.Helper()
+	deadline := time.After(20 * time.Second)
 	for {
 		select {
 		case d := <-p.conn.out:
@@ -168,17 +187,13 @@ func (p *peer) next(typ string) map[string]any {
 			if err := json.Unmarshal(d, &m); err != nil {
 				p.t.Fatalf("server sent non-JSON %q", d)
 			}
-			if m["type"] == "presence" && typ != "presence" {
-				continue
+			if until(m, d) {
+				return
 			}
-			if m["type"] != typ {
-				p.t.Fatalf("got %s, want %s: %s", m["type"], typ, d)
-			}
-			return m
 		case <-p.conn.closed:
-			p.t.Fatalf("closed with %d while waiting for %s", p.conn.code, typ)
+			p.t.Fatalf("closed with %d while waiting for %s", p.conn.code, what)
 		case <-deadline:
-			p.t.Fatalf("no %s message", typ)
+			p.t.Fatalf("no %s", what)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package realtime_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -49,30 +48,18 @@ func newSharedEnv(t *testing.T) (*env, *env) {
 func (p *peer) appliedUntil(seq float64) []map[string]any {
 	p.t.Helper()
 	var out []map[string]any
-	deadline := time.After(20 * time.Second)
-	for {
-		select {
-		case d := <-p.conn.out:
-			var m map[string]any
-			if err := json.Unmarshal(d, &m); err != nil {
-				p.t.Fatalf("server sent non-JSON %q", d)
-			}
-			switch m["type"] {
-			case "applied":
-				out = append(out, m)
-				if m["seq"].(float64) == seq {
-					return out
-				}
-			case "ack", "presence", "pong":
-			default:
-				p.t.Fatalf("got %s while waiting for seq %v: %s", m["type"], seq, d)
-			}
-		case <-p.conn.closed:
-			p.t.Fatalf("closed with %d while waiting for seq %v", p.conn.code, seq)
-		case <-deadline:
-			p.t.Fatalf("no applied op with seq %v (got %d ops)", seq, len(out))
+	p.read(fmt.Sprintf("the applied op with seq %v", seq), func(m map[string]any, d []byte) bool {
+		switch m["type"] {
+		case "applied":
+			out = append(out, m)
+			return m["seq"].(float64) == seq
+		case "ack", "presence", "pong":
+			return false
 		}
-	}
+		p.t.Fatalf("got %s while waiting for seq %v: %s", m["type"], seq, d)
+		return true
+	})
+	return out
 }
 
 // Two instances each hold a room for one board: each one's ops reach the
@@ -150,26 +137,14 @@ func TestRoomsSharedBetweenInstances(t *testing.T) {
 // shotID, skipping other messages.
 func (p *peer) waitPresence(userID, shotID string) {
 	p.t.Helper()
-	deadline := time.After(20 * time.Second)
-	for {
-		select {
-		case d := <-p.conn.out:
-			var m struct {
-				Type  string
-				Peers []realtime.Peer
+	p.read(userID+" selecting "+shotID, func(m map[string]any, _ []byte) bool {
+		peers, _ := m["peers"].([]any)
+		for _, pr := range peers {
+			pr := pr.(map[string]any)
+			if m["type"] == "presence" && pr["userId"] == userID && pr["selectedShotId"] == shotID {
+				return true
 			}
-			if err := json.Unmarshal(d, &m); err != nil {
-				p.t.Fatalf("server sent non-JSON %q", d)
-			}
-			for _, peer := range m.Peers {
-				if m.Type == "presence" && peer.UserID == userID && peer.SelectedShotID != nil && *peer.SelectedShotID == shotID {
-					return
-				}
-			}
-		case <-p.conn.closed:
-			p.t.Fatalf("closed with %d while waiting for %s's presence", p.conn.code, userID)
-		case <-deadline:
-			p.t.Fatalf("never saw %s select %s", userID, shotID)
 		}
-	}
+		return false
+	})
 }
