@@ -148,3 +148,47 @@ func (p *peer) waitPresence(userID, shotID string) {
 		return false
 	})
 }
+
+// When an instance shuts down, its clients come back through the other one
+// and resume exactly where they were, and its members leave everyone's
+// presence at once.
+func TestClientsMoveToTheOtherInstance(t *testing.T) {
+	one, two := newSharedEnv(t)
+	alice := one.connect(t, "alice", shotline.RoleEditor, nil)
+	alice.next("snapshot")
+	bob := two.connect(t, "bob", shotline.RoleEditor, nil)
+	bob.next("snapshot")
+	alice.sendJSON(map[string]any{"type": "presence", "selectedShotId": nil})
+	bob.read("alice on the board", func(m map[string]any, _ []byte) bool {
+		peers, _ := m["peers"].([]any)
+		return m["type"] == "presence" && len(peers) == 2
+	})
+	alice.edit(0, insertShot("s1", "a0"))
+	bob.next("applied") // alice's, through the other instance
+	bob.edit(1, insertShot("s2", "a1"))
+
+	if err := one.hub.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-alice.conn.closed:
+		if alice.conn.code != realtime.CloseShuttingDown {
+			t.Fatalf("alice closed with %d, want %d", alice.conn.code, realtime.CloseShuttingDown)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the instance that shut down kept alice's socket")
+	}
+	bob.read("alice leaving", func(m map[string]any, _ []byte) bool {
+		peers, _ := m["peers"].([]any)
+		return m["type"] == "presence" && len(peers) == 1
+	})
+	bob.edit(2, insertShot("s3", "a2")) // while alice is away
+
+	one2 := int64(2)
+	alice = two.connect(t, "alice", shotline.RoleEditor, &one2)
+	ops := alice.next("ops")["ops"].([]any)
+	if len(ops) != 1 || ops[0].(map[string]any)["seq"].(float64) != 3 {
+		t.Fatalf("alice resumed on the other instance with %v, want seq 3", ops)
+	}
+	alice.edit(3, insertShot("s4", "a3"))
+}
