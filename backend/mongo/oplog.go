@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -71,17 +72,24 @@ const maxOpsPerInsert = 100
 // rooms applied since their last write. On a conflict, what is stored is a
 // prefix of ops.
 func (l *OpLog) AppendOps(ctx context.Context, ops []shotline.StoredOp) error {
+	stored := 0
 	for len(ops) > 0 {
 		n := min(len(ops), maxOpsPerInsert)
 		docs := make([]any, n)
 		for i, o := range ops[:n] {
 			docs[i] = opDoc{ID: opKey(o.BoardID, o.Seq), BoardID: o.BoardID, Seq: o.Seq, OpID: o.OpID, ActorID: o.ActorID, Op: string(o.Op), CreatedAt: o.CreatedAt}
 		}
-		if _, err := l.ops().InsertMany(ctx, docs, options.InsertMany().SetOrdered(true)); isDuplicate(err) {
+		_, err := l.ops().InsertMany(ctx, docs, options.InsertMany().SetOrdered(true))
+		if isDuplicate(err) {
+			var bwe mongo.BulkWriteException
+			if errors.As(err, &bwe) && len(bwe.WriteErrors) > 0 {
+				err = &shotline.StoredPrefix{Stored: stored + bwe.WriteErrors[0].Index, Err: err}
+			}
 			return &shotline.Error{Code: shotline.ECONFLICT, Message: "Op already stored.", Err: err}
 		} else if err != nil {
 			return fmt.Errorf("append ops: %w", err)
 		}
+		stored += n
 		ops = ops[n:]
 	}
 	return nil

@@ -163,6 +163,9 @@ func TestAppendOpsStoresAPrefixOnConflict(t *testing.T) {
 	if shotline.ErrorCode(err) != shotline.ECONFLICT {
 		t.Fatalf("AppendOps over a stored seq: %v, want ECONFLICT", err)
 	}
+	if n, ok := shotline.StoredBefore(err); !ok || n != 149 {
+		t.Fatalf("StoredBefore = %d, %v; want the 149 ops before the conflict", n, ok)
+	}
 	stored, err := l.OpsSince(ctx, "b", 0, 1000)
 	if err != nil {
 		t.Fatal(err)

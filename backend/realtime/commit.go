@@ -71,14 +71,15 @@ func (c *committer) run(stop <-chan struct{}) {
 	}
 }
 
-// write stores batches in one request; if that fails, each room's batch is
+// write stores batches in one request. If that conflicts, the batches
+// stored in full are done, the one that conflicted is written (or, shared
+// with other instances, reported) on its own, and the rest go together
+// again; a failure that does not say how far it got has each room's batch
 // written on its own, so that one board's conflict or bad op fails only
 // that board.
 func (c *committer) write(batches []commitBatch) {
 	batches = c.clearHeads(batches)
-	if len(batches) > 1 {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
+	for len(batches) > 1 {
 		n := 0
 		for _, b := range batches {
 			n += len(b.ops)
@@ -87,14 +88,33 @@ func (c *committer) write(batches []commitBatch) {
 		for _, b := range batches {
 			all = append(all, b.ops...)
 		}
-		if err := c.oplog.AppendOps(ctx, all); err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := c.oplog.AppendOps(ctx, all)
+		cancel()
+		if err == nil {
 			for _, b := range batches {
 				b.room.flushed(nil)
 			}
 			return
 		}
-		// Some of it may be stored: the per-room writes below verify what a
-		// conflict is about.
+		stored, ok := shotline.StoredBefore(err)
+		if !ok {
+			break // some of it may be stored: the writes below verify
+		}
+		i := 0
+		for ; i < len(batches) && stored >= len(batches[i].ops); i++ {
+			stored -= len(batches[i].ops)
+			batches[i].room.flushed(nil)
+		}
+		if i == len(batches) {
+			return
+		}
+		if b := batches[i]; b.room.hub.broker != nil {
+			b.room.flushed(&shotline.Error{Code: shotline.ECONFLICT, Message: "Op already stored.", Err: &shotline.StoredPrefix{Stored: stored, Err: err}})
+		} else {
+			b.room.flushed(c.writeOne(b))
+		}
+		batches = batches[i+1:]
 	}
 	for _, b := range batches {
 		b.room.flushed(c.writeOne(b))
@@ -128,7 +148,9 @@ func (c *committer) writeOne(b commitBatch) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := c.oplog.AppendOps(ctx, b.ops)
-	if shotline.ErrorCode(err) == shotline.ECONFLICT {
+	if shotline.ErrorCode(err) == shotline.ECONFLICT && b.room.hub.broker == nil {
+		// (A room shared with other instances sorts a conflict out from
+		// their published ops, without reading the log: see shared.go.)
 		err = b.room.verifyStored(ctx, b.ops)
 	}
 	return err

@@ -198,3 +198,54 @@ func TestCommitterClearsTheHeadMarkBeforeWriting(t *testing.T) {
 		t.Fatalf("calls %v, want %v", log.calls, want)
 	}
 }
+
+// scriptLog answers AppendOps calls from a script and records them.
+type scriptLog struct {
+	shotline.OpLog
+	calls   [][]shotline.StoredOp
+	results []error
+}
+
+func (l *scriptLog) AppendOps(_ context.Context, ops []shotline.StoredOp) error {
+	l.calls = append(l.calls, ops)
+	err := l.results[0]
+	l.results = l.results[1:]
+	return err
+}
+
+type nopBroker struct{}
+
+func (nopBroker) Publish(string, []byte) error { return nil }
+func (nopBroker) Subscribe(string, func([]byte)) (func(), error) {
+	return func() {}, nil
+}
+
+// A combined write that conflicts part way: the rooms before are done, the
+// room it conflicted in hears how far its batch got, and the rooms after
+// are written together again.
+func TestCommitterSortsOutAConflictInACombinedWrite(t *testing.T) {
+	shared := &Hub{broker: nopBroker{}}
+	room := func(id string) *Room { r := testRoom(id); r.hub = shared; return r }
+	a, b, c, d := room("a"), room("b"), room("c"), room("d")
+	conflict := &shotline.Error{Code: shotline.ECONFLICT, Err: &shotline.StoredPrefix{Stored: 3, Err: errors.New("duplicate key")}}
+	log := &scriptLog{results: []error{conflict, nil}}
+	op := func(board string, seq int64) shotline.StoredOp { return shotline.StoredOp{BoardID: board, Seq: seq} }
+	newCommitter(log).write([]commitBatch{
+		{room: a, ops: []shotline.StoredOp{op("a", 1), op("a", 2)}},
+		{room: b, ops: []shotline.StoredOp{op("b", 1), op("b", 2)}},
+		{room: c, ops: []shotline.StoredOp{op("c", 1)}},
+		{room: d, ops: []shotline.StoredOp{op("d", 1)}},
+	})
+	if err := flushResult(t, a); err != nil {
+		t.Fatalf("room a, stored in full: %v", err)
+	}
+	if n, ok := shotline.StoredBefore(flushResult(t, b)); !ok || n != 1 {
+		t.Fatalf("room b: %d of its ops stored (%v), want 1", n, ok)
+	}
+	if err := errors.Join(flushResult(t, c), flushResult(t, d)); err != nil {
+		t.Fatal(err)
+	}
+	if len(log.calls) != 2 || len(log.calls[0]) != 6 || len(log.calls[1]) != 2 || log.calls[1][0].BoardID != "c" {
+		t.Fatalf("writes %v; want all six ops, then c's and d's together", log.calls)
+	}
+}

@@ -32,6 +32,7 @@ const (
 	evBackfilled   // the op log answered a resuming client's missed ops
 	evRemote       // a message from the board's room on another instance
 	evPresenceTick // time to publish this room's members again
+	evCatchUp      // time to read the op log for other instances' ops
 )
 
 type event struct {
@@ -128,12 +129,16 @@ type Room struct {
 	// Shared rooms (shared.go), with a broker only.
 	unsubscribe func()
 	remotePeers map[string]remotePeers // by instance
+	remoteOps   map[int64]AppliedOp    // published by others, ahead of the durable seq
+	remoteSeq   int64                  // the highest durable seq another instance announced
 	behind      bool                   // another instance stored ops this room has not taken in
-	conflicts   int                    // write conflicts in a row that taking others' ops in did not explain
+	awaiting    bool                   // a write conflicted: writes wait until others' ops are in
+	catchUpSoon bool                   // an evCatchUp is scheduled
+	conflicts   int                    // write conflicts in a row that others' ops did not explain
 }
 
 func newRoom(h *Hub, boardID string) *Room {
-	return &Room{hub: h, boardID: boardID, inbox: make(chan *event, 256), quit: make(chan struct{}), members: map[*Client]*peer{}, resuming: map[*Client]*peer{}, opIDs: map[string]int64{}, remotePeers: map[string]remotePeers{}}
+	return &Room{hub: h, boardID: boardID, inbox: make(chan *event, 256), quit: make(chan struct{}), members: map[*Client]*peer{}, resuming: map[*Client]*peer{}, opIDs: map[string]int64{}, remotePeers: map[string]remotePeers{}, remoteOps: map[int64]AppliedOp{}}
 }
 
 // submit hands e to the room; false if the room has unloaded.
@@ -333,6 +338,8 @@ func (r *Room) run() {
 			r.onRemote(ctx, e.data)
 		case evPresenceTick:
 			r.presenceTick()
+		case evCatchUp:
+			r.onCatchUp(ctx)
 		case evSnapshot:
 			e.reply <- snapshotResult{snap: r.durable.Snapshot(), seq: r.durable.Seq}
 		case evIdle:
@@ -658,8 +665,10 @@ func (r *Room) onOp(ctx context.Context, e event) {
 		}
 		actor, role = c.UserID, c.Role()
 		if seq, ok := r.opIDs[m.OpID]; ok {
-			r.ackDuplicate(c, m.OpID, seq)
-			return
+			if r.ackDuplicate(c, m.OpID, seq) {
+				return
+			}
+			delete(r.opIDs, m.OpID) // a stale entry: apply it as new
 		}
 		if m.BaseSeq < r.knownFrom && !e.lookedUp {
 			// Older than the op ids we keep: ask the log, so a re-sent op
@@ -700,20 +709,21 @@ func (r *Room) onOp(ctx context.Context, e event) {
 }
 
 // ackDuplicate answers a re-sent op: acked now if durable, or when its write
-// completes.
-func (r *Room) ackDuplicate(c *Client, opID string, seq int64) {
+// completes. False if the room holds no op with that id at seq after all.
+func (r *Room) ackDuplicate(c *Client, opID string, seq int64) bool {
 	if seq <= r.durable.Seq {
 		r.hub.send(c, AckMessage{OpID: opID, Seq: seq})
-		return
+		return true
 	}
 	for _, list := range [][]pendingOp{r.inflight, r.pending} {
 		for i := range list {
-			if list[i].op.OpID == opID {
+			if list[i].sent.OpID == opID {
 				list[i].ackTo = append(list[i].ackTo, c)
-				return
+				return true
 			}
 		}
 	}
+	return false
 }
 
 func (r *Room) restoreContent(ctx context.Context, vr VersionRestore) (VersionRestore, error) {
@@ -736,7 +746,7 @@ func (r *Room) restoreContent(ctx context.Context, vr VersionRestore) (VersionRe
 // that arrive meanwhile wait and go together in the next write (group
 // commit).
 func (r *Room) flush() {
-	if r.inflight != nil || len(r.pending) == 0 {
+	if r.inflight != nil || len(r.pending) == 0 || r.awaiting {
 		return
 	}
 	r.inflight, r.pending = r.pending, nil
@@ -791,22 +801,23 @@ func (r *Room) verifyStored(ctx context.Context, stored []shotline.StoredOp) err
 var errSplitBrain = errors.New("another writer stored ops at this board's sequence numbers")
 
 func (r *Room) onFlushed(ctx context.Context, err error) {
-	if errors.Is(err, errSplitBrain) && r.hub.broker != nil && r.conflicts < 3 {
-		// The board's room on another instance stored these seqs first:
-		// take its ops in and write ours after them. With no new op in the
-		// log, the conflict was an op id: a re-sent op that the other
-		// instance stored, which the rebase acknowledges. A conflict that
-		// neither explains three times over is a log this room cannot
-		// follow: it unloads below.
+	if r.hub.broker != nil && (errors.Is(err, errSplitBrain) || shotline.ErrorCode(err) == shotline.ECONFLICT) {
+		// The board's room on another instance stored these seqs (or one
+		// of these op ids) first: take its ops in and write ours after
+		// them; until then, hold the writes (they would conflict too).
+		// Those written before the conflict are durable.
+		if n, _ := shotline.StoredBefore(err); n > 0 && n <= len(r.inflight) {
+			r.durableOps(r.inflight[:n])
+			r.inflight = r.inflight[n:]
+		}
 		r.pending = append(r.inflight, r.pending...)
 		r.inflight = nil
-		if r.catchUp(ctx, nil) {
+		if r.catchUp(ctx, false) {
 			r.conflicts = 0
-		} else {
-			r.conflicts++
-			r.settleStoredPending(ctx)
-			r.rebase()
+			return
 		}
+		r.awaiting = true
+		r.scheduleCatchUp()
 		return
 	}
 	if errors.Is(err, errSplitBrain) {
@@ -829,9 +840,28 @@ func (r *Room) onFlushed(ctx context.Context, err error) {
 		return
 	}
 	r.retryBackoff, r.conflicts = 0, 0
+	r.durableOps(r.inflight)
+	r.inflight = nil
+	if r.idle == nil && r.memberCount() == 0 {
+		r.idle = time.AfterFunc(r.hub.cfg.IdleUnload, func() { r.submit(event{kind: evIdle}) })
+	}
+	if r.durable.Seq-r.snapshotSeq >= r.hub.cfg.SnapshotEvery {
+		r.saveSnapshot()
+	}
+	if r.behind && r.catchUp(ctx, false) {
+		return // it wrote what was pending
+	}
+	r.flush()
+}
+
+// durableOps takes in this room's ops that the op log now holds: the
+// durable state, resumes and other instances get them, and so does every
+// member, its sender included (so every client's confirmed state is the
+// server's ops in order); the sender then gets the ack for its op id.
+func (r *Room) durableOps(ops []pendingOp) {
 	r.headMarked = false // the write cleared the mark first
 	settingsChanged := false
-	for _, p := range r.inflight {
+	for _, p := range ops {
 		if _, ok := p.op.Op.(BoardSet); ok {
 			settingsChanged = true
 		}
@@ -840,26 +870,12 @@ func (r *Room) onFlushed(ctx context.Context, err error) {
 		}
 		r.remember(p.op)
 		r.publish(&p.op, nil)
-		// Everyone gets the op as applied, its sender included (so every
-		// client's confirmed state is the server's ops in order); the
-		// sender then gets the ack for its op id.
 		r.sendToMembers(r.recentData[len(r.recentData)-1])
 		r.acknowledge(p, p.op.Seq)
 	}
-	r.inflight = nil
 	if settingsChanged {
 		r.syncBoardDocument()
 	}
-	if r.idle == nil && r.memberCount() == 0 {
-		r.idle = time.AfterFunc(r.hub.cfg.IdleUnload, func() { r.submit(event{kind: evIdle}) })
-	}
-	if r.durable.Seq-r.snapshotSeq >= r.hub.cfg.SnapshotEvery {
-		r.saveSnapshot()
-	}
-	if r.behind && r.catchUp(ctx, nil) {
-		return // it wrote what was pending
-	}
-	r.flush()
 }
 
 // sendToMembers queues data for every member.

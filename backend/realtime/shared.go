@@ -133,10 +133,18 @@ func (r *Room) onRemote(ctx context.Context, data []byte) {
 			r.sendPeers(r.localPeers())
 		}
 	}
+	if m.Applied != nil && m.Applied.Seq > r.durable.Seq && len(r.remoteOps) < maxRemoteOps {
+		r.remoteOps[m.Applied.Seq] = *m.Applied
+	}
 	if m.Seq > r.durable.Seq {
-		r.catchUp(ctx, m.Applied)
+		r.remoteSeq = max(r.remoteSeq, m.Seq)
+		r.catchUp(ctx, false)
 	}
 }
+
+// maxRemoteOps bounds the published ops a room keeps until it can take
+// them in; past it, it reads them from the op log.
+const maxRemoteOps = 10000
 
 func samePeer(a, b Peer) bool {
 	return a.UserID == b.UserID && a.Name == b.Name && (a.SelectedShotID == nil) == (b.SelectedShotID == nil) &&
@@ -144,36 +152,97 @@ func samePeer(a, b Peer) bool {
 }
 
 // catchUp takes in the ops other instances stored after this room's
-// durable seq (next is the one just published, if it comes right next;
-// the log has them all), then applies this room's ops that wait to be
-// written again on top of them. It waits while a write is in flight: the
-// log may hold that write's ops already. Reports whether it took any op.
-func (r *Room) catchUp(ctx context.Context, next *AppliedOp) bool {
+// durable seq: those they published, as far as they follow each other,
+// and, with readLog, what the op log holds beyond. Without readLog, a gap
+// (an op still on its way, or lost) schedules a read of the log. Then it
+// applies this room's ops that wait to be written again on top. It waits
+// while a write is in flight: the log may hold that write's ops already.
+// Reports whether it took any op.
+func (r *Room) catchUp(ctx context.Context, readLog bool) bool {
 	if r.inflight != nil {
 		r.behind = true // onFlushed comes back here
 		return false
 	}
 	r.behind = false
 	from := r.durable.Seq
-	if next != nil && next.Seq == from+1 {
-		if err := Replay(r.durable, *next); err != nil {
-			r.hub.log.Error("replay another instance's op", "board_id", r.boardID, "seq", next.Seq, "err", err)
-			return false
-		}
-		r.tookRemote(*next)
-	} else {
+	r.takePublished()
+	if readLog {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		err := ReplayLog(ctx, r.hub.oplog, r.boardID, r.durable, r.tookRemote)
 		cancel()
 		if err != nil {
 			r.hub.log.Warn("read other instances' ops", "board_id", r.boardID, "err", err)
 		}
+		r.takePublished()
+	} else if r.durable.Seq < r.remoteSeq {
+		r.scheduleCatchUp()
 	}
 	if r.durable.Seq == from {
 		return false
 	}
+	r.awaiting = false
 	r.rebase()
 	return true
+}
+
+// takePublished takes in the published ops that come next.
+func (r *Room) takePublished() {
+	for {
+		ao, ok := r.remoteOps[r.durable.Seq+1]
+		if !ok {
+			break
+		}
+		delete(r.remoteOps, ao.Seq)
+		if err := Replay(r.durable, ao); err != nil {
+			r.hub.log.Error("replay another instance's op", "board_id", r.boardID, "seq", ao.Seq, "err", err)
+			break
+		}
+		r.tookRemote(ao)
+	}
+	for seq := range r.remoteOps {
+		if seq <= r.durable.Seq {
+			delete(r.remoteOps, seq)
+		}
+	}
+}
+
+// scheduleCatchUp reads the op log shortly (evCatchUp), unless the missing
+// ops arrive first.
+func (r *Room) scheduleCatchUp() {
+	if r.catchUpSoon {
+		return
+	}
+	r.catchUpSoon = true
+	time.AfterFunc(catchUpDelay, func() { r.submit(event{kind: evCatchUp}) })
+}
+
+// catchUpDelay is how long a room waits for published ops it misses before
+// it reads them from the op log.
+const catchUpDelay = 500 * time.Millisecond
+
+// onCatchUp reads the op log for what other instances stored. A write
+// conflict that waits for it and that it does not explain is an op id
+// stored through another instance, which settleStoredPending finds; three
+// in a row make the room unload (4000).
+func (r *Room) onCatchUp(ctx context.Context) {
+	r.catchUpSoon = false
+	if r.catchUp(ctx, true) {
+		r.conflicts = 0
+		return
+	}
+	if !r.awaiting {
+		return
+	}
+	r.awaiting = false
+	r.conflicts++
+	if r.conflicts >= 3 {
+		r.hub.log.Error("op log conflict the room cannot explain; unloading room", "board_id", r.boardID)
+		r.fail(CloseInternalError)
+		r.stopped = true
+		return
+	}
+	r.settleStoredPending(ctx)
+	r.rebase()
 }
 
 // tookRemote makes an op another instance stored, already replayed onto
@@ -229,6 +298,7 @@ func (r *Room) settleStoredPending(ctx context.Context) {
 	kept := r.pending[:0]
 	for _, p := range r.pending {
 		if so, err := r.hub.oplog.FindOpByOpID(ctx, r.boardID, p.sent.OpID); err == nil && so.Seq <= r.durable.Seq {
+			r.opIDs[p.sent.OpID] = so.Seq // so a later re-send is acked too
 			r.acknowledge(p, so.Seq)
 			continue
 		}

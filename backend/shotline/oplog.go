@@ -2,6 +2,8 @@ package shotline
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 )
 
@@ -37,7 +39,7 @@ type OpLog interface {
 	// AppendOps stores ops in order, in as few round trips as it can.
 	// Returns ECONFLICT if any (board, seq) or (board, opId) is already
 	// stored; ops before the conflicting one may have been stored, none
-	// after it.
+	// after it (the error wraps a *StoredPrefix when it knows how many).
 	AppendOps(ctx context.Context, ops []StoredOp) error
 	// OpsSince returns up to limit ops of a board with Seq > after, in order.
 	OpsSince(ctx context.Context, boardID string, after int64, limit int) ([]StoredOp, error)
@@ -52,6 +54,26 @@ type OpLog interface {
 	ClearHead(ctx context.Context, boardID string) error
 	// FindSnapshot returns ENOTFOUND if the board has no snapshot yet.
 	FindSnapshot(ctx context.Context, boardID string) (*BoardSnapshot, error)
+}
+
+// StoredPrefix says how many ops, from the start, AppendOps stored before
+// it failed. Err is the failure.
+type StoredPrefix struct {
+	Stored int
+	Err    error
+}
+
+func (p *StoredPrefix) Error() string { return fmt.Sprintf("%d ops stored: %v", p.Stored, p.Err) }
+func (p *StoredPrefix) Unwrap() error { return p.Err }
+
+// StoredBefore returns how many ops AppendOps stored before err, if err
+// says so.
+func StoredBefore(err error) (int, bool) {
+	var p *StoredPrefix
+	if errors.As(err, &p) {
+		return p.Stored, true
+	}
+	return 0, false
 }
 
 // BoardVersion is a named snapshot of a board that can be restored.

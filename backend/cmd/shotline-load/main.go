@@ -29,15 +29,16 @@ import (
 )
 
 func main() {
-	base := flag.String("url", "http://127.0.0.1:8080", "server base URL")
+	base := flag.String("url", "http://127.0.0.1:8080", "server base URL; several, comma-separated, spread each board's sockets over app instances that share rooms")
 	boards := flag.Int("boards", 10, "boards")
 	peers := flag.Int("peers", 10, "sockets per board")
 	senders := flag.Int("senders", -1, "sockets per board that send ops (-1: all)")
 	rate := flag.Float64("rate", 10, "ops per second per sending socket")
 	duration := flag.Duration("duration", 20*time.Second, "how long to send")
 	pid := flag.Int("pid", 0, "server process id, to report its memory per connection")
+	byBoard := flag.Bool("by-board", false, "with several URLs: all of a board's sockets on one instance (boards spread over them) instead of each board's sockets spread")
 	flag.Parse()
-	if err := run(*base, *boards, *peers, *senders, *rate, *duration, *pid); err != nil {
+	if err := run(*base, *byBoard, *boards, *peers, *senders, *rate, *duration, *pid); err != nil {
 		fmt.Fprintln(os.Stderr, "shotline-load:", err)
 		os.Exit(1)
 	}
@@ -53,7 +54,9 @@ type stats struct {
 	closes    atomic.Int64
 }
 
-func run(base string, nBoards, nPeers, nSenders int, rate float64, duration time.Duration, pid int) error {
+func run(urls string, byBoard bool, nBoards, nPeers, nSenders int, rate float64, duration time.Duration, pid int) error {
+	bases := strings.Split(urls, ",")
+	base := bases[0]
 	if nSenders < 0 || nSenders > nPeers {
 		nSenders = nPeers
 	}
@@ -101,7 +104,11 @@ func run(base string, nBoards, nPeers, nSenders int, rate float64, duration time
 			ready.Add(1)
 			go func() {
 				defer opening.Done()
-				conn, err := liveclient.Dial(context.Background(), base, cookie, board.ID)
+				instance := p
+				if byBoard {
+					instance = b
+				}
+				conn, err := liveclient.Dial(context.Background(), bases[instance%len(bases)], cookie, board.ID)
 				if err == nil {
 					err = conn.Join(board.ID, nil)
 				}
