@@ -43,6 +43,18 @@ func newSharedEnv(t *testing.T) (*env, *env) {
 	return a, &b
 }
 
+// newSharedPair is newSharedEnv with alice, an editor, on the first
+// instance and bob, an editor, on the second, both joined.
+func newSharedPair(t *testing.T) (one, two *env, alice, bob *peer) {
+	t.Helper()
+	one, two = newSharedEnv(t)
+	alice = one.connect(t, "alice", shotline.RoleEditor, nil)
+	alice.next("snapshot")
+	bob = two.connect(t, "bob", shotline.RoleEditor, nil)
+	bob.next("snapshot")
+	return one, two, alice, bob
+}
+
 // appliedUntil collects the applied ops p receives until seq, skipping acks
 // and presence; it fails on an error message.
 func (p *peer) appliedUntil(seq float64) []map[string]any {
@@ -68,11 +80,7 @@ func (p *peer) appliedUntil(seq float64) []map[string]any {
 // its own after them), presence spans both, and access changes reach
 // sockets on the other instance.
 func TestRoomsSharedBetweenInstances(t *testing.T) {
-	one, two := newSharedEnv(t)
-	alice := one.connect(t, "alice", shotline.RoleEditor, nil)
-	alice.next("snapshot")
-	bob := two.connect(t, "bob", shotline.RoleEditor, nil)
-	bob.next("snapshot")
+	one, two, alice, bob := newSharedPair(t)
 
 	id := alice.edit(0, insertShot("s1", "a0"))
 	if got := bob.next("applied"); got["opId"] != id || got["seq"].(float64) != 1 {
@@ -153,11 +161,7 @@ func (p *peer) waitPresence(userID, shotID string) {
 // and resume exactly where they were, and its members leave everyone's
 // presence at once.
 func TestClientsMoveToTheOtherInstance(t *testing.T) {
-	one, two := newSharedEnv(t)
-	alice := one.connect(t, "alice", shotline.RoleEditor, nil)
-	alice.next("snapshot")
-	bob := two.connect(t, "bob", shotline.RoleEditor, nil)
-	bob.next("snapshot")
+	one, two, alice, bob := newSharedPair(t)
 	alice.sendJSON(map[string]any{"type": "presence", "selectedShotId": nil})
 	bob.read("alice on the board", func(m map[string]any, _ []byte) bool {
 		peers, _ := m["peers"].([]any)
