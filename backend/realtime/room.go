@@ -222,9 +222,9 @@ func ReplayLog(ctx context.Context, oplog shotline.OpLog, boardID string, st *Bo
 			return err
 		}
 		for _, so := range ops {
-			var ao AppliedOp
-			if err := json.Unmarshal(so.Op, &ao); err != nil {
-				return fmt.Errorf("decode op %d of %s: %w", so.Seq, boardID, err)
+			ao, err := appliedOf(so)
+			if err != nil {
+				return err
 			}
 			if err := Replay(st, ao); err != nil {
 				return fmt.Errorf("replay op %d of %s: %w", so.Seq, boardID, err)
@@ -406,13 +406,25 @@ func (r *Room) onJoin(c *Client, lastSeq *int64) {
 	r.broadcastPeers()
 }
 
+// appliedOf decodes an op as the op log stores it.
+func appliedOf(so shotline.StoredOp) (AppliedOp, error) {
+	var ao AppliedOp
+	if err := json.Unmarshal(so.Op, &ao); err != nil {
+		return ao, fmt.Errorf("decode op %d of %s: %w", so.Seq, so.BoardID, err)
+	}
+	return ao, nil
+}
+
+// firstHeld is the seq after which the room holds every durable op in
+// recent.
+func (r *Room) firstHeld() int64 { return r.durable.Seq - int64(len(r.recent)) }
+
 // resume sends a joining client what it missed since lastSeq, if the room
 // has it in memory; otherwise (too far behind, new, or ahead of us) the
 // whole board.
 func (r *Room) resume(c *Client, lastSeq *int64) {
 	seq := r.durable.Seq
-	first := seq - int64(len(r.recent)) // ops after first are in recent
-	if lastSeq != nil && *lastSeq <= seq && *lastSeq >= first {
+	if lastSeq != nil && *lastSeq <= seq && *lastSeq >= r.firstHeld() {
 		from := len(r.recent) - int(seq-*lastSeq)
 		if msg, ok := opsMessageOf(r.recentData[from:]); ok {
 			c.Send(msg)
@@ -430,7 +442,7 @@ func (r *Room) resume(c *Client, lastSeq *int64) {
 // pending text edits can still be transformed, rather than a snapshot. The
 // read runs aside; the client joins when it answers (onBackfilled).
 func (r *Room) backfill(c *Client, lastSeq int64) bool {
-	first := r.durable.Seq - int64(len(r.recent))
+	first := r.firstHeld()
 	if lastSeq >= first || lastSeq < r.logFrom || r.durable.Seq-lastSeq > int64(r.hub.cfg.RecentOps) {
 		return false
 	}
@@ -442,7 +454,7 @@ func (r *Room) backfill(c *Client, lastSeq int64) bool {
 		stored, e.err = r.hub.oplog.OpsSince(ctx, r.boardID, lastSeq, int(first-lastSeq))
 		for _, so := range stored {
 			var ao AppliedOp
-			if e.err = json.Unmarshal(so.Op, &ao); e.err != nil {
+			if ao, e.err = appliedOf(so); e.err != nil {
 				break
 			}
 			e.ops = append(e.ops, ao)
@@ -459,7 +471,7 @@ func (r *Room) backfill(c *Client, lastSeq int64) bool {
 // holds, then lets the resuming client in.
 func (r *Room) onBackfilled(ctx context.Context, e *event) {
 	from, ops := *e.lastSeq, e.ops
-	first := r.durable.Seq - int64(len(r.recent))
+	first := r.firstHeld()
 	switch {
 	case e.err != nil:
 		r.hub.log.Warn("read missed ops", "board_id", r.boardID, "err", e.err)
@@ -651,13 +663,6 @@ func (r *Room) refuse(c *Client, opID string, err error) {
 func (r *Room) onOp(ctx context.Context, e event) {
 	c, m := e.client, e.op
 	actor, role := e.actor, e.role
-	refuse := func(err error) {
-		if e.applied != nil {
-			e.applied <- applyResult{err: err}
-		} else {
-			r.hub.send(c, ErrorFor(m.OpID, err))
-		}
-	}
 	if c != nil {
 		p := r.peerOf(c)
 		if p == nil {
@@ -677,35 +682,40 @@ func (r *Room) onOp(ctx context.Context, e event) {
 			return
 		}
 	}
-	op := m.Op
-	if vr, ok := op.(VersionRestore); ok {
-		filled, err := r.restoreContent(ctx, vr)
-		if err != nil {
-			refuse(err)
-			return
-		}
-		op = filled
-	}
-	applied, err := r.live.Apply(actor, role, r.hub.authz, op, m.BaseSeq)
-	if err != nil {
-		refuse(err)
-		return
-	}
-	ao := AppliedOp{Seq: r.live.Seq, OpID: m.OpID, Actor: actor, Op: applied}
-	data, err := json.Marshal(ao)
-	if err != nil {
-		r.hub.log.Error("encode op", "board_id", r.boardID, "err", err)
-		refuse(err)
-		return
-	}
-	r.opIDs[m.OpID] = ao.Seq
-	p := pendingOp{op: ao, data: data, reply: e.applied, at: time.Now(),
-		sent: OpMessage{OpID: m.OpID, BaseSeq: m.BaseSeq, Op: op}, actor: actor, role: role}
+	p := pendingOp{reply: e.applied, at: time.Now(), sent: m, actor: actor, role: role}
 	if c != nil {
 		p.ackTo = []*Client{c}
 	}
+	if vr, ok := m.Op.(VersionRestore); ok {
+		filled, err := r.restoreContent(ctx, vr)
+		if err != nil {
+			r.refusePending(p, err)
+			return
+		}
+		p.sent.Op = filled
+	}
+	if err := r.applyLive(&p); err != nil {
+		r.refusePending(p, err)
+		return
+	}
 	r.pending = append(r.pending, p)
 	r.flush()
+}
+
+// applyLive applies p, as sent, to the live state as p.actor with p.role:
+// p gets its seq and the form the op log stores.
+func (r *Room) applyLive(p *pendingOp) error {
+	applied, err := r.live.Apply(p.actor, p.role, r.hub.authz, p.sent.Op, p.sent.BaseSeq)
+	if err != nil {
+		return err
+	}
+	p.op = AppliedOp{Seq: r.live.Seq, OpID: p.sent.OpID, Actor: p.actor, Op: applied}
+	if p.data, err = json.Marshal(p.op); err != nil {
+		r.hub.log.Error("encode op", "board_id", r.boardID, "err", err)
+		return err
+	}
+	r.opIDs[p.sent.OpID] = p.op.Seq
+	return nil
 }
 
 // ackDuplicate answers a re-sent op: acked now if durable, or when its write

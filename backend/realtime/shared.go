@@ -270,19 +270,11 @@ func (r *Room) rebase() {
 			r.acknowledge(p, seq)
 			continue
 		}
-		applied, err := r.live.Apply(p.actor, p.role, r.hub.authz, p.sent.Op, p.sent.BaseSeq)
-		var data []byte
-		if err == nil {
-			p.op = AppliedOp{Seq: r.live.Seq, OpID: p.sent.OpID, Actor: p.actor, Op: applied}
-			data, err = json.Marshal(p.op)
-		}
-		if err != nil {
+		if err := r.applyLive(&p); err != nil {
 			delete(r.opIDs, p.sent.OpID)
 			r.refusePending(p, err)
 			continue
 		}
-		p.data = data
-		r.opIDs[p.sent.OpID] = p.op.Seq
 		r.pending = append(r.pending, p)
 	}
 	r.flush()
@@ -314,7 +306,7 @@ func (r *Room) durableSeqOf(opID string) (int64, bool) {
 	if !ok || seq > r.durable.Seq {
 		return 0, false
 	}
-	i := len(r.recent) - 1 - int(r.durable.Seq-seq)
+	i := int(seq-r.firstHeld()) - 1
 	return seq, i >= 0 && r.recent[i].OpID == opID
 }
 
