@@ -131,13 +131,19 @@ func TestRoomsSharedBetweenInstances(t *testing.T) {
 
 	// Bob is removed from the workspace on instance one: his socket on two closes.
 	one.hub.MemberChanged("w1", "bob", "")
+	bob.waitClosed(realtime.CloseForbidden)
+}
+
+// waitClosed waits until the server closes p's socket and checks the code.
+func (p *peer) waitClosed(want realtime.CloseCode) {
+	p.t.Helper()
 	select {
-	case <-bob.conn.closed:
-		if bob.conn.code != realtime.CloseForbidden {
-			t.Fatalf("bob closed with %d, want %d", bob.conn.code, realtime.CloseForbidden)
+	case <-p.conn.closed:
+		if p.conn.code != want {
+			p.t.Fatalf("closed with %d, want %d", p.conn.code, want)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("bob's socket on the other instance stayed open")
+		p.t.Fatalf("the socket stayed open; want it closed with %d", want)
 	}
 }
 
@@ -174,14 +180,7 @@ func TestClientsMoveToTheOtherInstance(t *testing.T) {
 	if err := one.hub.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-alice.conn.closed:
-		if alice.conn.code != realtime.CloseShuttingDown {
-			t.Fatalf("alice closed with %d, want %d", alice.conn.code, realtime.CloseShuttingDown)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the instance that shut down kept alice's socket")
-	}
+	alice.waitClosed(realtime.CloseShuttingDown)
 	bob.read("alice leaving", func(m map[string]any, _ []byte) bool {
 		peers, _ := m["peers"].([]any)
 		return m["type"] == "presence" && len(peers) == 1
