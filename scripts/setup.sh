@@ -47,27 +47,28 @@ build_ferretdb() {
 	echo "$sum" >"$stamp"
 }
 
-build_minio() {
-	local stamp=$TOOLS/bin/minio.stamp want="$MINIO_MODULE@$MINIO_VERSION"
-	if [[ -x $TOOLS/bin/minio && -f $stamp && $(<"$stamp") == "$want" ]]; then
+# go_install_tool NAME MODULE@VERSION WHAT HOW_LONG builds a server from the
+# Go module proxy into $TOOLS/bin/NAME, unless the stamp says that version
+# is there.
+go_install_tool() {
+	local name=$1 want=$2 what=$3 how_long=$4
+	local stamp=$TOOLS/bin/$name.stamp
+	if [[ -x $TOOLS/bin/$name && -f $stamp && $(<"$stamp") == "$want" ]]; then
 		return 0
 	fi
-	say "building the MinIO server ($want) into $TOOLS/bin/minio; about 6 minutes on 2 cores the first time"
+	say "building $what ($want) into $TOOLS/bin/$name; $how_long the first time"
 	mkdir -p "$TOOLS/bin"
 	# From a neutral directory, so the repository's go.mod plays no part.
 	(cd "$TOOLS" && GOBIN="$TOOLS/bin" GOFLAGS="${GOFLAGS:-} -buildvcs=false" go install "$want")
 	echo "$want" >"$stamp"
 }
 
+build_minio() {
+	go_install_tool minio "$MINIO_MODULE@$MINIO_VERSION" "the MinIO server" "about 6 minutes on 2 cores"
+}
+
 build_versitygw() {
-	local stamp=$TOOLS/bin/versitygw.stamp want="$VERSITYGW_PACKAGE@$VERSITYGW_VERSION"
-	if [[ -x $TOOLS/bin/versitygw && -f $stamp && $(<"$stamp") == "$want" ]]; then
-		return 0
-	fi
-	say "building the versitygw S3 gateway ($want) into $TOOLS/bin/versitygw; about a minute the first time"
-	mkdir -p "$TOOLS/bin"
-	(cd "$TOOLS" && GOBIN="$TOOLS/bin" GOFLAGS="${GOFLAGS:-} -buildvcs=false" go install "$want")
-	echo "$want" >"$stamp"
+	go_install_tool versitygw "$VERSITYGW_PACKAGE@$VERSITYGW_VERSION" "the versitygw S3 gateway" "about a minute"
 }
 
 # install_frontend_deps runs npm ci when node_modules is missing or older
