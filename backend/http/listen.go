@@ -11,9 +11,10 @@ import (
 // Serve serves on ln until Shutdown. Accept errors that pass, such as
 // running out of file descriptors when sockets pile up past the process
 // limit, are retried with backoff (as net/http does) instead of stopping
-// the server, which is what fasthttp does with them.
+// the server, which is what fasthttp does with them. Accepted connections
+// are heldConns, so that a socket can send several messages in one write.
 func (s *Server) Serve(ln net.Listener) error {
-	return s.app.Listener(&retryListener{Listener: ln, log: s.log})
+	return s.app.Listener(heldListener{&retryListener{Listener: ln, log: s.log}})
 }
 
 // Listen serves on the TCP address addr until Shutdown (see Serve).

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -45,5 +46,44 @@ func TestAcceptRetriesWhenOutOfFileDescriptors(t *testing.T) {
 	l = &retryListener{Listener: &flakyListener{errs: []error{net.ErrClosed}}, log: l.log}
 	if _, err := l.Accept(); !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("closed listener: %v", err)
+	}
+}
+
+// recordingConn records each write that reaches the network.
+type recordingConn struct {
+	net.Conn
+	writes []string
+}
+
+func (c *recordingConn) Write(p []byte) (int, error) {
+	c.writes = append(c.writes, string(p))
+	return len(p), nil
+}
+
+func TestHeldConnSendsHeldWritesInOneWrite(t *testing.T) {
+	rc := &recordingConn{}
+	c := &heldConn{Conn: rc}
+	write := func(s string) {
+		t.Helper()
+		if n, err := c.Write([]byte(s)); err != nil || n != len(s) {
+			t.Fatalf("Write(%q) = %d, %v", s, n, err)
+		}
+	}
+	write("a")
+	c.hold()
+	write("b")
+	write("cd")
+	if len(rc.writes) != 1 {
+		t.Fatalf("held writes reached the network: %q", rc.writes)
+	}
+	if err := c.release(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.release(); err != nil { // nothing held: no write
+		t.Fatal(err)
+	}
+	write("e")
+	if want := []string{"a", "bcd", "e"}; !slices.Equal(rc.writes, want) {
+		t.Fatalf("writes = %q, want %q", rc.writes, want)
 	}
 }

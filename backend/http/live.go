@@ -41,6 +41,7 @@ type liveInfo struct {
 	access  *Access
 	boardID string
 	request *fasthttp.RequestCtx // emptied once upgraded, see releaseRequest
+	held    *heldConn            // nil when not served through Serve
 }
 
 // registerLive adds the WebSocket route: the session, the Origin and the
@@ -73,7 +74,8 @@ func (s *Server) registerLive() {
 		}
 		key := uuid.NewString()
 		mu.Lock()
-		infos[key] = liveInfo{caller: caller, access: a, boardID: boardID, request: c.Context()}
+		held, _ := c.Context().Conn().(*heldConn)
+		infos[key] = liveInfo{caller: caller, access: a, boardID: boardID, request: c.Context(), held: held}
 		mu.Unlock()
 		// The WebSocket middleware copies every local into a map the socket
 		// keeps, so only the key stays (the request's context goes too).
@@ -94,7 +96,7 @@ func (s *Server) registerLive() {
 		conn.SetReadLimit(liveReadLimit)
 		u := info.caller.User
 		client := realtime.NewClient(key, u.ID, u.Name, info.caller.Session.ID, info.access.Workspace.ID, info.access.Role, s.Hub.QueueSize())
-		s.Hub.Serve(client, &wsTransport{conn: conn.Conn}, info.boardID)
+		s.Hub.Serve(client, &wsTransport{conn: conn.Conn, held: info.held}, info.boardID)
 	}, fws.Config{
 		// A small read buffer: a frame's header is read through it and a
 		// payload longer than it straight into the message (fasthttp gives
@@ -159,6 +161,7 @@ func (s *Server) sessionCaller(ctx context.Context, token string) (*Caller, erro
 // wsTransport adapts a fasthttp WebSocket connection to realtime.Transport.
 type wsTransport struct {
 	conn    *websocket.Conn
+	held    *heldConn // the connection under conn, to send a batch in one write
 	closing atomic.Bool
 }
 
@@ -181,9 +184,26 @@ func (t *wsTransport) Read() ([]byte, error) {
 	}
 }
 
-func (t *wsTransport) Write(data []byte) error {
+func (t *wsTransport) Write(msgs [][]byte) error {
 	_ = t.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
-	return t.conn.WriteMessage(websocket.TextMessage, data)
+	if len(msgs) == 1 || t.held == nil {
+		return t.writeEach(msgs)
+	}
+	t.held.hold()
+	err := t.writeEach(msgs)
+	if rerr := t.held.release(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+func (t *wsTransport) writeEach(msgs [][]byte) error {
+	for _, m := range msgs {
+		if err := t.conn.WriteMessage(websocket.TextMessage, m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Abort cuts a stuck write and the read: the connection's deadlines are set

@@ -15,8 +15,9 @@ import (
 type Transport interface {
 	// Read returns the next message; an error ends the connection.
 	Read() ([]byte, error)
-	// Write sends one message.
-	Write(data []byte) error
+	// Write sends the messages in order (in one write to the network
+	// where it can).
+	Write(msgs [][]byte) error
 	// Close sends a close frame with code and its reason, then closes; a
 	// Read blocked on the connection returns soon after.
 	Close(code CloseCode) error
@@ -144,7 +145,8 @@ func (c *Client) startWriterLocked() bool {
 	return true
 }
 
-// write is the client's writer: it sends queued messages until the queue is
+// write is the client's writer: it sends queued messages, all that are
+// waiting in one Write (up to maxWriteBatch), until the queue is
 // empty (then returns; the next Send starts a new one) or the client is
 // closed (then sends the close frame and never runs again).
 func (c *Client) write() {
@@ -168,16 +170,20 @@ func (c *Client) write() {
 			c.mu.Unlock()
 			return
 		}
-		msg := c.queue[0]
-		c.queue[0] = nil
-		c.queue = c.queue[1:]
+		n := min(len(c.queue), maxWriteBatch)
+		batch := c.queue[:n:n] // Send appends after it, never into it
+		c.queue = c.queue[n:]
 		c.mu.Unlock()
-		if err := t.Write(msg); err != nil {
+		if err := t.Write(batch); err != nil {
 			c.Close(CloseInternalError)
 		}
+		clear(batch)
 		c.mu.Lock()
 	}
 }
+
+// maxWriteBatch bounds the messages a writer sends in one Write.
+const maxWriteBatch = 64
 
 // Done is closed when the client is closed.
 func (c *Client) Done() <-chan struct{} { return c.done }

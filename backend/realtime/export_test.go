@@ -19,3 +19,6 @@ func (h *Hub) Queued(boardID string) int {
 	}
 	return 0
 }
+
+// Attach gives the client its connection, as Serve does.
+func (c *Client) Attach(t Transport) { c.attach(t) }

@@ -47,20 +47,22 @@ func (f *fakeConn) Read() ([]byte, error) {
 	}
 }
 
-func (f *fakeConn) Write(d []byte) error {
-	if f.gate != nil {
+func (f *fakeConn) Write(msgs [][]byte) error {
+	for _, d := range msgs {
+		if f.gate != nil {
+			select {
+			case <-f.gate:
+			case <-f.closed:
+				return io.EOF
+			}
+		}
 		select {
-		case <-f.gate:
+		case f.out <- d:
 		case <-f.closed:
 			return io.EOF
 		}
 	}
-	select {
-	case f.out <- d:
-		return nil
-	case <-f.closed:
-		return io.EOF
-	}
+	return nil
 }
 
 func (f *fakeConn) Close(code realtime.CloseCode) error {

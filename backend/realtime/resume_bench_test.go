@@ -252,12 +252,14 @@ type stamped struct {
 	at   time.Time
 }
 
-func (s *stampedConn) Write(d []byte) error {
+func (s *stampedConn) Write(msgs [][]byte) error {
 	at := time.Now()
-	select {
-	case s.wrote <- stamped{d, at}:
-		return nil
-	case <-s.closed:
-		return io.EOF
+	for _, d := range msgs {
+		select {
+		case s.wrote <- stamped{d, at}:
+		case <-s.closed:
+			return io.EOF
+		}
 	}
+	return nil
 }
