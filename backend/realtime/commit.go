@@ -47,9 +47,25 @@ func (c *committer) enqueue(b commitBatch) {
 	}
 }
 
-// run writes queued batches until stop is closed and the queue is empty.
+// commitWriters is how many writes the committer keeps in flight. A second
+// write is sent while the first one's answer travels back and its rooms
+// take it in, so the database does not sit idle between writes. Writes in
+// flight at once hold different rooms (a room has at most one batch in
+// flight), so a board's ops are still stored in order.
+const commitWriters = 2
+
+// run writes queued batches until stop is closed, the queue is empty and
+// the writes in flight are done.
 func (c *committer) run(stop <-chan struct{}) {
-	defer close(c.stopped)
+	var writing sync.WaitGroup
+	defer func() {
+		writing.Wait()
+		close(c.stopped)
+	}()
+	free := make(chan struct{}, commitWriters)
+	for range commitWriters {
+		free <- struct{}{}
+	}
 	for {
 		select {
 		case <-c.wake:
@@ -61,13 +77,21 @@ func (c *committer) run(stop <-chan struct{}) {
 				return
 			}
 		}
+		<-free
 		c.mu.Lock()
 		batches := c.queue
 		c.queue = nil
 		c.mu.Unlock()
-		if len(batches) > 0 {
-			c.write(batches)
+		if len(batches) == 0 {
+			free <- struct{}{}
+			continue
 		}
+		writing.Add(1)
+		go func() {
+			defer writing.Done()
+			c.write(batches)
+			free <- struct{}{}
+		}()
 	}
 }
 
