@@ -33,8 +33,10 @@ const liveReadLimit = 1 << 20
 // long; clients ping every 20 seconds.
 const idleTimeout = 60 * time.Second
 
-// liveKey is the Fiber local carrying a connection from its checks to its handler.
-const liveKey = "shotline.live"
+// liveKeyHeader carries a connection's key from its checks to its handler.
+// The checks set it on the request once they have deleted the client's
+// headers, so a client cannot choose it.
+const liveKeyHeader = "X-Shotline-Socket"
 
 type liveInfo struct {
 	caller  *Caller
@@ -77,14 +79,16 @@ func (s *Server) registerLive() {
 		held, _ := c.Context().Conn().(*heldConn)
 		infos[key] = liveInfo{caller: caller, access: a, boardID: boardID, request: c.Context(), held: held}
 		mu.Unlock()
-		// The WebSocket middleware copies every local into a map the socket
-		// keeps, so only the key stays (the request's context goes too).
+		// The WebSocket middleware copies every local and header into maps
+		// the socket keeps: no local stays (the request's context goes
+		// too), and the key travels in a header of ours, set after the
+		// client's are gone.
 		c.Context().ResetUserValues()
-		c.Locals(liveKey, key)
 		dropHeadersAfterUpgrade(c)
+		c.Request().Header.Set(liveKeyHeader, key)
 		return c.Next()
 	}, fws.New(func(conn *fws.Conn) {
-		key, _ := conn.Locals(liveKey).(string)
+		key := conn.Headers(liveKeyHeader)
 		mu.Lock()
 		info, ok := infos[key]
 		delete(infos, key)

@@ -19,7 +19,7 @@ import (
 // dial opens the board's live socket as c over a real connection.
 func dial(t *testing.T, base string, c *client, boardID string, origin string) (*websocket.Conn, *nethttp.Response, error) {
 	t.Helper()
-	h := nethttp.Header{}
+	h := c.header.Clone()
 	var cookies []string
 	for _, ck := range c.cookies {
 		cookies = append(cookies, ck.Name+"="+ck.Value)
@@ -84,8 +84,11 @@ func TestLiveSocketIsAuthorizedBeforeUpgrade(t *testing.T) {
 		})
 	}
 
-	// A viewer connects and reads, and is refused edits per message.
+	// A viewer connects and reads, and is refused edits per message. The
+	// header that carries a socket's key past the upgrade is the server's
+	// to set: the viewer's own is dropped.
 	viewer := st.join(t, s, shotline.RoleViewer)
+	viewer.header.Set("X-Shotline-Socket", "forged")
 	conn, _, err := dial(t, base, viewer, st.board, base)
 	if err != nil {
 		t.Fatal(err)
