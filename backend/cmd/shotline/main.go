@@ -32,6 +32,7 @@ func main() {
 }
 
 func run() error {
+	setGCPercent(os.Getenv)
 	cfg, err := loadConfig()
 	if err != nil {
 		return err
