@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -11,8 +12,9 @@ import (
 	"github.com/shotline/shotline/backend/shotline"
 )
 
-// recordingLog is an OpLog whose AppendOps records each call, can be held
-// (to let batches pile up) and fails any write that holds a "bad" board.
+// recordingLog is an OpLog whose AppendOps records each call, holds the
+// first commitWriters calls until hold is closed (to let batches pile up)
+// and fails any write that holds a "bad" board.
 type recordingLog struct {
 	shotline.OpLog
 	mu    sync.Mutex
@@ -22,10 +24,10 @@ type recordingLog struct {
 
 func (l *recordingLog) AppendOps(_ context.Context, ops []shotline.StoredOp) error {
 	l.mu.Lock()
-	first := len(l.calls) == 0
 	l.calls = append(l.calls, ops)
+	held := len(l.calls) <= commitWriters
 	l.mu.Unlock()
-	if first {
+	if held {
 		<-l.hold
 	}
 	for _, o := range ops {
@@ -60,30 +62,43 @@ func TestCommitterWritesManyRoomsPerRequest(t *testing.T) {
 	stop := make(chan struct{})
 	go c.run(stop)
 	defer func() { close(stop); <-c.stopped }()
+	release := sync.OnceFunc(func() { close(log.hold) })
+	defer release() // before the committer is stopped, even on failure
 
-	first, a, b, bad := testRoom("first"), testRoom("a"), testRoom("b"), testRoom("bad")
-	c.enqueue(commitBatch{room: first, ops: []shotline.StoredOp{{BoardID: "first", Seq: 1}}})
-	for { // wait until the first write is in flight (and held)
-		log.mu.Lock()
-		n := len(log.calls)
-		log.mu.Unlock()
-		if n == 1 {
-			break
+	// Every writer is busy with a held write of its own room.
+	var busy []*Room
+	for i := range commitWriters {
+		r := testRoom(fmt.Sprint("busy", i))
+		busy = append(busy, r)
+		c.enqueue(commitBatch{room: r, ops: []shotline.StoredOp{{BoardID: r.boardID, Seq: 1}}})
+		// This write starts although the ones before it are held.
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			log.mu.Lock()
+			n := len(log.calls)
+			log.mu.Unlock()
+			if n == i+1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("write %d did not start while %d were in flight", i+1, i)
+			}
 		}
-		time.Sleep(time.Millisecond)
 	}
-	// These arrive while a write is in flight: they go in one write.
+	a, b, bad := testRoom("a"), testRoom("b"), testRoom("bad")
+	// These arrive while every writer is busy: they go in one write.
 	c.enqueue(commitBatch{room: a, ops: []shotline.StoredOp{{BoardID: "a", Seq: 1}, {BoardID: "a", Seq: 2}}})
 	c.enqueue(commitBatch{room: b, ops: []shotline.StoredOp{{BoardID: "b", Seq: 7}}})
-	close(log.hold)
-	if err := flushResult(t, first); err != nil {
-		t.Fatal(err)
+	release()
+	for _, r := range busy {
+		if err := flushResult(t, r); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := errors.Join(flushResult(t, a), flushResult(t, b)); err != nil {
 		t.Fatal(err)
 	}
 	log.mu.Lock()
-	if len(log.calls) != 2 || len(log.calls[1]) != 3 {
+	if len(log.calls) != commitWriters+1 || len(log.calls[commitWriters]) != 3 {
 		t.Fatalf("writes: %v; want the two waiting batches (3 ops) in one write", log.calls)
 	}
 	log.mu.Unlock()
