@@ -20,7 +20,7 @@ import (
 // It is safe for concurrent use: the policy is loaded once and never changes
 // while the process runs.
 type Enforcer struct {
-	e     *casbin.Enforcer
+	e     *casbin.CachedEnforcer // decisions are cached: the policy never changes while the process runs
 	perms map[shotline.Role][]shotline.Permission
 }
 
@@ -35,7 +35,7 @@ func Load(modelText, policyText string) (*Enforcer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load casbin model: %w", err)
 	}
-	e, err := casbin.NewEnforcer(m, stringadapter.NewAdapter(policyText))
+	e, err := casbin.NewCachedEnforcer(m, stringadapter.NewAdapter(policyText))
 	if err != nil {
 		return nil, fmt.Errorf("load casbin policy: %w", err)
 	}
