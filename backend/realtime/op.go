@@ -297,15 +297,15 @@ func (o VersionRestore) MarshalJSON() ([]byte, error) {
 }
 
 // decodeOp decodes an op body (without its kind) into a T.
-func decodeOp[T Op](body []byte) (Op, error) {
+func decodeOp[T Op](body tagged) (Op, error) {
 	var o T
-	if err := strictUnmarshal(body, &o); err != nil {
+	if err := body.decode(&o); err != nil {
 		return nil, err
 	}
 	return o, nil
 }
 
-var opDecoders = map[OpKind]func([]byte) (Op, error){
+var opDecoders = map[OpKind]func(tagged) (Op, error){
 	KindShotInsert:     decodeOp[ShotInsert],
 	KindShotMove:       decodeOp[ShotMove],
 	KindShotDuplicate:  decodeOp[ShotDuplicate],

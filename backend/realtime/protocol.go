@@ -162,21 +162,32 @@ func (PeersMessage) serverMessage()    {}
 func (ErrorMessage) serverMessage()    {}
 func (PongMessage) serverMessage()     {}
 
+// opMessageWire is an OpMessage as it is on the wire, its op still raw.
+type opMessageWire struct {
+	OpID    string          `json:"opId"`
+	BaseSeq int64           `json:"baseSeq"`
+	Op      json.RawMessage `json:"op"`
+}
+
+func (w opMessageWire) message() (OpMessage, error) {
+	op, err := requiredOp(w.Op)
+	if err != nil {
+		return OpMessage{}, err
+	}
+	return OpMessage{OpID: w.OpID, BaseSeq: w.BaseSeq, Op: op}, nil
+}
+
 // UnmarshalJSON implements json.Unmarshaler (Op is an interface).
 func (m *OpMessage) UnmarshalJSON(data []byte) error {
-	var w struct {
-		OpID    string          `json:"opId"`
-		BaseSeq int64           `json:"baseSeq"`
-		Op      json.RawMessage `json:"op"`
-	}
+	var w opMessageWire
 	if err := strictUnmarshal(data, &w); err != nil {
 		return err
 	}
-	op, err := requiredOp(w.Op)
+	op, err := w.message()
 	if err != nil {
 		return err
 	}
-	*m = OpMessage{OpID: w.OpID, BaseSeq: w.BaseSeq, Op: op}
+	*m = op
 	return nil
 }
 
@@ -228,10 +239,20 @@ func EncodeMessage(m Message) ([]byte, error) {
 	return marshalTagged("type", string(m.MessageType()), m)
 }
 
-func decodeMessage[T Message](body []byte) (T, error) {
+func decodeMessage[T Message](body tagged) (T, error) {
 	var m T
-	err := strictUnmarshal(body, &m)
+	err := body.decode(&m)
 	return m, err
+}
+
+// decodeOpMessage decodes an op message from its tagged body, without a
+// second parse of the message (the hot path: every op a client sends).
+func decodeOpMessage(body tagged) (OpMessage, error) {
+	var w opMessageWire
+	if err := body.decode(&w); err != nil {
+		return OpMessage{}, err
+	}
+	return w.message()
 }
 
 // DecodeClientMessage decodes and checks the shape of a message from a
@@ -262,7 +283,7 @@ func DecodeClientMessage(data []byte) (ClientMessage, error) {
 		}
 		return m, nil
 	case TypeOp:
-		m, err := decodeMessage[OpMessage](body)
+		m, err := decodeOpMessage(body)
 		if err != nil {
 			return nil, err
 		}

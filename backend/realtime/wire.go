@@ -44,22 +44,52 @@ func marshalTagged(tagKey, tag string, v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// splitTagged reads a JSON object's tag and returns the object without it.
-func splitTagged(data []byte, tagKey string) (tag string, body []byte, err error) {
+// tagged is a JSON object read by splitTagged: its bytes, tag included, and
+// its parsed tree without the tag.
+type tagged struct {
+	data   []byte
+	tagKey string
+	tree   map[string]any
+}
+
+// splitTagged reads a JSON object's tag. The object is parsed once; decode
+// then reads the rest of it.
+func splitTagged(data []byte, tagKey string) (tag string, body tagged, err error) {
+	var tree map[string]any
+	if err := json.Unmarshal(data, &tree); err != nil || tree == nil {
+		return "", tagged{}, shotline.Invalid(tagKey, "must be a JSON object with a "+tagKey)
+	}
+	tag, ok := tree[tagKey].(string)
+	if !ok || tag == "" {
+		return "", tagged{}, shotline.Invalid(tagKey, "must be a non-empty string")
+	}
+	delete(tree, tagKey)
+	return tag, tagged{data: data, tagKey: tagKey, tree: tree}, nil
+}
+
+// decode decodes the object without its tag into v (a pointer), strictly:
+// every key must be a field of the type it lands in. The tag is not a
+// field of any tagged type (TestTagIsNoField), so v is decoded from the
+// object's bytes as they are; a type with its own UnmarshalJSON gets them
+// without the tag.
+func (b tagged) decode(v any) error {
+	t := reflect.TypeOf(v).Elem()
+	if !t.Implements(unmarshalerType) && !reflect.PointerTo(t).Implements(unmarshalerType) {
+		if err := checkFields(b.tree, t, ""); err != nil {
+			return err
+		}
+		return unmarshalError(json.Unmarshal(b.data, v))
+	}
 	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(data, &fields); err != nil || fields == nil {
-		return "", nil, shotline.Invalid(tagKey, "must be a JSON object with a "+tagKey)
+	if err := json.Unmarshal(b.data, &fields); err != nil {
+		return shotline.Invalid("message", "malformed JSON")
 	}
-	raw, ok := fields[tagKey]
-	if !ok || json.Unmarshal(raw, &tag) != nil || tag == "" {
-		return "", nil, shotline.Invalid(tagKey, "must be a non-empty string")
-	}
-	delete(fields, tagKey)
-	body, err = json.Marshal(fields)
+	delete(fields, b.tagKey)
+	body, err := json.Marshal(fields)
 	if err != nil {
-		return "", nil, shotline.Invalid(tagKey, "malformed JSON")
+		return shotline.Invalid("message", "malformed JSON")
 	}
-	return tag, body, nil
+	return strictUnmarshal(body, v)
 }
 
 // strictUnmarshal decodes data into v (a pointer), failing on any key that is
@@ -72,18 +102,23 @@ func strictUnmarshal(data []byte, v any) error {
 	if err := checkFields(tree, reflect.TypeOf(v).Elem(), ""); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(data, v); err != nil {
-		var se *shotline.Error
-		if errors.As(err, &se) {
-			return se
-		}
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return shotline.Invalid(te.Field, "has the wrong type")
-		}
-		return shotline.Invalid("message", "malformed JSON")
+	return unmarshalError(json.Unmarshal(data, v))
+}
+
+// unmarshalError turns json.Unmarshal's error into EINVALID.
+func unmarshalError(err error) error {
+	if err == nil {
+		return nil
 	}
-	return nil
+	var se *shotline.Error
+	if errors.As(err, &se) {
+		return se
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return shotline.Invalid(te.Field, "has the wrong type")
+	}
+	return shotline.Invalid("message", "malformed JSON")
 }
 
 var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
