@@ -698,13 +698,7 @@ func TestHeadSnapshotSkipsTheOpLogUntilTheNextWrite(t *testing.T) {
 	}
 
 	hl.reads.Store(0)
-	a := e.connect(t, "alice", shotline.RoleEditor, nil)
-	if got := a.next("snapshot"); got["seq"].(float64) != 1 || got["board"].(map[string]any)["title"] != "Renamed" {
-		t.Fatalf("load from the head snapshot: %v", got)
-	}
-	if n := hl.reads.Load(); n != 0 {
-		t.Fatalf("loading from a head snapshot read the op log %d times", n)
-	}
+	a := e.joinFromHead(t, hl, 1, "Renamed")
 	a.edit(1, insertShot("s1", "a0"))
 	if _, head := e.snapshotHead(t); head {
 		t.Fatal("an op was written while the snapshot is still marked as the head")
@@ -745,6 +739,21 @@ func TestHeadSnapshotSkipsTheOpLogUntilTheNextWrite(t *testing.T) {
 	}
 }
 
+// joinFromHead connects alice and checks that her snapshot is the board at
+// seq with the given title, and that no one has read the op log since
+// hl.reads was last zero.
+func (e *env) joinFromHead(t *testing.T, hl *headLog, seq float64, title string) *peer {
+	t.Helper()
+	a := e.connect(t, "alice", shotline.RoleEditor, nil)
+	if got := a.next("snapshot"); got["seq"].(float64) != seq || got["board"].(map[string]any)["title"] != title {
+		t.Fatalf("load from the head snapshot: %v; want seq %v, title %q", got, seq, title)
+	}
+	if n := hl.reads.Load(); n != 0 {
+		t.Fatalf("loading from the head snapshot read the op log %d times", n)
+	}
+	return a
+}
+
 func hasShot(st *realtime.BoardState, id string) bool {
 	_, ok := st.Shots[id]
 	return ok
@@ -758,13 +767,7 @@ func TestNewBoardLoadsWithoutTheOpLog(t *testing.T) {
 	if err := e.hub.BoardCreated(context.Background(), e.board); err != nil {
 		t.Fatal(err)
 	}
-	a := e.connect(t, "alice", shotline.RoleEditor, nil)
-	if got := a.next("snapshot"); got["seq"].(float64) != 0 || got["board"].(map[string]any)["title"] != "Board" {
-		t.Fatalf("first load: %v", got)
-	}
-	if n := hl.reads.Load(); n != 0 {
-		t.Fatalf("a new board's first load read the op log %d times", n)
-	}
+	a := e.joinFromHead(t, hl, 0, "Board")
 	a.edit(0, insertShot("s1", "a0"))
 	if _, head := e.snapshotHead(t); head {
 		t.Fatal("an op was written under the new board's head mark")
