@@ -75,8 +75,8 @@ func (s *Server) registerLive() {
 			return c.Status(e.status).JSON(e)
 		}
 		key := uuid.NewString()
-		mu.Lock()
 		held, _ := c.Context().Conn().(*heldConn)
+		mu.Lock()
 		infos[key] = liveInfo{caller: caller, access: a, boardID: boardID, request: c.Context(), held: held}
 		mu.Unlock()
 		// The WebSocket middleware copies every local and header into maps
