@@ -7,8 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+	driver "go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/shotline"
+	"github.com/shotline/shotline/backend/testenv"
 )
 
 func ops(board string, from, to int64) []shotline.StoredOp {
@@ -177,5 +182,36 @@ func TestAppendOpsStoresAPrefixOnConflict(t *testing.T) {
 	}
 	if len(stored) != 150 {
 		t.Fatalf("%d ops stored, want 150 (149 before the conflict and the one it hit)", len(stored))
+	}
+}
+
+// TestOpLogReadsOpsStoredWithStringIDs: ops stored before op documents got
+// ObjectIDs have "board:seq" string ids; they still read and still count.
+func TestOpLogReadsOpsStoredWithStringIDs(t *testing.T) {
+	ctx := context.Background()
+	name := testenv.Database(t)
+	l := mongo.NewOpLog(openNamedDB(t, name))
+	client, err := driver.Connect(options.Client().ApplyURI(testenv.Get(t).MongoURI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	legacy := bson.D{{Key: "_id", Value: "old:00000000000000000001"}, {Key: "boardId", Value: "old"}, {Key: "seq", Value: int64(1)},
+		{Key: "opId", Value: "op-1"}, {Key: "actorId", Value: "u"}, {Key: "op", Value: `{"n":1}`}, {Key: "createdAt", Value: time.Now()}}
+	if _, err := client.Database(name).Collection("board_ops").InsertOne(ctx, legacy); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.AppendOps(ctx, ops("old", 1, 1)); shotline.ErrorCode(err) != shotline.ECONFLICT {
+		t.Fatalf("append over a legacy op: %v, want ECONFLICT", err)
+	}
+	if err := l.AppendOps(ctx, ops("old", 2, 3)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := l.OpsSince(ctx, "old", 0, 10)
+	if err != nil || len(got) != 3 || got[0].Seq != 1 || string(got[0].Op) != `{"n":1}` || got[2].Seq != 3 {
+		t.Fatalf("OpsSince = %+v, %v", got, err)
+	}
+	if op, err := l.FindOpByOpID(ctx, "old", "op-1"); err != nil || op.Seq != 1 {
+		t.Fatalf("FindOpByOpID of a legacy op = %+v, %v", op, err)
 	}
 }
