@@ -36,9 +36,10 @@ func main() {
 	rate := flag.Float64("rate", 10, "ops per second per sending socket")
 	duration := flag.Duration("duration", 20*time.Second, "how long to send")
 	pid := flag.Int("pid", 0, "server process id, to report its memory per connection")
+	bursts := flag.Bool("board-bursts", false, "give each board's senders neighbouring start times, so that a board gets its ops in one burst each interval (the pattern of runs before 2026-11-26) instead of spread over the interval")
 	byBoard := flag.Bool("by-board", false, "with several URLs: all of a board's sockets on one instance (boards spread over them) instead of each board's sockets spread")
 	flag.Parse()
-	if err := run(*base, *byBoard, *boards, *peers, *senders, *rate, *duration, *pid); err != nil {
+	if err := run(*base, *byBoard, *bursts, *boards, *peers, *senders, *rate, *duration, *pid); err != nil {
 		fmt.Fprintln(os.Stderr, "shotline-load:", err)
 		os.Exit(1)
 	}
@@ -54,7 +55,7 @@ type stats struct {
 	closes    atomic.Int64
 }
 
-func run(urls string, byBoard bool, nBoards, nPeers, nSenders int, rate float64, duration time.Duration, pid int) error {
+func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate float64, duration time.Duration, pid int) error {
 	bases := strings.Split(urls, ",")
 	base := bases[0]
 	if nSenders < 0 || nSenders > nPeers {
@@ -154,16 +155,21 @@ func run(urls string, byBoard bool, nBoards, nPeers, nSenders int, rate float64,
 	var wg sync.WaitGroup
 	interval := time.Duration(float64(time.Second) / rate)
 	nSending := nBoards * nSenders
-	k := 0 // this sender's place among them
 	for i, s := range socks {
-		if i%nPeers >= nSenders {
+		b, j := i/nPeers, i%nPeers // board, sender on it
+		if j >= nSenders {
 			continue
 		}
 		// Senders are spread evenly over the interval (their tickers start
 		// at different times), so the load is steady, not a burst from
-		// every socket at once each interval.
-		phase := time.Duration(k) * interval / time.Duration(nSending)
-		k++
+		// every socket at once each interval. Each board's senders are
+		// spread over it too (a board gets an op every interval/nSenders),
+		// unless bursts asks for them side by side.
+		slot := j*nBoards + b
+		if bursts {
+			slot = b*nSenders + j
+		}
+		phase := time.Duration(slot) * interval / time.Duration(nSending)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
