@@ -14,13 +14,13 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-func openDB(t *testing.T) *mongo.DB {
+func openDB(t testing.TB) *mongo.DB {
 	t.Helper()
 	return openNamedDB(t, testenv.Database(t))
 }
 
 // openNamedDB opens and migrates the database name (from testenv.Database).
-func openNamedDB(t *testing.T, name string) *mongo.DB {
+func openNamedDB(t testing.TB, name string) *mongo.DB {
 	t.Helper()
 	ctx := context.Background()
 	db, err := mongo.Open(ctx, testenv.Get(t).MongoURI, name)
