@@ -15,6 +15,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,8 +38,10 @@ func main() {
 	duration := flag.Duration("duration", 20*time.Second, "how long to send")
 	pid := flag.Int("pid", 0, "server process id, to report its memory per connection")
 	bursts := flag.Bool("board-bursts", false, "give each board's senders neighbouring start times, so that a board gets its ops in one burst each interval (the pattern of runs before 2026-11-26) instead of spread over the interval")
+	cpuProfile := flag.String("cpuprofile", "", "write this tool's CPU profile while it sends ops to this file (go tool pprof), to see what measuring costs")
 	byBoard := flag.Bool("by-board", false, "with several URLs: all of a board's sockets on one instance (boards spread over them) instead of each board's sockets spread")
 	flag.Parse()
+	profileTo = *cpuProfile
 	if err := run(*base, *byBoard, *bursts, *boards, *peers, *senders, *rate, *duration, *pid); err != nil {
 		fmt.Fprintln(os.Stderr, "shotline-load:", err)
 		os.Exit(1)
@@ -149,6 +152,13 @@ func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate 
 		fmt.Printf("server RSS %d KiB before, %d KiB after: %.1f KiB per connection\n", rssBefore, rssAfter, float64(rssAfter-rssBefore)/float64(len(socks)))
 	}
 
+	if profileTo != "" {
+		stop, err := startCPUProfile(profileTo)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	cpuBefore, sendStart := cpuSeconds(pid), time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), duration)
 	defer cancel()
@@ -330,6 +340,23 @@ func cpuSeconds(pid int) float64 {
 	u, _ := strconv.ParseFloat(f[11], 64)
 	k, _ := strconv.ParseFloat(f[12], 64)
 	return (u + k) / 100
+}
+
+// profileTo is the -cpuprofile file ("": none).
+var profileTo string
+
+// startCPUProfile writes this process's CPU profile to file until the
+// returned stop is called.
+func startCPUProfile(file string) (stop func(), err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func call(hc *http.Client, base, csrf, method, path string, body, out any) error {
