@@ -175,7 +175,7 @@ test('two people edit one board live', async ({ browser }) => {
     await expect(owner.getByTestId('shot-notes')).toHaveValue('handheld, 24mm');
   });
 
-  await test.step('a named version restored by the owner comes back for both', async () => {
+  await test.step('a named version, viewed and then restored by the owner, comes back for both', async () => {
     const allShots = ['Charlie', 'Alpha', 'Bravo, rewritten offline', 'Shot 4'];
     await owner.getByTestId('version-name-input').fill('Before the cut');
     await owner.getByTestId('save-version').click();
@@ -187,7 +187,13 @@ test('two people edit one board live', async ({ browser }) => {
     // The untitled shot is named by its place.
     await expect(titles(owner)).toHaveText(['Alpha', 'Bravo, rewritten offline', 'Shot 3'], { timeout: 1000 });
 
-    await owner.getByTestId('restore-version').click();
+    // The owner looks at the version first: it still has Charlie, the live
+    // board does not; then restores it from there.
+    await owner.getByTestId('view-version').click();
+    const preview = owner.getByTestId('version-preview');
+    await expect(preview.getByTestId('version-shot-title')).toHaveText(allShots);
+    await expect(titles(owner)).toHaveText(['Alpha', 'Bravo, rewritten offline', 'Shot 3']);
+    await preview.getByTestId('preview-restore-version').click();
     await owner.getByTestId('confirm-button').click();
     await expect(titles(owner)).toHaveText(allShots);
     await expect(titles(editor)).toHaveText(allShots, { timeout: 1000 });

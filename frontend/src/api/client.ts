@@ -7,6 +7,8 @@
  * the default instance exported as `api`.
  */
 
+import type { BoardSnapshot } from '../sync/protocol';
+
 // ---------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------
@@ -289,6 +291,11 @@ export interface BoardVersion {
   createdAt: string;
 }
 
+/** One version read on its own: with the board as it was. */
+export interface BoardVersionWithBoard extends BoardVersion {
+  board: BoardSnapshot;
+}
+
 export interface SignupInput {
   email: string;
   password: string;
@@ -527,6 +534,9 @@ export function createApiClient(options: ApiClientOptions = {}) {
       /** Names the board's current state. */
       create: (boardId: string, name: string) =>
         request<BoardVersion>('POST', `/boards/${enc(boardId)}/versions`, { name }),
+      /** One version, with the board as it was when it was saved. */
+      get: (boardId: string, versionId: string) =>
+        request<BoardVersionWithBoard>('GET', `/boards/${enc(boardId)}/versions/${enc(versionId)}`),
       /** Restores a version; it reaches everyone on the board as an op at seq. */
       restore: (boardId: string, versionId: string) =>
         request<{ seq: number }>(

@@ -57,9 +57,9 @@ const EDITOR = [...VIEWER_PERMISSIONS, 'board:update', 'comment:create', 'commen
 const COMMENTER = [...VIEWER_PERMISSIONS, 'comment:create'];
 
 /** Renders the board and answers the socket's join with a snapshot at seq 7. */
-async function openBoard(permissions: string[], shots: Shot[], comments: Comment[] = []) {
+async function openBoard(permissions: string[], shots: Shot[], comments: Comment[] = [], extraRoutes = {}) {
   const rt = fakeRealtime();
-  const view = renderApp('/b/b1', { workspaces: [workspace(permissions)], routes, realtime: rt });
+  const view = renderApp('/b/b1', { workspaces: [workspace(permissions)], routes: { ...routes, ...extraRoutes }, realtime: rt });
   await screen.findByTestId('board-page');
   await waitFor(() => expect(rt.sockets.length).toBeGreaterThan(0));
   const sock = rt.last();
@@ -274,6 +274,61 @@ describe('live board editor', () => {
     expect(screen.getByTestId('sync-terminal')).toHaveTextContent('You no longer have access to this board.');
     expect(screen.getByTestId('connection-badge')).toHaveTextContent('Disconnected');
     expect(screen.queryByTestId('add-shot')).toBeNull();
+  });
+});
+
+describe('versions', () => {
+  const saved = { id: 'v1', boardId: 'b1', name: 'Before the cut', seq: 5, createdBy: 'u2', createdAt: '2026-01-02T10:00:00Z' };
+  const versionRoutes = {
+    'GET /api/boards/b1/versions': { status: 200, body: { versions: [saved] } },
+    'GET /api/boards/b1/versions/v1': {
+      status: 200,
+      body: { ...saved, board: snapshot([shot('x', 'a0', { prompt: 'Gulls over the harbour', duration: 4 }), shot('y', 'a1', { title: '' })]) },
+    },
+  };
+
+  it('shows a version read-only, as it was, and restores it from there after asking', async () => {
+    const { seen } = await openBoard(EDITOR, [shot('a', 'a0')], [], {
+      ...versionRoutes,
+      'POST /api/boards/b1/versions/v1/restore': { status: 200, body: { seq: 8 } },
+    });
+    const user = userEvent.setup();
+    await user.click(await screen.findByTestId('view-version'));
+    const preview = screen.getByTestId('version-preview');
+    await waitFor(() => expect(within(preview).getAllByTestId('version-shot-title').map((e) => e.textContent)).toEqual(['X', 'Shot 2']));
+    expect(within(preview).getByTestId('version-shot-prompt')).toHaveTextContent('Gulls over the harbour');
+    expect(within(preview).getByTestId('version-shot-count')).toHaveTextContent('2 shots');
+    expect(preview).toHaveTextContent('by Kim Editor');
+    // Looking changes nothing: the live board still has its own shot.
+    expect(titles()).toEqual(['A']);
+    expect(seen.some((r) => r.method === 'POST')).toBe(false);
+
+    await user.click(within(preview).getByTestId('preview-restore-version'));
+    expect(screen.queryByTestId('version-preview')).toBeNull();
+    await user.click(screen.getByTestId('confirm-button'));
+    await waitFor(() => expect(seen.some((r) => r.method === 'POST' && r.url === '/api/boards/b1/versions/v1/restore')).toBe(true));
+  });
+
+  it('lets a viewer look at a version but not restore it', async () => {
+    await openBoard(VIEWER_PERMISSIONS, [shot('a', 'a0')], [], versionRoutes);
+    const user = userEvent.setup();
+    expect(screen.queryByTestId('restore-version')).toBeNull();
+    await user.click(await screen.findByTestId('view-version'));
+    const preview = screen.getByTestId('version-preview');
+    await waitFor(() => expect(within(preview).getAllByTestId('version-shot')).toHaveLength(2));
+    expect(within(preview).queryByTestId('preview-restore-version')).toBeNull();
+  });
+
+  it('says so when the version cannot be read', async () => {
+    await openBoard(EDITOR, [shot('a', 'a0')], [], {
+      'GET /api/boards/b1/versions': versionRoutes['GET /api/boards/b1/versions'],
+      'GET /api/boards/b1/versions/v1': { status: 404, body: { code: 'ENOTFOUND', message: 'Version not found.' } },
+    });
+    const user = userEvent.setup();
+    await user.click(await screen.findByTestId('view-version'));
+    const preview = screen.getByTestId('version-preview');
+    expect(await within(preview).findByText('Version not found.')).toBeTruthy();
+    expect(within(preview).getByTestId('preview-restore-version')).toBeDisabled();
   });
 });
 

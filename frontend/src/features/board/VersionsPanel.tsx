@@ -6,10 +6,12 @@ import { formatDate } from '../../components/format';
 import { useStore } from '../../state/store';
 import { useAction } from '../../state/useAction';
 import { useResource } from '../../state/useResource';
+import { VersionPreview } from './VersionPreview';
 
 /**
  * Named versions of the board (REST: /api/boards/{id}/versions). Saving
- * names the board's current state; restoring puts a version back for
+ * names the board's current state; viewing shows one as it was, read-only;
+ * restoring puts a version back for
  * everyone, as an op on the board, so it arrives over the live connection
  * like any other edit (and restoring a later version undoes it).
  */
@@ -26,6 +28,7 @@ export function VersionsPanel({
   const versions = useResource(() => api.versions.list(boardId), [api, boardId]);
   const [name, setName] = useState('');
   const [restoring, setRestoring] = useState<BoardVersion | null>(null);
+  const [viewing, setViewing] = useState<BoardVersion | null>(null);
   const [restored, setRestored] = useState<string | null>(null);
   const create = useAction((n: string) => api.versions.create(boardId, n));
   const restore = useAction((id: string) => api.versions.restore(boardId, id));
@@ -84,22 +87,41 @@ export function VersionsPanel({
                   {formatDate(v.createdAt)} · {names.get(v.createdBy) ?? 'Someone'} · #{v.seq}
                 </div>
               </div>
-              {canEdit && (
-                <button
-                  type="button"
-                  className="btn btn-small"
-                  data-testid="restore-version"
-                  onClick={() => {
-                    restore.clearError();
-                    setRestoring(v);
-                  }}
-                >
-                  Restore
+              <div className="version-actions">
+                <button type="button" className="btn btn-small" data-testid="view-version" onClick={() => setViewing(v)}>
+                  View
                 </button>
-              )}
+                {canEdit && (
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    data-testid="restore-version"
+                    onClick={() => {
+                      restore.clearError();
+                      setRestoring(v);
+                    }}
+                  >
+                    Restore
+                  </button>
+                )}
+              </div>
             </li>
           ))}
         </ol>
+      )}
+      {viewing && (
+        <VersionPreview
+          boardId={boardId}
+          version={viewing}
+          author={names.get(viewing.createdBy) ?? 'someone'}
+          canRestore={canEdit}
+          onRestore={(v) => {
+            setViewing(null);
+            restore.clearError();
+            setRestoring(v);
+          }}
+          onClose={() => setViewing(null)}
+        />
       )}
       {restoring && (
         <ConfirmDialog
