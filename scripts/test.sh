@@ -115,6 +115,7 @@ printf '==> setup\n' >&2
 
 step "go vet" go vet ./...
 step "go vet (ferretdb launcher)" bash -c 'cd scripts/ferretdb && go vet ./...'
+step "go test (ferretdb launcher)" bash -c 'cd scripts/ferretdb && go test ./...'
 step "check imports" "$SHOTLINE_ROOT/scripts/check-imports.sh"
 step "go test" go_tests
 step "build app" build_app
