@@ -4,6 +4,7 @@ import {
   codePointLength,
   compose,
   diff,
+  diffMinimal,
   pushDelete,
   pushInsert,
   pushRetain,
@@ -124,4 +125,39 @@ it('converges and composes for random ops (seeded)', () => {
     expect(ab, `seed ${seed} case ${i}: ${JSON.stringify({ doc, a, b })}`).toBe(ba);
     expect(apply(doc, compose(a, b2)), `seed ${seed} case ${i}`).toBe(ab);
   }
+});
+
+describe('diffMinimal', () => {
+  const cases: [string, string][] = [
+    ['', ''],
+    ['', 'abc'],
+    ['abc', ''],
+    ['hello', 'oh, hello there'],
+    ['the quick brown fox', 'the slow brown dog'],
+    ['abcabba', 'cbabac'],
+    ['😀 dawn 🎬', '🎬 dawn at sea 😀'],
+    ['same', 'same'],
+  ];
+  it.each(cases)('turns %j into %j', (before, after) => {
+    const op = diffMinimal(before, after);
+    expect(apply(before, op)).toBe(after);
+    // Minimal: it deletes and inserts no more than the edit distance needs,
+    // and never more than the one-replace diff.
+    const changed = (o: TextOp) => o.reduce<number>((n, c) => n + (typeof c === 'string' ? codePointLength(c) : c < 0 ? -c : 0), 0);
+    expect(changed(op)).toBeLessThanOrEqual(changed(diff(before, after)));
+  });
+
+  it('keeps an edit inside unchanged text in place when rebased past it', () => {
+    // "12" typed inside "hello"; someone wrapped the word in more text.
+    const mine = transform(diffMinimal('hello', 'oh, hello there'), [3, '12', 2])[1];
+    expect(apply('oh, hello there', mine)).toBe('oh, hel12lo there');
+    // The one-replace diff loses the place (the characters survive).
+    const coarse = transform(diff('hello', 'oh, hello there'), [3, '12', 2])[1];
+    expect(apply('oh, hello there', coarse)).not.toBe('oh, hel12lo there');
+  });
+
+  it('settles for one replace past maxEdits', () => {
+    expect(diffMinimal('abcdef', 'uvwxyz', 3)).toEqual(diff('abcdef', 'uvwxyz'));
+    expect(apply('abcdef', diffMinimal('abcdef', 'uvwxyz', 3))).toBe('uvwxyz');
+  });
 });

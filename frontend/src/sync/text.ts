@@ -270,3 +270,89 @@ export function diff(before: string, after: string): TextOp {
   pushRetain(op, end);
   return op;
 }
+
+/**
+ * The op that turns before into after changing as few characters as it can
+ * (Myers' O(ND) diff over code points, after the common prefix and suffix).
+ * Rebasing an edit past it keeps the edit where it was in the text around
+ * it. Past maxEdits differences it settles for diff's one replace of the
+ * changed middle, which keeps every inserted character but may move it.
+ */
+export function diffMinimal(before: string, after: string, maxEdits = 500): TextOp {
+  const a = Array.from(before);
+  const b = Array.from(after);
+  let start = 0;
+  while (start < a.length && start < b.length && a[start] === b[start]) start++;
+  let end = 0;
+  while (end < a.length - start && end < b.length - start && a[a.length - 1 - end] === b[b.length - 1 - end]) end++;
+  const x = a.slice(start, a.length - end);
+  const y = b.slice(start, b.length - end);
+  const op: TextOp = [];
+  pushRetain(op, start);
+  const steps = shortestEdit(x, y, Math.min(maxEdits, x.length + y.length));
+  if (steps === null) {
+    pushInsert(op, y.join(''));
+    pushDelete(op, x.length);
+  } else {
+    for (const [kind, ch] of steps) {
+      if (kind === 0) pushRetain(op, 1);
+      else if (kind === 1) pushInsert(op, ch);
+      else pushDelete(op, 1);
+    }
+  }
+  pushRetain(op, end);
+  return op;
+}
+
+/**
+ * Myers' shortest edit script from x to y, one step per character: 0 keep,
+ * 1 insert ch, -1 delete; null if it needs more than limit inserts and
+ * deletes.
+ */
+function shortestEdit(x: string[], y: string[], limit: number): [0 | 1 | -1, string][] | null {
+  const n = x.length;
+  const m = y.length;
+  const off = limit + 1;
+  const v = new Int32Array(2 * limit + 3); // furthest x on each diagonal k = x - y
+  const trace: Int32Array[] = [];
+  for (let d = 0; d <= limit; d++) {
+    trace.push(v.slice());
+    for (let k = -d; k <= d; k += 2) {
+      let i = k === -d || (k !== d && v[k - 1 + off]! < v[k + 1 + off]!) ? v[k + 1 + off]! : v[k - 1 + off]! + 1;
+      let j = i - k;
+      while (i < n && j < m && x[i] === y[j]) {
+        i++;
+        j++;
+      }
+      v[k + off] = i;
+      if (i >= n && j >= m) return backtrack(trace, x, y);
+    }
+  }
+  return null;
+}
+
+function backtrack(trace: Int32Array[], x: string[], y: string[]): [0 | 1 | -1, string][] {
+  const off = (trace[0]!.length - 3) / 2 + 1;
+  const out: [0 | 1 | -1, string][] = [];
+  let i = x.length;
+  let j = y.length;
+  for (let d = trace.length - 1; d >= 0; d--) {
+    const v = trace[d]!;
+    const k = i - j;
+    const prevK = k === -d || (k !== d && v[k - 1 + off]! < v[k + 1 + off]!) ? k + 1 : k - 1;
+    const prevI = v[prevK + off]!;
+    const prevJ = prevI - prevK;
+    while (i > prevI && j > prevJ) {
+      out.push([0, x[i - 1]!]);
+      i--;
+      j--;
+    }
+    if (d > 0) {
+      if (i === prevI) out.push([1, y[j - 1]!]);
+      else out.push([-1, x[i - 1]!]);
+    }
+    i = prevI;
+    j = prevJ;
+  }
+  return out.reverse();
+}
