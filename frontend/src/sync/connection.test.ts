@@ -9,9 +9,10 @@ import {
   type RejectedOp,
   type TerminalReason,
 } from './connection';
-import type { BoardSnapshot, Op, Shot } from './protocol';
+import type { BoardSnapshot, Op, Shot, TextEditOp } from './protocol';
 import type { SyncState } from './reconcile';
 import type { ViewTextDelta } from './viewDelta';
+import type { TextOp } from './text';
 import { FakeNetwork, FakeSocket } from '../test/fakeSocket';
 
 function shot(id: string, position: string, prompt = ''): Shot {
@@ -322,6 +323,27 @@ describe('BoardConnection', () => {
     expect(t.conn.pendingCount).toBe(0);
     expect(t.conn.state!.view.shots[0]!.title).toBe('s1');
     expect(t.rejected).toEqual([{ opId, op: rename('Nope'), code: 'EFORBIDDEN', message: 'Your role cannot edit this board.' }]);
+  });
+
+  it('keeps typing across a snapshot resume when the server cannot merge the edit in flight', () => {
+    const t = setup();
+    t.conn.start();
+    t.joinWithSnapshot();
+    const typed = (textOp: TextOp): TextEditOp => ({ kind: 'text.edit', shotId: 's1', field: 'prompt', textOp });
+    const first = t.conn.submit(typed([5, '!']));
+    t.conn.submit(typed([6, '?'])); // waits: one edit in flight per field
+    t.last().serverClose(1006);
+    vi.advanceTimersByTime(10_000);
+    // Too far behind for ops: a snapshot where someone rewrote the start.
+    const later = board([shot('s1', 'a0', 'oh, hello')]);
+    t.joinWithSnapshot(later, 20_000);
+    expect(t.last().ops()).toEqual([{ type: 'op', opId: first, baseSeq: 10, op: typed([5, '!']) }]);
+    expect(t.conn.state!.view.shots[0]!.prompt).toBe('oh, hello'); // both wait for the server's answer
+    // The server's text history no longer reaches seq 10.
+    t.last().receive({ type: 'error', opId: first, code: 'ECONFLICT', message: 'changed too much' });
+    expect(t.rejected).toEqual([]);
+    expect(t.conn.state!.view.shots[0]!.prompt).toBe('oh, hello!?');
+    expect(t.last().ops().slice(1)).toEqual([{ type: 'op', opId: first, baseSeq: 20_000, op: typed([9, '!']) }]);
   });
 
   it("reports another person's text edit as it lands in the view", () => {

@@ -608,9 +608,11 @@ export class BoardConnection {
     if (!this.sync) return;
     const p = this.sync.pending.find((x) => x.opId === opId);
     if (!p) return;
-    this.sync = rejectOp(this.sync, opId);
+    this.sync = rejectOp(this.sync, opId, code);
     this.emitState();
-    this.listener.rejected?.({ opId, op: p.op, code, message });
+    // A stale edit the server could not merge is rebased and kept (same
+    // opId): nothing was lost, so nothing to report.
+    if (!this.sync.pending.some((x) => x.opId === opId)) this.listener.rejected?.({ opId, op: p.op, code, message });
     this.flush();
   }
 

@@ -174,28 +174,101 @@ describe('reconcile', () => {
     expect(gap.confirmed).toBe(s.confirmed);
   });
 
-  it('after a snapshot keeps other ops, composes text edits and marks them stale', () => {
+  // After a snapshot the client cannot transform its text edits past the
+  // ops it missed. Here op1 ("1") was sent and its fate is unknown, op3
+  // ("2") was typed after it and never sent; the snapshot has someone's
+  // second ">" but not op1.
+  function snapshotWithEditInFlight(): SyncState {
     let s = addLocalOp(initialState('me', board(), 10), 'op1', edit([5, '1']));
     [s] = send(s);
     s = addLocalOp(s, 'op2', { kind: 'shot.set', shotId: 's2', field: 'title', value: 'T' });
     s = addLocalOp(s, 'op3', edit([6, '2']));
     s = reconcile(s, { seq: 11, opId: 'x', actor: 'ann', op: edit(['>', 5]) });
+    expect(prompt(s.view)).toBe('>hello12');
     const later = { ...board(), title: 'Renamed' };
     later.shots[0]!.prompt = '>>hello';
-    s = resync(s, later, 20);
-    expect(s.pending.map((p) => [p.opId, p.stale ?? false, p.sent, p.baseSeq])).toEqual([
+    return resync(s, later, 20);
+  }
+
+  it('after a snapshot re-sends an edit that may be applied alone, and holds the typing after it', () => {
+    let s = snapshotWithEditInFlight();
+    expect(s.pending.map((p) => [p.opId, p.stale ?? false, p.heldBase !== undefined, p.baseSeq])).toEqual([
       ['op1', true, false, 11],
       ['op2', false, false, 10],
+      ['op3', false, true, 20],
     ]);
-    expect((s.pending[0]!.op as TextEditOp).textOp).toEqual([6, '12']);
+    expect((s.pending[0]!.op as TextEditOp).textOp).toEqual([6, '1']);
     expect(s.view.title).toBe('Renamed');
     expect(s.view.shots[1]!.title).toBe('T');
-    expect(prompt(s.view)).toBe('>>hello'); // stale edits wait for the server
-    const [, msgs] = send(s);
+    expect(prompt(s.view)).toBe('>>hello'); // op1 waits for the server, op3 for op1
+    let msgs: OpMessage[];
+    [s, msgs] = send(s);
     expect(msgs.map((m) => [m.opId, m.baseSeq])).toEqual([
       ['op1', 11],
       ['op2', 20],
     ]);
+
+    // The server merges op1 and applies it: op3 is rebased onto the text
+    // with it, and goes next.
+    s = reconcile(s, { seq: 21, opId: 'op1', actor: 'me', op: edit([7, '1']) });
+    expect(s.pending.map((p) => [p.opId, p.heldBase !== undefined])).toEqual([
+      ['op2', false],
+      ['op3', false],
+    ]);
+    expect(prompt(s.view)).toBe('>>hello12');
+    [s, msgs] = send(s);
+    expect(msgs).toEqual([{ type: 'op', opId: 'op3', baseSeq: 21, op: edit([8, '2']) }]);
+  });
+
+  it('after a snapshot, typing held behind an edit the server had already applied is kept', () => {
+    // The case that used to lose op3: op1 was applied before the socket
+    // dropped, so its re-send is acknowledged as a duplicate.
+    let s = addLocalOp(initialState('me', board(), 10), 'op1', edit([5, '1']));
+    [s] = send(s);
+    s = addLocalOp(s, 'op3', edit([6, '2']));
+    const later = board();
+    later.shots[0]!.prompt = '>hello1';
+    s = resync(onDisconnect(s), later, 20);
+    expect(prompt(s.view)).toBe('>hello1');
+    [s] = send(s);
+    s = acknowledge(s, 'op1', 15);
+    expect(prompt(s.view)).toBe('>hello12');
+    const [, msgs] = send(s);
+    expect(msgs).toEqual([{ type: 'op', opId: 'op3', baseSeq: 20, op: edit([7, '2']) }]);
+  });
+
+  it('after a snapshot, an edit too old for the server to merge is rebased and sent again', () => {
+    let s = snapshotWithEditInFlight();
+    [s] = send(s);
+    s = rejectOp(s, 'op1', 'ECONFLICT');
+    expect(s.pending.map((p) => [p.opId, p.stale ?? false, p.heldBase !== undefined, p.sent])).toEqual([
+      ['op1', false, false, false],
+      ['op2', false, false, true],
+      ['op3', false, false, false],
+    ]);
+    expect(prompt(s.view)).toBe('>>hello12');
+    const [, msgs] = send(s);
+    // One text edit in flight per field: op3 waits for op1's ack.
+    expect(msgs).toEqual([{ type: 'op', opId: 'op1', baseSeq: 20, op: edit([7, '1']) }]);
+  });
+
+  it('after a snapshot, typing never sent is rebased onto it at once', () => {
+    let s = addLocalOp(initialState('me', board(), 10), 'op1', edit([3, '1', 2]));
+    s = addLocalOp(s, 'op2', edit([4, '2', 2]));
+    const later = board();
+    later.shots[0]!.prompt = 'oh, hello there';
+    s = resync(s, later, 20);
+    expect(s.pending.map((p) => [p.opId, p.stale ?? false, p.heldBase !== undefined])).toEqual([['op1', false, false]]);
+    expect(prompt(s.view)).toBe('oh, hel12lo there');
+    const [, msgs] = send(s);
+    expect(msgs).toEqual([{ type: 'op', opId: 'op1', baseSeq: 20, op: edit([7, '12', 8]) }]);
+  });
+
+  it('after a snapshot, held typing into a shot someone deleted goes', () => {
+    let s = snapshotWithEditInFlight();
+    [s] = send(s);
+    s = reconcile(s, { seq: 21, opId: 'y', actor: 'ann', op: { kind: 'shot.delete', shotId: 's1' } });
+    expect(s.pending.map((p) => p.opId)).toEqual(['op1', 'op2']);
   });
 });
 
@@ -413,6 +486,7 @@ describe('simulated clients converge (seeded; rerun with SYNC_SEED=<seed>)', () 
     { textOnly: true, snapshots: false },
     { textOnly: false, snapshots: false },
     { textOnly: false, snapshots: true },
+    { textOnly: true, snapshots: true },
   ]) {
     it(`text only: ${opts.textOnly}, snapshot resumes: ${opts.snapshots}`, () => {
       for (let run = 0; run < (tracing ? 1 : 30); run++) {

@@ -23,7 +23,7 @@
 
 import type { AppliedOp, BoardSnapshot, Op, OpMessage, TextEditOp } from './protocol';
 import { SyncError, applyOp } from './state';
-import { compose, transform } from './text';
+import { apply, compose, diffMinimal, transform } from './text';
 
 export interface PendingOp {
   opId: string;
@@ -44,6 +44,21 @@ export interface PendingOp {
    * is left out of the view; the server merges it if it still can.
    */
   stale?: boolean;
+  /**
+   * A stale edit made at a snapshot resync: the text it was made against.
+   * If the server refuses it as too old to merge (ECONFLICT), it changed
+   * nothing, so it is rebased onto the current text from this and sent again.
+   */
+  staleBase?: string;
+  /**
+   * Held text edit: typing from before a snapshot resync, made against this
+   * text, waiting for an earlier edit of its field whose fate is unknown (it
+   * may or may not be on the server). It is out of the view and not sent;
+   * once that edit is acknowledged or refused, it is rebased onto the text
+   * then confirmed (by a diff of the two texts) and becomes an ordinary
+   * pending edit. So a resync loses no typing.
+   */
+  heldBase?: string;
 }
 
 export interface SyncState {
@@ -69,7 +84,7 @@ export function initialState(actor: string, board: BoardSnapshot, seq: number): 
 export function buildView(actor: string, confirmed: BoardSnapshot, seq: number, pending: PendingOp[]): BoardSnapshot {
   let view = confirmed;
   pending.forEach((p, i) => {
-    if (p.stale) return;
+    if (p.stale || p.heldBase !== undefined) return;
     try {
       view = applyOp(view, p.op, { actor, seq: seq + i + 1 });
     } catch (e) {
@@ -143,8 +158,9 @@ export function reconcile(state: SyncState, incoming: AppliedOp): SyncState {
     const rest = state.pending.filter((_, j) => j !== own);
     if (!mine.stale) return withView({ ...state, confirmed, seq: incoming.seq, pending: rest });
     // A stale edit was left out of the view, so later edits of its field
-    // were made without it: rebase them past it like a remote op.
-    return withView({ ...state, confirmed, seq: incoming.seq, pending: rebase(rest, incoming.op, state.seq) });
+    // were made without it: rebase them past it like a remote op. Typing
+    // held behind it can go now.
+    return releaseHeld({ ...state, confirmed, seq: incoming.seq, pending: rebase(rest, incoming.op, state.seq) });
   }
   return withView({ ...state, confirmed, seq: incoming.seq, pending: rebase(state.pending, incoming.op, state.seq) });
 }
@@ -160,6 +176,13 @@ function rebase(pending: PendingOp[], x: Op, seq: number): PendingOp[] {
   for (const p of pending) {
     if (p.op.kind !== 'text.edit' || p.stale) {
       out.push(p);
+      continue;
+    }
+    if (p.heldBase !== undefined) {
+      // Rebased by a diff when released, past whatever came meanwhile; but
+      // typing into a text that was replaced wholesale is dropped, as it
+      // would be for an edit never sent.
+      if (!resetsText(x, p.op.shotId)) out.push(p);
       continue;
     }
     if (resetsText(x, p.op.shotId)) {
@@ -189,23 +212,70 @@ function rebase(pending: PendingOp[], x: Op, seq: number): PendingOp[] {
 export function acknowledge(state: SyncState, opId: string, seq: number): SyncState {
   const i = state.pending.findIndex((p) => p.opId === opId);
   if (i < 0) return state; // already taken in as an applied op
-  if (seq <= state.seq) return withView({ ...state, pending: state.pending.filter((_, j) => j !== i) });
+  if (seq <= state.seq) return releaseHeld({ ...state, pending: state.pending.filter((_, j) => j !== i) });
   const p = state.pending[i]!;
   if (seq !== state.seq + 1 || p.stale) return { ...state, resyncNeeded: true };
   return reconcile(state, { seq, opId, actor: state.actor, op: asApplied(p.op) });
 }
 
 /**
- * Takes in an "error" for one of our ops: the op changed nothing on the
- * server, so it leaves pending. Later text edits of the same field were
- * made on top of it and go too (unless it was stale, hence not in the view).
+ * Takes in an "error" for one of our ops (code: the error's code): the op
+ * changed nothing on the server, so it leaves pending. Later text edits of
+ * the same field were made on top of it and go too (unless it was stale,
+ * hence not in the view). A stale edit re-sent after a snapshot resync and
+ * refused with ECONFLICT (too old for the server to merge) is instead
+ * rebased by text and kept, under its opId.
  */
-export function rejectOp(state: SyncState, opId: string): SyncState {
+export function rejectOp(state: SyncState, opId: string, code?: string): SyncState {
   const i = state.pending.findIndex((p) => p.opId === opId);
   if (i < 0) return state;
-  const { op: rejected, stale } = state.pending[i]!;
-  // A stale edit was not in the view, so nothing was built on it.
+  const p0 = state.pending[i]!;
+  const { op: rejected, stale } = p0;
+  if (stale && code === 'ECONFLICT' && p0.staleBase !== undefined) {
+    // Too old for the server to merge, so it changed nothing: rebase it
+    // from the text it was made against and send it again.
+    const held: PendingOp = { opId: p0.opId, op: p0.op, sent: false, baseSeq: state.seq, heldBase: p0.staleBase };
+    return releaseHeld({ ...state, pending: state.pending.map((p, j) => (j === i ? held : p)) });
+  }
+  // A stale edit was not in the view, so nothing was built on it; typing
+  // held behind it can go now.
   const pending = state.pending.filter((p, j) => j !== i && (stale || !(j > i && sameTextField(rejected, p.op))));
+  return releaseHeld({ ...state, pending });
+}
+
+/** The text of shotId's field in board, if the shot exists. */
+function textOf(board: BoardSnapshot, shotId: string, field: TextEditOp['field']): string | undefined {
+  return board.shots.find((sh) => sh.id === shotId)?.[field];
+}
+
+/**
+ * Turns held edits whose field has no stale edit left before them into
+ * ordinary pending edits: each is rebased from the text it was made against
+ * onto the text the client now has under it (confirmed, with the earlier
+ * pending edits of its field), by transforming it past a diff of the two
+ * texts, the current text first. Later pending edits of the field, made
+ * without it, are rebased past it. An edit whose shot is gone is dropped.
+ */
+function releaseHeld(state: Omit<SyncState, 'view'>): SyncState {
+  let pending = state.pending;
+  for (let i = 0; i < pending.length; i++) {
+    const p = pending[i]!;
+    if (p.heldBase === undefined || p.op.kind !== 'text.edit') continue;
+    const edit = p.op;
+    const before = pending.slice(0, i).filter((q) => sameTextField(q.op, edit));
+    if (before.some((q) => q.stale || q.heldBase !== undefined)) continue;
+    let text = textOf(state.confirmed, edit.shotId, edit.field);
+    if (text === undefined) {
+      pending = pending.filter((_, j) => j !== i);
+      i--;
+      continue;
+    }
+    for (const q of before) text = apply(text, (q.op as TextEditOp).textOp);
+    const textOp = transform(diffMinimal(p.heldBase, text), edit.textOp)[1];
+    const { heldBase: _, ...rest } = p;
+    const released: PendingOp = { ...rest, op: { ...edit, textOp }, sent: false, baseSeq: state.seq };
+    pending = [...pending.slice(0, i), released, ...rebase(pending.slice(i + 1), released.op, state.seq)];
+  }
   return withView({ ...state, pending });
 }
 
@@ -216,7 +286,7 @@ export function rejectOp(state: SyncState, opId: string): SyncState {
  */
 export function addLocalOp(state: SyncState, opId: string, op: Op): SyncState {
   const last = state.pending[state.pending.length - 1];
-  if (op.kind === 'text.edit' && last && !last.sent && !last.wasSent && !last.stale && sameTextField(last.op, op)) {
+  if (op.kind === 'text.edit' && last && !last.sent && !last.wasSent && !last.stale && last.heldBase === undefined && sameTextField(last.op, op)) {
     const merged: TextEditOp = { ...last.op, textOp: compose(last.op.textOp, op.textOp) };
     return withView({ ...state, pending: [...state.pending.slice(0, -1), { ...last, op: merged }] });
   }
@@ -233,6 +303,7 @@ export function takeSendable(state: SyncState): { state: SyncState; messages: Op
   for (let i = 0; i < pending.length; i++) {
     const p = pending[i]!;
     if (p.sent) continue;
+    if (p.heldBase !== undefined) break; // waits for an earlier edit of its field
     if (p.op.kind === 'text.edit' && pending.slice(0, i).some((q) => q.sent && sameTextField(q.op, p.op))) break;
     // A stale edit keeps the base it was made against; the server
     // transforms it from there if its history reaches that far.
@@ -258,30 +329,41 @@ export function onDisconnect(state: SyncState): SyncState {
 /**
  * Takes in a snapshot (a resume too far behind for a list of ops, or a
  * rejoin after resyncNeeded). Non-text ops stay pending and are re-applied
- * and re-sent. Text edits cannot be rebased onto a snapshot locally: each
- * field's pending edits are composed into one, kept under the first one's
- * opId, based on the seq they had been rebased to, marked stale (out of the
- * view) and re-sent for the server to merge. docs/protocol.md lists what
- * this cannot save.
+ * and re-sent. Text edits cannot be transformed past ops the client never
+ * saw, so each field's pending edits are rebased by text instead: composed
+ * into one, made against the field's old confirmed text, and transformed
+ * past a diff from that text to the snapshot's (the snapshot's text first).
+ * That needs to know whether the first of them is on the server already: if
+ * it was ever sent, it is re-sent alone, marked stale (out of the view, based
+ * on the seq it had been rebased to, for the server to merge), and the typing
+ * after it is held until the server answers it (see heldBase).
  */
 export function resync(state: SyncState, board: BoardSnapshot, seq: number): SyncState {
   const pending: PendingOp[] = [];
-  const byField = new Map<string, number>(); // field -> index in pending
+  const byField = new Map<string, number>(); // field -> index in pending of the edit typing composes into
+  const textAfter = new Map<string, string>(); // field -> old confirmed text with its pending edits so far
   for (const p of state.pending) {
-    if (p.op.kind !== 'text.edit' || p.stale) {
-      pending.push({ ...p, sent: false }); // a stale edit keeps its own base
+    if (p.op.kind !== 'text.edit' || p.stale || p.heldBase !== undefined) {
+      pending.push({ ...p, sent: false }); // stale and held edits keep their own base
       continue;
     }
-    const key = `${p.op.shotId}\u0000${p.op.field}`;
+    const edit = p.op;
+    const key = `${edit.shotId}\u0000${edit.field}`;
+    const base = textAfter.get(key) ?? textOf(state.confirmed, edit.shotId, edit.field);
+    if (base === undefined) continue; // its shot was gone already: nothing to type into
+    textAfter.set(key, apply(base, edit.textOp));
     const j = byField.get(key);
-    if (j === undefined) {
+    if (j !== undefined) {
+      const into = pending[j]!;
+      pending[j] = { ...into, op: { ...(into.op as TextEditOp), textOp: compose((into.op as TextEditOp).textOp, edit.textOp) } };
+    } else if (p.wasSent) {
+      // Maybe applied already: re-sent alone; the typing after it waits.
+      pending.push({ ...p, sent: false, stale: true, baseSeq: state.seq, staleBase: base });
+    } else {
       byField.set(key, pending.length);
-      pending.push({ ...p, sent: false, stale: true, baseSeq: state.seq });
-      continue;
+      pending.push({ opId: p.opId, op: edit, sent: false, baseSeq: seq, heldBase: base });
     }
-    const first = pending[j]!;
-    const merged = compose((first.op as TextEditOp).textOp, p.op.textOp);
-    pending[j] = { ...first, op: { ...(first.op as TextEditOp), textOp: merged } };
   }
-  return withView({ actor: state.actor, confirmed: board, seq, pending });
+  // Held edits with nothing stale before them are rebased onto the snapshot at once.
+  return releaseHeld({ actor: state.actor, confirmed: board, seq, pending });
 }
