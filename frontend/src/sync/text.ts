@@ -259,16 +259,22 @@ export function transform(a: TextOp, b: TextOp): [TextOp, TextOp] {
 export function diff(before: string, after: string): TextOp {
   const a = Array.from(before);
   const b = Array.from(after);
-  let start = 0;
-  while (start < a.length && start < b.length && a[start] === b[start]) start++;
-  let end = 0;
-  while (end < a.length - start && end < b.length - start && a[a.length - 1 - end] === b[b.length - 1 - end]) end++;
+  const [start, end] = commonEnds(a, b);
   const op: TextOp = [];
   pushRetain(op, start);
   pushInsert(op, b.slice(start, b.length - end).join(''));
   pushDelete(op, a.length - start - end);
   pushRetain(op, end);
   return op;
+}
+
+/** How many characters a and b share at their start, and then at their end. */
+function commonEnds(a: string[], b: string[]): [number, number] {
+  let start = 0;
+  while (start < a.length && start < b.length && a[start] === b[start]) start++;
+  let end = 0;
+  while (end < a.length - start && end < b.length - start && a[a.length - 1 - end] === b[b.length - 1 - end]) end++;
+  return [start, end];
 }
 
 /**
@@ -281,10 +287,7 @@ export function diff(before: string, after: string): TextOp {
 export function diffMinimal(before: string, after: string, maxEdits = 500): TextOp {
   const a = Array.from(before);
   const b = Array.from(after);
-  let start = 0;
-  while (start < a.length && start < b.length && a[start] === b[start]) start++;
-  let end = 0;
-  while (end < a.length - start && end < b.length - start && a[a.length - 1 - end] === b[b.length - 1 - end]) end++;
+  const [start, end] = commonEnds(a, b);
   const x = a.slice(start, a.length - end);
   const y = b.slice(start, b.length - end);
   const op: TextOp = [];
