@@ -41,7 +41,7 @@ func composeConfig(t *testing.T, env []string, args ...string) (stdout, stderr s
 	return out.String(), errOut.String(), err
 }
 
-var secrets = []string{"SHOTLINE_S3_ACCESS_KEY=test-access", "SHOTLINE_S3_SECRET_KEY=test-secret-key"}
+var secrets = []string{"SHOTLINE_S3_ACCESS_KEY=test-access", "SHOTLINE_S3_SECRET_KEY=test-secret-key", "SHOTLINE_NATS_TOKEN=test-nats-token"}
 
 func TestComposeFileIsValid(t *testing.T) {
 	if _, stderr, err := composeConfig(t, secrets, "-q"); err != nil {
@@ -50,12 +50,23 @@ func TestComposeFileIsValid(t *testing.T) {
 }
 
 func TestComposeRequiresSecrets(t *testing.T) {
-	_, stderr, err := composeConfig(t, nil, "-q")
-	if err == nil {
-		t.Fatal("docker-compose config succeeded without SHOTLINE_S3_ACCESS_KEY / SHOTLINE_S3_SECRET_KEY")
-	}
-	if !strings.Contains(stderr, "SHOTLINE_S3_") {
-		t.Errorf("the error does not name the missing variable:\n%s", stderr)
+	for _, missing := range secrets {
+		name, _, _ := strings.Cut(missing, "=")
+		t.Run(name, func(t *testing.T) {
+			var env []string
+			for _, s := range secrets {
+				if s != missing {
+					env = append(env, s)
+				}
+			}
+			_, stderr, err := composeConfig(t, env, "-q")
+			if err == nil {
+				t.Fatalf("docker-compose config succeeded without %s", name)
+			}
+			if !strings.Contains(stderr, name) {
+				t.Errorf("the error does not name %s:\n%s", name, stderr)
+			}
+		})
 	}
 }
 
@@ -84,7 +95,7 @@ func TestComposeServices(t *testing.T) {
 			t.Errorf("no %q service", name)
 		}
 	}
-	mongo, minio, app := cfg.Services["mongo"], cfg.Services["minio"], cfg.Services["app"]
+	mongo, minio, nats, app := cfg.Services["mongo"], cfg.Services["minio"], cfg.Services["nats"], cfg.Services["app"]
 
 	t.Run("mongo_is_a_replica_set", func(t *testing.T) {
 		cmd := words(mongo.Command)
@@ -96,6 +107,15 @@ func TestComposeServices(t *testing.T) {
 		}
 		if uri, _ := app.Environment["SHOTLINE_MONGO_URI"].(string); !strings.Contains(uri, "replicaSet=rs0") {
 			t.Errorf("app's SHOTLINE_MONGO_URI = %q, want replicaSet=rs0", uri)
+		}
+	})
+	t.Run("nats_requires_the_apps_token", func(t *testing.T) {
+		cmd := words(nats.Command)
+		if i := slices.Index(cmd, "--auth"); i < 0 || i+1 >= len(cmd) || cmd[i+1] != "test-nats-token" {
+			t.Errorf("nats command %q does not require SHOTLINE_NATS_TOKEN (--auth)", cmd)
+		}
+		if got, _ := app.Environment["SHOTLINE_NATS_TOKEN"].(string); got != "test-nats-token" {
+			t.Errorf("app SHOTLINE_NATS_TOKEN = %q, want the token nats requires", got)
 		}
 	})
 	t.Run("app_depends_on_its_servers", func(t *testing.T) {

@@ -82,7 +82,7 @@ func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
 // harness's NATS server.
 func shareRooms(t *testing.T, s *testServer) {
 	t.Helper()
-	broker, err := nats.Connect(testenv.NATS(t), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	broker, err := nats.Connect(testenv.NATS(t), "", slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

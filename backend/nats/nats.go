@@ -23,9 +23,10 @@ type Broker struct {
 	conn *natsgo.Conn
 }
 
-// Connect connects to the NATS server at url.
-func Connect(url string, log *slog.Logger) (*Broker, error) {
-	nc, err := natsgo.Connect(url,
+// Connect connects to the NATS server at url, with token when the server
+// requires one (its "authorization { token }", or nats-server --auth).
+func Connect(url, token string, log *slog.Logger) (*Broker, error) {
+	opts := []natsgo.Option{
 		natsgo.Name("shotline"),
 		natsgo.MaxReconnects(-1),
 		natsgo.ReconnectWait(time.Second),
@@ -42,7 +43,11 @@ func Connect(url string, log *slog.Logger) (*Broker, error) {
 			}
 			log.Warn("nats", "subject", subject, "err", err)
 		}),
-	)
+	}
+	if token != "" {
+		opts = append(opts, natsgo.Token(token))
+	}
+	nc, err := natsgo.Connect(url, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to nats: %w", err)
 	}

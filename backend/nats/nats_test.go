@@ -3,6 +3,7 @@ package nats_test
 import (
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,12 +13,12 @@ import (
 
 func TestPublishReachesSubscribersInOrder(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := nats.Connect(testenv.NATS(t), log)
+	a, err := nats.Connect(testenv.NATS(t), "", log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	b, err := nats.Connect(testenv.NATS(t), log)
+	b, err := nats.Connect(testenv.NATS(t), "", log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,5 +69,28 @@ func TestPublishReachesSubscribersInOrder(t *testing.T) {
 	}
 	if err := a.Publish("board.*", nil); err == nil {
 		t.Fatal("a wildcard subject was accepted")
+	}
+}
+
+// TestConnectWithTheServersToken: a server that requires a token refuses a
+// connection without it, or with another, and takes one with it.
+func TestConnectWithTheServersToken(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	url := testenv.NATSWithToken(t, "s3cret-token")
+	for _, token := range []string{"", "wrong"} {
+		if b, err := nats.Connect(url, token, log); err == nil {
+			b.Close()
+			t.Fatalf("connected with token %q", token)
+		} else if !strings.Contains(err.Error(), "uthorization") {
+			t.Fatalf("token %q: want an authorization error, got %v", token, err)
+		}
+	}
+	b, err := nats.Connect(url, "s3cret-token", log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Ping(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -31,7 +31,7 @@ func newSharedEnv(t *testing.T) (*env, *env) {
 	b.hub = realtime.NewHub(a.boards, mongo.NewOpLog(a.db), mongo.NewVersionStore(a.db), en, realtime.Config{}, log)
 	t.Cleanup(func() { _ = b.hub.Shutdown(context.Background()) })
 	for _, h := range []*realtime.Hub{a.hub, b.hub} {
-		broker, err := nats.Connect(testenv.NATS(t), log)
+		broker, err := nats.Connect(testenv.NATS(t), "", log)
 		if err != nil {
 			t.Fatal(err)
 		}

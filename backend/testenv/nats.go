@@ -39,3 +39,19 @@ func NATS(tb testing.TB) string {
 	}
 	return nats.url
 }
+
+// NATSWithToken starts a NATS server of its own that requires token from
+// every client, and returns its client URL. It stops when the test ends.
+func NATSWithToken(tb testing.TB, token string) string {
+	tb.Helper()
+	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true, Authorization: token})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	go s.Start()
+	tb.Cleanup(s.Shutdown)
+	if !s.ReadyForConnections(10 * time.Second) {
+		tb.Fatal("testenv: nats-server did not start")
+	}
+	return s.ClientURL()
+}

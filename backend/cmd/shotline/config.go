@@ -36,6 +36,9 @@ type config struct {
 	// NATSURL connects app instances that share boards' rooms (several
 	// instances behind one load balancer); empty for a single instance.
 	NATSURL string `env:"NATS_URL" envDefault:""`
+	// NATSToken is the token the NATS server requires, if it requires one
+	// (a secret: never logged).
+	NATSToken string `env:"NATS_TOKEN" envDefault:""`
 
 	// DebugAddr serves Go's profiles (/debug/pprof/) when set; keep it on
 	// loopback, it is unauthenticated.

@@ -67,7 +67,7 @@ func run() error {
 	hub := realtime.NewHub(boards, mongo.NewOpLog(db), versions, enforcer, realtime.Config{}, log)
 	ready := map[string]func(context.Context) error{"mongodb": db.Ping, "objectStore": store.Ping}
 	if cfg.NATSURL != "" {
-		broker, err := nats.Connect(cfg.NATSURL, log)
+		broker, err := nats.Connect(cfg.NATSURL, cfg.NATSToken, log)
 		if err != nil {
 			return err
 		}
