@@ -22,17 +22,10 @@ var nats struct {
 func NATS(tb testing.TB) string {
 	tb.Helper()
 	nats.once.Do(func() {
-		s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-		if err != nil {
-			nats.err = err
-			return
+		var s *server.Server
+		if s, nats.err = startNATS(""); nats.err == nil {
+			nats.url = s.ClientURL()
 		}
-		go s.Start()
-		if !s.ReadyForConnections(10 * time.Second) {
-			nats.err = errors.New("testenv: nats-server did not start")
-			return
-		}
-		nats.url = s.ClientURL()
 	})
 	if nats.err != nil {
 		tb.Fatal(nats.err)
@@ -44,14 +37,26 @@ func NATS(tb testing.TB) string {
 // every client, and returns its client URL. It stops when the test ends.
 func NATSWithToken(tb testing.TB, token string) string {
 	tb.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true, Authorization: token})
+	s, err := startNATS(token)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	go s.Start()
 	tb.Cleanup(s.Shutdown)
-	if !s.ReadyForConnections(10 * time.Second) {
-		tb.Fatal("testenv: nats-server did not start")
-	}
 	return s.ClientURL()
+}
+
+// startNATS starts an embedded nats-server on a free loopback port, asking
+// every client for token unless it is empty, and waits until it takes
+// connections.
+func startNATS(token string) (*server.Server, error) {
+	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true, Authorization: token})
+	if err != nil {
+		return nil, err
+	}
+	go s.Start()
+	if !s.ReadyForConnections(10 * time.Second) {
+		s.Shutdown()
+		return nil, errors.New("testenv: nats-server did not start")
+	}
+	return s, nil
 }
