@@ -41,8 +41,7 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write this tool's CPU profile while it sends ops to this file (go tool pprof), to see what measuring costs")
 	byBoard := flag.Bool("by-board", false, "with several URLs: all of a board's sockets on one instance (boards spread over them) instead of each board's sockets spread")
 	flag.Parse()
-	profileTo = *cpuProfile
-	if err := run(*base, *byBoard, *bursts, *boards, *peers, *senders, *rate, *duration, *pid); err != nil {
+	if err := run(*base, *byBoard, *bursts, *boards, *peers, *senders, *rate, *duration, *pid, *cpuProfile); err != nil {
 		fmt.Fprintln(os.Stderr, "shotline-load:", err)
 		os.Exit(1)
 	}
@@ -58,7 +57,7 @@ type stats struct {
 	closes    atomic.Int64
 }
 
-func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate float64, duration time.Duration, pid int) error {
+func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate float64, duration time.Duration, pid int, cpuProfile string) error {
 	bases := strings.Split(urls, ",")
 	base := bases[0]
 	if nSenders < 0 || nSenders > nPeers {
@@ -152,8 +151,8 @@ func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate 
 		fmt.Printf("server RSS %d KiB before, %d KiB after: %.1f KiB per connection\n", rssBefore, rssAfter, float64(rssAfter-rssBefore)/float64(len(socks)))
 	}
 
-	if profileTo != "" {
-		stop, err := startCPUProfile(profileTo)
+	if cpuProfile != "" {
+		stop, err := startCPUProfile(cpuProfile)
 		if err != nil {
 			return err
 		}
@@ -341,9 +340,6 @@ func cpuSeconds(pid int) float64 {
 	k, _ := strconv.ParseFloat(f[12], 64)
 	return (u + k) / 100
 }
-
-// profileTo is the -cpuprofile file ("": none).
-var profileTo string
 
 // startCPUProfile writes this process's CPU profile to file until the
 // returned stop is called.
