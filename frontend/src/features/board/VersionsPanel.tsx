@@ -11,9 +11,9 @@ import { VersionPreview } from './VersionPreview';
 /**
  * Named versions of the board (REST: /api/boards/{id}/versions). Saving
  * names the board's current state; viewing shows one as it was, read-only;
- * restoring puts a version back for
- * everyone, as an op on the board, so it arrives over the live connection
- * like any other edit (and restoring a later version undoes it).
+ * restoring puts a version back for everyone, as an op on the board, so it
+ * arrives over the live connection like any other edit (and restoring a
+ * later version undoes it).
  */
 export function VersionsPanel({
   boardId,
