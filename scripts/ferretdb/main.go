@@ -9,7 +9,8 @@
 //
 // By default clients reach FerretDB through a relay that lets one request at
 // a time through, because FerretDB's own writes are not atomic (see
-// serializer); -serialize=false turns that off.
+// serializer), and that gives every collection an index its _id lookups use
+// (see idIndexer); -serialize=false turns both off.
 //
 // It stops cleanly on SIGINT or SIGTERM.
 package main
@@ -81,8 +82,14 @@ func run() error {
 		return nil
 	}
 
-	// FerretDB listens on a private Unix socket; clients reach it through
-	// the serializer on listenAddr.
+	listen := func() (net.Listener, error) { return net.Listen("tcp", *listenAddr) }
+	return serveSerialized(ctx, logger, listen, dir, sqliteURL)
+}
+
+// serveSerialized runs FerretDB on a private Unix socket and, once it
+// answers, relays the clients that connect to the listener listen opens
+// to it through the serializer, until ctx is done.
+func serveSerialized(ctx context.Context, logger *slog.Logger, listen func() (net.Listener, error), dir, sqliteURL string) error {
 	sockDir, err := os.MkdirTemp("", "shotline-ferretdb-")
 	if err != nil {
 		return err
@@ -124,12 +131,17 @@ func run() error {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	ln, err := net.Listen("tcp", *listenAddr)
+	ids := newIDIndexer(dir, logger)
+	defer ids.close()
+	if err := ids.ensureAll(ctx); err != nil {
+		return fmt.Errorf("index _id of existing collections: %w", err)
+	}
+	ln, err := listen()
 	if err != nil {
 		return err
 	}
 	logger.Info("ferretdb listening", "addr", ln.Addr().String(), "sqlite_dir", dir, "serialized", true)
-	s := &serializer{upstream: dial, log: logger}
+	s := &serializer{upstream: dial, log: logger, ids: ids}
 	// serve returns when ctx is canceled, after closing every client
 	// connection; then FerretDB stops (deferred above).
 	s.serve(ctx, ln)

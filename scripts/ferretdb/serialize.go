@@ -27,6 +27,9 @@ import (
 type serializer struct {
 	upstream func() (net.Conn, error)
 	log      *slog.Logger
+	// ids indexes _id of every collection a request may create; nil
+	// leaves the tables as FerretDB makes them.
+	ids *idIndexer
 
 	mu sync.Mutex // held while one request is in FerretDB
 
@@ -140,18 +143,37 @@ func (s *serializer) roundTrip(up net.Conn, ur *bufio.Reader, req []byte, wantRe
 	if _, err := up.Write(req); err != nil {
 		return nil, fmt.Errorf("write to FerretDB: %w", err)
 	}
-	if !wantReply {
-		return nil, nil
-	}
 	var replies [][]byte
-	for {
+	for wantReply {
 		r, err := readMessage(ur)
 		if err != nil {
 			return nil, fmt.Errorf("read from FerretDB: %w", err)
 		}
 		replies = append(replies, r)
 		if opcode(r) != opMsg || len(r) < headerLen+4 || binary.LittleEndian.Uint32(r[headerLen:])&moreToComeFlag == 0 {
-			return replies, nil
+			break
+		}
+	}
+	s.afterCommand(req)
+	return replies, nil
+}
+
+// afterCommand keeps the _id indexes in step with the collections, while
+// the lock keeps every other request out of FerretDB.
+func (s *serializer) afterCommand(req []byte) {
+	if s.ids == nil {
+		return
+	}
+	c, ok := commandOf(req)
+	switch {
+	case !ok || c.database == "":
+	case c.name == "drop":
+		s.ids.forget(c.database, c.collection)
+	case c.name == "dropDatabase":
+		s.ids.forget(c.database, "")
+	case c.createsCollection():
+		if err := s.ids.ensure(context.Background(), c.database, c.collection); err != nil {
+			s.log.Warn("index _id", "database", c.database, "collection", c.collection, "err", err)
 		}
 	}
 }
