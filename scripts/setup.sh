@@ -37,7 +37,7 @@ check_toolchains() {
 # last build (a stamp holds their checksum).
 build_ferretdb() {
 	local src=$SHOTLINE_ROOT/scripts/ferretdb stamp=$TOOLS/bin/ferretdb.stamp sum
-	sum=$(cat "$src/main.go" "$src/go.mod" "$src/go.sum" | sha256sum | cut -d' ' -f1)
+	sum=$(cat "$src"/*.go "$src/go.mod" "$src/go.sum" | sha256sum | cut -d' ' -f1)
 	if [[ -x $TOOLS/bin/ferretdb && -f $stamp && $(<"$stamp") == "$sum" ]]; then
 		return 0
 	fi
