@@ -113,3 +113,46 @@ func findAll[T any](ctx context.Context, c *mongo.Collection, filter any, opts .
 	}
 	return out, nil
 }
+
+// once runs fn unless a migration of that name ran to its end before,
+// then records it. fn must be safe to run again (a crash may cut it short,
+// and two instances starting together may both run it).
+func (db *DB) once(ctx context.Context, name string, fn func(context.Context) error) error {
+	c := db.db.Collection("migrations")
+	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: name}}).Err()
+	if err == nil {
+		return nil
+	} else if !errors.Is(err, mongo.ErrNoDocuments) {
+		return fmt.Errorf("read migration %q: %w", name, err)
+	}
+	if err := fn(ctx); err != nil {
+		return fmt.Errorf("migration %q: %w", name, err)
+	}
+	_, err = c.InsertOne(ctx, bson.D{{Key: "_id", Value: name}, {Key: "at", Value: db.Now()}})
+	if err != nil && !isDuplicate(err) {
+		return fmt.Errorf("record migration %q: %w", name, err)
+	}
+	return nil
+}
+
+// onlyDuplicates reports whether every failure of an unordered write was
+// a unique-index violation (what was not a duplicate was written).
+func onlyDuplicates(err error) bool {
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+		return isDuplicate(err)
+	}
+	for _, we := range bwe.WriteErrors {
+		if we.Code != 11000 && !strings.Contains(we.Message, "UNIQUE constraint failed") {
+			return false
+		}
+	}
+	return true
+}
+
+// isIndexNotFound reports whether dropping an index failed because it (or
+// its collection) does not exist.
+func isIndexNotFound(err error) bool {
+	var ce mongo.CommandError
+	return errors.As(err, &ce) && (ce.Code == 27 || ce.Code == 26 || ce.HasErrorLabel("IndexNotFound"))
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -13,30 +14,53 @@ import (
 	"github.com/shotline/shotline/backend/shotline"
 )
 
-// OpLog keeps realtime ops in the board_ops collection and the latest
-// snapshot of each board in board_snapshots.
-type OpLog struct{ db *DB }
+// OpLog keeps realtime ops in board_ops, an index from op id to seq in
+// board_op_ids, and the latest snapshot of each board in board_snapshots.
+//
+// Every read is a lookup by _id (docs/storage.md): an op's _id is its
+// board and seq, an op id's is its board and op id, a snapshot's is its
+// board. A board's seqs have no gaps, so "the ops after seq N" are the
+// lookups of N+1, N+2, … up to the first that is missing: what a read
+// costs depends on its answer only, never on how many ops the log holds.
+type OpLog struct {
+	db *DB
+
+	// snapMu serializes a board's snapshot writes in this process, so
+	// that the read-then-replace in SaveSnapshot never lets an older
+	// snapshot win over a newer one.
+	snapMu   sync.Mutex
+	snapLock map[string]*boardLock
+}
+
+type boardLock struct {
+	mu    sync.Mutex
+	users int
+}
 
 var _ shotline.OpLog = (*OpLog)(nil)
 
 // NewOpLog returns an OpLog on db.
-func NewOpLog(db *DB) *OpLog { return &OpLog{db: db} }
+func NewOpLog(db *DB) *OpLog { return &OpLog{db: db, snapLock: map[string]*boardLock{}} }
 
 func (l *OpLog) ops() *mongo.Collection       { return l.db.db.Collection("board_ops") }
+func (l *OpLog) opIDs() *mongo.Collection     { return l.db.db.Collection("board_op_ids") }
 func (l *OpLog) snapshots() *mongo.Collection { return l.db.db.Collection("board_snapshots") }
 
-// opDoc is one op in board_ops. Its _id is an ObjectID the driver adds:
-// the unique (board, seq) and (board, opId) indexes identify ops. (A
-// document that carries its own _id costs the driver a full decode, with a
-// 4 KiB buffer, per document inserted.) Ops stored before that have string
-// ids; nothing reads them.
+// opDoc is one op in board_ops.
 type opDoc struct {
+	ID        string    `bson:"_id"` // opKey(board, seq)
 	BoardID   string    `bson:"boardId"`
 	Seq       int64     `bson:"seq"`
 	OpID      string    `bson:"opId"`
 	ActorID   string    `bson:"actorId"`
 	Op        string    `bson:"op"`
 	CreatedAt time.Time `bson:"createdAt"`
+}
+
+// opIDDoc says at which seq an op id of a board was stored.
+type opIDDoc struct {
+	ID  string `bson:"_id"` // board + "/" + op id
+	Seq int64  `bson:"seq"`
 }
 
 type snapshotDoc struct {
@@ -47,18 +71,31 @@ type snapshotDoc struct {
 	CreatedAt time.Time `bson:"createdAt"`
 }
 
+// opKey is the _id of a board's op at seq. The seq is zero-padded, so
+// _id order is seq order; ops stored before op documents briefly had
+// ObjectIDs had this same key (migrateOpIDs gives it back to those).
+func opKey(boardID string, seq int64) string { return fmt.Sprintf("%s:%020d", boardID, seq) }
+
+func opIDKey(boardID, opID string) string { return boardID + "/" + opID }
+
 func (d *opDoc) storedOp() shotline.StoredOp {
 	return shotline.StoredOp{BoardID: d.BoardID, Seq: d.Seq, OpID: d.OpID, ActorID: d.ActorID, Op: []byte(d.Op), CreatedAt: d.CreatedAt.UTC()}
 }
 
 func (l *OpLog) migrate(ctx context.Context) error {
-	for _, m := range []mongo.IndexModel{
-		{Keys: bson.D{{Key: "boardId", Value: 1}, {Key: "seq", Value: 1}}, Options: options.Index().SetUnique(true)},
-		{Keys: bson.D{{Key: "boardId", Value: 1}, {Key: "opId", Value: 1}}, Options: options.Index().SetUnique(true)},
-	} {
-		if _, err := l.ops().Indexes().CreateOne(ctx, m); err != nil {
-			return fmt.Errorf("create board_ops index: %w", err)
-		}
+	// (board, seq) is the _id now; the old index only slows inserts.
+	if err := l.ops().Indexes().DropOne(ctx, "boardId_1_seq_1"); err != nil && !isIndexNotFound(err) {
+		return fmt.Errorf("drop the board_ops (board, seq) index: %w", err)
+	}
+	if err := l.db.once(ctx, "board_ops: board:seq ids, op ids indexed", l.migrateOpIDs); err != nil {
+		return err
+	}
+	// The unique (board, op id) index keeps a re-sent op from being
+	// stored twice whatever happens to board_op_ids; it is never queried
+	// (inserts check it, on either store, through the index).
+	m := mongo.IndexModel{Keys: bson.D{{Key: "boardId", Value: 1}, {Key: "opId", Value: 1}}, Options: options.Index().SetUnique(true)}
+	if _, err := l.ops().Indexes().CreateOne(ctx, m); err != nil {
+		return fmt.Errorf("create board_ops index: %w", err)
 	}
 	return nil
 }
@@ -72,79 +109,207 @@ const maxOpsPerInsert = 100
 // AppendOps implements shotline.OpLog. It is an ordered insertMany (in
 // commands of at most maxOpsPerInsert ops): the group commit of everything
 // rooms applied since their last write. On a conflict, what is stored is a
-// prefix of ops.
+// prefix of ops. The op ids of what it stored are then indexed.
 func (l *OpLog) AppendOps(ctx context.Context, ops []shotline.StoredOp) error {
 	stored := 0
-	for len(ops) > 0 {
-		n := min(len(ops), maxOpsPerInsert)
+	var err error
+	for stored < len(ops) {
+		n := min(len(ops)-stored, maxOpsPerInsert)
 		docs := make([]any, n)
-		for i, o := range ops[:n] {
-			docs[i] = opDoc{BoardID: o.BoardID, Seq: o.Seq, OpID: o.OpID, ActorID: o.ActorID, Op: string(o.Op), CreatedAt: o.CreatedAt}
+		for i, o := range ops[stored : stored+n] {
+			docs[i] = opDoc{ID: opKey(o.BoardID, o.Seq), BoardID: o.BoardID, Seq: o.Seq, OpID: o.OpID, ActorID: o.ActorID, Op: string(o.Op), CreatedAt: o.CreatedAt}
 		}
-		_, err := l.ops().InsertMany(ctx, docs, options.InsertMany().SetOrdered(true))
+		_, err = l.ops().InsertMany(ctx, docs, options.InsertMany().SetOrdered(true))
 		if isDuplicate(err) {
 			var bwe mongo.BulkWriteException
 			if errors.As(err, &bwe) && len(bwe.WriteErrors) > 0 {
-				err = &shotline.StoredPrefix{Stored: stored + bwe.WriteErrors[0].Index, Err: err}
+				stored += bwe.WriteErrors[0].Index
+				err = &shotline.StoredPrefix{Stored: stored, Err: err}
 			}
-			return &shotline.Error{Code: shotline.ECONFLICT, Message: "Op already stored.", Err: err}
+			err = &shotline.Error{Code: shotline.ECONFLICT, Message: "Op already stored.", Err: err}
+			break
 		} else if err != nil {
 			return fmt.Errorf("append ops: %w", err)
 		}
 		stored += n
+	}
+	if stored > 0 {
+		if ierr := l.IndexOpIDs(ctx, ops[:stored]); ierr != nil {
+			return ierr
+		}
+	}
+	return err
+}
+
+// IndexOpIDs records at which seq each of ops (all stored) was stored, for
+// FindOpByOpID. It is idempotent. AppendOps calls it for what it stores;
+// a room calls it again for the ops it replays on load and for a batch it
+// finds stored after a lost answer, which covers ops whose indexing a
+// crash or an error cut short.
+func (l *OpLog) IndexOpIDs(ctx context.Context, ops []shotline.StoredOp) error {
+	for len(ops) > 0 {
+		n := min(len(ops), maxOpsPerInsert)
+		docs := make([]any, n)
+		for i, o := range ops[:n] {
+			docs[i] = opIDDoc{ID: opIDKey(o.BoardID, o.OpID), Seq: o.Seq}
+		}
+		// Unordered: an op id indexed already is skipped, the rest land.
+		_, err := l.opIDs().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		if err != nil && !onlyDuplicates(err) {
+			return fmt.Errorf("index op ids: %w", err)
+		}
 		ops = ops[n:]
 	}
 	return nil
 }
 
-// OpsSince implements shotline.OpLog.
-func (l *OpLog) OpsSince(ctx context.Context, boardID string, after int64, limit int) ([]shotline.StoredOp, error) {
-	filter := bson.D{{Key: "boardId", Value: boardID}, {Key: "seq", Value: bson.D{{Key: "$gt", Value: after}}}}
-	docs, err := findAll[opDoc](ctx, l.ops(), filter, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}).SetLimit(int64(limit)))
-	if err != nil {
-		return nil, fmt.Errorf("ops since %d: %w", after, err)
+// findOp returns the op of a board at seq, or nil.
+func (l *OpLog) findOp(ctx context.Context, boardID string, seq int64) (*opDoc, error) {
+	var d opDoc
+	err := l.ops().FindOne(ctx, bson.D{{Key: "_id", Value: opKey(boardID, seq)}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
 	}
-	out := make([]shotline.StoredOp, len(docs))
-	for i := range docs {
-		out[i] = docs[i].storedOp()
+	return &d, nil
+}
+
+// readAhead is how many lookups OpsSince keeps in flight: enough to hide
+// a round trip's latency, few enough that a read past the last op wastes
+// little.
+const readAhead = 16
+
+// OpsSince implements shotline.OpLog: lookups of after+1, after+2, … in
+// parallel windows, up to limit or the first seq not stored.
+func (l *OpLog) OpsSince(ctx context.Context, boardID string, after int64, limit int) ([]shotline.StoredOp, error) {
+	var out []shotline.StoredOp
+	for len(out) < limit {
+		window := min(limit-len(out), readAhead)
+		if len(out) == 0 && window > 2 {
+			// A room whose log ends here (the usual load) needs one
+			// lookup; read one first, then widen.
+			window = 1
+		}
+		from := after + int64(len(out)) + 1
+		docs := make([]*opDoc, window)
+		errs := make([]error, window)
+		var wg sync.WaitGroup
+		for i := range window {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				docs[i], errs[i] = l.findOp(ctx, boardID, from+int64(i))
+			}()
+		}
+		wg.Wait()
+		for i, d := range docs {
+			if errs[i] != nil {
+				return nil, fmt.Errorf("ops since %d: %w", after, errs[i])
+			}
+			if d == nil {
+				return out, nil
+			}
+			out = append(out, d.storedOp())
+		}
 	}
 	return out, nil
 }
 
 // FindOpByOpID implements shotline.OpLog.
 func (l *OpLog) FindOpByOpID(ctx context.Context, boardID, opID string) (*shotline.StoredOp, error) {
-	var d opDoc
-	if err := l.ops().FindOne(ctx, bson.D{{Key: "boardId", Value: boardID}, {Key: "opId", Value: opID}}).Decode(&d); err != nil {
-		return nil, notFound(err, "Op not found.", "find op")
+	var ix opIDDoc
+	if err := l.opIDs().FindOne(ctx, bson.D{{Key: "_id", Value: opIDKey(boardID, opID)}}).Decode(&ix); err != nil {
+		return nil, notFound(err, "Op not found.", "find op id")
+	}
+	d, err := l.findOp(ctx, boardID, ix.Seq)
+	if err != nil {
+		return nil, fmt.Errorf("find op: %w", err)
+	}
+	if d == nil || d.OpID != opID {
+		// Indexed, but the op at that seq is another (a write that lost a
+		// race for its seq was indexed by a room that believed it stored).
+		return nil, shotline.Errorf(shotline.ENOTFOUND, "Op not found.")
 	}
 	o := d.storedOp()
 	return &o, nil
 }
 
-// LastSeq implements shotline.OpLog.
+// LastSeq implements shotline.OpLog: a galloping search over the _ids
+// (seqs have no gaps), about 2·log2(seq) lookups.
 func (l *OpLog) LastSeq(ctx context.Context, boardID string) (int64, error) {
-	var d opDoc
-	err := l.ops().FindOne(ctx, bson.D{{Key: "boardId", Value: boardID}}, options.FindOne().SetSort(bson.D{{Key: "seq", Value: -1}})).Decode(&d)
-	if err == mongo.ErrNoDocuments {
-		return 0, nil
-	} else if err != nil {
-		return 0, fmt.Errorf("last seq: %w", err)
+	exists := func(seq int64) (bool, error) {
+		d, err := l.findOp(ctx, boardID, seq)
+		return d != nil, err
 	}
-	return d.Seq, nil
+	var lo, hi int64 = 0, 1 // lo is stored (0: nothing), hi is the next to try
+	for {
+		ok, err := exists(hi)
+		if err != nil {
+			return 0, fmt.Errorf("last seq: %w", err)
+		}
+		if !ok {
+			break
+		}
+		lo, hi = hi, hi*2
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		ok, err := exists(mid)
+		if err != nil {
+			return 0, fmt.Errorf("last seq: %w", err)
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
 }
 
-// SaveSnapshot implements shotline.OpLog.
-func (l *OpLog) SaveSnapshot(ctx context.Context, s shotline.BoardSnapshot) error {
-	d := snapshotDoc{ID: s.BoardID, Seq: s.Seq, State: string(s.State), Head: s.Head, CreatedAt: s.CreatedAt}
-	// Only move forward: an older snapshot never replaces a newer one. One
-	// at the same seq may (the state is the same; the Head mark may differ).
-	_, err := l.snapshots().ReplaceOne(ctx, bson.D{{Key: "_id", Value: s.BoardID}, {Key: "seq", Value: bson.D{{Key: "$lte", Value: s.Seq}}}}, d)
-	if err != nil {
-		return fmt.Errorf("save snapshot: %w", err)
+// lockBoard holds the board's snapshot lock until the returned func runs.
+func (l *OpLog) lockBoard(boardID string) func() {
+	l.snapMu.Lock()
+	bl := l.snapLock[boardID]
+	if bl == nil {
+		bl = &boardLock{}
+		l.snapLock[boardID] = bl
 	}
-	// No match: either there is no snapshot yet or a newer one is there.
-	if _, err := l.snapshots().InsertOne(ctx, d); err != nil && !isDuplicate(err) {
-		return fmt.Errorf("save first snapshot: %w", err)
+	bl.users++
+	l.snapMu.Unlock()
+	bl.mu.Lock()
+	return func() {
+		bl.mu.Unlock()
+		l.snapMu.Lock()
+		if bl.users--; bl.users == 0 {
+			delete(l.snapLock, boardID)
+		}
+		l.snapMu.Unlock()
+	}
+}
+
+// SaveSnapshot implements shotline.OpLog. It reads the stored snapshot and
+// replaces it, both by _id (a filter on seq as well would make the local
+// store read every snapshot). Writes of one board are serialized in this
+// process; two instances writing one board's snapshot at once may leave
+// the older, which only makes the next load replay more ops (ops are never
+// deleted, and a load always reads the log after the snapshot).
+func (l *OpLog) SaveSnapshot(ctx context.Context, s shotline.BoardSnapshot) error {
+	defer l.lockBoard(s.BoardID)()
+	var cur struct {
+		Seq int64 `bson:"seq"`
+	}
+	err := l.snapshots().FindOne(ctx, bson.D{{Key: "_id", Value: s.BoardID}}, options.FindOne().SetProjection(bson.D{{Key: "seq", Value: 1}})).Decode(&cur)
+	switch {
+	case err == nil && cur.Seq > s.Seq:
+		return nil // a newer one is stored
+	case err != nil && !errors.Is(err, mongo.ErrNoDocuments):
+		return fmt.Errorf("read snapshot: %w", err)
+	}
+	d := snapshotDoc{ID: s.BoardID, Seq: s.Seq, State: string(s.State), Head: s.Head, CreatedAt: s.CreatedAt}
+	if _, err := l.snapshots().ReplaceOne(ctx, bson.D{{Key: "_id", Value: s.BoardID}}, d, options.Replace().SetUpsert(true)); err != nil {
+		return fmt.Errorf("save snapshot: %w", err)
 	}
 	return nil
 }
@@ -165,4 +330,46 @@ func (l *OpLog) ClearHead(ctx context.Context, boardID string) error {
 		return fmt.Errorf("clear snapshot head: %w", err)
 	}
 	return nil
+}
+
+// migrateOpIDs gives ops stored with ObjectIDs (for a few days in
+// November 2026) their board:seq key back and indexes the op ids of every
+// stored op. It reads the whole op log, the one time it runs (db.once),
+// with the unique (board, op id) index dropped while an op has two copies.
+func (l *OpLog) migrateOpIDs(ctx context.Context) error {
+	if err := l.ops().Indexes().DropOne(ctx, "boardId_1_opId_1"); err != nil && !isIndexNotFound(err) {
+		return fmt.Errorf("drop the board_ops (board, op id) index: %w", err)
+	}
+	cur, err := l.ops().Find(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("read the op log: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var old struct {
+			ID        bson.RawValue `bson:"_id"`
+			BoardID   string        `bson:"boardId"`
+			Seq       int64         `bson:"seq"`
+			OpID      string        `bson:"opId"`
+			ActorID   string        `bson:"actorId"`
+			Op        string        `bson:"op"`
+			CreatedAt time.Time     `bson:"createdAt"`
+		}
+		if err := cur.Decode(&old); err != nil {
+			return fmt.Errorf("decode op: %w", err)
+		}
+		d := opDoc{ID: opKey(old.BoardID, old.Seq), BoardID: old.BoardID, Seq: old.Seq, OpID: old.OpID, ActorID: old.ActorID, Op: old.Op, CreatedAt: old.CreatedAt}
+		if old.ID.Type == bson.TypeObjectID {
+			if _, err := l.ops().InsertOne(ctx, d); err != nil && !isDuplicate(err) {
+				return fmt.Errorf("rekey op %d of %s: %w", d.Seq, d.BoardID, err)
+			}
+			if _, err := l.ops().DeleteOne(ctx, bson.D{{Key: "_id", Value: old.ID}}); err != nil {
+				return fmt.Errorf("delete rekeyed op: %w", err)
+			}
+		}
+		if err := l.IndexOpIDs(ctx, []shotline.StoredOp{d.storedOp()}); err != nil {
+			return err
+		}
+	}
+	return cur.Err()
 }

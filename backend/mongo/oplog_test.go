@@ -185,33 +185,44 @@ func TestAppendOpsStoresAPrefixOnConflict(t *testing.T) {
 	}
 }
 
-// TestOpLogReadsOpsStoredWithStringIDs: ops stored before op documents got
-// ObjectIDs have "board:seq" string ids; they still read and still count.
-func TestOpLogReadsOpsStoredWithStringIDs(t *testing.T) {
+// TestOpLogMigratesOpsOfEarlierVersions: ops stored before this version
+// have "board:seq" string ids (the first versions) or ObjectIDs (a few days
+// in November 2026), and no op id index. After Migrate they read, count
+// and are found by op id like any other.
+func TestOpLogMigratesOpsOfEarlierVersions(t *testing.T) {
 	ctx := context.Background()
 	name := testenv.Database(t)
-	l := mongo.NewOpLog(openNamedDB(t, name))
 	client, err := driver.Connect(options.Client().ApplyURI(testenv.Get(t).MongoURI))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
-	legacy := bson.D{{Key: "_id", Value: "old:00000000000000000001"}, {Key: "boardId", Value: "old"}, {Key: "seq", Value: int64(1)},
-		{Key: "opId", Value: "op-1"}, {Key: "actorId", Value: "u"}, {Key: "op", Value: `{"n":1}`}, {Key: "createdAt", Value: time.Now()}}
-	if _, err := client.Database(name).Collection("board_ops").InsertOne(ctx, legacy); err != nil {
+	legacy := func(seq int64) bson.D {
+		return bson.D{{Key: "boardId", Value: "old"}, {Key: "seq", Value: seq}, {Key: "opId", Value: fmt.Sprintf("op-%d", seq)},
+			{Key: "actorId", Value: "u"}, {Key: "op", Value: fmt.Sprintf(`{"n":%d}`, seq)}, {Key: "createdAt", Value: time.Now()}}
+	}
+	stringID := append(bson.D{{Key: "_id", Value: "old:00000000000000000001"}}, legacy(1)...)
+	objectID := legacy(2) // the driver adds an ObjectID
+	if _, err := client.Database(name).Collection("board_ops").InsertMany(ctx, []any{stringID, objectID}); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.AppendOps(ctx, ops("old", 1, 1)); shotline.ErrorCode(err) != shotline.ECONFLICT {
-		t.Fatalf("append over a legacy op: %v, want ECONFLICT", err)
+	l := mongo.NewOpLog(openNamedDB(t, name))
+	if err := l.AppendOps(ctx, ops("old", 2, 2)); shotline.ErrorCode(err) != shotline.ECONFLICT {
+		t.Fatalf("append over a migrated op: %v, want ECONFLICT", err)
 	}
-	if err := l.AppendOps(ctx, ops("old", 2, 3)); err != nil {
+	if err := l.AppendOps(ctx, ops("old", 3, 4)); err != nil {
 		t.Fatal(err)
 	}
 	got, err := l.OpsSince(ctx, "old", 0, 10)
-	if err != nil || len(got) != 3 || got[0].Seq != 1 || string(got[0].Op) != `{"n":1}` || got[2].Seq != 3 {
+	if err != nil || len(got) != 4 || string(got[0].Op) != `{"n":1}` || string(got[1].Op) != `{"n":2}` || got[3].Seq != 4 {
 		t.Fatalf("OpsSince = %+v, %v", got, err)
 	}
-	if op, err := l.FindOpByOpID(ctx, "old", "op-1"); err != nil || op.Seq != 1 {
-		t.Fatalf("FindOpByOpID of a legacy op = %+v, %v", op, err)
+	for seq := int64(1); seq <= 2; seq++ {
+		if op, err := l.FindOpByOpID(ctx, "old", fmt.Sprintf("op-%d", seq)); err != nil || op.Seq != seq {
+			t.Errorf("FindOpByOpID of migrated op %d = %+v, %v", seq, op, err)
+		}
+	}
+	if n, err := client.Database(name).Collection("board_ops").CountDocuments(ctx, bson.D{}); err != nil || n != 4 {
+		t.Errorf("board_ops holds %d documents (%v), want 4: one per op", n, err)
 	}
 }

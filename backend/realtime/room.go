@@ -242,14 +242,24 @@ func ReplayLog(ctx context.Context, oplog shotline.OpLog, boardID string, st *Bo
 // load builds the room's state with LoadState.
 func (r *Room) load(ctx context.Context) error {
 	var first = true
+	var replayed []shotline.StoredOp
 	l, err := LoadState(ctx, r.hub.boards, r.hub.oplog, r.boardID, func(ao AppliedOp) {
 		if first {
 			r.knownFrom, first = ao.Seq-1, false
 		}
 		r.remember(ao)
+		replayed = append(replayed, shotline.StoredOp{BoardID: r.boardID, Seq: ao.Seq, OpID: ao.OpID})
 	})
 	if err != nil {
 		return err
+	}
+	// Ops after the snapshot may have been stored by a write that a crash
+	// cut short before it indexed their op ids; index them again (a no-op
+	// for those that are).
+	if len(replayed) > 0 {
+		if err := r.hub.oplog.IndexOpIDs(ctx, replayed); err != nil {
+			return err
+		}
 	}
 	st := l.State
 	if first {
@@ -790,6 +800,13 @@ func (r *Room) verifyStored(ctx context.Context, stored []shotline.StoredOp) err
 		for i := range got {
 			if got[i].Seq != stored[i].Seq || got[i].OpID != stored[i].OpID {
 				return errSplitBrain
+			}
+		}
+		if len(got) > 0 {
+			// The write whose answer was lost may not have indexed its
+			// op ids.
+			if err := r.hub.oplog.IndexOpIDs(ctx, got); err != nil {
+				return err
 			}
 		}
 		if len(got) == len(stored) {

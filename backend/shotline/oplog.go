@@ -34,7 +34,9 @@ type BoardSnapshot struct {
 }
 
 // OpLog stores a board's ops durably. The (board, seq) pair is unique, so two
-// writers can never both store an op at one sequence number.
+// writers can never both store an op at one sequence number; so is the
+// (board, op id) pair. Every method costs what its answer holds, never
+// what the whole log holds (docs/storage.md).
 type OpLog interface {
 	// AppendOps stores ops in order, in as few round trips as it can.
 	// Returns ECONFLICT if any (board, seq) or (board, opId) is already
@@ -45,6 +47,11 @@ type OpLog interface {
 	OpsSince(ctx context.Context, boardID string, after int64, limit int) ([]StoredOp, error)
 	// FindOpByOpID returns ENOTFOUND if no op of the board has that op id.
 	FindOpByOpID(ctx context.Context, boardID, opID string) (*StoredOp, error)
+	// IndexOpIDs makes stored ops findable by FindOpByOpID. AppendOps
+	// does it for what it stores; calling it again is harmless, and
+	// needed for ops whose append failed or crashed after they were
+	// stored.
+	IndexOpIDs(ctx context.Context, ops []StoredOp) error
 	// LastSeq returns the highest stored Seq of a board, 0 if none.
 	LastSeq(ctx context.Context, boardID string) (int64, error)
 	// SaveSnapshot replaces the board's snapshot unless the stored one is
