@@ -51,7 +51,10 @@ var rtConfig realtime.Config
 func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
 	t.Helper()
 	ctx := context.Background()
-	db, err := mongo.Open(ctx, uri, name)
+	// Every query a test makes the server send must stay bounded on the
+	// local store (docs/storage.md): the audit fails the test otherwise.
+	audit := mongo.NewQueryAudit()
+	db, err := mongo.Open(ctx, uri, name, audit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,6 +62,12 @@ func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	audit.Reset() // Migrate's one-time work reads what it must
+	t.Cleanup(func() {
+		for _, q := range audit.Unbounded() {
+			t.Errorf("a query reads its whole collection on the local store: %s", q)
+		}
+	})
 	en, err := authz.New()
 	if err != nil {
 		t.Fatal(err)

@@ -1,8 +1,10 @@
 package mongo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -77,6 +79,9 @@ func (s *BoardService) CreateBoard(ctx context.Context, b *shotline.Board) error
 	for _, sh := range b.Shots {
 		d.Shots = append(d.Shots, shotDoc(sh))
 	}
+	if err := s.db.indexAdd(ctx, projectBoardsKey(b.ProjectID), b.ID); err != nil {
+		return err
+	}
 	if _, err := s.db.boards().InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("insert board: %w", err)
 	}
@@ -94,19 +99,18 @@ func (s *BoardService) FindBoardByID(ctx context.Context, id string) (*shotline.
 
 // FindBoards implements shotline.BoardService.
 func (s *BoardService) FindBoards(ctx context.Context, projectID string, archived bool) ([]*shotline.Board, error) {
-	filter := bson.D{{Key: "projectId", Value: projectID}}
-	if !archived {
-		filter = append(filter, bson.E{Key: "archived", Value: false})
-	}
-	opts := options.Find().SetSort(bson.D{{Key: "title", Value: 1}, {Key: "_id", Value: 1}}).SetProjection(bson.D{{Key: "shots", Value: 0}})
-	docs, err := findAll[boardDoc](ctx, s.db.boards(), filter, opts)
+	opts := options.FindOne().SetProjection(bson.D{{Key: "shots", Value: 0}})
+	docs, err := indexed[boardDoc](ctx, s.db, projectBoardsKey(projectID), s.db.boards(), opts)
 	if err != nil {
 		return nil, fmt.Errorf("find boards: %w", err)
 	}
-	out := make([]*shotline.Board, len(docs))
+	out := make([]*shotline.Board, 0, len(docs))
 	for i := range docs {
-		out[i] = docs[i].board()
+		if docs[i].ProjectID == projectID && (archived || !docs[i].Archived) {
+			out = append(out, docs[i].board())
+		}
 	}
+	slices.SortFunc(out, func(a, b *shotline.Board) int { return cmp.Or(cmp.Compare(a.Title, b.Title), cmp.Compare(a.ID, b.ID)) })
 	return out, nil
 }
 
@@ -139,11 +143,12 @@ func (s *BoardService) UpdateBoard(ctx context.Context, id string, upd shotline.
 
 // DeleteBoard implements shotline.BoardService.
 func (s *BoardService) DeleteBoard(ctx context.Context, id string) error {
-	res, err := s.db.boards().DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
-	if err != nil {
-		return fmt.Errorf("delete board: %w", err)
-	} else if res.DeletedCount == 0 {
-		return shotline.Errorf(shotline.ENOTFOUND, boardNotFound)
+	var d struct {
+		ProjectID string `bson:"projectId"`
 	}
-	return nil
+	err := s.db.boards().FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if err != nil {
+		return notFound(err, boardNotFound, "delete board")
+	}
+	return s.db.indexRemove(ctx, projectBoardsKey(d.ProjectID), id)
 }

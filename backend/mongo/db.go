@@ -28,9 +28,13 @@ type DB struct {
 }
 
 // Open connects to uri and selects database name. It does not create indexes;
-// call Migrate for that.
-func Open(ctx context.Context, uri, name string) (*DB, error) {
-	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetServerSelectionTimeout(10 * time.Second))
+// call Migrate for that. A QueryAudit, if given, sees every command.
+func Open(ctx context.Context, uri, name string, audit ...*QueryAudit) (*DB, error) {
+	opts := options.Client().ApplyURI(uri).SetServerSelectionTimeout(10 * time.Second)
+	for _, a := range audit {
+		opts.SetMonitor(a.monitor())
+	}
+	client, err := mongo.Connect(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to mongodb: %w", err)
 	}
@@ -52,7 +56,8 @@ func (db *DB) workspaces() *mongo.Collection { return db.db.Collection("workspac
 func (db *DB) projects() *mongo.Collection   { return db.db.Collection("projects") }
 func (db *DB) boards() *mongo.Collection     { return db.db.Collection("boards") }
 
-// Migrate creates the indexes Shotline relies on. It is idempotent and runs at
+// Migrate creates the indexes Shotline relies on and runs the one-time
+// migrations of earlier versions' data. It is idempotent and runs at
 // start-up.
 func (db *DB) Migrate(ctx context.Context) error {
 	type index struct {
@@ -60,16 +65,10 @@ func (db *DB) Migrate(ctx context.Context) error {
 		keys   bson.D
 		unique bool
 	}
+	// Queries read by _id only (docs/storage.md); the one index left is a
+	// constraint that inserts check, never a query path.
 	for _, ix := range []index{
 		{db.users(), bson.D{{Key: "email", Value: 1}}, true},
-		{db.sessions(), bson.D{{Key: "userId", Value: 1}}, false},
-		{db.sessions(), bson.D{{Key: "expiresAt", Value: 1}}, false},
-		{db.workspaces(), bson.D{{Key: "members.userId", Value: 1}}, false},
-		{db.workspaces(), bson.D{{Key: "invites.email", Value: 1}}, false},
-		{db.projects(), bson.D{{Key: "workspaceId", Value: 1}, {Key: "name", Value: 1}}, false},
-		{db.boards(), bson.D{{Key: "projectId", Value: 1}, {Key: "title", Value: 1}}, false},
-		{db.boards(), bson.D{{Key: "workspaceId", Value: 1}}, false},
-		{db.db.Collection("board_versions"), bson.D{{Key: "boardId", Value: 1}, {Key: "seq", Value: -1}}, false},
 	} {
 		m := mongo.IndexModel{Keys: ix.keys}
 		if ix.unique {
@@ -78,6 +77,12 @@ func (db *DB) Migrate(ctx context.Context) error {
 		if _, err := ix.coll.Indexes().CreateOne(ctx, m); err != nil {
 			return fmt.Errorf("create index on %s: %w", ix.coll.Name(), err)
 		}
+	}
+	if err := db.once(ctx, "user_emails", db.migrateEmails); err != nil {
+		return err
+	}
+	if err := db.once(ctx, "scope_ids", db.migrateScopes); err != nil {
+		return err
 	}
 	return NewOpLog(db).migrate(ctx)
 }

@@ -340,7 +340,7 @@ func (l *OpLog) migrateOpIDs(ctx context.Context) error {
 	if err := l.ops().Indexes().DropOne(ctx, "boardId_1_opId_1"); err != nil && !isIndexNotFound(err) {
 		return fmt.Errorf("drop the board_ops (board, op id) index: %w", err)
 	}
-	cur, err := l.ops().Find(ctx, bson.D{})
+	cur, err := l.ops().Find(ctx, bson.D{}, options.Find().SetComment("scan: one-time migration of the op log"))
 	if err != nil {
 		return fmt.Errorf("read the op log: %w", err)
 	}

@@ -1,8 +1,10 @@
 package mongo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -39,6 +41,9 @@ func (s *ProjectService) CreateProject(ctx context.Context, p *shotline.Project)
 	now := s.db.Now()
 	p.ID, p.CreatedAt, p.UpdatedAt = newID(), now, now
 	d := projectDoc{ID: p.ID, WorkspaceID: p.WorkspaceID, Name: p.Name, Archived: p.Archived, CreatedAt: now, UpdatedAt: now}
+	if err := s.db.indexAdd(ctx, workspaceProjectsKey(p.WorkspaceID), p.ID); err != nil {
+		return err
+	}
 	if _, err := s.db.projects().InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("insert project: %w", err)
 	}
@@ -56,18 +61,17 @@ func (s *ProjectService) FindProjectByID(ctx context.Context, id string) (*shotl
 
 // FindProjects implements shotline.ProjectService.
 func (s *ProjectService) FindProjects(ctx context.Context, workspaceID string, archived bool) ([]*shotline.Project, error) {
-	filter := bson.D{{Key: "workspaceId", Value: workspaceID}}
-	if !archived {
-		filter = append(filter, bson.E{Key: "archived", Value: false})
-	}
-	docs, err := findAll[projectDoc](ctx, s.db.projects(), filter, options.Find().SetSort(bson.D{{Key: "name", Value: 1}, {Key: "_id", Value: 1}}))
+	docs, err := indexed[projectDoc](ctx, s.db, workspaceProjectsKey(workspaceID), s.db.projects())
 	if err != nil {
 		return nil, fmt.Errorf("find projects: %w", err)
 	}
-	out := make([]*shotline.Project, len(docs))
+	out := make([]*shotline.Project, 0, len(docs))
 	for i := range docs {
-		out[i] = docs[i].project()
+		if docs[i].WorkspaceID == workspaceID && (archived || !docs[i].Archived) {
+			out = append(out, docs[i].project())
+		}
 	}
+	slices.SortFunc(out, func(a, b *shotline.Project) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
 	return out, nil
 }
 
@@ -91,14 +95,27 @@ func (s *ProjectService) UpdateProject(ctx context.Context, id string, upd shotl
 
 // DeleteProject implements shotline.ProjectService.
 func (s *ProjectService) DeleteProject(ctx context.Context, id string) error {
-	res, err := s.db.projects().DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	var d projectDoc
+	err := s.db.projects().FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
 	if err != nil {
-		return fmt.Errorf("delete project: %w", err)
-	} else if res.DeletedCount == 0 {
-		return shotline.Errorf(shotline.ENOTFOUND, projectNotFound)
+		return notFound(err, projectNotFound, "delete project")
 	}
-	if _, err := s.db.boards().DeleteMany(ctx, bson.D{{Key: "projectId", Value: id}}); err != nil {
-		return fmt.Errorf("delete project boards: %w", err)
+	if err := s.db.deleteProjectBoards(ctx, id); err != nil {
+		return err
 	}
-	return nil
+	return s.db.indexRemove(ctx, workspaceProjectsKey(d.WorkspaceID), id)
+}
+
+// deleteProjectBoards deletes every board of a project, then its index.
+func (db *DB) deleteProjectBoards(ctx context.Context, projectID string) error {
+	ids, err := db.indexIDs(ctx, projectBoardsKey(projectID))
+	if err != nil {
+		return err
+	}
+	for _, b := range ids {
+		if _, err := db.boards().DeleteOne(ctx, bson.D{{Key: "_id", Value: b}}); err != nil {
+			return fmt.Errorf("delete project board: %w", err)
+		}
+	}
+	return db.indexDrop(ctx, projectBoardsKey(projectID))
 }

@@ -1,8 +1,10 @@
 package mongo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -37,6 +39,9 @@ func (d *versionDoc) version() *shotline.BoardVersion {
 func (s *VersionStore) CreateVersion(ctx context.Context, v *shotline.BoardVersion) error {
 	v.ID, v.CreatedAt = newID(), s.db.Now()
 	d := versionDoc{ID: v.ID, BoardID: v.BoardID, Name: v.Name, Seq: v.Seq, State: string(v.State), CreatedBy: v.CreatedBy, CreatedAt: v.CreatedAt}
+	if err := s.db.indexAdd(ctx, boardVersionsKey(v.BoardID), v.ID); err != nil {
+		return err
+	}
 	if _, err := s.db.db.Collection("board_versions").InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("insert version: %w", err)
 	}
@@ -45,24 +50,30 @@ func (s *VersionStore) CreateVersion(ctx context.Context, v *shotline.BoardVersi
 
 // FindVersions implements shotline.VersionStore.
 func (s *VersionStore) FindVersions(ctx context.Context, boardID string) ([]*shotline.BoardVersion, error) {
-	opts := options.Find().SetSort(bson.D{{Key: "seq", Value: -1}, {Key: "_id", Value: -1}}).SetProjection(bson.D{{Key: "state", Value: 0}})
-	docs, err := findAll[versionDoc](ctx, s.db.db.Collection("board_versions"), bson.D{{Key: "boardId", Value: boardID}}, opts)
+	opts := options.FindOne().SetProjection(bson.D{{Key: "state", Value: 0}})
+	docs, err := indexed[versionDoc](ctx, s.db, boardVersionsKey(boardID), s.db.db.Collection("board_versions"), opts)
 	if err != nil {
 		return nil, fmt.Errorf("find versions: %w", err)
 	}
-	out := make([]*shotline.BoardVersion, len(docs))
+	out := make([]*shotline.BoardVersion, 0, len(docs))
 	for i := range docs {
-		out[i] = docs[i].version()
+		if docs[i].BoardID == boardID {
+			out = append(out, docs[i].version())
+		}
 	}
+	slices.SortFunc(out, func(a, b *shotline.BoardVersion) int { return cmp.Or(cmp.Compare(b.Seq, a.Seq), cmp.Compare(b.ID, a.ID)) })
 	return out, nil
 }
 
 // FindVersion implements shotline.VersionStore.
 func (s *VersionStore) FindVersion(ctx context.Context, boardID, id string) (*shotline.BoardVersion, error) {
 	var d versionDoc
-	err := s.db.db.Collection("board_versions").FindOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "boardId", Value: boardID}}).Decode(&d)
+	err := s.db.db.Collection("board_versions").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
 	if err != nil {
 		return nil, notFound(err, "Version not found.", "find version")
+	}
+	if d.BoardID != boardID {
+		return nil, shotline.Errorf(shotline.ENOTFOUND, "Version not found.")
 	}
 	return d.version(), nil
 }

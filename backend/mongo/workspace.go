@@ -1,24 +1,29 @@
 package mongo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/shotline/shotline/backend/shotline"
 )
 
 // WorkspaceService stores workspaces, with their members and invites, in the
-// workspaces collection. Changes use optimistic concurrency on Version: on
-// MongoDB a replace filtered by the version it read is an atomic
-// compare-and-set, which makes this safe across app instances. FerretDB v1
-// on SQLite does not make that filter and the write one atomic step, so
-// writers in one process are also serialized per workspace by locks.
+// workspaces collection. Changes use optimistic concurrency on Version,
+// with only _id lookups (docs/storage.md): a writer first claims the next
+// version by inserting it into workspace_versions, keyed by workspace and
+// version, which only one writer can do; then it replaces the workspace
+// by _id. A writer that finds the next version claimed (the claim's writer
+// may have crashed before its replace) writes the claimed content itself
+// and tries again on top of it, so a workspace never stays behind its
+// claims. Writers in one process are also serialized per workspace.
 type WorkspaceService struct {
 	db    *DB
 	locks [64]sync.Mutex
@@ -86,6 +91,9 @@ func (d *workspaceDoc) workspace() *shotline.Workspace {
 func (s *WorkspaceService) CreateWorkspace(ctx context.Context, w *shotline.Workspace) error {
 	now := s.db.Now()
 	w.ID, w.Version, w.CreatedAt, w.UpdatedAt = newID(), 1, now, now
+	if err := s.indexPeople(ctx, nil, w); err != nil {
+		return err
+	}
 	if _, err := s.db.workspaces().InsertOne(ctx, toWorkspaceDoc(w)); err != nil {
 		return fmt.Errorf("insert workspace: %w", err)
 	}
@@ -101,30 +109,108 @@ func (s *WorkspaceService) FindWorkspaceByID(ctx context.Context, id string) (*s
 	return d.workspace(), nil
 }
 
-func (s *WorkspaceService) findMany(ctx context.Context, filter bson.D) ([]*shotline.Workspace, error) {
-	docs, err := findAll[workspaceDoc](ctx, s.db.workspaces(), filter, options.Find().SetSort(bson.D{{Key: "name", Value: 1}, {Key: "_id", Value: 1}}))
+// findIndexed returns the workspaces the scope index key lists that keep
+// has, by name.
+func (s *WorkspaceService) findIndexed(ctx context.Context, key string, keep func(*shotline.Workspace) bool) ([]*shotline.Workspace, error) {
+	docs, err := indexed[workspaceDoc](ctx, s.db, key, s.db.workspaces())
 	if err != nil {
 		return nil, fmt.Errorf("find workspaces: %w", err)
 	}
-	out := make([]*shotline.Workspace, len(docs))
+	out := make([]*shotline.Workspace, 0, len(docs))
 	for i := range docs {
-		out[i] = docs[i].workspace()
+		if w := docs[i].workspace(); keep(w) {
+			out = append(out, w)
+		}
 	}
+	slices.SortFunc(out, func(a, b *shotline.Workspace) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
 	return out, nil
 }
 
 // FindWorkspacesByMember implements shotline.WorkspaceService.
 func (s *WorkspaceService) FindWorkspacesByMember(ctx context.Context, userID string) ([]*shotline.Workspace, error) {
-	return s.findMany(ctx, bson.D{{Key: "members.userId", Value: userID}})
+	return s.findIndexed(ctx, userWorkspacesKey(userID), func(w *shotline.Workspace) bool {
+		return slices.ContainsFunc(w.Members, func(m shotline.Member) bool { return m.UserID == userID })
+	})
 }
 
 // FindWorkspacesByInvite implements shotline.WorkspaceService.
 func (s *WorkspaceService) FindWorkspacesByInvite(ctx context.Context, email string) ([]*shotline.Workspace, error) {
-	return s.findMany(ctx, bson.D{{Key: "invites.email", Value: email}})
+	return s.findIndexed(ctx, emailInvitesKey(email), func(w *shotline.Workspace) bool {
+		return slices.ContainsFunc(w.Invites, func(v shotline.Invite) bool { return v.Email == email })
+	})
+}
+
+// people returns the member user ids and invited emails of w.
+func people(w *shotline.Workspace) (members, invites []string) {
+	if w == nil {
+		return nil, nil
+	}
+	for _, m := range w.Members {
+		members = append(members, m.UserID)
+	}
+	for _, v := range w.Invites {
+		invites = append(invites, v.Email)
+	}
+	return members, invites
+}
+
+// indexPeople adds to the scope indexes the members and invites that after
+// has and before had not (before a write, so an index never misses one).
+func (s *WorkspaceService) indexPeople(ctx context.Context, before, after *shotline.Workspace) error {
+	bm, bi := people(before)
+	am, ai := people(after)
+	for _, u := range am {
+		if !slices.Contains(bm, u) {
+			if err := s.db.indexAdd(ctx, userWorkspacesKey(u), after.ID); err != nil {
+				return err
+			}
+		}
+	}
+	for _, e := range ai {
+		if !slices.Contains(bi, e) {
+			if err := s.db.indexAdd(ctx, emailInvitesKey(e), after.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// unindexPeople removes from the scope indexes the members and invites
+// that before had and after has not (after a write). after may be nil (the
+// workspace is gone).
+func (s *WorkspaceService) unindexPeople(ctx context.Context, before, after *shotline.Workspace) error {
+	bm, bi := people(before)
+	am, ai := people(after)
+	for _, u := range bm {
+		if !slices.Contains(am, u) {
+			if err := s.db.indexRemove(ctx, userWorkspacesKey(u), before.ID); err != nil {
+				return err
+			}
+		}
+	}
+	for _, e := range bi {
+		if !slices.Contains(ai, e) {
+			if err := s.db.indexRemove(ctx, emailInvitesKey(e), before.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // maxUpdateAttempts bounds the optimistic-concurrency retries of one update.
 const maxUpdateAttempts = 20
+
+func (s *WorkspaceService) versions() *mongo.Collection { return s.db.db.Collection("workspace_versions") }
+
+// workspaceClaim claims one version of a workspace, with its content.
+type workspaceClaim struct {
+	ID        string       `bson:"_id"` // workspace id + ":" + version
+	Workspace workspaceDoc `bson:"workspace"`
+}
+
+func versionKey(id string, version int64) string { return fmt.Sprintf("%s:%d", id, version) }
 
 // UpdateWorkspace implements shotline.WorkspaceService.
 func (s *WorkspaceService) UpdateWorkspace(ctx context.Context, id string, fn func(w *shotline.Workspace) error) (*shotline.Workspace, error) {
@@ -132,43 +218,93 @@ func (s *WorkspaceService) UpdateWorkspace(ctx context.Context, id string, fn fu
 	mu.Lock()
 	defer mu.Unlock()
 	for attempt := 0; attempt < maxUpdateAttempts; attempt++ {
-		w, err := s.FindWorkspaceByID(ctx, id)
+		before, err := s.FindWorkspaceByID(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if err := fn(w); err != nil {
+		w := *before
+		w.Members, w.Invites = slices.Clone(before.Members), slices.Clone(before.Invites)
+		if err := fn(&w); err != nil {
 			return nil, err
 		}
-		prev := w.Version
+		prev := before.Version
 		w.Version, w.UpdatedAt = prev+1, s.db.Now()
-		d := toWorkspaceDoc(w)
-		res, err := s.db.workspaces().ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: prev}}, d)
-		if err != nil {
-			return nil, fmt.Errorf("update workspace: %w", err)
-		} else if res.MatchedCount == 1 {
-			return w, nil
+		d := toWorkspaceDoc(&w)
+		if err := s.indexPeople(ctx, before, &w); err != nil {
+			return nil, err
 		}
-		// Someone else changed it first: reload and apply fn again.
+		_, err = s.versions().InsertOne(ctx, workspaceClaim{ID: versionKey(id, w.Version), Workspace: d})
+		if isDuplicate(err) {
+			// Someone else claimed this version: make sure it is written,
+			// then apply fn again on top of it.
+			if err := s.rollForward(ctx, id, w.Version); err != nil {
+				return nil, err
+			}
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("claim workspace version: %w", err)
+		}
+		if err := s.write(ctx, d); err != nil {
+			return nil, err
+		}
+		if err := s.unindexPeople(ctx, before, &w); err != nil {
+			return nil, err
+		}
+		return &w, nil
 	}
 	return nil, shotline.Errorf(shotline.ECONFLICT, "The workspace is being changed by someone else; try again.")
+}
+
+// write replaces the stored workspace with d, unless it is at d's version
+// or later already.
+func (s *WorkspaceService) write(ctx context.Context, d workspaceDoc) error {
+	cur, err := s.FindWorkspaceByID(ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	if cur.Version >= d.Version {
+		return nil
+	}
+	if _, err := s.db.workspaces().ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d); err != nil {
+		return fmt.Errorf("update workspace: %w", err)
+	}
+	// The claim of the version before is not needed any more.
+	_, _ = s.versions().DeleteOne(ctx, bson.D{{Key: "_id", Value: versionKey(d.ID, d.Version-1)}})
+	return nil
+}
+
+// rollForward writes the claimed content of a version of a workspace.
+func (s *WorkspaceService) rollForward(ctx context.Context, id string, version int64) error {
+	var v workspaceClaim
+	if err := s.versions().FindOne(ctx, bson.D{{Key: "_id", Value: versionKey(id, version)}}).Decode(&v); err != nil {
+		return fmt.Errorf("read claimed workspace version: %w", err)
+	}
+	return s.write(ctx, v.Workspace)
 }
 
 // DeleteWorkspace implements shotline.WorkspaceService. The workspace goes
 // first so that nobody can reach its projects and boards while they are
 // being removed.
 func (s *WorkspaceService) DeleteWorkspace(ctx context.Context, id string) error {
-	res, err := s.db.workspaces().DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	var d workspaceDoc
+	if err := s.db.workspaces().FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		return notFound(err, "Workspace not found.", "delete workspace")
+	}
+	projects, err := s.db.indexIDs(ctx, workspaceProjectsKey(id))
 	if err != nil {
-		return fmt.Errorf("delete workspace: %w", err)
-	} else if res.DeletedCount == 0 {
-		return shotline.Errorf(shotline.ENOTFOUND, "Workspace not found.")
+		return err
 	}
-	filter := bson.D{{Key: "workspaceId", Value: id}}
-	if _, err := s.db.boards().DeleteMany(ctx, filter); err != nil {
-		return fmt.Errorf("delete workspace boards: %w", err)
+	for _, p := range projects {
+		if err := s.db.deleteProjectBoards(ctx, p); err != nil {
+			return err
+		}
+		if _, err := s.db.projects().DeleteOne(ctx, bson.D{{Key: "_id", Value: p}}); err != nil {
+			return fmt.Errorf("delete workspace project: %w", err)
+		}
 	}
-	if _, err := s.db.projects().DeleteMany(ctx, filter); err != nil {
-		return fmt.Errorf("delete workspace projects: %w", err)
+	if err := s.db.indexDrop(ctx, workspaceProjectsKey(id)); err != nil {
+		return err
 	}
-	return nil
+	_, _ = s.versions().DeleteOne(ctx, bson.D{{Key: "_id", Value: versionKey(id, d.Version)}})
+	return s.unindexPeople(ctx, d.workspace(), nil)
 }

@@ -1,0 +1,121 @@
+package mongo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
+)
+
+// QueryAudit watches the commands a DB sends and keeps those whose cost
+// on the local store grows with the whole collection: every filter other
+// than exactly {_id: <string or ObjectID>} (docs/storage.md). Tests attach
+// one to prove that what they exercise stays bounded. A query that reads a
+// whole collection on purpose (a migration, a rare sweep) says so with a
+// comment beginning "scan:" and is not kept.
+type QueryAudit struct {
+	mu        sync.Mutex
+	unbounded []string
+	commands  map[string]int // per command name and collection
+}
+
+// NewQueryAudit returns an empty audit.
+func NewQueryAudit() *QueryAudit { return &QueryAudit{commands: map[string]int{}} }
+
+// Unbounded lists the queries seen that would read a whole collection.
+func (a *QueryAudit) Unbounded() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.unbounded...)
+}
+
+// Commands returns how many commands were sent, by "name collection".
+func (a *QueryAudit) Commands() map[string]int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make(map[string]int, len(a.commands))
+	for k, v := range a.commands {
+		out[k] = v
+	}
+	return out
+}
+
+// Reset forgets what was seen.
+func (a *QueryAudit) Reset() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.unbounded, a.commands = nil, map[string]int{}
+}
+
+func (a *QueryAudit) monitor() *event.CommandMonitor {
+	return &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) { a.see(e.CommandName, e.Command) }}
+}
+
+// filtersOf returns the filters a command applies, by command.
+func filtersOf(name string, cmd bson.Raw) (filters []bson.RawValue, ok bool) {
+	field := map[string]string{"find": "filter", "findAndModify": "query", "count": "query", "distinct": "query"}[name]
+	switch name {
+	case "find", "findAndModify", "count", "distinct":
+		v := cmd.Lookup(field)
+		if v.Type == 0 { // no filter: everything
+			v = bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: emptyDoc}
+		}
+		return []bson.RawValue{v}, true
+	case "update", "delete":
+		list, field := "updates", "q"
+		if name == "delete" {
+			list = "deletes"
+		}
+		arr, _ := cmd.Lookup(list).ArrayOK()
+		vals, _ := arr.Values()
+		for _, v := range vals {
+			doc, _ := v.DocumentOK()
+			filters = append(filters, doc.Lookup(field))
+		}
+		return filters, true
+	case "aggregate":
+		return []bson.RawValue{{}}, true // never bounded on the local store
+	}
+	return nil, false
+}
+
+var emptyDoc = func() []byte { b, _ := bson.Marshal(bson.D{}); return b }()
+
+func (a *QueryAudit) see(name string, cmd bson.Raw) {
+	coll, _ := cmd.Lookup(name).StringValueOK()
+	a.mu.Lock()
+	a.commands[name+" "+coll]++
+	a.mu.Unlock()
+	filters, ok := filtersOf(name, cmd)
+	if !ok {
+		return
+	}
+	if c, _ := cmd.Lookup("comment").StringValueOK(); strings.HasPrefix(c, "scan:") {
+		return
+	}
+	for _, f := range filters {
+		if !byIDOnly(f) {
+			a.mu.Lock()
+			a.unbounded = append(a.unbounded, fmt.Sprintf("%s %s %v", name, coll, f))
+			a.mu.Unlock()
+		}
+	}
+}
+
+// byIDOnly reports whether a filter is exactly {_id: <string or ObjectID>},
+// the one filter FerretDB hands to SQLite.
+func byIDOnly(f bson.RawValue) bool {
+	doc, ok := f.DocumentOK()
+	if !ok {
+		return false
+	}
+	elems, err := doc.Elements()
+	if err != nil || len(elems) != 1 || elems[0].Key() != "_id" {
+		return false
+	}
+	t := elems[0].Value().Type
+	return t == bson.TypeString || t == bson.TypeObjectID
+}
