@@ -61,7 +61,9 @@ func (s *VersionStore) FindVersions(ctx context.Context, boardID string) ([]*sho
 			out = append(out, docs[i].version())
 		}
 	}
-	slices.SortFunc(out, func(a, b *shotline.BoardVersion) int { return cmp.Or(cmp.Compare(b.Seq, a.Seq), cmp.Compare(b.ID, a.ID)) })
+	slices.SortFunc(out, func(a, b *shotline.BoardVersion) int {
+		return cmp.Or(cmp.Compare(b.Seq, a.Seq), cmp.Compare(b.ID, a.ID))
+	})
 	return out, nil
 }
 

@@ -122,7 +122,9 @@ func (s *WorkspaceService) findIndexed(ctx context.Context, key string, keep fun
 			out = append(out, w)
 		}
 	}
-	slices.SortFunc(out, func(a, b *shotline.Workspace) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(out, func(a, b *shotline.Workspace) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
 	return out, nil
 }
 
@@ -202,7 +204,9 @@ func (s *WorkspaceService) unindexPeople(ctx context.Context, before, after *sho
 // maxUpdateAttempts bounds the optimistic-concurrency retries of one update.
 const maxUpdateAttempts = 20
 
-func (s *WorkspaceService) versions() *mongo.Collection { return s.db.db.Collection("workspace_versions") }
+func (s *WorkspaceService) versions() *mongo.Collection {
+	return s.db.db.Collection("workspace_versions")
+}
 
 // workspaceClaim claims one version of a workspace, with its content.
 type workspaceClaim struct {
