@@ -161,3 +161,6 @@ func isIndexNotFound(err error) bool {
 	var ce mongo.CommandError
 	return errors.As(err, &ce) && (ce.Code == 27 || ce.Code == 26 || ce.HasErrorLabel("IndexNotFound"))
 }
+
+// Collection returns a collection of the database, for tests.
+func (db *DB) Collection(name string) *mongo.Collection { return db.db.Collection(name) }

@@ -23,7 +23,8 @@ func openDB(t testing.TB) *mongo.DB {
 func openNamedDB(t testing.TB, name string) *mongo.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := mongo.Open(ctx, testenv.Get(t).MongoURI, name)
+	audit := mongo.NewQueryAudit()
+	db, err := mongo.Open(ctx, testenv.Get(t).MongoURI, name, audit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,6 +35,12 @@ func openNamedDB(t testing.TB, name string) *mongo.DB {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatalf("Migrate is not idempotent: %v", err)
 	}
+	audit.Reset()
+	t.Cleanup(func() {
+		for _, q := range audit.Unbounded() {
+			t.Errorf("a query reads its whole collection on the local store: %s", q)
+		}
+	})
 	return db
 }
 

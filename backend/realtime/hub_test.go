@@ -95,7 +95,8 @@ func newEnv(t testing.TB, cfg realtime.Config) *env {
 func newEnvWithLog(t testing.TB, cfg realtime.Config, wrap func(shotline.OpLog) shotline.OpLog) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := mongo.Open(ctx, testenv.Get(t).MongoURI, testenv.Database(t))
+	audit := mongo.NewQueryAudit()
+	db, err := mongo.Open(ctx, testenv.Get(t).MongoURI, testenv.Database(t), audit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +104,14 @@ func newEnvWithLog(t testing.TB, cfg realtime.Config, wrap func(shotline.OpLog) 
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	audit.Reset()
+	// Loads, resumes, commits and snapshots stay bounded on the local
+	// store (docs/storage.md).
+	t.Cleanup(func() {
+		for _, q := range audit.Unbounded() {
+			t.Errorf("a query reads its whole collection on the local store: %s", q)
+		}
+	})
 	en, err := authz.New()
 	if err != nil {
 		t.Fatal(err)
