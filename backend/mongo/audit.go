@@ -20,10 +20,16 @@ type QueryAudit struct {
 	mu        sync.Mutex
 	unbounded []string
 	commands  map[string]int // per command name and collection
+	returned  int            // documents the store answered with
+	// returnedBy splits returned by "name collection"; a getMore counts
+	// for its find.
+	returnedBy map[string]int
 }
 
 // NewQueryAudit returns an empty audit.
-func NewQueryAudit() *QueryAudit { return &QueryAudit{commands: map[string]int{}} }
+func NewQueryAudit() *QueryAudit {
+	return &QueryAudit{commands: map[string]int{}, returnedBy: map[string]int{}}
+}
 
 // Unbounded lists the queries seen that would read a whole collection.
 func (a *QueryAudit) Unbounded() []string {
@@ -43,15 +49,70 @@ func (a *QueryAudit) Commands() map[string]int {
 	return out
 }
 
+// Returned is how many documents the store's answers to finds, getMores
+// and findAndModifys held.
+func (a *QueryAudit) Returned() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.returned
+}
+
 // Reset forgets what was seen.
 func (a *QueryAudit) Reset() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.unbounded, a.commands = nil, map[string]int{}
+	a.unbounded, a.commands, a.returned, a.returnedBy = nil, map[string]int{}, 0, map[string]int{}
+}
+
+// ReturnedBy returns Returned split by "name collection".
+func (a *QueryAudit) ReturnedBy() map[string]int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make(map[string]int, len(a.returnedBy))
+	for k, v := range a.returnedBy {
+		out[k] = v
+	}
+	return out
 }
 
 func (a *QueryAudit) monitor() *event.CommandMonitor {
-	return &event.CommandMonitor{Started: func(_ context.Context, e *event.CommandStartedEvent) { a.see(e.CommandName, e.Command) }}
+	return &event.CommandMonitor{
+		Started:   func(_ context.Context, e *event.CommandStartedEvent) { a.see(e.CommandName, e.Command) },
+		Succeeded: func(_ context.Context, e *event.CommandSucceededEvent) { a.count(e.CommandName, e.Reply) },
+	}
+}
+
+// count adds the documents of a reply to Returned.
+func (a *QueryAudit) count(name string, reply bson.Raw) {
+	var key string
+	if ns, ok := reply.Lookup("cursor", "ns").StringValueOK(); ok {
+		key = name + " " + ns[strings.IndexByte(ns, '.')+1:]
+	} else {
+		key = name
+	}
+	if name == "getMore" {
+		key = "find" + strings.TrimPrefix(key, "getMore")
+	}
+	n := 0
+	switch name {
+	case "find", "getMore":
+		for _, batch := range []string{"firstBatch", "nextBatch"} {
+			if arr, ok := reply.Lookup("cursor", batch).ArrayOK(); ok {
+				vals, _ := arr.Values()
+				n += len(vals)
+			}
+		}
+	case "findAndModify":
+		if reply.Lookup("value").Type == bson.TypeEmbeddedDocument {
+			n = 1
+		}
+	}
+	a.mu.Lock()
+	a.returned += n
+	if n > 0 {
+		a.returnedBy[key] += n
+	}
+	a.mu.Unlock()
 }
 
 // filtersOf returns the filters a command applies, by command.

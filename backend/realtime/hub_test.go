@@ -81,6 +81,8 @@ func (f *fakeConn) hangUp() { f.Close(1000) }
 type env struct {
 	hub    *realtime.Hub
 	db     *mongo.DB
+	audit  *mongo.QueryAudit // every command the hub's database sends
+	dbName string
 	boards *mongo.BoardService
 	board  *shotline.Board
 	log    *mongo.OpLog
@@ -96,7 +98,8 @@ func newEnvWithLog(t testing.TB, cfg realtime.Config, wrap func(shotline.OpLog) 
 	t.Helper()
 	ctx := context.Background()
 	audit := mongo.NewQueryAudit()
-	db, err := mongo.Open(ctx, testenv.Get(t).MongoURI, testenv.Database(t), audit)
+	dbName := testenv.Database(t)
+	db, err := mongo.Open(ctx, testenv.Get(t).MongoURI, dbName, audit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +131,7 @@ func newEnvWithLog(t testing.TB, cfg realtime.Config, wrap func(shotline.OpLog) 
 	}
 	hub := realtime.NewHub(boards, hubLog, mongo.NewVersionStore(db), en, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	t.Cleanup(func() { _ = hub.Shutdown(context.Background()) })
-	return &env{hub: hub, db: db, boards: boards, board: b, log: oplog}
+	return &env{hub: hub, db: db, audit: audit, dbName: dbName, boards: boards, board: b, log: oplog}
 }
 
 // peer is one connected test client.
