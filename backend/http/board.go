@@ -17,7 +17,7 @@ func (s *Server) withLiveState(ctx context.Context, b *shotline.Board) (*shotlin
 	if s.Hub == nil {
 		return b, nil
 	}
-	snap, seq, err := s.Hub.BoardSnapshot(ctx, b.ID)
+	snap, seq, err := s.Hub.BoardSnapshotOf(ctx, b)
 	if err != nil {
 		return nil, err
 	}

@@ -29,6 +29,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 type testServer struct {
 	*shttp.Server
 	db    *mongo.DB
+	audit *mongo.QueryAudit // every command the server's database sends
 	dbURI string
 	name  string
 }
@@ -84,7 +85,7 @@ func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
 		Users: mongo.NewUserService(db), Sessions: mongo.NewSessionService(db), Workspaces: mongo.NewWorkspaceService(db),
 		Projects: mongo.NewProjectService(db), Boards: boards, Passwords: cheapHasher, Authz: en, Hub: hub, Versions: versions,
 	}, cfg, log)
-	return &testServer{Server: srv, db: db, dbURI: uri, name: name}
+	return &testServer{Server: srv, db: db, audit: audit, dbURI: uri, name: name}
 }
 
 // shareRooms connects the server's hub to the other instances through the

@@ -381,23 +381,49 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 // BoardSnapshot returns the board as its durable state has it: from the
 // room if one is loaded here, else loaded from the database.
 func (h *Hub) BoardSnapshot(ctx context.Context, boardID string) (BoardSnapshot, int64, error) {
+	if snap, seq, ok := h.roomSnapshot(ctx, boardID); ok {
+		return snap, seq, ctx.Err()
+	}
+	b, err := h.boards.FindBoardByID(ctx, boardID)
+	if err != nil {
+		return BoardSnapshot{}, 0, err
+	}
+	return h.storedSnapshot(ctx, b)
+}
+
+// BoardSnapshotOf is BoardSnapshot for a board document the caller has
+// read already, which a board that is not loaded starts from (one round
+// trip less).
+func (h *Hub) BoardSnapshotOf(ctx context.Context, b *shotline.Board) (BoardSnapshot, int64, error) {
+	if snap, seq, ok := h.roomSnapshot(ctx, b.ID); ok {
+		return snap, seq, ctx.Err()
+	}
+	return h.storedSnapshot(ctx, b)
+}
+
+// roomSnapshot asks the board's room, if it is loaded, for its state.
+func (h *Hub) roomSnapshot(ctx context.Context, boardID string) (BoardSnapshot, int64, bool) {
 	h.mu.Lock()
 	r := h.rooms[boardID]
 	h.mu.Unlock()
-	if r != nil {
-		reply := make(chan snapshotResult, 1)
-		if r.submit(event{kind: evSnapshot, reply: reply}) {
-			select {
-			case res := <-reply:
-				if res.err == nil {
-					return res.snap, res.seq, nil
-				}
-			case <-ctx.Done():
-				return BoardSnapshot{}, 0, ctx.Err()
-			}
-		}
+	if r == nil {
+		return BoardSnapshot{}, 0, false
 	}
-	l, err := LoadState(ctx, h.boards, h.oplog, boardID, nil)
+	reply := make(chan snapshotResult, 1)
+	if !r.submit(event{kind: evSnapshot, reply: reply}) {
+		return BoardSnapshot{}, 0, false
+	}
+	select {
+	case res := <-reply:
+		return res.snap, res.seq, res.err == nil
+	case <-ctx.Done():
+		return BoardSnapshot{}, 0, true
+	}
+}
+
+// storedSnapshot builds a board's durable state from the store.
+func (h *Hub) storedSnapshot(ctx context.Context, b *shotline.Board) (BoardSnapshot, int64, error) {
+	l, err := LoadStateOf(ctx, b, h.oplog, nil)
 	if err != nil {
 		return BoardSnapshot{}, 0, err
 	}

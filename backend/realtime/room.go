@@ -186,6 +186,12 @@ func LoadState(ctx context.Context, boards shotline.BoardService, oplog shotline
 	if err != nil {
 		return Loaded{}, err
 	}
+	return LoadStateOf(ctx, board, oplog, each)
+}
+
+// LoadStateOf is LoadState from a board document read already.
+func LoadStateOf(ctx context.Context, board *shotline.Board, oplog shotline.OpLog, each func(AppliedOp)) (Loaded, error) {
+	boardID := board.ID
 	l := Loaded{Board: board}
 	snap, err := oplog.FindSnapshot(ctx, boardID)
 	switch shotline.ErrorCode(err) {

@@ -1,0 +1,56 @@
+package http_test
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"testing"
+
+	shttp "github.com/shotline/shotline/backend/http"
+)
+
+// TestStoreRoundTripsPerRoute counts the database commands of the routes
+// everyone uses all day (docs/storage.md lists them): each is a lookup by
+// _id (the audit fails the test otherwise), and there are no more of them
+// than the answer needs.
+func TestStoreRoundTripsPerRoute(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	st := newSetup(t, s)
+	o := st.owner
+	for i := range 3 {
+		o.do("POST", "/api/projects/"+st.project+"/boards", map[string]any{"title": fmt.Sprint("Board ", i)}).must(t, 201)
+	}
+	for _, tc := range []struct {
+		name, method, path string
+		want               map[string]int
+	}{
+		// session, user, board, workspace; the room is not loaded: the
+		// board's snapshot, which new boards mark as the head.
+		{"read a board", "GET", "/api/boards/" + st.board, map[string]int{
+			"find sessions": 1, "find users": 1, "find boards": 1, "find workspaces": 1, "find board_snapshots": 1}},
+		// session, user, project, workspace; the project's board index and
+		// one lookup per board (4).
+		{"list a project's boards", "GET", "/api/projects/" + st.project + "/boards", map[string]int{
+			"find sessions": 1, "find users": 1, "find projects": 1, "find workspaces": 1, "find scope_ids": 1, "find boards": 4}},
+		// session, user; the user's workspace index and each workspace.
+		{"list my workspaces", "GET", "/api/workspaces", map[string]int{
+			"find sessions": 1, "find users": 1, "find scope_ids": 1, "find workspaces": 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s.audit.Reset()
+			o.do(tc.method, tc.path, nil).must(t, 200)
+			got := s.audit.Commands()
+			if !maps.Equal(got, tc.want) {
+				t.Errorf("commands %v, want %v", got, tc.want)
+			}
+			t.Logf("%s %s: %d round trips %v", tc.method, tc.path, total(got), slices.Sorted(maps.Keys(got)))
+		})
+	}
+}
+
+func total(m map[string]int) (n int) {
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
