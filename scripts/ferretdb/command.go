@@ -67,3 +67,16 @@ func (c command) createsCollection() bool {
 	}
 	return false
 }
+
+// isRead reports whether a command only reads. Anything not known to be a
+// read counts as a write, and waits for the writes before it.
+func (c command) isRead() bool {
+	switch c.name {
+	case "find", "getMore", "count", "distinct", "killCursors", "listCollections", "listIndexes",
+		"listDatabases", "hello", "isMaster", "ismaster", "ping", "buildInfo", "buildinfo",
+		"dbStats", "collStats", "endSessions", "getParameter", "connectionStatus", "whatsmyuri",
+		"getLog", "hostInfo", "serverStatus", "getCmdLineOpts":
+		return true
+	}
+	return false
+}

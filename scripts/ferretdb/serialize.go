@@ -13,7 +13,11 @@ import (
 )
 
 // serializer relays MongoDB wire-protocol clients to FerretDB, letting one
-// request at a time through.
+// write at a time through. Reads (find, getMore, count, …) go through at
+// once, alongside each other and the write: SQLite (in WAL mode) gives each
+// statement a consistent view, and FerretDB writes every document in one
+// statement, so a read never sees half a write. Writes wait only for
+// writes, and no read waits for a write.
 //
 // FerretDB 1.24 runs an update, findAndModify or delete as a query followed
 // by separate writes, with no transaction around them. Two clients updating
@@ -31,7 +35,7 @@ type serializer struct {
 	// leaves the tables as FerretDB makes them.
 	ids *idIndexer
 
-	mu sync.Mutex // held while one request is in FerretDB
+	mu sync.Mutex // held while one write is in FerretDB
 
 	connsMu sync.Mutex
 	conns   map[net.Conn]struct{}
@@ -134,12 +138,14 @@ func (s *serializer) relay(client net.Conn) error {
 	}
 }
 
-// roundTrip sends req to FerretDB and reads its replies, holding the lock.
-// Replies are written to the client after the lock is released, so a slow
-// client never holds up the others.
+// roundTrip sends req to FerretDB and reads its replies, holding the lock
+// unless req is a read. Replies are written to the client after the lock
+// is released, so a slow client never holds up the others.
 func (s *serializer) roundTrip(up net.Conn, ur *bufio.Reader, req []byte, wantReply bool) ([][]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	if c, ok := commandOf(req); !ok || !c.isRead() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+	}
 	if _, err := up.Write(req); err != nil {
 		return nil, fmt.Errorf("write to FerretDB: %w", err)
 	}
