@@ -22,6 +22,9 @@ import (
 // board. A board's seqs have no gaps, so "the ops after seq N" are the
 // lookups of N+1, N+2, … up to the first that is missing: what a read
 // costs depends on its answer only, never on how many ops the log holds.
+// Rooms also store each full page of 100 ops as one document
+// (board_op_pages), and a read takes a page whole where there is one: a
+// client 5,000 ops behind costs 50 lookups, not 5,000.
 type OpLog struct {
 	db *DB
 
@@ -45,6 +48,18 @@ func NewOpLog(db *DB) *OpLog { return &OpLog{db: db, snapLock: map[string]*board
 func (l *OpLog) ops() *mongo.Collection       { return l.db.db.Collection("board_ops") }
 func (l *OpLog) opIDs() *mongo.Collection     { return l.db.db.Collection("board_op_ids") }
 func (l *OpLog) snapshots() *mongo.Collection { return l.db.db.Collection("board_snapshots") }
+func (l *OpLog) pages() *mongo.Collection     { return l.db.db.Collection("board_op_pages") }
+
+// pageDoc holds a page of a board's ops (shotline.OpPageSize of them).
+type pageDoc struct {
+	ID  string  `bson:"_id"` // pageKey(board, first seq)
+	Ops []opDoc `bson:"ops"`
+}
+
+// pageKey is the _id of the page holding seq.
+func pageKey(boardID string, seq int64) string {
+	return fmt.Sprintf("%s:p%d", boardID, (seq-1)/shotline.OpPageSize)
+}
 
 // opDoc is one op in board_ops.
 type opDoc struct {
@@ -180,18 +195,50 @@ func (l *OpLog) findOp(ctx context.Context, boardID string, seq int64) (*opDoc, 
 // little.
 const readAhead = 16
 
-// OpsSince implements shotline.OpLog: lookups of after+1, after+2, … in
-// parallel windows, up to limit or the first seq not stored.
+// OpsSince implements shotline.OpLog: page by page, from the page document
+// where there is one, else by lookups of each seq (in parallel windows)
+// up to the page's end, limit or the first seq not stored.
 func (l *OpLog) OpsSince(ctx context.Context, boardID string, after int64, limit int) ([]shotline.StoredOp, error) {
 	var out []shotline.StoredOp
 	for len(out) < limit {
-		window := min(limit-len(out), readAhead)
-		if len(out) == 0 && window > 2 {
-			// A room whose log ends here (the usual load) needs one
-			// lookup; read one first, then widen.
+		seq := after + int64(len(out)) + 1
+		var page pageDoc
+		err := l.pages().FindOne(ctx, bson.D{{Key: "_id", Value: pageKey(boardID, seq)}}).Decode(&page)
+		switch {
+		case err == nil:
+			for i := range page.Ops {
+				if o := page.Ops[i]; o.Seq >= seq && len(out) < limit {
+					out = append(out, o.storedOp())
+				}
+			}
+			continue
+		case !errors.Is(err, mongo.ErrNoDocuments):
+			return nil, fmt.Errorf("ops since %d: %w", after, err)
+		}
+		pageEnd := (seq-1)/shotline.OpPageSize*shotline.OpPageSize + shotline.OpPageSize
+		more, complete, err := l.opsByID(ctx, boardID, seq, min(limit-len(out), int(pageEnd-seq+1)))
+		if err != nil {
+			return nil, fmt.Errorf("ops since %d: %w", after, err)
+		}
+		out = append(out, more...)
+		if !complete {
+			return out, nil
+		}
+	}
+	return out, nil
+}
+
+// opsByID looks up n ops of a board from seq on, in parallel windows;
+// complete is false if it met a seq not stored (and stopped there).
+func (l *OpLog) opsByID(ctx context.Context, boardID string, seq int64, n int) (ops []shotline.StoredOp, complete bool, err error) {
+	for len(ops) < n {
+		window := min(n-len(ops), readAhead)
+		if len(ops) == 0 && window > 2 {
+			// A log that ends here (the usual load) needs one lookup;
+			// read one first, then widen.
 			window = 1
 		}
-		from := after + int64(len(out)) + 1
+		from := seq + int64(len(ops))
 		docs := make([]*opDoc, window)
 		errs := make([]error, window)
 		var wg sync.WaitGroup
@@ -205,15 +252,30 @@ func (l *OpLog) OpsSince(ctx context.Context, boardID string, after int64, limit
 		wg.Wait()
 		for i, d := range docs {
 			if errs[i] != nil {
-				return nil, fmt.Errorf("ops since %d: %w", after, errs[i])
+				return nil, false, errs[i]
 			}
 			if d == nil {
-				return out, nil
+				return ops, false, nil
 			}
-			out = append(out, d.storedOp())
+			ops = append(ops, d.storedOp())
 		}
 	}
-	return out, nil
+	return ops, true, nil
+}
+
+// SaveOpPage implements shotline.OpLog.
+func (l *OpLog) SaveOpPage(ctx context.Context, ops []shotline.StoredOp) error {
+	if !shotline.IsOpPage(ops) {
+		return shotline.Errorf(shotline.EINVALID, "Not a page of ops.")
+	}
+	d := pageDoc{ID: pageKey(ops[0].BoardID, ops[0].Seq), Ops: make([]opDoc, len(ops))}
+	for i, o := range ops {
+		d.Ops[i] = opDoc{ID: opKey(o.BoardID, o.Seq), BoardID: o.BoardID, Seq: o.Seq, OpID: o.OpID, ActorID: o.ActorID, Op: string(o.Op), CreatedAt: o.CreatedAt}
+	}
+	if _, err := l.pages().InsertOne(ctx, d); err != nil && !isDuplicate(err) {
+		return fmt.Errorf("save op page: %w", err)
+	}
+	return nil
 }
 
 // FindOpByOpID implements shotline.OpLog.

@@ -226,3 +226,52 @@ func TestOpLogMigratesOpsOfEarlierVersions(t *testing.T) {
 		t.Errorf("board_ops holds %d documents (%v), want 4: one per op", n, err)
 	}
 }
+
+// A page of ops is read back in one lookup; ops not in a page one by one;
+// together they read like the ops they hold.
+func TestOpPages(t *testing.T) {
+	ctx := context.Background()
+	audit := mongo.NewQueryAudit()
+	db, err := mongo.Open(ctx, testenv.Get(t).MongoURI, testenv.Database(t), audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close(context.Background()) })
+	l := mongo.NewOpLog(db)
+	all := ops("b", 1, 250)
+	if err := l.AppendOps(ctx, all); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range [][]shotline.StoredOp{all[:99], all[1:101], append(append([]shotline.StoredOp(nil), all[:99]...), ops("c", 100, 100)...)} {
+		if err := l.SaveOpPage(ctx, bad); shotline.ErrorCode(err) != shotline.EINVALID {
+			t.Errorf("SaveOpPage of %d ops from %d: %v, want EINVALID", len(bad), bad[0].Seq, err)
+		}
+	}
+	for _, page := range [][]shotline.StoredOp{all[:100], all[100:200], all[100:200]} { // the second page twice
+		if err := l.SaveOpPage(ctx, page); err != nil {
+			t.Fatal(err)
+		}
+	}
+	audit.Reset()
+	got, err := l.OpsSince(ctx, "b", 49, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 201 {
+		t.Fatalf("OpsSince(49) read %d ops, want 201", len(got))
+	}
+	for i, o := range got {
+		if o.Seq != int64(50+i) || string(o.Op) != string(all[49+i].Op) || o.OpID != all[49+i].OpID {
+			t.Fatalf("op %d read as %+v, want %+v", i, o, all[49+i])
+		}
+	}
+	// Two pages, a third that is not there, then 50 ops (and the lookups
+	// of a window past the last op) one by one.
+	by := audit.Commands()
+	if by["find board_op_pages"] != 3 || by["find board_ops"] > 50+16 {
+		t.Errorf("reading 201 ops took %v, want 3 page lookups and about 50 op lookups", by)
+	}
+	if got, _ := l.OpsSince(ctx, "b", 120, 10); len(got) != 10 || got[0].Seq != 121 {
+		t.Errorf("OpsSince(120, limit 10) = %d ops from %d", len(got), got[0].Seq)
+	}
+}

@@ -59,6 +59,21 @@ func TestOpeningABoardAfterACrashReadsOnlyItsOwnHistory(t *testing.T) {
 		}
 	}
 
+	// The room stored its first two full pages of ops: reading them back
+	// takes one lookup each, no op lookups.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		e.audit.Reset()
+		got, err := e.log.OpsSince(ctx, e.board.ID, 0, 200)
+		if err != nil || len(got) != 200 {
+			t.Fatalf("OpsSince(0, 200): %d ops, %v", len(got), err)
+		}
+		if c := e.audit.Commands(); c["find board_ops"] == 0 && c["find board_op_pages"] == 2 {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("reading the first 200 ops took %v: the room did not store their pages", c)
+		}
+	}
+
 	en, err := authz.New()
 	if err != nil {
 		t.Fatal(err)

@@ -119,7 +119,8 @@ type Room struct {
 	knownFrom    int64 // op ids of ops after this seq are in opIDs
 	logFrom      int64 // the op log holds no op at or below this seq (as far as we know)
 	snapshotSeq  int64
-	headMarked   bool // the stored snapshot may be marked as the head: clear it before writing ops
+	page         []shotline.StoredOp // durable ops of the page being filled, from its first
+	headMarked   bool                // the stored snapshot may be marked as the head: clear it before writing ops
 	joinCount    int64
 	idle         *time.Timer
 	retryBackoff time.Duration
@@ -902,6 +903,7 @@ func (r *Room) durableOps(ops []pendingOp) {
 			r.hub.log.Error("replay durable op", "board_id", r.boardID, "seq", p.op.Seq, "err", err)
 		}
 		r.remember(p.op)
+		r.fillPage(shotline.StoredOp{BoardID: r.boardID, Seq: p.op.Seq, OpID: p.op.OpID, ActorID: p.op.Actor, Op: p.data, CreatedAt: p.at.UTC()})
 		r.publish(&p.op, nil)
 		r.sendToMembers(r.recentData[len(r.recentData)-1])
 		r.acknowledge(p, p.op.Seq)
@@ -909,6 +911,34 @@ func (r *Room) durableOps(ops []pendingOp) {
 	if settingsChanged {
 		r.syncBoardDocument()
 	}
+}
+
+// fillPage adds a durable op to the page being filled and, once the page
+// is full, stores it in the background (OpLog.SaveOpPage): reading those
+// ops back then costs one lookup. A page the room saw only part of (it
+// loaded mid-page) is not saved; its ops are read one by one.
+func (r *Room) fillPage(o shotline.StoredOp) {
+	switch {
+	case (o.Seq-1)%shotline.OpPageSize == 0:
+		r.page = append(r.page[:0], o)
+	case len(r.page) > 0 && r.page[len(r.page)-1].Seq+1 == o.Seq:
+		r.page = append(r.page, o)
+	default:
+		r.page = r.page[:0]
+		return
+	}
+	if len(r.page) < shotline.OpPageSize {
+		return
+	}
+	page := r.page
+	r.page = nil
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := r.hub.oplog.SaveOpPage(ctx, page); err != nil {
+			r.hub.log.Warn("save op page", "board_id", r.boardID, "err", err)
+		}
+	}()
 }
 
 // sendToMembers queues data for every member.

@@ -57,10 +57,32 @@ type OpLog interface {
 	// SaveSnapshot replaces the board's snapshot unless the stored one is
 	// newer (a higher Seq).
 	SaveSnapshot(ctx context.Context, s BoardSnapshot) error
+	// SaveOpPage stores a board's ops from seq k·OpPageSize+1 to
+	// (k+1)·OpPageSize, all already stored, once more as one document,
+	// so that OpsSince reads them back in one lookup. Returns EINVALID
+	// unless ops are exactly such a page; saving a page again is a no-op.
+	SaveOpPage(ctx context.Context, ops []StoredOp) error
 	// ClearHead takes the Head mark off the board's snapshot, if it has one.
 	ClearHead(ctx context.Context, boardID string) error
 	// FindSnapshot returns ENOTFOUND if the board has no snapshot yet.
 	FindSnapshot(ctx context.Context, boardID string) (*BoardSnapshot, error)
+}
+
+// OpPageSize is how many ops of a board an op page holds (SaveOpPage).
+const OpPageSize = 100
+
+// IsOpPage reports whether ops are one board's ops from seq k·OpPageSize+1
+// to (k+1)·OpPageSize, in order.
+func IsOpPage(ops []StoredOp) bool {
+	if len(ops) != OpPageSize || (ops[0].Seq-1)%OpPageSize != 0 {
+		return false
+	}
+	for i, o := range ops {
+		if o.BoardID != ops[0].BoardID || o.Seq != ops[0].Seq+int64(i) {
+			return false
+		}
+	}
+	return true
 }
 
 // StoredPrefix says how many ops, from the start, AppendOps stored before

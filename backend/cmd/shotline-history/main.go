@@ -146,7 +146,22 @@ func fill(ctx context.Context, db *mongo.DB, c config) (*world, error) {
 		w.boards = append(w.boards, b.ID)
 	}
 	w.deep = w.boards[:2]
-	appendOps := func(batch []shotline.StoredOp) error { return oplog.AppendOps(ctx, batch) }
+	// As a room does: each full page of a board's ops is stored once more
+	// as one document, after the ops themselves.
+	filling := map[string][]shotline.StoredOp{}
+	var full [][]shotline.StoredOp
+	appendOps := func(batch []shotline.StoredOp) error {
+		if err := oplog.AppendOps(ctx, batch); err != nil {
+			return err
+		}
+		for _, page := range full {
+			if err := oplog.SaveOpPage(ctx, page); err != nil {
+				return err
+			}
+		}
+		full = full[:0]
+		return nil
+	}
 	var batch []shotline.StoredOp
 	add := func(board string) error {
 		seqs[board]++
@@ -160,7 +175,11 @@ func fill(ctx context.Context, db *mongo.DB, c config) (*world, error) {
 		if err := json.Unmarshal(data, &ao); err != nil {
 			return err
 		}
-		batch = append(batch, shotline.StoredOp{BoardID: board, Seq: seq, OpID: ao.OpID, ActorID: ownerID, Op: data, CreatedAt: time.Now().UTC()})
+		so := shotline.StoredOp{BoardID: board, Seq: seq, OpID: ao.OpID, ActorID: ownerID, Op: data, CreatedAt: time.Now().UTC()}
+		batch = append(batch, so)
+		if filling[board] = append(filling[board], so); len(filling[board]) == shotline.OpPageSize {
+			full, filling[board] = append(full, filling[board]), nil
+		}
 		if len(batch) == 100 {
 			err, batch = appendOps(batch), batch[:0]
 			return err
