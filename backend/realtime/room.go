@@ -33,6 +33,7 @@ const (
 	evRemote       // a message from the board's room on another instance
 	evPresenceTick // time to publish this room's members again
 	evCatchUp      // time to read the op log for other instances' ops
+	evTextHistory  // the op log answered the ops a late text edit is based before
 )
 
 type event struct {
@@ -43,6 +44,7 @@ type event struct {
 	opID     string             // evRefused: the op id found in it
 	found    *shotline.StoredOp // evLookedUp: the stored op, if err is nil
 	lookedUp bool               // evOp: the op log was asked already
+	readBack bool               // evOp: the text history was read back for it already
 	ops      []AppliedOp        // evBackfilled: the ops after lastSeq
 	op       OpMessage
 	err      error               // evFlushed, evRefused
@@ -357,6 +359,8 @@ func (r *Room) run() {
 			r.presenceTick()
 		case evCatchUp:
 			r.onCatchUp(ctx)
+		case evTextHistory:
+			r.onTextHistory(ctx, e)
 		case evSnapshot:
 			e.reply <- snapshotResult{snap: r.durable.Snapshot(), seq: r.durable.Seq}
 		case evIdle:
@@ -632,6 +636,73 @@ func (r *Room) onLookedUp(ctx context.Context, e *event) {
 	r.drainWaiting(ctx, p)
 }
 
+// textBase reports whether m is a text edit based before the room's text
+// history that reading the op log can reach: the ops from its base up to
+// where the room's memory starts, at most RecentOps of them.
+func (r *Room) textBase(m OpMessage) (int64, bool) {
+	te, ok := m.Op.(TextEdit)
+	if !ok {
+		return 0, false
+	}
+	base := m.BaseSeq
+	if te.BaseVersion != nil {
+		base = *te.BaseVersion
+	}
+	first := r.firstHeld()
+	return base, base >= 0 && base < first && base >= r.logFrom && r.live.TextFloor() == first &&
+		first-base <= int64(r.hub.cfg.RecentOps)
+}
+
+// readTextHistory reads from the op log the ops after from that the room
+// does not hold, without holding up the room: the client's later messages
+// wait (their order matters), everyone else's do not. The edit is then
+// transformed past them (onTextHistory).
+func (r *Room) readTextHistory(c *Client, p *peer, m OpMessage, from int64) {
+	p.lookingUp = true
+	first := r.firstHeld()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		e := &event{kind: evTextHistory, client: c, op: m, lastSeq: &from}
+		var stored []shotline.StoredOp
+		stored, e.err = r.hub.oplog.OpsSince(ctx, r.boardID, from, int(first-from))
+		for _, so := range stored {
+			var ao AppliedOp
+			if ao, e.err = appliedOf(so); e.err != nil {
+				break
+			}
+			e.ops = append(e.ops, ao)
+		}
+		select {
+		case r.inbox <- e:
+		case <-r.quit:
+		}
+	}()
+}
+
+// onTextHistory puts the ops the op log returned before those the room
+// holds, then applies the text edit that waited for them: transformed past
+// them, or refused as before if they could not be read.
+func (r *Room) onTextHistory(ctx context.Context, e *event) {
+	p := r.peerOf(e.client)
+	if p == nil {
+		return // it left; it re-sends the edit when it comes back
+	}
+	p.lookingUp = false
+	from, ops := *e.lastSeq, e.ops
+	first := r.firstHeld()
+	switch {
+	case e.err != nil:
+		r.hub.log.Warn("read text history", "board_id", r.boardID, "err", e.err)
+	case int64(len(ops)) == first-from && len(ops) > 0 && ops[len(ops)-1].Seq == first:
+		r.prependRecent(from, ops)
+	case len(ops) == 0 || ops[len(ops)-1].Seq < first:
+		r.logFrom = max(r.logFrom, first) // the log does not reach back there
+	}
+	r.onOp(ctx, event{kind: evOp, client: e.client, op: e.op, lookedUp: true, readBack: true})
+	r.drainWaiting(ctx, p)
+}
+
 // drainWaiting handles the client's messages that waited for the op log,
 // in order, until one has to wait again.
 func (r *Room) drainWaiting(ctx context.Context, p *peer) {
@@ -696,6 +767,12 @@ func (r *Room) onOp(ctx context.Context, e event) {
 			// Older than the op ids we keep: ask the log, so a re-sent op
 			// whose ack was lost long ago is not applied twice.
 			r.lookUp(c, p, m)
+			return
+		}
+		if from, ok := r.textBase(m); ok && !e.readBack {
+			// A text edit based before the room's text history (it loaded
+			// after the edit was made): read the ops since its base.
+			r.readTextHistory(c, p, m, from)
 			return
 		}
 	}

@@ -162,6 +162,10 @@ func (h *textHistory) since(key textKey, base int64) []TextOp {
 	return out
 }
 
+// TextFloor is the seq the text history starts at: a text edit based
+// before it cannot be transformed unless Backfill extends the history.
+func (s *BoardState) TextFloor() int64 { return s.history.floor }
+
 // Backfill extends the text history back to seq from, so that text edits
 // based on seqs down to from can be transformed: ops are the durable ops
 // after from up to where the history begins (a room that loaded from a
