@@ -25,7 +25,7 @@ func TestATextEditBasedBeforeARestartIsMerged(t *testing.T) {
 	b := e.connect(t, "bob", shotline.RoleEditor, nil)
 	b.next("snapshot")
 	b.edit(2, map[string]any{"kind": "shot.set", "shotId": "s1", "field": "title", "value": "Bob's"}) // seq 3
-	a.next("applied")                                                                                  // alice has seen seq 3
+	a.next("applied")                                                                                 // alice has seen seq 3
 
 	// A deploy: the hub stops (its rooms store their state) and a new one
 	// starts on the same database.
