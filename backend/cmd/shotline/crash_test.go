@@ -279,3 +279,110 @@ func TestCrashLosesNoAcknowledgedOp(t *testing.T) {
 	}
 	t.Logf("%d ops acked before SIGKILL (%d in flight), all %d present after restart and resume, each once", ackedBefore, inFlight, len(all))
 }
+
+// TestCrashWithManyBoardsLiveLosesNoAcknowledgedOp kills the server
+// (SIGKILL) while clients on 20 boards send ops at once, restarts it, and
+// checks that every board reopens with every op that was acknowledged.
+func TestCrashWithManyBoardsLiveLosesNoAcknowledgedOp(t *testing.T) {
+	s := newServer(t)
+	s.start()
+	t.Cleanup(s.kill)
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar}
+	var sess struct{ CSRFToken string }
+	api(t, hc, s.base, "", "POST", "/api/auth/signup", map[string]any{"email": "many@example.com", "password": "a long passphrase", "name": "Many"}, &sess)
+	var ws, p struct{ ID string }
+	api(t, hc, s.base, sess.CSRFToken, "POST", "/api/workspaces", map[string]any{"name": "W"}, &ws)
+	api(t, hc, s.base, sess.CSRFToken, "POST", "/api/workspaces/"+ws.ID+"/projects", map[string]any{"name": "P"}, &p)
+	u, _ := url.Parse(s.base)
+	var cookie string
+	for _, ck := range jar.Cookies(u) {
+		if ck.Name == "shotline_session" {
+			cookie = ck.Value
+		}
+	}
+	const boards, perBoard = 20, 40
+	type board struct {
+		id    string
+		conn  *liveclient.Conn
+		mu    sync.Mutex
+		shots map[string]string // op id → shot id
+		acked []string          // shot ids whose op was acked
+	}
+	var all []*board
+	var acks atomic.Int64
+	killed := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range boards {
+		var b struct{ ID string }
+		api(t, hc, s.base, sess.CSRFToken, "POST", "/api/projects/"+p.ID+"/boards", map[string]any{"title": fmt.Sprint("B", i)}, &b)
+		conn, err := liveclient.Dial(context.Background(), s.base, cookie, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := conn.Join(b.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		bd := &board{id: b.ID, conn: conn, shots: map[string]string{}}
+		all = append(all, bd)
+		keys, _ := realtime.GenerateNKeysBetween("", "", perBoard)
+		wg.Add(2)
+		go func() { // sender
+			defer wg.Done()
+			for _, k := range keys {
+				opID, shotID := uuid.NewString(), uuid.NewString()
+				bd.mu.Lock()
+				bd.shots[opID] = shotID
+				bd.mu.Unlock()
+				if conn.SendOp(opID, 0, realtime.ShotInsert{ShotID: shotID, Position: k, Shot: realtime.ShotFields{Title: k}}) != nil {
+					return
+				}
+				select {
+				case <-killed:
+					return
+				default:
+				}
+			}
+		}()
+		go func() { // reader
+			defer wg.Done()
+			for {
+				m, err := conn.Next(30 * time.Second)
+				if err != nil {
+					return
+				}
+				if a, ok := m.(realtime.AckMessage); ok {
+					bd.mu.Lock()
+					bd.acked = append(bd.acked, bd.shots[a.OpID])
+					bd.mu.Unlock()
+					acks.Add(1)
+				}
+			}
+		}()
+	}
+	for acks.Load() < boards*perBoard/3 { // a third acknowledged: the rest are in flight
+		time.Sleep(time.Millisecond)
+	}
+	s.kill()
+	close(killed)
+	wg.Wait()
+	t.Logf("SIGKILL after %d of %d ops were acknowledged", acks.Load(), boards*perBoard)
+
+	s.start()
+	for _, b := range all {
+		var got struct {
+			Shots []struct{ ID string }
+		}
+		api(t, hc, s.base, sess.CSRFToken, "GET", "/api/boards/"+b.id, nil, &got)
+		have := map[string]bool{}
+		for _, sh := range got.Shots {
+			have[sh.ID] = true
+		}
+		for _, id := range b.acked {
+			if !have[id] {
+				t.Errorf("board %s lost an acknowledged shot (%d acked, %d there)", b.id, len(b.acked), len(got.Shots))
+				break
+			}
+		}
+	}
+}
