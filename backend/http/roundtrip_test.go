@@ -20,25 +20,31 @@ func TestStoreRoundTripsPerRoute(t *testing.T) {
 	for i := range 3 {
 		o.do("POST", "/api/projects/"+st.project+"/boards", map[string]any{"title": fmt.Sprint("Board ", i)}).must(t, 201)
 	}
+	signIn := map[string]any{"email": o.email(), "password": "a long passphrase"}
 	for _, tc := range []struct {
 		name, method, path string
+		body               any
 		want               map[string]int
 	}{
+		// the email's user, the user; the session and its two scope
+		// indexes.
+		{"sign in", "POST", "/api/auth/signin", signIn, map[string]int{
+			"find user_emails": 1, "find users": 1, "insert sessions": 1, "update scope_ids": 2}},
 		// session, user, board, workspace; the room is not loaded: the
 		// board's snapshot, which new boards mark as the head.
-		{"read a board", "GET", "/api/boards/" + st.board, map[string]int{
+		{"read a board", "GET", "/api/boards/" + st.board, nil, map[string]int{
 			"find sessions": 1, "find users": 1, "find boards": 1, "find workspaces": 1, "find board_snapshots": 1}},
 		// session, user, project, workspace; the project's board index and
 		// one lookup per board (4).
-		{"list a project's boards", "GET", "/api/projects/" + st.project + "/boards", map[string]int{
+		{"list a project's boards", "GET", "/api/projects/" + st.project + "/boards", nil, map[string]int{
 			"find sessions": 1, "find users": 1, "find projects": 1, "find workspaces": 1, "find scope_ids": 1, "find boards": 4}},
 		// session, user; the user's workspace index and each workspace.
-		{"list my workspaces", "GET", "/api/workspaces", map[string]int{
+		{"list my workspaces", "GET", "/api/workspaces", nil, map[string]int{
 			"find sessions": 1, "find users": 1, "find scope_ids": 1, "find workspaces": 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s.audit.Reset()
-			o.do(tc.method, tc.path, nil).must(t, 200)
+			o.do(tc.method, tc.path, tc.body).must(t, 200)
 			got := s.audit.Commands()
 			if !maps.Equal(got, tc.want) {
 				t.Errorf("commands %v, want %v", got, tc.want)
