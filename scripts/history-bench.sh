@@ -7,7 +7,9 @@
 # SIGKILL, resume and live ack latencies.
 #
 # Usage: scripts/history-bench.sh [OPS:BOARDS ...]   (default 10000:500 100000:500 1000000:5000)
-# Environment: USERS (default 10000), SAMPLES (default 20).
+# Environment: USERS (default 10000), SAMPLES (default 20), HISTORY_DATA (a
+# directory that keeps the store between runs, so that a history is filled
+# once and measured again; default: a temporary one).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -17,8 +19,14 @@ cd "$SHOTLINE_ROOT"
 sizes=("$@")
 ((${#sizes[@]})) || sizes=(10000:500 100000:500 1000000:5000)
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/shotline-history-XXXXXX")
-trap 'stop_servers; rm -rf "$tmp"' EXIT
+if [[ -n ${HISTORY_DATA:-} ]]; then
+	tmp=$HISTORY_DATA
+	mkdir -p "$tmp"
+	trap 'stop_servers' EXIT
+else
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/shotline-history-XXXXXX")
+	trap 'stop_servers; rm -rf "$tmp"' EXIT
+fi
 trap 'exit 130' INT
 trap 'exit 143' TERM
 ferret_port=$(free_port)

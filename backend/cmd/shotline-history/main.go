@@ -58,7 +58,7 @@ func main() {
 	flag.IntVar(&c.deep, "deep", 6_000, "extra ops on one board, resumed from 100 and 5,000 behind")
 	flag.IntVar(&c.snapshotEvery, "snapshot-every", 500, "the app's snapshot interval (SnapshotEvery)")
 	flag.IntVar(&c.samples, "samples", 20, "samples per measurement")
-	flag.BoolVar(&c.fill, "fill", true, "fill the database first (false: measure what is there)")
+	flag.BoolVar(&c.fill, "fill", true, "fill the database first, unless it holds a filled history already (false: never fill)")
 	flag.Parse()
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "shotline-history:", err)
@@ -86,8 +86,10 @@ func run(c config) error {
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	var w *world
-	if c.fill {
+	w, err := loadWorld(ctx, db)
+	if err == nil {
+		fmt.Println("measuring the history already in", c.dbName)
+	} else if c.fill {
 		start := time.Now()
 		if w, err = fill(ctx, db, c); err != nil {
 			return fmt.Errorf("fill: %w", err)
@@ -96,7 +98,7 @@ func run(c config) error {
 		if err := saveWorld(ctx, db, w); err != nil {
 			return err
 		}
-	} else if w, err = loadWorld(ctx, db); err != nil {
+	} else {
 		return err
 	}
 	return measure(ctx, c, db, w)
