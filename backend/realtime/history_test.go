@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"testing"
 	"time"
@@ -85,7 +84,7 @@ func TestOpeningABoardAfterACrashReadsOnlyItsOwnHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close(context.Background()) })
-	restarted := realtime.NewHub(mongo.NewBoardService(db), mongo.NewOpLog(db), mongo.NewVersionStore(db), en, realtime.Config{SnapshotEvery: snapshotEvery}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	restarted := realtime.NewHub(mongo.NewBoardService(db), mongo.NewOpLog(db), mongo.NewVersionStore(db), en, realtime.Config{SnapshotEvery: snapshotEvery}, slog.New(slog.NewTextHandler(testLog{t}, nil)))
 	t.Cleanup(func() { _ = restarted.Shutdown(context.Background()) })
 	raw, _ := json.Marshal("after the crash")
 	seq, err := restarted.Apply(ctx, e.board.ID, "alice", shotline.RoleEditor, realtime.BoardSet{Field: realtime.BoardTitle, Value: raw})
@@ -104,4 +103,13 @@ func TestOpeningABoardAfterACrashReadsOnlyItsOwnHistory(t *testing.T) {
 		t.Errorf("opening the board read %d documents, want %d (the op log holds %d)", got, want, otherOps+ours)
 	}
 	t.Logf("opening the board: %d documents read (%v) in %v commands", audit.Returned(), audit.ReturnedBy(), audit.Commands())
+}
+
+// testLog writes log lines to the test's log, shown when it fails.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Helper()
+	l.t.Log(string(p))
+	return len(p), nil
 }
