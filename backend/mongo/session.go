@@ -63,10 +63,15 @@ func (s *SessionService) FindSession(ctx context.Context, id string) (*shotline.
 
 // DeleteSession implements shotline.SessionService.
 func (s *SessionService) DeleteSession(ctx context.Context, id string) error {
-	if _, err := s.db.sessions().DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+	var d sessionDoc
+	err := s.db.sessions().FindOneAndDelete(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil
+	} else if err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
-	return nil
+	// The day's expiry list keeps the id; the sweep skips what is gone.
+	return s.db.indexRemove(ctx, userSessionsKey(d.UserID), id)
 }
 
 // expiringKey is the scope index of the sessions that expire on t's day.
