@@ -637,7 +637,9 @@ func (s *BoardState) prepareTextEdit(c caller, o TextEdit, baseSeq int64) (Op, f
 			"The %s of shot %s changed too much since seq %d to merge this edit; reload and retry.", o.Field, sh.ID, base)
 	}
 	key := textKey{sh.ID, o.Field}
-	top := o.TextOp
+	// Normalized even when there is nothing to transform past, so that
+	// the op log holds the same form whatever the client sent (TextOp).
+	top := o.TextOp.Normalize()
 	for _, h := range s.history.since(key, base) {
 		if _, top, err = TransformText(h, top); err != nil {
 			return nil, nil, err

@@ -290,6 +290,126 @@ func TestTextOTProperties(t *testing.T) {
 	}
 }
 
+// literal builds an op exactly as written, unnormalized, as a client may
+// send it: ints retain (positive) or delete (negative), strings insert.
+func literal(tb testing.TB, items ...any) TextOp {
+	tb.Helper()
+	var o TextOp
+	for _, it := range items {
+		switch v := it.(type) {
+		case int:
+			if v > 0 {
+				o = append(o, TextComponent{Retain: v})
+			} else {
+				o = append(o, TextComponent{Delete: -v})
+			}
+		case string:
+			o = append(o, TextComponent{Insert: v})
+		default:
+			tb.Fatalf("bad op item %v", it)
+		}
+	}
+	return o
+}
+
+// randomLiteralTextOp returns a random op that applies to doc, as a client
+// might write it: a delete may come before an insert at one place, and two
+// components of one kind may follow each other.
+func randomLiteralTextOp(r *rand.Rand, doc string) TextOp {
+	var o TextOp
+	left := utf8.RuneCountInString(doc)
+	for left > 0 {
+		n := 1 + r.IntN(min(left, 3))
+		switch r.IntN(4) {
+		case 0:
+			o = append(o, TextComponent{Insert: randomText(r, 3) + "x"})
+		case 1:
+			o = append(o, TextComponent{Delete: n})
+			left -= n
+		default:
+			o = append(o, TextComponent{Retain: n})
+			left -= n
+		}
+	}
+	if r.IntN(2) == 0 {
+		o = append(o, TextComponent{Insert: "y"})
+	}
+	return o
+}
+
+func TestTextOpNormalize(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		in, want TextOp
+	}{
+		{"delete before insert", literal(t, 1, -2, "X", 2), literal(t, 1, "X", -2, 2)},
+		{"runs merged", literal(t, 1, 1, -1, "a", -1, "b", 2), literal(t, 2, "ab", -2, 2)},
+		{"already normal", literal(t, 1, "X", -2, 2), literal(t, 1, "X", -2, 2)},
+		{"empty", TextOp{}, TextOp{}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.in.Normalize(); !reflect.DeepEqual(got, c.want) {
+				t.Fatalf("Normalize(%v) = %v, want %v", c.in, got, c.want)
+			}
+		})
+	}
+}
+
+// TestTextTieBreakIgnoresUnrelatedEdits is the server's order of a pair of
+// concurrent edits a (applied first) and b, with and without an unrelated
+// edit p applied before both (a was made after p, b before it, so the
+// server transforms b past p and then a). p changes only text that a and b
+// both keep, away from their edges, so it must not change how a's and b's
+// inserts are ordered: the result with p is the result without it, with p
+// applied. Ops are random and unnormalized, as clients may send them; the
+// server transforms a literal op only when it is behind, so without
+// normalizing, an insert written after a delete would count as at the
+// delete's start or at its end depending on whether p came first.
+func TestTextTieBreakIgnoresUnrelatedEdits(t *testing.T) {
+	seed := rand.Uint64()
+	r := rand.New(rand.NewPCG(seed, 5))
+	transform := func(a, b TextOp) TextOp {
+		t.Helper()
+		_, b2, err := TransformText(a, b)
+		if err != nil {
+			t.Fatalf("seed %d: Transform(%v, %v): %v", seed, a, b, err)
+		}
+		return b2
+	}
+	check := func(i int, x, y string, a, b, p TextOp) {
+		t.Helper()
+		doc := x + y
+		// Without p: a, then b transformed past a.
+		b1 := transform(a, b)
+		without := mustApply(t, mustApply(t, doc, a), b1)
+		// With p first: a made after p; b transformed past p, then a.
+		ap := transform(p, a)
+		b2 := transform(ap, transform(p, b))
+		with := mustApply(t, mustApply(t, mustApply(t, doc, p), ap), b2)
+		ab, err := a.Compose(b1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := mustApply(t, without, transform(ab, p))
+		if with != want {
+			t.Fatalf("seed %d case %d: doc %q a %v b %v p %v: with p %q, want %q (without p: %q)", seed, i, doc, a, b, p, with, want, without)
+		}
+	}
+	// The case from issue 11: "abcde", a = [3,"ß",2], b = [1,-2,"X",2],
+	// p = [5,"z"] (appending after what both keep).
+	check(-1, "abcd", "e", literal(t, 3, "ß", 1, 1), literal(t, 1, -2, "X", 1, 1), literal(t, 5, "z"))
+	for i := range 3000 {
+		x := randomText(r, 10)
+		y := "e" + randomText(r, 6) // a and b keep y; p keeps its first character
+		n := utf8.RuneCountInString(x)
+		a := append(randomLiteralTextOp(r, x), TextComponent{Retain: utf8.RuneCountInString(y)})
+		b := append(randomLiteralTextOp(r, x), TextComponent{Retain: utf8.RuneCountInString(y)})
+		rest := randomLiteralTextOp(r, y[1:])
+		p := append(TextOp{{Retain: n + 1}}, rest...)
+		check(i, x, y, a, b, p)
+	}
+}
+
 // TestTextOTServerOrder simulates the server: a client op based on an old
 // version is transformed against every op applied since, one by one, and
 // must land where a client that saw everything would expect.
@@ -373,6 +493,15 @@ func buildTextFixture(tb testing.TB) []byte {
 	add("abcd", op(tb, -3, 1), op(tb, 1, -3))
 	add("abcd", op(tb, -4), op(tb, 2, "X", 2))
 	add("🎬🎬🎬", op(tb, 1, -1, "é", 1), op(tb, 2, "中", -1))
+	// Unnormalized ops, as a client may send them: both sides normalize
+	// first, so an insert written after a delete is at the delete's start.
+	add("abcde", literal(tb, 3, "ß", 2), literal(tb, 1, -2, "X", 2))
+	add("abcde", literal(tb, 1, -2, "X", 2), literal(tb, 3, "ß", 2))
+	add("abcdez", literal(tb, 1, 1, -1, "a", -1, "b", 1, 1), literal(tb, 2, 1, -1, "c", 2))
+	for range 20 {
+		doc := randomText(r, 12)
+		add(doc, randomLiteralTextOp(r, doc), randomLiteralTextOp(r, doc))
+	}
 	for range 60 {
 		doc := randomText(r, 12)
 		add(doc, randomTextOp(r, doc), randomTextOp(r, doc))
