@@ -2,7 +2,7 @@ package http
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	nethttp "net/http"
 	"strings"
 	"sync"
@@ -183,7 +183,7 @@ func (t *wsTransport) Read() ([]byte, error) {
 			return data, nil
 		}
 		if typ == websocket.BinaryMessage {
-			return nil, errors.New("binary frames are not part of the protocol")
+			return nil, fmt.Errorf("binary frame: %w", realtime.ErrMalformedFrame)
 		}
 	}
 }

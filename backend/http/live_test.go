@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	nethttp "net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	shttp "github.com/shotline/shotline/backend/http"
+	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/shotline"
 )
 
@@ -213,5 +215,63 @@ func TestLiveSocketFrameLimits(t *testing.T) {
 			t.Fatalf("2 MiB frame: %v, want close 1009", err)
 		}
 		break
+	}
+}
+
+// readClose reads until the server closes the socket and returns the close
+// code (0 if the connection ended without a close frame).
+func readClose(t *testing.T, conn *websocket.Conn) int {
+	t.Helper()
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		_, _, err := conn.ReadMessage()
+		if err == nil {
+			continue
+		}
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			return ce.Code
+		}
+		t.Fatalf("waiting for a close frame: %v", err)
+	}
+}
+
+// TestLiveSocketMalformedFrames: a binary frame is a client bug, answered
+// with the terminal 4002 (not 4000, which would make the
+// client reconnect and send it again), before or after the join; malformed
+// JSON in a text frame only gets EINVALID and the socket lives on.
+func TestLiveSocketMalformedFrames(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	st := newSetup(t, s)
+	base := s.serve(t)
+	open := func(t *testing.T, join bool) *websocket.Conn {
+		t.Helper()
+		conn, _, err := dial(t, base, st.owner, st.board, base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if join {
+			_ = conn.WriteJSON(map[string]any{"type": "join", "protocol": 1, "boardId": st.board})
+			readType(t, conn, "snapshot")
+		}
+		return conn
+	}
+	t.Run("malformed JSON", func(t *testing.T) {
+		conn := open(t, true)
+		_ = conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"ping"`))
+		if got := readType(t, conn, "error"); got["code"] != shotline.EINVALID {
+			t.Fatalf("malformed JSON: %v", got)
+		}
+		_ = conn.WriteJSON(map[string]any{"type": "ping"})
+		readType(t, conn, "pong")
+	})
+	for _, joined := range []bool{false, true} {
+		t.Run("binary frame, joined "+strconv.FormatBool(joined), func(t *testing.T) {
+			conn := open(t, joined)
+			_ = conn.WriteMessage(websocket.BinaryMessage, []byte(`{"type":"ping"}`))
+			if code := readClose(t, conn); code != int(realtime.CloseProtocolError) {
+				t.Fatalf("binary frame closed with %d, want %d", code, realtime.CloseProtocolError)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +15,10 @@ import (
 // writer, so the socket never sees concurrent writes.
 type Transport interface {
 	// Read returns the next message; an error ends the connection.
+	// ErrMalformedFrame (possibly wrapped) says the peer sent a frame the
+	// protocol does not allow, such as a binary one: the connection is
+	// closed with CloseProtocolError, which tells the client not to
+	// reconnect. Any other error counts as the peer going away.
 	Read() ([]byte, error)
 	// Write sends the messages in order (in one write to the network
 	// where it can).
@@ -26,6 +31,10 @@ type Transport interface {
 	// stopped reading.
 	Abort()
 }
+
+// ErrMalformedFrame is what Transport.Read returns for a frame that is not
+// part of the protocol (a binary frame: every message is a JSON text frame).
+var ErrMalformedFrame = errors.New("realtime: a frame that is not part of the protocol")
 
 // abortAfter is how long a closed client's writer may take to send what it
 // is writing and the close frame before the connection is cut.

@@ -113,7 +113,7 @@ func (h *Hub) Serve(c *Client, t Transport, boardID string) {
 	for {
 		data, err := t.Read()
 		if err != nil {
-			c.Close(CloseInternalError) // no-op if already closed; the peer left
+			h.readFailed(c, err)
 			return
 		}
 		e := event{kind: evMessage, client: c, data: data}
@@ -160,7 +160,7 @@ func (h *Hub) awaitJoin(c *Client, t Transport, boardID string) (*Room, error) {
 		return nil, errors.New("no join")
 	}
 	if r.err != nil {
-		c.Close(CloseInternalError)
+		h.readFailed(c, r.err)
 		return nil, r.err
 	}
 	join, ok := r.msg.(JoinMessage)
@@ -184,6 +184,19 @@ func (h *Hub) awaitJoin(c *Client, t Transport, boardID string) (*Room, error) {
 		return nil, err
 	}
 	return room, nil
+}
+
+// readFailed closes c after its transport's Read failed: a frame outside
+// the protocol is the client's bug, answered with CloseProtocolError
+// (terminal, so a buggy client does not loop through reconnects); anything
+// else means the peer left, and the close is a no-op if c is already
+// closed.
+func (h *Hub) readFailed(c *Client, err error) {
+	if errors.Is(err, ErrMalformedFrame) {
+		c.Close(CloseProtocolError)
+		return
+	}
+	c.Close(CloseInternalError)
 }
 
 // join routes c to the board's room, creating and loading it if needed.
