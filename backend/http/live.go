@@ -57,9 +57,14 @@ func (s *Server) registerLive() {
 	)
 	s.app.Get(LivePath, func(c *fiber.Ctx) error {
 		if !fws.IsWebSocketUpgrade(c) {
+			c.Set("Upgrade", "websocket")
 			return fiber.NewError(nethttp.StatusUpgradeRequired, "This endpoint speaks WebSocket.")
 		}
-		if o := c.Get("Origin"); o != "" && strings.TrimPrefix(strings.TrimPrefix(o, "https://"), "http://") != c.Hostname() {
+		// Browsers send Origin on every WebSocket upgrade, and a socket is
+		// authenticated by the session cookie alone, so the Origin must name
+		// this server; without one, the upgrade is not from a page of ours.
+		origin := c.Get("Origin")
+		if origin != "" && !s.sameOrigin(c, origin) {
 			return c.Status(nethttp.StatusForbidden).JSON(&APIError{Code: shotline.ECSRF, Message: "Cross-site WebSocket refused."})
 		}
 		ctx := c.UserContext()
@@ -67,6 +72,9 @@ func (s *Server) registerLive() {
 		if err != nil {
 			e := apiError(ctx, s.log, err)
 			return c.Status(e.status).JSON(e)
+		}
+		if origin == "" {
+			return c.Status(nethttp.StatusForbidden).JSON(&APIError{Code: shotline.ECSRF, Message: "A WebSocket signed in by cookie needs an Origin header."})
 		}
 		boardID := strings.Clone(c.Params("boardId"))
 		a, err := s.access(ctx, caller, ScopeBoard, boardID, shotline.PermBoardRead)

@@ -64,6 +64,7 @@ func TestLiveSocketIsAuthorizedBeforeUpgrade(t *testing.T) {
 	st := newSetup(t, s)
 	base := s.serve(t)
 	outsider := s.signUp(t, "Outsider")
+	port := strings.TrimPrefix(base[strings.LastIndex(base, ":"):], ":")
 	for _, tt := range []struct {
 		name   string
 		c      *client
@@ -71,8 +72,11 @@ func TestLiveSocketIsAuthorizedBeforeUpgrade(t *testing.T) {
 		status int
 	}{
 		{"anonymous", s.client(t), "", 401},
-		{"non-member", outsider, "", 404},
+		{"non-member", outsider, base, 404},
 		{"cross-site origin", st.owner, "https://evil.example", 403},
+		{"other scheme", st.owner, "https://127.0.0.1:" + port, 403},
+		{"other port", st.owner, "http://127.0.0.1:1", 403},
+		{"cookie without origin", st.owner, "", 403},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, resp, err := dial(t, base, tt.c, st.board, tt.origin)
@@ -83,7 +87,24 @@ func TestLiveSocketIsAuthorizedBeforeUpgrade(t *testing.T) {
 				}
 				t.Fatalf("dial: %v, status %d, want %d", err, code, tt.status)
 			}
+			if tt.status == 403 {
+				var e struct{ Code string }
+				if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || e.Code != shotline.ECSRF {
+					t.Fatalf("refused with %q (%v), want %s", e.Code, err, shotline.ECSRF)
+				}
+			}
 		})
+	}
+	// A plain GET (no upgrade) says what it needs.
+	plain, err := nethttp.Get(base + "/api/boards/" + st.board + "/live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct{ Code string }
+	_ = json.NewDecoder(plain.Body).Decode(&e)
+	plain.Body.Close()
+	if plain.StatusCode != nethttp.StatusUpgradeRequired || e.Code != shotline.EINVALID || plain.Header.Get("Upgrade") != "websocket" {
+		t.Fatalf("plain GET: %d %q, Upgrade %q; want 426 %s, websocket", plain.StatusCode, e.Code, plain.Header.Get("Upgrade"), shotline.EINVALID)
 	}
 
 	// A viewer connects and reads, and is refused edits per message. The

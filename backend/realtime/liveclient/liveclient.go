@@ -25,12 +25,15 @@ type Conn struct {
 }
 
 // Dial opens baseURL's live socket for boardID (baseURL is http://host:port)
-// with the given session cookie value.
+// with the given session cookie value. It sends baseURL as its Origin, as a
+// page served from there does: the server refuses a cookie-authenticated
+// socket without one.
 func Dial(ctx context.Context, baseURL, sessionCookie, boardID string) (*Conn, error) {
 	h := http.Header{}
 	if sessionCookie != "" {
 		h.Set("Cookie", "shotline_session="+sessionCookie)
 	}
+	h.Set("Origin", baseURL)
 	url := "ws" + strings.TrimPrefix(baseURL, "http") + "/api/boards/" + boardID + "/live"
 	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 2048, WriteBufferSize: 2048}
 	ws, resp, err := d.DialContext(ctx, url, h)
