@@ -296,3 +296,38 @@ func TestLiveSocketMalformedFrames(t *testing.T) {
 		})
 	}
 }
+
+// TestLiveSettingsNestingIsBounded: a shot's settings may nest
+// realtime.MaxSettingsDepth levels and no more, and a message at most
+// shotline.MaxJSONDepth, however small (MongoDB refuses documents nested
+// over 100 levels, so deeper ones could never be stored); each refusal is
+// EINVALID for that op, and the socket lives on.
+func TestLiveSettingsNestingIsBounded(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	st := newSetup(t, s)
+	base := s.serve(t)
+	conn, _, err := dial(t, base, st.owner, st.board, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.WriteJSON(map[string]any{"type": "join", "protocol": 1, "boardId": st.board})
+	readType(t, conn, "snapshot")
+	insert := func(levels int) string {
+		opID := uuid.NewString()
+		msg := `{"type":"op","opId":"` + opID + `","baseSeq":0,"op":{"kind":"shot.insert","shotId":"` + uuid.NewString() +
+			`","position":"a0","shot":{"settings":` + nested(levels) + `}}}`
+		_ = conn.WriteMessage(websocket.TextMessage, []byte(msg))
+		return opID
+	}
+	if id := insert(realtime.MaxSettingsDepth); readType(t, conn, "ack")["opId"] != id {
+		t.Fatalf("settings nested %d levels were not acknowledged", realtime.MaxSettingsDepth)
+	}
+	for _, levels := range []int{realtime.MaxSettingsDepth + 1, 200, 1300} {
+		id := insert(levels)
+		if got := readType(t, conn, "error"); got["code"] != shotline.EINVALID || got["opId"] != id {
+			t.Fatalf("settings nested %d levels: %v, want EINVALID for %s", levels, got, id)
+		}
+	}
+	_ = conn.WriteJSON(map[string]any{"type": "ping"})
+	readType(t, conn, "pong")
+}

@@ -121,7 +121,7 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 		// the connection over: otherwise every open socket keeps one.
 		ReduceMemoryUsage: true,
 	})
-	s.app.Use(s.recoverPanics, s.requestContext, s.securityHeaders, s.checkOrigin)
+	s.app.Use(s.recoverPanics, s.requestContext, s.securityHeaders, s.checkOrigin, s.checkBodyDepth)
 
 	hc := huma.DefaultConfig("Shotline API", "1.0.0")
 	hc.Info.Description = "REST API of Shotline, the collaborative storyboard workspace. Cookie-authenticated writes need the X-CSRF-Token header."
@@ -278,6 +278,20 @@ func (s *Server) checkOrigin(c *fiber.Ctx) error {
 	}
 	if !s.sameOrigin(c, origin) {
 		return c.Status(nethttp.StatusForbidden).JSON(&APIError{Code: shotline.ECSRF, Message: "Cross-site request refused."})
+	}
+	return c.Next()
+}
+
+// checkBodyDepth refuses a request body nested more than
+// shotline.MaxJSONDepth levels (422 EINVALID) before anything decodes it:
+// nothing in the API nests that deep, and stored documents must stay
+// within MongoDB's 100 levels.
+func (s *Server) checkBodyDepth(c *fiber.Ctx) error {
+	if body := c.Body(); len(body) > 0 {
+		if err := shotline.ValidateJSONDepth("body", body, shotline.MaxJSONDepth); err != nil {
+			e := apiError(c.UserContext(), s.log, err)
+			return c.Status(e.status).JSON(e)
+		}
 	}
 	return c.Next()
 }
