@@ -142,6 +142,7 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	s.registerBoards()
 	if s.Hub != nil {
 		s.registerLive()
+		s.documentLive()
 		if svc.Versions != nil {
 			s.registerVersions(svc.Versions)
 		}
