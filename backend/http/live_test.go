@@ -331,3 +331,41 @@ func TestLiveSettingsNestingIsBounded(t *testing.T) {
 	_ = conn.WriteJSON(map[string]any{"type": "ping"})
 	readType(t, conn, "pong")
 }
+
+// TestRESTBoardHasTheRealtimeContent: GET /api/boards/{id} shows a shot's
+// provider, model and settings and the board's comments as the realtime
+// channel made them (a comment's author is the op's actor).
+func TestRESTBoardHasTheRealtimeContent(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	st := newSetup(t, s)
+	base := s.serve(t)
+	conn, _, err := dial(t, base, st.owner, st.board, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.WriteJSON(map[string]any{"type": "join", "protocol": 1, "boardId": st.board})
+	readType(t, conn, "snapshot")
+	shotID, commentID := uuid.NewString(), uuid.NewString()
+	for _, op := range []map[string]any{
+		{"kind": "shot.insert", "shotId": shotID, "position": "a0",
+			"shot": map[string]any{"title": "Wide", "provider": "animatic", "model": "card-1", "settings": map[string]any{"seed": 7}}},
+		{"kind": "comment.add", "commentId": commentID, "shotId": shotID, "body": "Too dark"},
+	} {
+		_ = conn.WriteJSON(map[string]any{"type": "op", "opId": uuid.NewString(), "baseSeq": 0, "op": op})
+		readType(t, conn, "ack")
+	}
+	b := st.owner.do("GET", "/api/boards/"+st.board, nil).must(t, 200).JSON()
+	shots, _ := b["shots"].([]any)
+	comments, _ := b["comments"].([]any)
+	if len(shots) != 1 || len(comments) != 1 {
+		t.Fatalf("board: %v", b)
+	}
+	sh := shots[0].(map[string]any)
+	if sh["provider"] != "animatic" || sh["model"] != "card-1" || sh["settings"].(map[string]any)["seed"] != 7.0 {
+		t.Fatalf("shot: %v", sh)
+	}
+	cm := comments[0].(map[string]any)
+	if cm["id"] != commentID || cm["body"] != "Too dark" || cm["authorId"] != st.owner.userID() || cm["shotId"] != shotID {
+		t.Fatalf("comment: %v", cm)
+	}
+}
