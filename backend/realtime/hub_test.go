@@ -427,6 +427,25 @@ func TestRateLimitCountsEveryMessage(t *testing.T) {
 	}
 }
 
+// TestRateLimitCountsBytes: the room decodes every message that passes the
+// reader, so bytes are limited too; a message over the byte budget is
+// refused with ERATELIMIT naming its op, undecoded, and smaller ones still
+// pass.
+func TestRateLimitCountsBytes(t *testing.T) {
+	e := newEnv(t, realtime.Config{ByteRate: 0.001, ByteBurst: 4000}) // no refill during the test
+	a := e.connect(t, "alice", shotline.RoleEditor, nil)
+	a.next("snapshot")
+	id := uuid.NewString()
+	a.sendRaw(`{"type":"op","opId":"` + id + `","baseSeq":0,"op":{"kind":"board.set","field":"description","value":"` + strings.Repeat("x", 4000) + `"}}`)
+	if got := a.next("error"); got["code"] != shotline.ERATELIMIT || got["opId"] != id {
+		t.Fatalf("a message over the byte budget: %v, want ERATELIMIT for %s", got, id)
+	}
+	a.edit(0, insertShot("s1", "a0"))
+	if seq, _ := e.log.LastSeq(context.Background(), e.board.ID); seq != 1 {
+		t.Fatalf("last seq %d, want 1: only the small op is stored", seq)
+	}
+}
+
 func TestBadFramesGetErrorsAndTheSocketLives(t *testing.T) {
 	e := newEnv(t, realtime.Config{})
 	a := e.connect(t, "alice", shotline.RoleEditor, nil)
