@@ -16,26 +16,33 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the generated fixtures in testdata/ and frontend/src/sync/")
 
-// op builds a TextOp from ot.js's compact notation: positive ints retain,
-// negative ints delete, strings insert.
+// op builds a TextOp from ot.js's compact notation (positive ints retain,
+// negative ints delete, strings insert) with the builders, normalized.
 func op(tb testing.TB, items ...any) TextOp {
 	tb.Helper()
 	var o TextOp
+	eachCompactItem(tb, items, func(n int) { o = o.Retain(n) }, func(s string) { o = o.Insert(s) }, func(n int) { o = o.Delete(n) })
+	return o
+}
+
+// eachCompactItem calls retain, insert or del for each item of ot.js's compact
+// notation.
+func eachCompactItem(tb testing.TB, items []any, retain func(int), insert func(string), del func(int)) {
+	tb.Helper()
 	for _, it := range items {
 		switch v := it.(type) {
 		case int:
 			if v > 0 {
-				o = o.Retain(v)
+				retain(v)
 			} else {
-				o = o.Delete(-v)
+				del(-v)
 			}
 		case string:
-			o = o.Insert(v)
+			insert(v)
 		default:
 			tb.Fatalf("bad op item %v", it)
 		}
 	}
-	return o
 }
 
 func TestTextOpApply(t *testing.T) {
@@ -202,44 +209,8 @@ func randomText(r *rand.Rand, maxLen int) string {
 	return b.String()
 }
 
-// randomTextOp returns a random op that applies to doc.
-func randomTextOp(r *rand.Rand, doc string) TextOp {
-	var o TextOp
-	left := utf8.RuneCountInString(doc)
-	for left > 0 {
-		n := 1 + r.IntN(min(left, 5))
-		switch r.IntN(4) {
-		case 0:
-			o = appendInsert(o, randomText(r, 4))
-		case 1:
-			o = appendDelete(o, n)
-			left -= n
-		default:
-			o = appendRetain(o, n)
-			left -= n
-		}
-	}
-	if r.IntN(2) == 0 {
-		o = appendInsert(o, randomText(r, 3))
-	}
-	return o
-}
-
-func isNormalized(o TextOp) bool {
-	for i, c := range o {
-		if c.isRetain() == c.isInsert() && c.isInsert() == c.isDelete() {
-			return false
-		}
-		if i == 0 {
-			continue
-		}
-		p := o[i-1]
-		if (p.isRetain() && c.isRetain()) || (p.isInsert() && c.isInsert()) || (p.isDelete() && c.isDelete()) || (p.isDelete() && c.isInsert()) {
-			return false
-		}
-	}
-	return true
-}
+// randomTextOp returns a random op that applies to doc, normalized.
+func randomTextOp(r *rand.Rand, doc string) TextOp { return randomComponents(r, doc, 5).Normalize() }
 
 // TestTextOTProperties checks, for random documents and random concurrent
 // ops, that transformed ops converge, that compose agrees with apply, and
@@ -268,7 +239,7 @@ func TestTextOTProperties(t *testing.T) {
 			t.Fatalf("seed %d case %d: Apply(Compose(a, b')) = %q, want %q", seed, i, got, ab)
 		}
 		for _, o := range []TextOp{a2, b2, ab2} {
-			if !isNormalized(o) {
+			if !o.isNormal() {
 				t.Fatalf("seed %d case %d: not normalized: %v", seed, i, o)
 			}
 		}
@@ -295,31 +266,23 @@ func TestTextOTProperties(t *testing.T) {
 func literal(tb testing.TB, items ...any) TextOp {
 	tb.Helper()
 	var o TextOp
-	for _, it := range items {
-		switch v := it.(type) {
-		case int:
-			if v > 0 {
-				o = append(o, TextComponent{Retain: v})
-			} else {
-				o = append(o, TextComponent{Delete: -v})
-			}
-		case string:
-			o = append(o, TextComponent{Insert: v})
-		default:
-			tb.Fatalf("bad op item %v", it)
-		}
-	}
+	eachCompactItem(tb, items, func(n int) { o = append(o, TextComponent{Retain: n}) },
+		func(s string) { o = append(o, TextComponent{Insert: s}) }, func(n int) { o = append(o, TextComponent{Delete: n}) })
 	return o
 }
 
 // randomLiteralTextOp returns a random op that applies to doc, as a client
 // might write it: a delete may come before an insert at one place, and two
 // components of one kind may follow each other.
-func randomLiteralTextOp(r *rand.Rand, doc string) TextOp {
+func randomLiteralTextOp(r *rand.Rand, doc string) TextOp { return randomComponents(r, doc, 3) }
+
+// randomComponents returns random components that walk doc, each retain or
+// delete at most maxRun long, unnormalized.
+func randomComponents(r *rand.Rand, doc string, maxRun int) TextOp {
 	var o TextOp
 	left := utf8.RuneCountInString(doc)
 	for left > 0 {
-		n := 1 + r.IntN(min(left, 3))
+		n := 1 + r.IntN(min(left, maxRun))
 		switch r.IntN(4) {
 		case 0:
 			o = append(o, TextComponent{Insert: randomText(r, 3) + "x"})
