@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	nethttp "net/http"
-	"time"
 
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/shotline"
@@ -17,19 +16,9 @@ import (
 // comments. Shots and comments have the protocol's shapes
 // (docs/protocol.md), so a client reads the same board from either.
 type boardView struct {
-	ID                  string        `json:"id"`
-	WorkspaceID         string        `json:"workspaceId"`
-	ProjectID           string        `json:"projectId"`
-	Title               string        `json:"title"`
-	Description         string        `json:"description"`
-	AspectRatio         string        `json:"aspectRatio"`
-	DefaultShotDuration float64       `json:"defaultShotDuration"`
-	Archived            bool          `json:"archived"`
-	Seq                 int64         `json:"seq" doc:"The board's sequence number this view is at (its last durable op)."`
-	Shots               []shotView    `json:"shots" doc:"In timeline order: by position, then id."`
-	Comments            []commentView `json:"comments" doc:"Threads and replies, by createdSeq then id."`
-	CreatedAt           time.Time     `json:"createdAt"`
-	UpdatedAt           time.Time     `json:"updatedAt"`
+	shotline.Board
+	Shots    []shotView    `json:"shots" doc:"In timeline order: by position, then id."`
+	Comments []commentView `json:"comments" doc:"Threads and replies, by createdSeq then id."`
 }
 
 // shotView and commentView are the protocol's shot and comment under
@@ -44,9 +33,10 @@ type boardOutput struct{ Body *boardView }
 
 // viewOf returns b's view with its content from snap, the board at seq.
 func viewOf(b *shotline.Board, snap realtime.BoardSnapshot, seq int64) *boardView {
-	v := &boardView{ID: b.ID, WorkspaceID: b.WorkspaceID, ProjectID: b.ProjectID, Title: snap.Title, Description: snap.Description,
-		AspectRatio: snap.AspectRatio, DefaultShotDuration: snap.DefaultShotDuration, Archived: b.Archived, Seq: seq,
-		Shots: make([]shotView, len(snap.Shots)), Comments: make([]commentView, len(snap.Comments)), CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt}
+	doc := *b
+	doc.Title, doc.Description, doc.AspectRatio, doc.DefaultShotDuration = snap.Title, snap.Description, snap.AspectRatio, snap.DefaultShotDuration
+	doc.Seq, doc.Shots = seq, nil
+	v := &boardView{Board: doc, Shots: make([]shotView, len(snap.Shots)), Comments: make([]commentView, len(snap.Comments))}
 	for i, sh := range snap.Shots {
 		v.Shots[i] = shotView(sh)
 	}

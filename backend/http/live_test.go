@@ -200,12 +200,7 @@ func TestLiveSocketFrameLimits(t *testing.T) {
 	s := newServer(t, shttp.Config{})
 	st := newSetup(t, s)
 	base := s.serve(t)
-	conn, _, err := dial(t, base, st.owner, st.board, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = conn.WriteJSON(map[string]any{"type": "join", "protocol": 1, "boardId": st.board})
-	readType(t, conn, "snapshot")
+	conn := joined(t, base, st.owner, st.board)
 
 	// A 4,900-character description goes through (many times the read
 	// buffer).
@@ -239,6 +234,19 @@ func TestLiveSocketFrameLimits(t *testing.T) {
 	}
 }
 
+// joined opens the board's live socket as c, with the server's origin,
+// and joins it (the snapshot read).
+func joined(t *testing.T, base string, c *client, boardID string) *websocket.Conn {
+	t.Helper()
+	conn, _, err := dial(t, base, c, boardID, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.WriteJSON(map[string]any{"type": "join", "protocol": 1, "boardId": boardID})
+	readType(t, conn, "snapshot")
+	return conn
+}
+
 // readClose reads until the server closes the socket and returns the close
 // code (0 if the connection ended without a close frame).
 func readClose(t *testing.T, conn *websocket.Conn) int {
@@ -267,13 +275,12 @@ func TestLiveSocketMalformedFrames(t *testing.T) {
 	base := s.serve(t)
 	open := func(t *testing.T, join bool) *websocket.Conn {
 		t.Helper()
+		if join {
+			return joined(t, base, st.owner, st.board)
+		}
 		conn, _, err := dial(t, base, st.owner, st.board, base)
 		if err != nil {
 			t.Fatal(err)
-		}
-		if join {
-			_ = conn.WriteJSON(map[string]any{"type": "join", "protocol": 1, "boardId": st.board})
-			readType(t, conn, "snapshot")
 		}
 		return conn
 	}
@@ -306,12 +313,7 @@ func TestLiveSettingsNestingIsBounded(t *testing.T) {
 	s := newServer(t, shttp.Config{})
 	st := newSetup(t, s)
 	base := s.serve(t)
-	conn, _, err := dial(t, base, st.owner, st.board, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = conn.WriteJSON(map[string]any{"type": "join", "protocol": 1, "boardId": st.board})
-	readType(t, conn, "snapshot")
+	conn := joined(t, base, st.owner, st.board)
 	insert := func(levels int) string {
 		opID := uuid.NewString()
 		msg := `{"type":"op","opId":"` + opID + `","baseSeq":0,"op":{"kind":"shot.insert","shotId":"` + uuid.NewString() +
@@ -339,12 +341,7 @@ func TestRESTBoardHasTheRealtimeContent(t *testing.T) {
 	s := newServer(t, shttp.Config{})
 	st := newSetup(t, s)
 	base := s.serve(t)
-	conn, _, err := dial(t, base, st.owner, st.board, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = conn.WriteJSON(map[string]any{"type": "join", "protocol": 1, "boardId": st.board})
-	readType(t, conn, "snapshot")
+	conn := joined(t, base, st.owner, st.board)
 	shotID, commentID := uuid.NewString(), uuid.NewString()
 	for _, op := range []map[string]any{
 		{"kind": "shot.insert", "shotId": shotID, "position": "a0",
