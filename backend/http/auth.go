@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	nethttp "net/http"
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -101,6 +100,23 @@ type changePasswordInput struct {
 // sign-in does not tell which accounts exist.
 var wrongCredentials = shotline.Errorf(shotline.EUNAUTHORIZED, "Email or password is incorrect.")
 
+// limitAttempts counts an attempt at action (sign-in or sign-up) for email
+// and for the caller's IP: Config.SignInAttempts per address and ten times
+// that per IP in each window. Returns ERATELIMIT, with when to retry, over
+// either.
+func (s *Server) limitAttempts(ctx context.Context, action, email string) error {
+	now := s.now()
+	for _, key := range []struct {
+		k   string
+		max int
+	}{{action + ":email:" + email, s.cfg.SignInAttempts}, {action + ":ip:" + clientIP(ctx), 10 * s.cfg.SignInAttempts}} {
+		if ok, wait := s.signIns.allow(key.k, key.max, now); !ok {
+			return rateLimited(wait, "Too many %s attempts; try again in %d seconds.", action, retryAfterSeconds(wait))
+		}
+	}
+	return nil
+}
+
 func (s *Server) registerAuth() {
 	register(s, Route{ID: "signUp", Method: nethttp.MethodPost, Path: "/api/auth/signup", Tag: "auth",
 		Summary: "Create an account and sign in", Scope: ScopePublic, Status: nethttp.StatusCreated},
@@ -114,6 +130,13 @@ func (s *Server) registerAuth() {
 				return nil, err
 			}
 			if err := shotline.ValidatePassword(in.Body.Password, email); err != nil {
+				return nil, err
+			}
+			// Sign-up says when an address has an account (see README,
+			// "Accounts"), so it is rate-limited like sign-in: per address
+			// and per IP, which bounds probing for accounts to the pace of
+			// guessing passwords.
+			if err := s.limitAttempts(ctx, "sign-up", email); err != nil {
 				return nil, err
 			}
 			hash, err := s.Passwords.Hash(in.Body.Password)
@@ -137,14 +160,8 @@ func (s *Server) registerAuth() {
 			if err != nil {
 				return nil, wrongCredentials
 			}
-			now := s.now()
-			for _, key := range []struct {
-				k   string
-				max int
-			}{{"email:" + email, s.cfg.SignInAttempts}, {"ip:" + clientIP(ctx), 10 * s.cfg.SignInAttempts}} {
-				if ok, wait := s.signIns.allow(key.k, key.max, now); !ok {
-					return nil, shotline.Errorf(shotline.ERATELIMIT, "Too many sign-in attempts; try again in %s.", strconv.Itoa(int(wait.Seconds())+1)+" seconds")
-				}
+			if err := s.limitAttempts(ctx, "sign-in", email); err != nil {
+				return nil, err
 			}
 			user, err := s.Users.FindUserByEmail(ctx, email)
 			if shotline.ErrorCode(err) == shotline.ENOTFOUND {
@@ -159,7 +176,7 @@ func (s *Server) registerAuth() {
 			} else if !ok {
 				return nil, wrongCredentials
 			}
-			s.signIns.reset("email:" + email)
+			s.signIns.reset("sign-in:email:" + email)
 			return s.startSession(ctx, user)
 		})
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -115,9 +116,71 @@ func TestSignInIsRateLimited(t *testing.T) {
 	// Even the right password is refused now: guessing is what is limited.
 	r := s.client(t).do("POST", "/api/auth/signin", map[string]any{"email": email, "password": "a long passphrase"})
 	r.wantError(t, 429, shotline.ERATELIMIT)
+	wantRetryAfter(t, r, time.Hour)
 	// Another account is not locked out by it.
 	other := s.signUp(t, "Hal").email()
 	s.client(t).do("POST", "/api/auth/signin", map[string]any{"email": other, "password": "a long passphrase"}).must(t, 200)
+}
+
+// wantRetryAfter checks that a 429 says when to retry: whole seconds, at
+// most window.
+func wantRetryAfter(t *testing.T, r *response, window time.Duration) {
+	t.Helper()
+	secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
+	if err != nil || secs < 1 || secs > int(window.Seconds()) {
+		t.Fatalf("Retry-After = %q, want 1 to %d seconds", r.Header.Get("Retry-After"), int(window.Seconds()))
+	}
+}
+
+// TestSignUpIsRateLimited: sign-up tells whether an address has an account
+// (ECONFLICT), so probing addresses is limited like sign-in.
+func TestSignUpIsRateLimited(t *testing.T) {
+	s := newServer(t, shttp.Config{SignInAttempts: 3, SignInWindow: time.Hour})
+	body := map[string]any{"email": "kim@example.com", "password": "a long passphrase", "name": "Kim"}
+	s.client(t).do("POST", "/api/auth/signup", body).must(t, 201)
+	for range 2 {
+		s.client(t).do("POST", "/api/auth/signup", body).wantError(t, 409, shotline.ECONFLICT)
+	}
+	r := s.client(t).do("POST", "/api/auth/signup", body)
+	r.wantError(t, 429, shotline.ERATELIMIT)
+	wantRetryAfter(t, r, time.Hour)
+	// Another address is not limited by it, nor is signing in.
+	s.client(t).do("POST", "/api/auth/signup", map[string]any{"email": "lee@example.com", "password": "a long passphrase", "name": "Lee"}).must(t, 201)
+	s.client(t).do("POST", "/api/auth/signin", map[string]any{"email": "kim@example.com", "password": "a long passphrase"}).must(t, 200)
+}
+
+// TestOriginMustMatchSchemeHostAndPort: a write whose Origin is another
+// scheme, host or port than the server's is refused. The test requests go
+// to http://example.com.
+func TestOriginMustMatchSchemeHostAndPort(t *testing.T) {
+	signIn := map[string]any{"email": "nobody@example.com", "password": "whatever it is"}
+	for _, tt := range []struct {
+		name    string
+		public  []string
+		origin  string
+		allowed bool
+	}{
+		{"same origin", nil, "http://example.com", true},
+		{"same origin, default port", nil, "http://example.com:80", true},
+		{"other scheme", nil, "https://example.com", false},
+		{"other port", nil, "http://example.com:8080", false},
+		{"other host", nil, "http://evil.example", false},
+		{"not an origin", nil, "example.com", false},
+		{"configured origin", []string{"https://app.example"}, "https://app.example", true},
+		{"request's origin when others are configured", []string{"https://app.example"}, "http://example.com", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServer(t, shttp.Config{PublicOrigins: tt.public})
+			c := s.client(t)
+			c.header.Set("Origin", tt.origin)
+			r := c.do("POST", "/api/auth/signin", signIn)
+			if tt.allowed {
+				r.wantError(t, 401, shotline.EUNAUTHORIZED)
+			} else {
+				r.wantError(t, 403, shotline.ECSRF)
+			}
+		})
+	}
 }
 
 func TestExpiredSessionIsRefused(t *testing.T) {

@@ -9,27 +9,59 @@ import (
 	"github.com/shotline/shotline/backend/shotline"
 )
 
-type boardOutput struct{ Body *shotline.Board }
+// boardView is a board as GET, POST and PATCH answer it: its document
+// (archive flag, timestamps) with its content as the realtime channel's
+// durable state has it: settings, every shot with all of its fields
+// (provider, model and settings included) in timeline order, and the
+// comments. Shots and comments have the protocol's shapes
+// (docs/protocol.md), so a client reads the same board from either.
+type boardView struct {
+	shotline.Board
+	Shots    []shotView    `json:"shots" doc:"In timeline order: by position, then id."`
+	Comments []commentView `json:"comments" doc:"Threads and replies, by createdSeq then id."`
+}
 
-// withLiveState overlays the realtime channel's durable state (settings,
-// shots in order, seq) on a board document, when there is a hub.
-func (s *Server) withLiveState(ctx context.Context, b *shotline.Board) (*shotline.Board, error) {
+// shotView and commentView are the protocol's shot and comment under
+// names of their own in the OpenAPI document (shotline.Shot, which board
+// lists carry, is another schema).
+type (
+	shotView    realtime.Shot
+	commentView realtime.Comment
+)
+
+type boardOutput struct{ Body *boardView }
+
+// viewOf returns b's view with its content from snap, the board at seq.
+func viewOf(b *shotline.Board, snap realtime.BoardSnapshot, seq int64) *boardView {
+	doc := *b
+	doc.Title, doc.Description, doc.AspectRatio, doc.DefaultShotDuration = snap.Title, snap.Description, snap.AspectRatio, snap.DefaultShotDuration
+	doc.Seq, doc.Shots = seq, nil
+	v := &boardView{Board: doc, Shots: make([]shotView, len(snap.Shots)), Comments: make([]commentView, len(snap.Comments))}
+	for i, sh := range snap.Shots {
+		v.Shots[i] = shotView(sh)
+	}
+	for i, cm := range snap.Comments {
+		v.Comments[i] = commentView(cm)
+	}
+	return v
+}
+
+// boardContent returns the board's view: with a hub, the realtime
+// channel's durable state (the room's, if it is loaded here, else the
+// stored snapshot and the ops after it); without one, the document.
+func (s *Server) boardContent(ctx context.Context, b *shotline.Board) (*boardView, error) {
 	if s.Hub == nil {
-		return b, nil
+		st, err := realtime.FromBoard(b)
+		if err != nil {
+			return nil, err
+		}
+		return viewOf(b, st.Snapshot(), b.Seq), nil
 	}
 	snap, seq, err := s.Hub.BoardSnapshotOf(ctx, b)
 	if err != nil {
 		return nil, err
 	}
-	out := *b
-	out.Title, out.Description, out.AspectRatio, out.DefaultShotDuration = snap.Title, snap.Description, snap.AspectRatio, snap.DefaultShotDuration
-	out.Seq = seq
-	out.Shots = make([]shotline.Shot, len(snap.Shots))
-	for i, sh := range snap.Shots {
-		out.Shots[i] = shotline.Shot{ID: sh.ID, Position: sh.Position, Title: sh.Title, Prompt: sh.Prompt, Notes: sh.Notes,
-			Duration: sh.Duration, AspectRatio: sh.AspectRatio, Status: sh.Status}
-	}
-	return &out, nil
+	return viewOf(b, snap, seq), nil
 }
 
 // setBoardLive changes board settings through the board's room, so that
@@ -141,17 +173,21 @@ func (s *Server) registerBoards() {
 					s.log.WarnContext(ctx, "store a new board's snapshot", "board_id", b.ID, "err", err)
 				}
 			}
-			return &boardOutput{Body: b}, nil
-		})
-
-	register(s, Route{ID: "getBoard", Method: nethttp.MethodGet, Path: "/api/boards/{boardId}", Tag: "boards",
-		Summary: "A board with its shots in timeline order", Scope: ScopeBoard, Perm: shotline.PermBoardRead},
-		func(ctx context.Context, _ *boardIDInput) (*boardOutput, error) {
-			b, err := s.withLiveState(ctx, accessFrom(ctx).Board)
+			st, err := realtime.FromBoard(b)
 			if err != nil {
 				return nil, err
 			}
-			return &boardOutput{Body: b}, nil
+			return &boardOutput{Body: viewOf(b, st.Snapshot(), b.Seq)}, nil
+		})
+
+	register(s, Route{ID: "getBoard", Method: nethttp.MethodGet, Path: "/api/boards/{boardId}", Tag: "boards",
+		Summary: "A board with its shots (every field) in timeline order and its comments", Scope: ScopeBoard, Perm: shotline.PermBoardRead},
+		func(ctx context.Context, _ *boardIDInput) (*boardOutput, error) {
+			v, err := s.boardContent(ctx, accessFrom(ctx).Board)
+			if err != nil {
+				return nil, err
+			}
+			return &boardOutput{Body: v}, nil
 		})
 
 	register(s, Route{ID: "updateBoard", Method: nethttp.MethodPatch, Path: "/api/boards/{boardId}", Tag: "boards",
@@ -175,10 +211,11 @@ func (s *Server) registerBoards() {
 			if err != nil {
 				return nil, err
 			}
-			if b, err = s.withLiveState(ctx, b); err != nil {
+			v, err := s.boardContent(ctx, b)
+			if err != nil {
 				return nil, err
 			}
-			return &boardOutput{Body: b}, nil
+			return &boardOutput{Body: v}, nil
 		})
 
 	register(s, Route{ID: "deleteBoard", Method: nethttp.MethodDelete, Path: "/api/boards/{boardId}", Tag: "boards",

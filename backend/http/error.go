@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math"
 	nethttp "net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -34,6 +38,8 @@ func codeOfStatus(status int) string {
 		return shotline.EINVALID
 	case nethttp.StatusRequestEntityTooLarge:
 		return shotline.ETOOLARGE
+	case nethttp.StatusUpgradeRequired: // a plain request to the WebSocket endpoint
+		return shotline.EINVALID
 	}
 	for code, s := range statusOf {
 		if s == status && code != shotline.ECSRF {
@@ -46,10 +52,11 @@ func codeOfStatus(status int) string {
 // APIError is the body of every error response:
 // {"code": "ENOTFOUND", "message": "Board not found.", "details": [...]}.
 type APIError struct {
-	status  int
-	Code    string                `json:"code" doc:"Stable error code, e.g. EINVALID, ENOTFOUND, EFORBIDDEN."`
-	Message string                `json:"message" doc:"What went wrong, for people."`
-	Details []shotline.FieldError `json:"details,omitempty" doc:"Which input fields are invalid."`
+	status     int
+	retryAfter int                   // seconds, for Retry-After; 0: none
+	Code       string                `json:"code" doc:"Stable error code, e.g. EINVALID, ENOTFOUND, EFORBIDDEN."`
+	Message    string                `json:"message" doc:"What went wrong, for people."`
+	Details    []shotline.FieldError `json:"details,omitempty" doc:"Which input fields are invalid."`
 }
 
 // Error implements error.
@@ -57,6 +64,27 @@ func (e *APIError) Error() string { return e.Code + ": " + e.Message }
 
 // GetStatus implements huma.StatusError.
 func (e *APIError) GetStatus() int { return e.status }
+
+// GetHeaders implements huma.HeadersError: a rate-limited answer says when
+// to retry.
+func (e *APIError) GetHeaders() nethttp.Header {
+	if e.retryAfter <= 0 {
+		return nil
+	}
+	return nethttp.Header{"Retry-After": {strconv.Itoa(e.retryAfter)}}
+}
+
+// rateLimited returns ERATELIMIT (429) whose answer carries Retry-After:
+// the whole seconds until wait is over. format gets args as Errorf's.
+func rateLimited(wait time.Duration, format string, args ...any) *APIError {
+	return &APIError{status: statusOf[shotline.ERATELIMIT], retryAfter: retryAfterSeconds(wait),
+		Code: shotline.ERATELIMIT, Message: fmt.Sprintf(format, args...)}
+}
+
+// retryAfterSeconds rounds wait up to whole seconds, at least one.
+func retryAfterSeconds(wait time.Duration) int {
+	return max(1, int(math.Ceil(wait.Seconds())))
+}
 
 func init() {
 	// Huma's own errors (bad JSON, schema violations, body too large) use our
@@ -99,6 +127,9 @@ func apiError(ctx context.Context, log *slog.Logger, err error) *APIError {
 
 // writeError writes err as a response from inside a huma middleware.
 func writeError(ctx huma.Context, e *APIError) {
+	for k, v := range e.GetHeaders() {
+		ctx.SetHeader(k, v[0])
+	}
 	ctx.SetHeader("Content-Type", "application/json")
 	ctx.SetStatus(e.status)
 	_ = json.NewEncoder(ctx.BodyWriter()).Encode(e)

@@ -36,12 +36,19 @@ func TestBadInput(t *testing.T) {
 		{"missing required", "POST", "/api/workspaces", `{}`, 422, shotline.EINVALID},
 		{"bad role", "POST", "/api/workspaces/" + st.workspace + "/members", `{"email": "a@b.co", "role": "god"}`, 422, shotline.EINVALID},
 		{"bad email", "POST", "/api/workspaces/" + st.workspace + "/members", `{"email": "not-an-email", "role": "viewer"}`, 422, shotline.EINVALID},
+		{"nested 200 levels", "PATCH", board, `{"title": "x", "x": ` + nested(200) + `}`, 422, shotline.EINVALID},
+		{"nested 1,300 levels", "POST", "/api/workspaces", `{"name": "x", "x": ` + nested(1300) + `}`, 422, shotline.EINVALID},
 		{"unknown route", "GET", "/api/nothing-here", nil, 404, shotline.ENOTFOUND},
 		{"unknown id", "GET", "/api/boards/nope", nil, 404, shotline.ENOTFOUND},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o.do(tt.method, tt.path, tt.body).wantError(t, tt.status, tt.code)
+			r := o.do(tt.method, tt.path, tt.body)
+			r.wantError(t, tt.status, tt.code)
+			// Refused for its depth before decoding, not for the unknown field.
+			if strings.HasPrefix(tt.name, "nested") && !strings.Contains(r.Str("message"), "levels deep") {
+				t.Fatalf("refused with %s, want the nesting named", r.Body)
+			}
 		})
 	}
 	// Nothing above changed the board.
@@ -49,6 +56,11 @@ func TestBadInput(t *testing.T) {
 	if b["title"] != "Opening" || b["description"] != "" || b["aspectRatio"] != "16:9" {
 		t.Errorf("board changed by bad input: %v", b)
 	}
+}
+
+// nested returns a JSON object nested levels deep: {"a":{"a":…{}…}}.
+func nested(levels int) string {
+	return strings.Repeat(`{"a":`, levels-1) + "{}" + strings.Repeat("}", levels-1)
 }
 
 // TestOversizedBody goes over a real socket: Fiber refuses the body while

@@ -2,13 +2,14 @@ package http
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	nethttp "net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
 	"github.com/fasthttp/websocket"
 	fws "github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
@@ -20,9 +21,37 @@ import (
 )
 
 // LivePath is the WebSocket endpoint of a board's realtime channel
-// (docs/protocol.md). It is not in the OpenAPI document, which cannot
-// describe WebSockets.
+// (docs/protocol.md). The OpenAPI document describes its upgrade request
+// (documentLive); OpenAPI cannot describe the messages.
 const LivePath = "/api/boards/:boardId/live"
+
+// documentLive adds the WebSocket endpoint's upgrade to the OpenAPI
+// document, with the answers it gives before the upgrade.
+func (s *Server) documentLive() {
+	errorBody := map[string]*huma.MediaType{"application/json": {Schema: &huma.Schema{Ref: "#/components/schemas/APIError"}}}
+	errorResponse := func(desc string) *huma.Response { return &huma.Response{Description: desc, Content: errorBody} }
+	op := &huma.Operation{
+		OperationID: "openBoardLive",
+		Method:      nethttp.MethodGet,
+		Path:        "/api/boards/{boardId}/live",
+		Summary:     "Open the board's realtime channel (WebSocket)",
+		Description: "A WebSocket upgrade (send Connection: Upgrade, Upgrade: websocket and the Origin of the app). " +
+			"The messages, close codes and guarantees are in docs/protocol.md (protocol version 1).",
+		Tags:     []string{"boards"},
+		Security: []map[string][]string{{"session": {}}},
+		Parameters: []*huma.Param{{Name: "boardId", In: "path", Required: true, Schema: &huma.Schema{Type: huma.TypeString, MaxLength: ptr(64)}},
+			{Name: "Origin", In: "header", Required: true, Description: "The app's origin (scheme, host and port); another one, or none, gets 403 ECSRF.",
+				Schema: &huma.Schema{Type: huma.TypeString}}},
+		Responses: map[string]*huma.Response{
+			"101": {Description: "Switching Protocols: the socket is open; send join first."},
+			"401": errorResponse("EUNAUTHORIZED: no valid session."),
+			"403": errorResponse("ECSRF: another origin or none; EFORBIDDEN: the role may not read the board."),
+			"404": errorResponse("ENOTFOUND: no such board, or not a member of its workspace."),
+			"426": errorResponse("EINVALID: not a WebSocket upgrade."),
+		},
+	}
+	s.api.OpenAPI().AddOperation(op)
+}
 
 // liveReadLimit is the largest frame read at all; frames above
 // realtime.MaxClientMessageBytes but below this get an ETOOLARGE error and
@@ -57,9 +86,14 @@ func (s *Server) registerLive() {
 	)
 	s.app.Get(LivePath, func(c *fiber.Ctx) error {
 		if !fws.IsWebSocketUpgrade(c) {
+			c.Set("Upgrade", "websocket")
 			return fiber.NewError(nethttp.StatusUpgradeRequired, "This endpoint speaks WebSocket.")
 		}
-		if o := c.Get("Origin"); o != "" && strings.TrimPrefix(strings.TrimPrefix(o, "https://"), "http://") != c.Hostname() {
+		// Browsers send Origin on every WebSocket upgrade, and a socket is
+		// authenticated by the session cookie alone, so the Origin must name
+		// this server; without one, the upgrade is not from a page of ours.
+		origin := c.Get("Origin")
+		if origin != "" && !s.sameOrigin(c, origin) {
 			return c.Status(nethttp.StatusForbidden).JSON(&APIError{Code: shotline.ECSRF, Message: "Cross-site WebSocket refused."})
 		}
 		ctx := c.UserContext()
@@ -67,6 +101,9 @@ func (s *Server) registerLive() {
 		if err != nil {
 			e := apiError(ctx, s.log, err)
 			return c.Status(e.status).JSON(e)
+		}
+		if origin == "" {
+			return c.Status(nethttp.StatusForbidden).JSON(&APIError{Code: shotline.ECSRF, Message: "A WebSocket signed in by cookie needs an Origin header."})
 		}
 		boardID := strings.Clone(c.Params("boardId"))
 		a, err := s.access(ctx, caller, ScopeBoard, boardID, shotline.PermBoardRead)
@@ -183,7 +220,7 @@ func (t *wsTransport) Read() ([]byte, error) {
 			return data, nil
 		}
 		if typ == websocket.BinaryMessage {
-			return nil, errors.New("binary frames are not part of the protocol")
+			return nil, fmt.Errorf("binary frame: %w", realtime.ErrMalformedFrame)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	nethttp "net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	shttp "github.com/shotline/shotline/backend/http"
+	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/shotline"
 )
 
@@ -62,6 +64,7 @@ func TestLiveSocketIsAuthorizedBeforeUpgrade(t *testing.T) {
 	st := newSetup(t, s)
 	base := s.serve(t)
 	outsider := s.signUp(t, "Outsider")
+	port := strings.TrimPrefix(base[strings.LastIndex(base, ":"):], ":")
 	for _, tt := range []struct {
 		name   string
 		c      *client
@@ -69,8 +72,11 @@ func TestLiveSocketIsAuthorizedBeforeUpgrade(t *testing.T) {
 		status int
 	}{
 		{"anonymous", s.client(t), "", 401},
-		{"non-member", outsider, "", 404},
+		{"non-member", outsider, base, 404},
 		{"cross-site origin", st.owner, "https://evil.example", 403},
+		{"other scheme", st.owner, "https://127.0.0.1:" + port, 403},
+		{"other port", st.owner, "http://127.0.0.1:1", 403},
+		{"cookie without origin", st.owner, "", 403},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, resp, err := dial(t, base, tt.c, st.board, tt.origin)
@@ -81,7 +87,24 @@ func TestLiveSocketIsAuthorizedBeforeUpgrade(t *testing.T) {
 				}
 				t.Fatalf("dial: %v, status %d, want %d", err, code, tt.status)
 			}
+			if tt.status == 403 {
+				var e struct{ Code string }
+				if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || e.Code != shotline.ECSRF {
+					t.Fatalf("refused with %q (%v), want %s", e.Code, err, shotline.ECSRF)
+				}
+			}
 		})
+	}
+	// A plain GET (no upgrade) says what it needs.
+	plain, err := nethttp.Get(base + "/api/boards/" + st.board + "/live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e struct{ Code string }
+	_ = json.NewDecoder(plain.Body).Decode(&e)
+	plain.Body.Close()
+	if plain.StatusCode != nethttp.StatusUpgradeRequired || e.Code != shotline.EINVALID || plain.Header.Get("Upgrade") != "websocket" {
+		t.Fatalf("plain GET: %d %q, Upgrade %q; want 426 %s, websocket", plain.StatusCode, e.Code, plain.Header.Get("Upgrade"), shotline.EINVALID)
 	}
 
 	// A viewer connects and reads, and is refused edits per message. The
@@ -177,12 +200,7 @@ func TestLiveSocketFrameLimits(t *testing.T) {
 	s := newServer(t, shttp.Config{})
 	st := newSetup(t, s)
 	base := s.serve(t)
-	conn, _, err := dial(t, base, st.owner, st.board, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = conn.WriteJSON(map[string]any{"type": "join", "protocol": 1, "boardId": st.board})
-	readType(t, conn, "snapshot")
+	conn := joined(t, base, st.owner, st.board)
 
 	// A 4,900-character description goes through (many times the read
 	// buffer).
@@ -213,5 +231,138 @@ func TestLiveSocketFrameLimits(t *testing.T) {
 			t.Fatalf("2 MiB frame: %v, want close 1009", err)
 		}
 		break
+	}
+}
+
+// joined opens the board's live socket as c, with the server's origin,
+// and joins it (the snapshot read).
+func joined(t *testing.T, base string, c *client, boardID string) *websocket.Conn {
+	t.Helper()
+	conn, _, err := dial(t, base, c, boardID, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.WriteJSON(map[string]any{"type": "join", "protocol": 1, "boardId": boardID})
+	readType(t, conn, "snapshot")
+	return conn
+}
+
+// readClose reads until the server closes the socket and returns the close
+// code (0 if the connection ended without a close frame).
+func readClose(t *testing.T, conn *websocket.Conn) int {
+	t.Helper()
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		_, _, err := conn.ReadMessage()
+		if err == nil {
+			continue
+		}
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			return ce.Code
+		}
+		t.Fatalf("waiting for a close frame: %v", err)
+	}
+}
+
+// TestLiveSocketMalformedFrames: a binary frame is a client bug, answered
+// with the terminal 4002 (not 4000, which would make the
+// client reconnect and send it again), before or after the join; malformed
+// JSON in a text frame only gets EINVALID and the socket lives on.
+func TestLiveSocketMalformedFrames(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	st := newSetup(t, s)
+	base := s.serve(t)
+	open := func(t *testing.T, join bool) *websocket.Conn {
+		t.Helper()
+		if join {
+			return joined(t, base, st.owner, st.board)
+		}
+		conn, _, err := dial(t, base, st.owner, st.board, base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return conn
+	}
+	t.Run("malformed JSON", func(t *testing.T) {
+		conn := open(t, true)
+		_ = conn.WriteMessage(websocket.TextMessage, []byte(`{"type":"ping"`))
+		if got := readType(t, conn, "error"); got["code"] != shotline.EINVALID {
+			t.Fatalf("malformed JSON: %v", got)
+		}
+		_ = conn.WriteJSON(map[string]any{"type": "ping"})
+		readType(t, conn, "pong")
+	})
+	for _, joined := range []bool{false, true} {
+		t.Run("binary frame, joined "+strconv.FormatBool(joined), func(t *testing.T) {
+			conn := open(t, joined)
+			_ = conn.WriteMessage(websocket.BinaryMessage, []byte(`{"type":"ping"}`))
+			if code := readClose(t, conn); code != int(realtime.CloseProtocolError) {
+				t.Fatalf("binary frame closed with %d, want %d", code, realtime.CloseProtocolError)
+			}
+		})
+	}
+}
+
+// TestLiveSettingsNestingIsBounded: a shot's settings may nest
+// realtime.MaxSettingsDepth levels and no more, and a message at most
+// shotline.MaxJSONDepth, however small (MongoDB refuses documents nested
+// over 100 levels, so deeper ones could never be stored); each refusal is
+// EINVALID for that op, and the socket lives on.
+func TestLiveSettingsNestingIsBounded(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	st := newSetup(t, s)
+	base := s.serve(t)
+	conn := joined(t, base, st.owner, st.board)
+	insert := func(levels int) string {
+		opID := uuid.NewString()
+		msg := `{"type":"op","opId":"` + opID + `","baseSeq":0,"op":{"kind":"shot.insert","shotId":"` + uuid.NewString() +
+			`","position":"a0","shot":{"settings":` + nested(levels) + `}}}`
+		_ = conn.WriteMessage(websocket.TextMessage, []byte(msg))
+		return opID
+	}
+	if id := insert(realtime.MaxSettingsDepth); readType(t, conn, "ack")["opId"] != id {
+		t.Fatalf("settings nested %d levels were not acknowledged", realtime.MaxSettingsDepth)
+	}
+	for _, levels := range []int{realtime.MaxSettingsDepth + 1, 200, 1300} {
+		id := insert(levels)
+		if got := readType(t, conn, "error"); got["code"] != shotline.EINVALID || got["opId"] != id {
+			t.Fatalf("settings nested %d levels: %v, want EINVALID for %s", levels, got, id)
+		}
+	}
+	_ = conn.WriteJSON(map[string]any{"type": "ping"})
+	readType(t, conn, "pong")
+}
+
+// TestRESTBoardHasTheRealtimeContent: GET /api/boards/{id} shows a shot's
+// provider, model and settings and the board's comments as the realtime
+// channel made them (a comment's author is the op's actor).
+func TestRESTBoardHasTheRealtimeContent(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	st := newSetup(t, s)
+	base := s.serve(t)
+	conn := joined(t, base, st.owner, st.board)
+	shotID, commentID := uuid.NewString(), uuid.NewString()
+	for _, op := range []map[string]any{
+		{"kind": "shot.insert", "shotId": shotID, "position": "a0",
+			"shot": map[string]any{"title": "Wide", "provider": "animatic", "model": "card-1", "settings": map[string]any{"seed": 7}}},
+		{"kind": "comment.add", "commentId": commentID, "shotId": shotID, "body": "Too dark"},
+	} {
+		_ = conn.WriteJSON(map[string]any{"type": "op", "opId": uuid.NewString(), "baseSeq": 0, "op": op})
+		readType(t, conn, "ack")
+	}
+	b := st.owner.do("GET", "/api/boards/"+st.board, nil).must(t, 200).JSON()
+	shots, _ := b["shots"].([]any)
+	comments, _ := b["comments"].([]any)
+	if len(shots) != 1 || len(comments) != 1 {
+		t.Fatalf("board: %v", b)
+	}
+	sh := shots[0].(map[string]any)
+	if sh["provider"] != "animatic" || sh["model"] != "card-1" || sh["settings"].(map[string]any)["seed"] != 7.0 {
+		t.Fatalf("shot: %v", sh)
+	}
+	cm := comments[0].(map[string]any)
+	if cm["id"] != commentID || cm["body"] != "Too dark" || cm["authorId"] != st.owner.userID() || cm["shotId"] != shotID {
+		t.Fatalf("comment: %v", cm)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	nethttp "net/http"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
@@ -70,6 +71,80 @@ func register[I, O any](s *Server, r Route, h func(ctx context.Context, in *I) (
 		}
 		return out, nil
 	})
+	documentRoute(s.api.OpenAPI().Paths[r.Path], r)
+}
+
+// documentRoute completes r's operation in the OpenAPI document with what
+// the middlewares read rather than huma: every variable of the path (the
+// authorization middleware reads them; input structs that embed them in an
+// unexported struct hide them from huma), and the X-CSRF-Token header that
+// cookie-authenticated writes need.
+func documentRoute(item *huma.PathItem, r Route) {
+	op := operationOf(item, r.Method)
+	if op == nil {
+		panic("route " + r.ID + " is not in the OpenAPI document")
+	}
+	for _, name := range pathVariables(r.Path) {
+		if !hasParam(op, "path", name) {
+			op.Parameters = append(op.Parameters, &huma.Param{Name: name, In: "path", Required: true,
+				Schema: &huma.Schema{Type: huma.TypeString, MaxLength: ptr(64)}})
+		}
+	}
+	if r.Scope != ScopePublic && unsafeMethod(r.Method) && !hasParam(op, "header", csrfHeader) {
+		op.Parameters = append(op.Parameters, csrfParam())
+	}
+}
+
+// csrfParam is the X-CSRF-Token header of cookie-authenticated writes.
+func csrfParam() *huma.Param {
+	return &huma.Param{Name: csrfHeader, In: "header", Required: true,
+		Description: "The session's CSRF token (csrfToken of the session, also in the shotline_csrf cookie); a write without it gets 403 ECSRF.",
+		Schema:      &huma.Schema{Type: huma.TypeString}}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// operationOf returns item's operation for method, or nil.
+func operationOf(item *huma.PathItem, method string) *huma.Operation {
+	if item == nil {
+		return nil
+	}
+	switch method {
+	case nethttp.MethodGet:
+		return item.Get
+	case nethttp.MethodPost:
+		return item.Post
+	case nethttp.MethodPut:
+		return item.Put
+	case nethttp.MethodPatch:
+		return item.Patch
+	case nethttp.MethodDelete:
+		return item.Delete
+	}
+	return nil
+}
+
+// pathVariables returns the names of path's {variables}, in order.
+func pathVariables(path string) []string {
+	var names []string
+	for rest := path; ; {
+		i := strings.IndexByte(rest, '{')
+		j := strings.IndexByte(rest, '}')
+		if i < 0 || j < i {
+			return names
+		}
+		names = append(names, rest[i+1:j])
+		rest = rest[j+1:]
+	}
+}
+
+func hasParam(op *huma.Operation, in, name string) bool {
+	for _, p := range op.Parameters {
+		if p.In == in && strings.EqualFold(p.Name, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // Caller is the signed-in user of a request.

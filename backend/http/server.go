@@ -34,6 +34,12 @@ type Config struct {
 	// many from one IP) may make per SignInWindow. Defaults 10 and 15 minutes.
 	SignInAttempts int
 	SignInWindow   time.Duration
+	// PublicOrigins are the origins (scheme://host[:port]) the app is served
+	// from, for the Origin checks of writes and WebSocket upgrades. Empty:
+	// the origin each request was made to (see sameOrigin). New panics on
+	// one that CanonicalOrigin refuses: check them when reading the
+	// configuration.
+	PublicOrigins []string
 	// Ready reports whether the dependencies answer; /readyz calls it.
 	Ready func(ctx context.Context) map[string]error
 }
@@ -55,6 +61,7 @@ type Server struct {
 	log     *slog.Logger
 	routes  []Route
 	signIns *limiter
+	origins []string // Config.PublicOrigins, canonical
 	now     func() time.Time
 
 	dummyOnce sync.Once
@@ -94,6 +101,13 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 		cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() },
 	}
 	s.signIns = newLimiter(cfg.SignInWindow)
+	for _, o := range cfg.PublicOrigins {
+		co, err := CanonicalOrigin(o)
+		if err != nil {
+			panic("http.New: " + err.Error())
+		}
+		s.origins = append(s.origins, co)
+	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "shotline",
 		BodyLimit:             int(cfg.BodyLimit),
@@ -107,7 +121,7 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 		// the connection over: otherwise every open socket keeps one.
 		ReduceMemoryUsage: true,
 	})
-	s.app.Use(s.recoverPanics, s.requestContext, s.securityHeaders, s.checkOrigin)
+	s.app.Use(s.recoverPanics, s.requestContext, s.securityHeaders, s.checkOrigin, s.checkBodyDepth)
 
 	hc := huma.DefaultConfig("Shotline API", "1.0.0")
 	hc.Info.Description = "REST API of Shotline, the collaborative storyboard workspace. Cookie-authenticated writes need the X-CSRF-Token header."
@@ -128,6 +142,7 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	s.registerBoards()
 	if s.Hub != nil {
 		s.registerLive()
+		s.documentLive()
 		if svc.Versions != nil {
 			s.registerVersions(svc.Versions)
 		}
@@ -250,8 +265,10 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 }
 
 // checkOrigin refuses cross-site writes: a browser always sends Origin on
-// them, and it must name this host. This also covers sign-in and sign-up,
-// which have no session (and so no CSRF token) yet.
+// them, and it must name this server (sameOrigin). This also covers sign-in
+// and sign-up, which have no session (and so no CSRF token) yet. A write
+// without Origin is not from a browser's page; cookie-authenticated ones
+// still need the CSRF token.
 func (s *Server) checkOrigin(c *fiber.Ctx) error {
 	if !unsafeMethod(c.Method()) {
 		return c.Next()
@@ -260,9 +277,22 @@ func (s *Server) checkOrigin(c *fiber.Ctx) error {
 	if origin == "" {
 		return c.Next()
 	}
-	host := strings.TrimPrefix(strings.TrimPrefix(origin, "https://"), "http://")
-	if host != c.Hostname() {
+	if !s.sameOrigin(c, origin) {
 		return c.Status(nethttp.StatusForbidden).JSON(&APIError{Code: shotline.ECSRF, Message: "Cross-site request refused."})
+	}
+	return c.Next()
+}
+
+// checkBodyDepth refuses a request body nested more than
+// shotline.MaxJSONDepth levels (422 EINVALID) before anything decodes it:
+// nothing in the API nests that deep, and stored documents must stay
+// within MongoDB's 100 levels.
+func (s *Server) checkBodyDepth(c *fiber.Ctx) error {
+	if body := c.Body(); len(body) > 0 {
+		if err := shotline.ValidateJSONDepth("body", body, shotline.MaxJSONDepth); err != nil {
+			e := apiError(c.UserContext(), s.log, err)
+			return c.Status(e.status).JSON(e)
+		}
 	}
 	return c.Next()
 }

@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +15,10 @@ import (
 // writer, so the socket never sees concurrent writes.
 type Transport interface {
 	// Read returns the next message; an error ends the connection.
+	// ErrMalformedFrame (possibly wrapped) says the peer sent a frame the
+	// protocol does not allow, such as a binary one: the connection is
+	// closed with CloseProtocolError, which tells the client not to
+	// reconnect. Any other error counts as the peer going away.
 	Read() ([]byte, error)
 	// Write sends the messages in order (in one write to the network
 	// where it can).
@@ -26,6 +31,10 @@ type Transport interface {
 	// stopped reading.
 	Abort()
 }
+
+// ErrMalformedFrame is what Transport.Read returns for a frame that is not
+// part of the protocol (a binary frame: every message is a JSON text frame).
+var ErrMalformedFrame = errors.New("realtime: a frame that is not part of the protocol")
 
 // abortAfter is how long a closed client's writer may take to send what it
 // is writing and the close frame before the connection is cut.
@@ -47,6 +56,7 @@ type Client struct {
 
 	role     atomic.Value // shotline.Role
 	maxQueue int
+	inRoom   chan struct{} // one token per message of this client in its room's inbox
 	done     chan struct{}
 	finished chan struct{} // closed once the close frame is sent
 
@@ -63,7 +73,7 @@ type Client struct {
 // sent before it counts as slow.
 func NewClient(id, userID, name, sessionID, workspaceID string, role shotline.Role, queueSize int) *Client {
 	c := &Client{ID: id, UserID: userID, Name: name, SessionID: sessionID, WorkspaceID: workspaceID,
-		maxQueue: queueSize, done: make(chan struct{}), finished: make(chan struct{})}
+		maxQueue: queueSize, inRoom: make(chan struct{}, maxInRoom), done: make(chan struct{}), finished: make(chan struct{})}
 	c.role.Store(role)
 	return c
 }
@@ -74,6 +84,34 @@ func (c *Client) Role() shotline.Role { return c.role.Load().(shotline.Role) }
 
 // SetRole changes the client's role; the next op is checked against it.
 func (c *Client) SetRole(r shotline.Role) { c.role.Store(r) }
+
+// maxInRoom bounds how many of one client's messages wait in its room's
+// inbox at once. The room takes every client's messages in one order, so
+// without it a client that floods the socket fills the inbox, and everyone
+// else's ops wait behind all of its messages; with it they wait behind a
+// few at most. The client's reader simply reads its next frame later (TCP
+// pushes back on the flooder alone).
+const maxInRoom = 4
+
+// enterRoom waits until fewer than maxInRoom of c's messages are in its
+// room's inbox and counts one more; false if c was closed meanwhile.
+func (c *Client) enterRoom() bool {
+	select {
+	case c.inRoom <- struct{}{}:
+		return true
+	case <-c.done:
+		return false
+	}
+}
+
+// leftInbox tells c that the room took one of its messages out of the
+// inbox (called by the room's goroutine).
+func (c *Client) leftInbox() {
+	select {
+	case <-c.inRoom:
+	default:
+	}
+}
 
 // attach gives the client its connection; queued messages start flowing.
 func (c *Client) attach(t Transport) {
@@ -199,7 +237,7 @@ func (c *Client) CloseCode() CloseCode {
 	return c.closeCode
 }
 
-// tokenBucket limits a client's ops per second, with bursts.
+// tokenBucket limits a client's messages (or bytes) per second, with bursts.
 type tokenBucket struct {
 	rate, burst, tokens float64
 	last                time.Time
@@ -209,7 +247,10 @@ func newTokenBucket(rate, burst float64) *tokenBucket {
 	return &tokenBucket{rate: rate, burst: burst, tokens: burst}
 }
 
-func (b *tokenBucket) allow(now time.Time) bool {
+func (b *tokenBucket) allow(now time.Time) bool { return b.allowN(now, 1) }
+
+// allowN takes n tokens if the bucket holds them.
+func (b *tokenBucket) allowN(now time.Time, n float64) bool {
 	if !b.last.IsZero() {
 		b.tokens += now.Sub(b.last).Seconds() * b.rate
 		if b.tokens > b.burst {
@@ -217,9 +258,9 @@ func (b *tokenBucket) allow(now time.Time) bool {
 		}
 	}
 	b.last = now
-	if b.tokens < 1 {
+	if b.tokens < n {
 		return false
 	}
-	b.tokens--
+	b.tokens -= n
 	return true
 }

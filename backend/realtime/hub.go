@@ -23,6 +23,8 @@ type Config struct {
 	RecentOps     int           // applied ops kept in memory for resuming clients; 10000
 	OpRate        float64       // messages (ops, presence, pings) per second per client; 50
 	OpBurst       float64       // burst of messages per client; 200
+	ByteRate      float64       // bytes of messages per second per client; 128 KiB
+	ByteBurst     float64       // burst of bytes per client; 512 KiB
 	MaxErrors     int           // refused messages before a client is closed; 200
 	JoinTimeout   time.Duration // time to send the join message; 10s
 }
@@ -45,6 +47,12 @@ func (c *Config) defaults() {
 	}
 	if c.OpBurst <= 0 {
 		c.OpBurst = 200
+	}
+	if c.ByteRate <= 0 {
+		c.ByteRate = 128 << 10
+	}
+	if c.ByteBurst <= 0 {
+		c.ByteBurst = 512 << 10
 	}
 	if c.MaxErrors <= 0 {
 		c.MaxErrors = 200
@@ -109,21 +117,26 @@ func (h *Hub) Serve(c *Client, t Transport, boardID string) {
 	// as the socket, keeps the smallest stack the runtime gives (it is most
 	// of what an idle socket costs). Frames over the rate or the size never
 	// reach the room; it only hears that one was refused.
+	// Bytes are limited as well as messages: the room decodes what passes,
+	// and a client sending large messages at the message rate would have
+	// it spend its time decoding them.
 	bucket := newTokenBucket(h.cfg.OpRate, h.cfg.OpBurst)
+	byteBucket := newTokenBucket(h.cfg.ByteRate, h.cfg.ByteBurst)
 	for {
 		data, err := t.Read()
 		if err != nil {
-			c.Close(CloseInternalError) // no-op if already closed; the peer left
+			h.readFailed(c, err)
 			return
 		}
 		e := event{kind: evMessage, client: c, data: data}
+		now := time.Now()
 		switch {
 		case len(data) > MaxClientMessageBytes:
 			e = event{kind: evRefused, client: c, opID: scanOpID(data), err: errTooLarge}
-		case !bucket.allow(time.Now()):
+		case !bucket.allow(now) || !byteBucket.allowN(now, float64(len(data))):
 			e = event{kind: evRefused, client: c, opID: scanOpID(data), err: errRateLimited}
 		}
-		if !room.submit(e) {
+		if !c.enterRoom() || !room.submit(e) {
 			return
 		}
 		select {
@@ -160,7 +173,7 @@ func (h *Hub) awaitJoin(c *Client, t Transport, boardID string) (*Room, error) {
 		return nil, errors.New("no join")
 	}
 	if r.err != nil {
-		c.Close(CloseInternalError)
+		h.readFailed(c, r.err)
 		return nil, r.err
 	}
 	join, ok := r.msg.(JoinMessage)
@@ -184,6 +197,19 @@ func (h *Hub) awaitJoin(c *Client, t Transport, boardID string) (*Room, error) {
 		return nil, err
 	}
 	return room, nil
+}
+
+// readFailed closes c after its transport's Read failed: a frame outside
+// the protocol is the client's bug, answered with CloseProtocolError
+// (terminal, so a buggy client does not loop through reconnects); anything
+// else means the peer left, and the close is a no-op if c is already
+// closed.
+func (h *Hub) readFailed(c *Client, err error) {
+	if errors.Is(err, ErrMalformedFrame) {
+		c.Close(CloseProtocolError)
+		return
+	}
+	c.Close(CloseInternalError)
 }
 
 // join routes c to the board's room, creating and loading it if needed.

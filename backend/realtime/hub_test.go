@@ -3,6 +3,7 @@ package realtime_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"strconv"
@@ -436,6 +437,25 @@ func TestRateLimitCountsEveryMessage(t *testing.T) {
 	b.edit(1, insertShot("s3", "a2"))
 	if seq, _ := e.log.LastSeq(context.Background(), e.board.ID); seq != 2 {
 		t.Fatalf("last seq %d, want 2: the refused op was stored", seq)
+	}
+}
+
+// TestRateLimitCountsBytes: the room decodes every message that passes the
+// reader, so bytes are limited too; a message over the byte budget is
+// refused with ERATELIMIT naming its op, undecoded, and smaller ones still
+// pass.
+func TestRateLimitCountsBytes(t *testing.T) {
+	e := newEnv(t, realtime.Config{ByteRate: 0.001, ByteBurst: 4000}) // no refill during the test
+	a := e.connect(t, "alice", shotline.RoleEditor, nil)
+	a.next("snapshot")
+	id := uuid.NewString()
+	a.sendRaw(`{"type":"op","opId":"` + id + `","baseSeq":0,"op":{"kind":"board.set","field":"description","value":"` + strings.Repeat("x", 4000) + `"}}`)
+	if got := a.next("error"); got["code"] != shotline.ERATELIMIT || got["opId"] != id {
+		t.Fatalf("a message over the byte budget: %v, want ERATELIMIT for %s", got, id)
+	}
+	a.edit(0, insertShot("s1", "a0"))
+	if seq, _ := e.log.LastSeq(context.Background(), e.board.ID); seq != 1 {
+		t.Fatalf("last seq %d, want 1: only the small op is stored", seq)
 	}
 }
 
@@ -914,4 +934,64 @@ func TestResumingClientWaitsForItsMissedOps(t *testing.T) {
 		t.Fatalf("alice's op sent while resuming: %v", got)
 	}
 	a.next("ack")
+}
+
+// TestSessionEdges checks what docs/protocol.md says of a session's edges.
+func TestSessionEdges(t *testing.T) {
+	e := newEnv(t, realtime.Config{})
+	a := e.connect(t, "alice", shotline.RoleEditor, nil)
+	a.next("snapshot")
+	a.edit(0, insertShot("s1", "a0"))
+
+	t.Run("a second join is refused, the socket lives", func(t *testing.T) {
+		a.t = t
+		a.sendJSON(map[string]any{"type": "join", "protocol": 1, "boardId": e.board.ID})
+		if got := a.next("error"); got["code"] != shotline.EINVALID {
+			t.Fatalf("second join: %v, want EINVALID", got)
+		}
+		a.sendRaw(`{"type":"ping"}`)
+		a.next("pong")
+	})
+	t.Run("a presence id that names no shot counts as none", func(t *testing.T) {
+		a.t = t
+		selected := func(want any) {
+			t.Helper()
+			a.read("alice's selection "+fmt.Sprint(want), func(m map[string]any, _ []byte) bool {
+				if m["type"] != "presence" {
+					return false
+				}
+				for _, p := range m["peers"].([]any) {
+					if p := p.(map[string]any); p["userId"] == "alice" {
+						return p["selectedShotId"] == want
+					}
+				}
+				return false
+			})
+		}
+		a.sendJSON(map[string]any{"type": "presence", "selectedShotId": "s1"})
+		selected("s1")
+		a.sendJSON(map[string]any{"type": "presence", "selectedShotId": strings.Repeat("s", 5000)})
+		selected(nil)
+	})
+	t.Run("a resume from a seq the board never had gets a snapshot", func(t *testing.T) {
+		future := int64(1000)
+		b := e.connect(t, "bob", shotline.RoleEditor, &future)
+		if got := b.next("snapshot"); got["seq"] != 1.0 {
+			t.Fatalf("snapshot at seq %v, want 1", got["seq"])
+		}
+	})
+	t.Run("a join naming another board closes with 4002", func(t *testing.T) {
+		conn := newFakeConn()
+		c := realtime.NewClient(uuid.NewString(), "carol", "Carol", "sess-carol", "w1", shotline.RoleEditor, 64)
+		go e.hub.Serve(c, conn, e.board.ID)
+		conn.in <- []byte(`{"type":"join","protocol":1,"boardId":"another-board"}`)
+		select {
+		case <-conn.closed:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the socket stayed open")
+		}
+		if conn.code != realtime.CloseProtocolError {
+			t.Fatalf("closed with %d, want %d", conn.code, realtime.CloseProtocolError)
+		}
+	})
 }

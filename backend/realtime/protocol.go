@@ -259,11 +259,15 @@ func decodeOpMessage(body tagged) (OpMessage, error) {
 // client: known type, known fields, JSON types, a UUID op id, a
 // non-negative baseSeq, no server-only fields. It does not check the join's
 // protocol version (the room closes with CloseBadProtocolVersion) nor an op's
-// values (BoardState.Apply does). Returns EINVALID, or ETOOLARGE beyond
+// values (BoardState.Apply does). Returns EINVALID (also for JSON nested
+// more than shotline.MaxJSONDepth levels), or ETOOLARGE beyond
 // MaxClientMessageBytes.
 func DecodeClientMessage(data []byte) (ClientMessage, error) {
 	if len(data) > MaxClientMessageBytes {
 		return nil, shotline.Errorf(shotline.ETOOLARGE, "message is larger than %d bytes", MaxClientMessageBytes)
+	}
+	if err := shotline.ValidateJSONDepth("message", data, shotline.MaxJSONDepth); err != nil {
+		return nil, err
 	}
 	typ, body, err := splitTagged(data, "type")
 	if err != nil {

@@ -342,6 +342,7 @@ func (r *Room) run() {
 		case evLeave:
 			r.onLeave(e.client)
 		case evMessage, evRefused:
+			e.client.leftInbox() // its reader may submit another (Client.enterRoom)
 			r.fromClient(ctx, e)
 		case evLookedUp:
 			r.onLookedUp(ctx, e)

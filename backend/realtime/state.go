@@ -24,6 +24,7 @@ const (
 	MaxPositionLength = 128     // bytes in a shot's order key
 	MaxProviderLength = 100     // code points in a provider or model name
 	MaxSettingsBytes  = 8 << 10 // bytes of a shot's settings object
+	MaxSettingsDepth  = 8       // levels a shot's settings nest, the object itself included
 )
 
 // Bounds of the text op history kept for transforming late text edits. A
@@ -641,7 +642,9 @@ func (s *BoardState) prepareTextEdit(c caller, o TextEdit, baseSeq int64) (Op, f
 			"The %s of shot %s changed too much since seq %d to merge this edit; reload and retry.", o.Field, sh.ID, base)
 	}
 	key := textKey{sh.ID, o.Field}
-	top := o.TextOp
+	// Normalized even when there is nothing to transform past, so that
+	// the op log holds the same form whatever the client sent (TextOp).
+	top := o.TextOp.Normalize()
 	for _, h := range s.history.since(key, base) {
 		if _, top, err = TransformText(h, top); err != nil {
 			return nil, nil, err
@@ -841,8 +844,12 @@ func validateShotField(sh *Shot, f ShotField, prefix string) error {
 }
 
 // compactObject returns raw compacted; it must be a JSON object of at most
-// MaxSettingsBytes.
+// MaxSettingsBytes, nested at most MaxSettingsDepth levels (checked first,
+// before anything parses it).
 func compactObject(field string, raw json.RawMessage) (json.RawMessage, error) {
+	if err := shotline.ValidateJSONDepth(field, raw, MaxSettingsDepth); err != nil {
+		return nil, err
+	}
 	var obj map[string]any
 	if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
 		return nil, shotline.Invalid(field, "must be a JSON object")

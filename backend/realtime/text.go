@@ -33,7 +33,13 @@ const (
 //
 // Ops built with Retain, Insert and Delete, and every op that Compose and
 // TransformText return, are normalized: no empty components, no two adjacent
-// components of one kind, and an insert never directly after a delete.
+// components of one kind, and an insert never directly after a delete (where
+// an op inserts and deletes at one place, the insert comes first). Where an
+// insert sits relative to a delete decides which concurrent inserts count as
+// "at the same place", so the room normalizes every edit it receives before
+// transforming it, and TransformText its inputs: the tie-break then does not
+// depend on how a client happened to order its components, nor on unrelated
+// edits the server transformed the op past (see Normalize).
 type TextOp []TextComponent
 
 // TextComponent is one step of a TextOp. Exactly one field is set.
@@ -101,6 +107,45 @@ func appendDelete(op TextOp, n int) TextOp {
 		return op
 	}
 	return append(op, TextComponent{Delete: n})
+}
+
+// Normalize returns op in normal form (see TextOp): the same change, with
+// adjacent components of one kind merged and, between two retains, all the
+// inserted text before all the deleted text. It returns op itself when op
+// is already normal.
+func (op TextOp) Normalize() TextOp {
+	if op.isNormal() {
+		return op
+	}
+	out := make(TextOp, 0, len(op))
+	for _, c := range op {
+		switch {
+		case c.isRetain():
+			out = appendRetain(out, c.Retain)
+		case c.isInsert():
+			out = appendInsert(out, c.Insert)
+		case c.isDelete():
+			out = appendDelete(out, c.Delete)
+		}
+	}
+	return out
+}
+
+// isNormal reports whether op is in normal form.
+func (op TextOp) isNormal() bool {
+	for i, c := range op {
+		if c.Retain < 0 || c.Delete < 0 || (!c.isRetain() && !c.isInsert() && !c.isDelete()) {
+			return false
+		}
+		if i == 0 {
+			continue
+		}
+		p := op[i-1]
+		if (p.isRetain() && c.isRetain()) || (p.isInsert() && c.isInsert()) || (p.isDelete() && c.isDelete()) || (p.isDelete() && c.isInsert()) {
+			return false
+		}
+	}
+	return true
 }
 
 // BaseLen is the length, in code points, of the documents op applies to.
@@ -301,8 +346,9 @@ func (op TextOp) Compose(b TextOp) (TextOp, error) {
 // TransformText returns a2 and b2 for two ops a and b made concurrently on
 // the same document, such that applying a then b2 gives the same text as
 // applying b then a2. a is the op the server ordered first: where both insert
-// at the same place, a's text ends up before b's. Returns EINVALID unless
-// both ops have the same base length.
+// at the same place, a's text ends up before b's. Both are normalized first
+// (an insert next to a delete is at the delete's start). Returns EINVALID
+// unless both ops have the same base length.
 func TransformText(a, b TextOp) (a2, b2 TextOp, err error) {
 	if err := a.Validate(); err != nil {
 		return nil, nil, err
@@ -310,6 +356,7 @@ func TransformText(a, b TextOp) (a2, b2 TextOp, err error) {
 	if err := b.Validate(); err != nil {
 		return nil, nil, err
 	}
+	a, b = a.Normalize(), b.Normalize()
 	if a.BaseLen() != b.BaseLen() {
 		return nil, nil, shotline.Invalid("textOp", "concurrent ops must apply to the same text")
 	}

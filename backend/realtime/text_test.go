@@ -16,26 +16,33 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the generated fixtures in testdata/ and frontend/src/sync/")
 
-// op builds a TextOp from ot.js's compact notation: positive ints retain,
-// negative ints delete, strings insert.
+// op builds a TextOp from ot.js's compact notation (positive ints retain,
+// negative ints delete, strings insert) with the builders, normalized.
 func op(tb testing.TB, items ...any) TextOp {
 	tb.Helper()
 	var o TextOp
+	eachCompactItem(tb, items, func(n int) { o = o.Retain(n) }, func(s string) { o = o.Insert(s) }, func(n int) { o = o.Delete(n) })
+	return o
+}
+
+// eachCompactItem calls retain, insert or del for each item of ot.js's compact
+// notation.
+func eachCompactItem(tb testing.TB, items []any, retain func(int), insert func(string), del func(int)) {
+	tb.Helper()
 	for _, it := range items {
 		switch v := it.(type) {
 		case int:
 			if v > 0 {
-				o = o.Retain(v)
+				retain(v)
 			} else {
-				o = o.Delete(-v)
+				del(-v)
 			}
 		case string:
-			o = o.Insert(v)
+			insert(v)
 		default:
 			tb.Fatalf("bad op item %v", it)
 		}
 	}
-	return o
 }
 
 func TestTextOpApply(t *testing.T) {
@@ -202,44 +209,8 @@ func randomText(r *rand.Rand, maxLen int) string {
 	return b.String()
 }
 
-// randomTextOp returns a random op that applies to doc.
-func randomTextOp(r *rand.Rand, doc string) TextOp {
-	var o TextOp
-	left := utf8.RuneCountInString(doc)
-	for left > 0 {
-		n := 1 + r.IntN(min(left, 5))
-		switch r.IntN(4) {
-		case 0:
-			o = appendInsert(o, randomText(r, 4))
-		case 1:
-			o = appendDelete(o, n)
-			left -= n
-		default:
-			o = appendRetain(o, n)
-			left -= n
-		}
-	}
-	if r.IntN(2) == 0 {
-		o = appendInsert(o, randomText(r, 3))
-	}
-	return o
-}
-
-func isNormalized(o TextOp) bool {
-	for i, c := range o {
-		if c.isRetain() == c.isInsert() && c.isInsert() == c.isDelete() {
-			return false
-		}
-		if i == 0 {
-			continue
-		}
-		p := o[i-1]
-		if (p.isRetain() && c.isRetain()) || (p.isInsert() && c.isInsert()) || (p.isDelete() && c.isDelete()) || (p.isDelete() && c.isInsert()) {
-			return false
-		}
-	}
-	return true
-}
+// randomTextOp returns a random op that applies to doc, normalized.
+func randomTextOp(r *rand.Rand, doc string) TextOp { return randomComponents(r, doc, 5).Normalize() }
 
 // TestTextOTProperties checks, for random documents and random concurrent
 // ops, that transformed ops converge, that compose agrees with apply, and
@@ -268,7 +239,7 @@ func TestTextOTProperties(t *testing.T) {
 			t.Fatalf("seed %d case %d: Apply(Compose(a, b')) = %q, want %q", seed, i, got, ab)
 		}
 		for _, o := range []TextOp{a2, b2, ab2} {
-			if !isNormalized(o) {
+			if !o.isNormal() {
 				t.Fatalf("seed %d case %d: not normalized: %v", seed, i, o)
 			}
 		}
@@ -287,6 +258,118 @@ func TestTextOTProperties(t *testing.T) {
 		if err := json.Unmarshal(data, &back); err != nil || (len(a) > 0 && !reflect.DeepEqual(back, a)) {
 			t.Fatalf("seed %d case %d: JSON round trip of %v gave %v, %v", seed, i, a, back, err)
 		}
+	}
+}
+
+// literal builds an op exactly as written, unnormalized, as a client may
+// send it: ints retain (positive) or delete (negative), strings insert.
+func literal(tb testing.TB, items ...any) TextOp {
+	tb.Helper()
+	var o TextOp
+	eachCompactItem(tb, items, func(n int) { o = append(o, TextComponent{Retain: n}) },
+		func(s string) { o = append(o, TextComponent{Insert: s}) }, func(n int) { o = append(o, TextComponent{Delete: n}) })
+	return o
+}
+
+// randomLiteralTextOp returns a random op that applies to doc, as a client
+// might write it: a delete may come before an insert at one place, and two
+// components of one kind may follow each other.
+func randomLiteralTextOp(r *rand.Rand, doc string) TextOp { return randomComponents(r, doc, 3) }
+
+// randomComponents returns random components that walk doc, each retain or
+// delete at most maxRun long, unnormalized.
+func randomComponents(r *rand.Rand, doc string, maxRun int) TextOp {
+	var o TextOp
+	left := utf8.RuneCountInString(doc)
+	for left > 0 {
+		n := 1 + r.IntN(min(left, maxRun))
+		switch r.IntN(4) {
+		case 0:
+			o = append(o, TextComponent{Insert: randomText(r, 3) + "x"})
+		case 1:
+			o = append(o, TextComponent{Delete: n})
+			left -= n
+		default:
+			o = append(o, TextComponent{Retain: n})
+			left -= n
+		}
+	}
+	if r.IntN(2) == 0 {
+		o = append(o, TextComponent{Insert: "y"})
+	}
+	return o
+}
+
+func TestTextOpNormalize(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		in, want TextOp
+	}{
+		{"delete before insert", literal(t, 1, -2, "X", 2), literal(t, 1, "X", -2, 2)},
+		{"runs merged", literal(t, 1, 1, -1, "a", -1, "b", 2), literal(t, 2, "ab", -2, 2)},
+		{"already normal", literal(t, 1, "X", -2, 2), literal(t, 1, "X", -2, 2)},
+		{"empty", TextOp{}, TextOp{}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.in.Normalize(); !reflect.DeepEqual(got, c.want) {
+				t.Fatalf("Normalize(%v) = %v, want %v", c.in, got, c.want)
+			}
+		})
+	}
+}
+
+// TestTextTieBreakIgnoresUnrelatedEdits is the server's order of a pair of
+// concurrent edits a (applied first) and b, with and without an unrelated
+// edit p applied before both (a was made after p, b before it, so the
+// server transforms b past p and then a). p changes only text that a and b
+// both keep, away from their edges, so it must not change how a's and b's
+// inserts are ordered: the result with p is the result without it, with p
+// applied. Ops are random and unnormalized, as clients may send them; the
+// server transforms a literal op only when it is behind, so without
+// normalizing, an insert written after a delete would count as at the
+// delete's start or at its end depending on whether p came first.
+func TestTextTieBreakIgnoresUnrelatedEdits(t *testing.T) {
+	seed := rand.Uint64()
+	r := rand.New(rand.NewPCG(seed, 5))
+	transform := func(a, b TextOp) TextOp {
+		t.Helper()
+		_, b2, err := TransformText(a, b)
+		if err != nil {
+			t.Fatalf("seed %d: Transform(%v, %v): %v", seed, a, b, err)
+		}
+		return b2
+	}
+	check := func(i int, x, y string, a, b, p TextOp) {
+		t.Helper()
+		doc := x + y
+		// Without p: a, then b transformed past a.
+		b1 := transform(a, b)
+		without := mustApply(t, mustApply(t, doc, a), b1)
+		// With p first: a made after p; b transformed past p, then a.
+		ap := transform(p, a)
+		b2 := transform(ap, transform(p, b))
+		with := mustApply(t, mustApply(t, mustApply(t, doc, p), ap), b2)
+		ab, err := a.Compose(b1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := mustApply(t, without, transform(ab, p))
+		if with != want {
+			t.Fatalf("seed %d case %d: doc %q a %v b %v p %v: with p %q, want %q (without p: %q)", seed, i, doc, a, b, p, with, want, without)
+		}
+	}
+	// The case from issue 11: "abcde", a = [3,"ß",2], b = [1,-2,"X",2],
+	// p = [5,"z"] (appending after what both keep).
+	check(-1, "abcd", "e", literal(t, 3, "ß", 1, 1), literal(t, 1, -2, "X", 1, 1), literal(t, 5, "z"))
+	for i := range 3000 {
+		x := randomText(r, 10)
+		y := "e" + randomText(r, 6) // a and b keep y; p keeps its first character
+		n := utf8.RuneCountInString(x)
+		a := append(randomLiteralTextOp(r, x), TextComponent{Retain: utf8.RuneCountInString(y)})
+		b := append(randomLiteralTextOp(r, x), TextComponent{Retain: utf8.RuneCountInString(y)})
+		rest := randomLiteralTextOp(r, y[1:])
+		p := append(TextOp{{Retain: n + 1}}, rest...)
+		check(i, x, y, a, b, p)
 	}
 }
 
@@ -373,6 +456,15 @@ func buildTextFixture(tb testing.TB) []byte {
 	add("abcd", op(tb, -3, 1), op(tb, 1, -3))
 	add("abcd", op(tb, -4), op(tb, 2, "X", 2))
 	add("🎬🎬🎬", op(tb, 1, -1, "é", 1), op(tb, 2, "中", -1))
+	// Unnormalized ops, as a client may send them: both sides normalize
+	// first, so an insert written after a delete is at the delete's start.
+	add("abcde", literal(tb, 3, "ß", 2), literal(tb, 1, -2, "X", 2))
+	add("abcde", literal(tb, 1, -2, "X", 2), literal(tb, 3, "ß", 2))
+	add("abcdez", literal(tb, 1, 1, -1, "a", -1, "b", 1, 1), literal(tb, 2, 1, -1, "c", 2))
+	for range 20 {
+		doc := randomText(r, 12)
+		add(doc, randomLiteralTextOp(r, doc), randomLiteralTextOp(r, doc))
+	}
 	for range 60 {
 		doc := randomText(r, 12)
 		add(doc, randomTextOp(r, doc), randomTextOp(r, doc))

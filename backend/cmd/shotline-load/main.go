@@ -40,8 +40,12 @@ func main() {
 	bursts := flag.Bool("board-bursts", false, "give each board's senders neighbouring start times, so that a board gets its ops in one burst each interval (the pattern of runs before 2026-11-26) instead of spread over the interval")
 	cpuProfile := flag.String("cpuprofile", "", "write this tool's CPU profile while it sends ops to this file (go tool pprof), to see what measuring costs")
 	byBoard := flag.Bool("by-board", false, "with several URLs: all of a board's sockets on one instance (boards spread over them) instead of each board's sockets spread")
+	var bad misbehaving
+	flag.Int64Var(&bad.floodBytes, "flood-bytes", 0, "one more socket on the first board sends this many bytes of ops as fast as it can while the others send (reconnecting when closed, as a buggy client would); not counted in the latencies")
+	flag.IntVar(&bad.floodSize, "flood-size", 64<<10, "bytes per flooding message (a shot.set whose title is too long: decoded, then refused)")
+	flag.BoolVar(&bad.stall, "stall", false, "one more socket on the first board joins and then never reads (a 4 KiB receive buffer), while the others send")
 	flag.Parse()
-	if err := run(*base, *byBoard, *bursts, *boards, *peers, *senders, *rate, *duration, *pid, *cpuProfile); err != nil {
+	if err := run(*base, *byBoard, *bursts, *boards, *peers, *senders, *rate, *duration, *pid, *cpuProfile, bad); err != nil {
 		fmt.Fprintln(os.Stderr, "shotline-load:", err)
 		os.Exit(1)
 	}
@@ -57,7 +61,15 @@ type stats struct {
 	closes    atomic.Int64
 }
 
-func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate float64, duration time.Duration, pid int, cpuProfile string) error {
+// misbehaving says which badly behaved sockets join the first board while
+// the others send: the room must not make everyone else wait for them.
+type misbehaving struct {
+	floodBytes int64 // a socket sends this many bytes of ops as fast as it can
+	floodSize  int   // bytes per flooding message
+	stall      bool  // a socket stops reading
+}
+
+func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate float64, duration time.Duration, pid int, cpuProfile string, bad misbehaving) error {
 	bases := strings.Split(urls, ",")
 	base := bases[0]
 	if nSenders < 0 || nSenders > nPeers {
@@ -162,6 +174,25 @@ func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate 
 	ctx, cancel := context.WithTimeout(context.Background(), duration)
 	defer cancel()
 	var wg sync.WaitGroup
+	first := socks[0]
+	if bad.stall {
+		stalled, err := liveclient.DialWith(ctx, base, cookie, first.boardID, liveclient.Options{ReceiveBuffer: 4 << 10})
+		if err == nil {
+			err = stalled.Join(first.boardID, nil)
+		}
+		if err != nil {
+			return fmt.Errorf("stalled socket: %w", err)
+		}
+		defer stalled.Close()
+	}
+	var flood floodStats
+	if bad.floodBytes > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			flood.run(ctx, base, cookie, first.boardID, first.shotID, bad.floodBytes, bad.floodSize)
+		}()
+	}
 	interval := time.Duration(float64(time.Second) / rate)
 	nSending := nBoards * nSenders
 	for i, s := range socks {
@@ -214,9 +245,62 @@ func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate 
 		st.sent.Load(), float64(st.sent.Load())/secs, st.delivered.Load(), float64(st.delivered.Load())/secs, st.errors.Load(), st.closes.Load())
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if bad.floodBytes > 0 {
+		fmt.Printf("flood: %d bytes in %d messages over %d connections in %s; closed by the server with %v\n",
+			flood.bytes, flood.messages, flood.connections, flood.took.Round(time.Millisecond), flood.closes)
+	}
 	fmt.Printf("op-to-peer latency: %s\n", percentiles(st.toPeer))
 	fmt.Printf("ack latency:        %s\n", percentiles(st.ack))
 	return nil
+}
+
+// floodStats is what the flooding socket did.
+type floodStats struct {
+	bytes, messages int64
+	connections     int
+	closes          []int // close codes, one per connection the server closed
+	took            time.Duration
+}
+
+// run sends total bytes of size-byte ops to the board as fast as the
+// socket takes them, opening a new socket whenever the server closes one,
+// until total is sent or ctx ends. It reads (and drops) what the server
+// answers, so that only its sending misbehaves.
+func (f *floodStats) run(ctx context.Context, base, cookie, boardID, shotID string, total int64, size int) {
+	start := time.Now()
+	defer func() { f.took = time.Since(start) }()
+	value, _ := json.Marshal(strings.Repeat("x", max(1, size-200)))
+	for f.bytes < total && ctx.Err() == nil {
+		conn, err := liveclient.Dial(ctx, base, cookie, boardID)
+		if err == nil {
+			err = conn.Join(boardID, nil)
+		}
+		if err != nil {
+			return
+		}
+		f.connections++
+		closed := make(chan int, 1)
+		go func() {
+			for {
+				if _, err := conn.NextRaw(0); err != nil {
+					closed <- liveclient.CloseCode(err)
+					return
+				}
+			}
+		}()
+		for f.bytes < total && ctx.Err() == nil {
+			data, _ := realtime.EncodeMessage(realtime.OpMessage{OpID: uuid.NewString(), Op: realtime.ShotSet{ShotID: shotID, Field: realtime.ShotTitle, Value: value}})
+			if conn.SendRaw(data) != nil {
+				break
+			}
+			f.bytes += int64(len(data))
+			f.messages++
+		}
+		conn.Close()
+		if code := <-closed; code != 0 {
+			f.closes = append(f.closes, code)
+		}
+	}
 }
 
 type sock struct {

@@ -3,17 +3,23 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	shttp "github.com/shotline/shotline/backend/http"
 )
 
 // config is every setting, read from SHOTLINE_* environment variables. The
 // README lists them with these defaults.
 type config struct {
-	Addr      string `env:"ADDR" envDefault:":8080"`
-	StaticDir string `env:"STATIC_DIR" envDefault:"frontend/dist"`
+	Addr string `env:"ADDR" envDefault:":8080"`
+	// StaticDir defaults to defaultStaticDir when unset; set but empty, it
+	// serves no frontend (envDefault would also replace an empty value).
+	StaticDir string `env:"STATIC_DIR"`
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
 
 	MongoURI string `env:"MONGO_URI" envDefault:"mongodb://127.0.0.1:27017"`
@@ -25,6 +31,11 @@ type config struct {
 	S3Bucket    string `env:"S3_BUCKET" envDefault:"shotline"`
 	S3Secure    bool   `env:"S3_SECURE" envDefault:"false"`
 	S3Region    string `env:"S3_REGION" envDefault:""`
+
+	// PublicOrigins lists the origins the app is served from
+	// (scheme://host[:port], comma-separated) for the Origin checks; empty:
+	// the origin of each request (see http.Config.PublicOrigins).
+	PublicOrigins []string `env:"PUBLIC_ORIGINS" envSeparator:","`
 
 	CookieSecure   bool          `env:"COOKIE_SECURE" envDefault:"false"`
 	SessionTTL     time.Duration `env:"SESSION_TTL" envDefault:"720h"`
@@ -45,10 +56,26 @@ type config struct {
 	DebugAddr string `env:"DEBUG_ADDR" envDefault:""`
 }
 
-func loadConfig() (config, error) {
+// defaultStaticDir is SHOTLINE_STATIC_DIR when the variable is not set.
+const defaultStaticDir = "frontend/dist"
+
+func loadConfig() (config, error) { return loadConfigFrom(env.ToMap(os.Environ())) }
+
+// loadConfigFrom reads the configuration from environ (variable → value).
+func loadConfigFrom(environ map[string]string) (config, error) {
 	var c config
-	if err := env.ParseWithOptions(&c, env.Options{Prefix: "SHOTLINE_"}); err != nil {
+	if err := env.ParseWithOptions(&c, env.Options{Prefix: "SHOTLINE_", Environment: environ}); err != nil {
 		return c, fmt.Errorf("read configuration: %w", err)
+	}
+	if _, set := environ["SHOTLINE_STATIC_DIR"]; !set {
+		c.StaticDir = defaultStaticDir
+	}
+	for i, o := range c.PublicOrigins {
+		co, err := shttp.CanonicalOrigin(strings.TrimSpace(o))
+		if err != nil {
+			return c, fmt.Errorf("read configuration: SHOTLINE_PUBLIC_ORIGINS: %w", err)
+		}
+		c.PublicOrigins[i] = co
 	}
 	return c, nil
 }

@@ -83,7 +83,7 @@ func run() error {
 		Passwords: password.Default, Authz: enforcer, Hub: hub, Versions: versions,
 	}, shttp.Config{
 		StaticDir: cfg.StaticDir, CookieSecure: cfg.CookieSecure, SessionTTL: cfg.SessionTTL, BodyLimit: cfg.BodyLimit,
-		SignInAttempts: cfg.SignInAttempts, SignInWindow: cfg.SignInWindow,
+		SignInAttempts: cfg.SignInAttempts, SignInWindow: cfg.SignInWindow, PublicOrigins: cfg.PublicOrigins,
 		Ready: func(ctx context.Context) map[string]error {
 			errs := make(map[string]error, len(ready))
 			for name, ping := range ready {

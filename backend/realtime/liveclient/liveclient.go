@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -25,14 +26,40 @@ type Conn struct {
 }
 
 // Dial opens baseURL's live socket for boardID (baseURL is http://host:port)
-// with the given session cookie value.
+// with the given session cookie value. It sends baseURL as its Origin, as a
+// page served from there does: the server refuses a cookie-authenticated
+// socket without one.
 func Dial(ctx context.Context, baseURL, sessionCookie, boardID string) (*Conn, error) {
+	return DialWith(ctx, baseURL, sessionCookie, boardID, Options{})
+}
+
+// Options tune a connection beyond Dial's defaults.
+type Options struct {
+	// ReceiveBuffer, if positive, sets the socket's kernel receive buffer
+	// (bytes): a client that stops reading then holds up the server's
+	// writes after a few KiB instead of megabytes (the load tool's stalled
+	// reader).
+	ReceiveBuffer int
+}
+
+// DialWith is Dial with options.
+func DialWith(ctx context.Context, baseURL, sessionCookie, boardID string, o Options) (*Conn, error) {
 	h := http.Header{}
 	if sessionCookie != "" {
 		h.Set("Cookie", "shotline_session="+sessionCookie)
 	}
+	h.Set("Origin", baseURL)
 	url := "ws" + strings.TrimPrefix(baseURL, "http") + "/api/boards/" + boardID + "/live"
 	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 2048, WriteBufferSize: 2048}
+	if o.ReceiveBuffer > 0 {
+		d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if tc, ok := c.(*net.TCPConn); ok {
+				_ = tc.SetReadBuffer(o.ReceiveBuffer)
+			}
+			return c, err
+		}
+	}
 	ws, resp, err := d.DialContext(ctx, url, h)
 	if err != nil {
 		if resp != nil {
@@ -49,6 +76,15 @@ func (c *Conn) Send(m any) error {
 	if err != nil {
 		return err
 	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_ = c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	return c.ws.WriteMessage(websocket.TextMessage, data)
+}
+
+// SendRaw writes data as one text frame, as it is (a client that sends
+// anything).
+func (c *Conn) SendRaw(data []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	_ = c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))

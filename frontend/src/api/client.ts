@@ -7,7 +7,7 @@
  * the default instance exported as `api`.
  */
 
-import type { BoardSnapshot } from '../sync/protocol';
+import type { BoardSnapshot, Comment } from '../sync/protocol';
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -263,6 +263,10 @@ export interface Shot {
   duration: number;
   aspectRatio: AspectRatio;
   status: ShotStatus;
+  provider: string;
+  model: string;
+  /** The render settings, a JSON object. */
+  settings: Record<string, unknown>;
 }
 
 export interface Board {
@@ -277,6 +281,8 @@ export interface Board {
   seq: number;
   /** Omitted or null in board lists, and null for a board without shots. */
   shots?: Shot[] | null;
+  /** The board's comments (single boards only), by createdSeq then id. */
+  comments?: Comment[];
   createdAt: string;
   updatedAt: string;
 }

@@ -5,6 +5,7 @@ import {
   compose,
   diff,
   diffMinimal,
+  normalize,
   pushDelete,
   pushInsert,
   pushRetain,
@@ -46,6 +47,21 @@ describe('text OT matches Go (testdata/text.json)', () => {
       expect(apply(apply(c.doc, c.b), c.aPrime)).toBe(c.result);
       expect(apply(c.doc, c.composed)).toBe(c.result);
     }
+  });
+});
+
+describe('normalize', () => {
+  it('puts inserts before deletes and merges runs, as Go does', () => {
+    expect(normalize([1, -2, 'X', 2])).toEqual([1, 'X', -2, 2]);
+    expect(normalize([1, 1, -1, 'a', -1, 'b', 2])).toEqual([2, 'ab', -2, 2]);
+    expect(normalize([])).toEqual([]);
+  });
+
+  it('keeps the tie-break of an unnormalized op (issue 11)', () => {
+    // "abcde": a = [3,"ß",2] applied first, b = [1,-2,"X",2] written with
+    // its insert after its delete: X goes where the deleted text was.
+    const [, b2] = transform([3, 'ß', 2], [1, -2, 'X', 2]);
+    expect(apply(apply('abcde', [3, 'ß', 2]), b2)).toBe('aXßde');
   });
 });
 

@@ -85,6 +85,23 @@ export function pushDelete(op: TextOp, n: number): TextOp {
   return op;
 }
 
+/**
+ * op in normal form, as the server's TextOp.Normalize: adjacent components
+ * of one kind merged and, between two retains, the inserted text before the
+ * deleted text. Where an insert sits next to a delete decides which
+ * concurrent inserts are "at the same place", so transform normalizes its
+ * inputs exactly as the server does, and both agree on the tie-break.
+ */
+export function normalize(op: TextOp): TextOp {
+  const out: TextOp = [];
+  for (const c of op) {
+    if (isInsert(c)) pushInsert(out, c);
+    else if (isRetain(c)) pushRetain(out, c);
+    else if (isDelete(c)) pushDelete(out, -c);
+  }
+  return out;
+}
+
 /** Length of the documents op applies to. */
 export function baseLength(op: TextOp): number {
   let n = 0;
@@ -211,10 +228,13 @@ export function compose(a: TextOp, b: TextOp): TextOp {
  * For ops a and b made concurrently on one document, returns [a', b'] such
  * that apply(apply(d, a), b') === apply(apply(d, b), a'). a is the op the
  * server ordered first: where both insert at one place, a's text goes first.
+ * Both are normalized first (an insert next to a delete is at its start).
  */
 export function transform(a: TextOp, b: TextOp): [TextOp, TextOp] {
   validate(a);
   validate(b);
+  a = normalize(a);
+  b = normalize(b);
   if (baseLength(a) !== baseLength(b)) {
     throw new TextOpError('concurrent ops must apply to the same text');
   }
