@@ -44,6 +44,9 @@ func main() {
 	flag.Int64Var(&bad.floodBytes, "flood-bytes", 0, "one more socket on the first board sends this many bytes of ops as fast as it can while the others send (reconnecting when closed, as a buggy client would); not counted in the latencies")
 	flag.IntVar(&bad.floodSize, "flood-size", 64<<10, "bytes per flooding message (a shot.set whose title is too long: decoded, then refused)")
 	flag.BoolVar(&bad.stall, "stall", false, "one more socket on the first board joins and then never reads (a 4 KiB receive buffer), while the others send")
+	flag.IntVar(&world.dials, "dials", 8, "sockets opening at once (a reconnect storm: hundreds)")
+	flag.StringVar(&world.save, "save", "", "write the user's session and the boards made to this file, for -reuse after a server restart")
+	flag.StringVar(&world.reuse, "reuse", "", "connect to the boards a -save run made (their rooms cold after a restart) instead of making new ones")
 	flag.Parse()
 	if err := run(*base, *byBoard, *bursts, *boards, *peers, *senders, *rate, *duration, *pid, *cpuProfile, bad); err != nil {
 		fmt.Fprintln(os.Stderr, "shotline-load:", err)
@@ -59,6 +62,73 @@ type stats struct {
 	sent      atomic.Int64
 	errors    atomic.Int64
 	closes    atomic.Int64
+}
+
+// setup is the user and boards a run works with: made by the run, or read
+// from a file an earlier run saved (-save, -reuse).
+type setup struct {
+	Cookie string   `json:"cookie"`
+	CSRF   string   `json:"csrf"`
+	Boards []string `json:"boards"`
+
+	dials       int    // sockets opening at once
+	save, reuse string // files
+}
+
+var world setup
+
+// makeSetup signs a new user up and creates nBoards boards, or reads them
+// from world.reuse.
+func makeSetup(hc *http.Client, base string, nBoards int) (*setup, error) {
+	if world.reuse != "" {
+		data, err := os.ReadFile(world.reuse)
+		if err != nil {
+			return nil, err
+		}
+		var w setup
+		if err := json.Unmarshal(data, &w); err != nil {
+			return nil, err
+		}
+		if len(w.Boards) < nBoards {
+			return nil, fmt.Errorf("%s has %d boards, not %d", world.reuse, len(w.Boards), nBoards)
+		}
+		w.Boards = w.Boards[:nBoards]
+		return &w, nil
+	}
+	w := &setup{}
+	email := "load-" + uuid.NewString()[:8] + "@example.com"
+	var sess struct{ CSRFToken string }
+	if err := call(hc, base, "", "POST", "/api/auth/signup", map[string]any{"email": email, "password": "load test passphrase", "name": "Load"}, &sess); err != nil {
+		return nil, err
+	}
+	var ws, proj struct{ ID string }
+	if err := call(hc, base, sess.CSRFToken, "POST", "/api/workspaces", map[string]any{"name": "Load"}, &ws); err != nil {
+		return nil, err
+	}
+	if err := call(hc, base, sess.CSRFToken, "POST", "/api/workspaces/"+ws.ID+"/projects", map[string]any{"name": "Load"}, &proj); err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(base)
+	for _, c := range hc.Jar.Cookies(u) {
+		if c.Name == "shotline_session" {
+			w.Cookie = c.Value
+		}
+	}
+	w.CSRF = sess.CSRFToken
+	for b := 0; b < nBoards; b++ {
+		var board struct{ ID string }
+		if err := call(hc, base, sess.CSRFToken, "POST", "/api/projects/"+proj.ID+"/boards", map[string]any{"title": "Board " + strconv.Itoa(b)}, &board); err != nil {
+			return nil, err
+		}
+		w.Boards = append(w.Boards, board.ID)
+	}
+	if world.save != "" {
+		data, _ := json.Marshal(w)
+		if err := os.WriteFile(world.save, data, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
 }
 
 // misbehaving says which badly behaved sockets join the first board while
@@ -77,25 +147,14 @@ func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate 
 	}
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second}
-	email := "load-" + uuid.NewString()[:8] + "@example.com"
-	var sess struct{ CSRFToken string }
-	if err := call(hc, base, "", "POST", "/api/auth/signup", map[string]any{"email": email, "password": "load test passphrase", "name": "Load"}, &sess); err != nil {
+	// The user and the boards first, so that the memory baseline is taken
+	// after sign-up (argon2id's memory) and board creation, and the
+	// connect time is the sockets' alone.
+	w, err := makeSetup(hc, base, nBoards)
+	if err != nil {
 		return err
 	}
-	var ws, proj struct{ ID string }
-	if err := call(hc, base, sess.CSRFToken, "POST", "/api/workspaces", map[string]any{"name": "Load"}, &ws); err != nil {
-		return err
-	}
-	if err := call(hc, base, sess.CSRFToken, "POST", "/api/workspaces/"+ws.ID+"/projects", map[string]any{"name": "Load"}, &proj); err != nil {
-		return err
-	}
-	u, _ := url.Parse(base)
-	var cookie string
-	for _, c := range jar.Cookies(u) {
-		if c.Name == "shotline_session" {
-			cookie = c.Value
-		}
-	}
+	cookie := w.Cookie
 	rssBefore := rss(pid)
 
 	st := &stats{}
@@ -103,15 +162,12 @@ func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate 
 		socks   = make([]*sock, nBoards*nPeers)
 		ready   sync.WaitGroup
 		dialErr atomic.Pointer[error]
-		dials   = make(chan struct{}, 8) // sockets opened at once
+		dials   = make(chan struct{}, max(1, world.dials)) // sockets opened at once
 	)
 	start := time.Now()
 	var opening sync.WaitGroup
 	for b := 0; b < nBoards; b++ {
-		var board struct{ ID string }
-		if err := call(hc, base, sess.CSRFToken, "POST", "/api/projects/"+proj.ID+"/boards", map[string]any{"title": "Board " + strconv.Itoa(b)}, &board); err != nil {
-			return err
-		}
+		board := struct{ ID string }{w.Boards[b]}
 		shotID := uuid.NewString()
 		for p := 0; p < nPeers; p++ {
 			dials <- struct{}{}
