@@ -26,10 +26,11 @@ func TestStoreRoundTripsPerRoute(t *testing.T) {
 		body               any
 		want               map[string]int
 	}{
-		// the email's user, the user; the session and its two scope
-		// indexes.
+		// the email's user, the user; the user's session list, the day's
+		// expiry counter and entry, the session.
 		{"sign in", "POST", "/api/auth/signin", signIn, map[string]int{
-			"find user_emails": 1, "find users": 1, "insert sessions": 1, "update scope_ids": 2}},
+			"find user_emails": 1, "find users": 1, "update scope_ids": 1, "findAndModify session_expiry": 1,
+			"insert session_expiry": 1, "insert sessions": 1}},
 		// session, user, board, workspace; the room is not loaded: the
 		// board's snapshot, which new boards mark as the head.
 		{"read a board", "GET", "/api/boards/" + st.board, nil, map[string]int{

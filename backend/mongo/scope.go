@@ -179,7 +179,7 @@ func (db *DB) migrateScopes(ctx context.Context) error {
 				return err
 			}
 			if t, ok := r.Lookup("expiresAt").TimeOK(); ok {
-				return db.indexAdd(ctx, expiringKey(t), id)
+				return db.expireOn(ctx, t, id)
 			}
 			return nil
 		})
