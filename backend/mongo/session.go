@@ -78,7 +78,7 @@ func (s *SessionService) DeleteSession(ctx context.Context, id string) error {
 
 func (db *DB) sessionExpiry() *mongo.Collection { return db.db.Collection("session_expiry") }
 
-func expiryDay(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+func sessionExpiryDay(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
 // expiryDoc is a day's counter (_id: the day) or one of its entries (_id:
 // day + ":" + number).
@@ -91,7 +91,7 @@ type expiryDoc struct {
 // expireOn records that session id expires on t's day: a number from the
 // day's counter, then an entry under it.
 func (db *DB) expireOn(ctx context.Context, t time.Time, id string) error {
-	day := expiryDay(t)
+	day := sessionExpiryDay(t)
 	var c expiryDoc
 	err := db.sessionExpiry().FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: day}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "n", Value: int64(1)}}}},
 		options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&c)
@@ -149,13 +149,13 @@ func (s *SessionService) DeleteExpiredSessions(ctx context.Context, now time.Tim
 	var n int64
 	for ; !day.After(now); day = day.AddDate(0, 0, 1) {
 		over := !day.AddDate(0, 0, 1).After(now) // every session of that day has expired
-		swept, err := s.sweepDay(ctx, expiryDay(day), now, over)
+		swept, err := s.sweepDay(ctx, sessionExpiryDay(day), now, over)
 		n += swept
 		if err != nil || !over {
 			return n, err
 		}
 		_, err = s.db.scopeIDs().ReplaceOne(ctx, bson.D{{Key: "_id", Value: sweptKey}},
-			bson.D{{Key: "_id", Value: sweptKey}, {Key: "ids", Value: []string{expiryDay(day)}}}, options.Replace().SetUpsert(true))
+			bson.D{{Key: "_id", Value: sweptKey}, {Key: "ids", Value: []string{sessionExpiryDay(day)}}}, options.Replace().SetUpsert(true))
 		if err != nil {
 			return n, fmt.Errorf("record session sweep: %w", err)
 		}
