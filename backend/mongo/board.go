@@ -90,11 +90,15 @@ func (s *BoardService) CreateBoard(ctx context.Context, b *shotline.Board) error
 
 // FindBoardByID implements shotline.BoardService.
 func (s *BoardService) FindBoardByID(ctx context.Context, id string) (*shotline.Board, error) {
-	var d boardDoc
-	if err := s.db.boards().FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+	d, err := shared(ctx, s.db, "boards/"+id, func(ctx context.Context) (boardDoc, error) {
+		var d boardDoc
+		err := s.db.boards().FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+		return d, err
+	})
+	if err != nil {
 		return nil, notFound(err, boardNotFound, "find board")
 	}
-	return d.board(), nil
+	return d.board(), nil // a copy of its own for each caller
 }
 
 // FindBoards implements shotline.BoardService.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/sync/singleflight"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -23,6 +24,7 @@ import (
 type DB struct {
 	client *mongo.Client
 	db     *mongo.Database
+	reads  singleflight.Group // identical reads in flight at once, sent once
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 }
@@ -117,6 +119,21 @@ func findAll[T any](ctx context.Context, c *mongo.Collection, filter any, opts .
 		return nil, err
 	}
 	return out, nil
+}
+
+// shared runs read once for every caller asking for key while it is in
+// flight: when many sockets connect at once (a reconnect storm), they read
+// the same workspace and boards, and the store answers each once. Each
+// caller gets what a read it had sent itself at that moment would have
+// returned. The read runs on a context no caller's cancellation stops.
+func shared[T any](ctx context.Context, db *DB, key string, read func(ctx context.Context) (T, error)) (T, error) {
+	v, err, _ := db.reads.Do(key, func() (any, error) {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		return read(rctx)
+	})
+	t, _ := v.(T)
+	return t, err
 }
 
 // once runs fn unless a migration of that name ran to its end before,

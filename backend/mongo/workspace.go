@@ -102,6 +102,20 @@ func (s *WorkspaceService) CreateWorkspace(ctx context.Context, w *shotline.Work
 
 // FindWorkspaceByID implements shotline.WorkspaceService.
 func (s *WorkspaceService) FindWorkspaceByID(ctx context.Context, id string) (*shotline.Workspace, error) {
+	d, err := shared(ctx, s.db, "workspaces/"+id, func(ctx context.Context) (workspaceDoc, error) {
+		var d workspaceDoc
+		err := s.db.workspaces().FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+		return d, err
+	})
+	if err != nil {
+		return nil, notFound(err, "Workspace not found.", "find workspace")
+	}
+	return d.workspace(), nil // a copy of its own for each caller
+}
+
+// findFresh reads a workspace with a read of its own, never one already
+// in flight: a writer must see what it wrote.
+func (s *WorkspaceService) findFresh(ctx context.Context, id string) (*shotline.Workspace, error) {
 	var d workspaceDoc
 	if err := s.db.workspaces().FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
 		return nil, notFound(err, "Workspace not found.", "find workspace")
@@ -222,7 +236,7 @@ func (s *WorkspaceService) UpdateWorkspace(ctx context.Context, id string, fn fu
 	mu.Lock()
 	defer mu.Unlock()
 	for attempt := 0; attempt < maxUpdateAttempts; attempt++ {
-		before, err := s.FindWorkspaceByID(ctx, id)
+		before, err := s.findFresh(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -262,7 +276,7 @@ func (s *WorkspaceService) UpdateWorkspace(ctx context.Context, id string, fn fu
 // write replaces the stored workspace with d, unless it is at d's version
 // or later already.
 func (s *WorkspaceService) write(ctx context.Context, d workspaceDoc) error {
-	cur, err := s.FindWorkspaceByID(ctx, d.ID)
+	cur, err := s.findFresh(ctx, d.ID)
 	if err != nil {
 		return err
 	}
