@@ -14,10 +14,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shotline/shotline/backend/asset"
 	"github.com/shotline/shotline/backend/authz"
 	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/nats"
+	"github.com/shotline/shotline/backend/objectstore"
 	"github.com/shotline/shotline/backend/password"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/testenv"
@@ -28,9 +30,10 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // testServer is a Server on a fresh database of the harness's FerretDB.
 type testServer struct {
 	*shttp.Server
-	db    *mongo.DB
-	dbURI string
-	name  string
+	db     *mongo.DB
+	dbURI  string
+	assets *asset.Service
+	name   string
 }
 
 // cheapHasher keeps tests fast; production uses password.Default.
@@ -71,11 +74,26 @@ func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
 	versions := mongo.NewVersionStore(db)
 	hub := realtime.NewHub(boards, mongo.NewOpLog(db), versions, en, rtConfig, log)
 	t.Cleanup(func() { _ = hub.Shutdown(context.Background()) })
+	assets := newAssets(t, db, log)
 	srv := shttp.New(shttp.Services{
 		Users: mongo.NewUserService(db), Sessions: mongo.NewSessionService(db), Workspaces: mongo.NewWorkspaceService(db),
 		Projects: mongo.NewProjectService(db), Boards: boards, Passwords: cheapHasher, Authz: en, Hub: hub, Versions: versions,
+		Assets: assets,
 	}, cfg, log)
-	return &testServer{Server: srv, db: db, dbURI: uri, name: name}
+	return &testServer{Server: srv, db: db, dbURI: uri, name: name, assets: assets}
+}
+
+// newAssets is an asset service on a fresh bucket of the harness's MinIO,
+// with the smallest part size S3 allows.
+func newAssets(t *testing.T, db *mongo.DB, log *slog.Logger) *asset.Service {
+	t.Helper()
+	env := testenv.Get(t)
+	objects, err := objectstore.Open(objectstore.Config{Endpoint: env.S3Endpoint, AccessKey: env.S3AccessKey, SecretKey: env.S3SecretKey,
+		Bucket: testenv.Bucket(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &asset.Service{Store: mongo.NewAssetStore(db), Objects: objects, PartSize: 5 << 20, Log: log}
 }
 
 // shareRooms connects the server's hub to the other instances through the

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -37,6 +38,7 @@ type Route struct {
 	Scope   Scope
 	Perm    shotline.Permission // required for ScopeWorkspace and narrower
 	Status  int                 // success status; 0 lets huma choose
+	MaxBody int64               // body limit in bytes; 0 is Config.BodyLimit
 }
 
 // Routes lists every API route the server registered, for tests and docs.
@@ -57,7 +59,7 @@ func register[I, O any](s *Server, r Route, h func(ctx context.Context, in *I) (
 		Summary:       r.Summary,
 		Tags:          []string{r.Tag},
 		DefaultStatus: r.Status,
-		MaxBodyBytes:  s.cfg.BodyLimit,
+		MaxBodyBytes:  cmp.Or(r.MaxBody, s.cfg.BodyLimit),
 		Middlewares:   huma.Middlewares{withFiber, s.authenticate(r), s.authorize(r)},
 	}
 	if r.Scope != ScopePublic {

@@ -20,6 +20,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/shotline/shotline/backend/asset"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/shotline"
 )
@@ -47,7 +48,8 @@ type Server struct {
 	Boards     shotline.BoardService
 	Passwords  shotline.PasswordHasher
 	Authz      shotline.Authorizer
-	Hub        *realtime.Hub // nil: no realtime channel
+	Hub        *realtime.Hub  // nil: no realtime channel
+	Assets     *asset.Service // nil: no uploads
 
 	app     *fiber.App
 	api     huma.API
@@ -72,6 +74,7 @@ type Services struct {
 	Authz      shotline.Authorizer
 	Hub        *realtime.Hub
 	Versions   shotline.VersionStore // with Hub: named versions
+	Assets     *asset.Service        // uploads and assets; nil serves none
 }
 
 // New builds the server and registers every route.
@@ -90,7 +93,7 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	}
 	s := &Server{
 		Users: svc.Users, Sessions: svc.Sessions, Workspaces: svc.Workspaces, Projects: svc.Projects,
-		Boards: svc.Boards, Passwords: svc.Passwords, Authz: svc.Authz, Hub: svc.Hub,
+		Boards: svc.Boards, Passwords: svc.Passwords, Authz: svc.Authz, Hub: svc.Hub, Assets: svc.Assets,
 		cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() },
 	}
 	s.signIns = newLimiter(cfg.SignInWindow)
@@ -126,6 +129,9 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	s.registerMembers()
 	s.registerProjects()
 	s.registerBoards()
+	if s.Assets != nil {
+		s.registerAssets()
+	}
 	if s.Hub != nil {
 		s.registerLive()
 		if svc.Versions != nil {

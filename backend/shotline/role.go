@@ -51,6 +51,7 @@ const (
 	PermBoardCreate     Permission = "board:create"
 	PermBoardUpdate     Permission = "board:update"
 	PermBoardDelete     Permission = "board:delete"
+	PermAssetUpload     Permission = "asset:upload" // upload, attach and detach reference files
 
 	// Comments, checked by the realtime channel. A commenter may edit,
 	// delete, resolve and reopen their own comments; resolving anyone's

@@ -40,6 +40,14 @@ type config struct {
 	// (a secret: never logged).
 	NATSToken string `env:"NATS_TOKEN" envDefault:""`
 
+	// Uploads: the largest reference image and clip, and each workspace's
+	// storage quota, in bytes.
+	MaxImageBytes  int64 `env:"MAX_IMAGE_BYTES" envDefault:"20971520"`
+	MaxClipBytes   int64 `env:"MAX_CLIP_BYTES" envDefault:"1073741824"`
+	WorkspaceQuota int64 `env:"WORKSPACE_QUOTA" envDefault:"10737418240"`
+	// FFmpeg is the ffmpeg binary that makes thumbnails and animatics.
+	FFmpeg string `env:"FFMPEG" envDefault:"ffmpeg"`
+
 	// DebugAddr serves Go's profiles (/debug/pprof/) when set; keep it on
 	// loopback, it is unauthenticated.
 	DebugAddr string `env:"DEBUG_ADDR" envDefault:""`

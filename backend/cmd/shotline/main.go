@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/shotline/shotline/backend/asset"
 	"github.com/shotline/shotline/backend/authz"
 	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/mongo"
@@ -22,6 +23,7 @@ import (
 	"github.com/shotline/shotline/backend/objectstore"
 	"github.com/shotline/shotline/backend/password"
 	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/shotline"
 )
 
 func main() {
@@ -77,10 +79,12 @@ func run() error {
 		}
 		ready["nats"] = func(context.Context) error { return broker.Ping() }
 	}
+	assets := &asset.Service{Store: mongo.NewAssetStore(db), Objects: store, FFmpeg: cfg.FFmpeg, Log: log,
+		Limits: shotline.AssetLimits{MaxImage: cfg.MaxImageBytes, MaxClip: cfg.MaxClipBytes, Quota: cfg.WorkspaceQuota}}
 	srv := shttp.New(shttp.Services{
 		Users: mongo.NewUserService(db), Sessions: sessions, Workspaces: mongo.NewWorkspaceService(db),
 		Projects: mongo.NewProjectService(db), Boards: boards,
-		Passwords: password.Default, Authz: enforcer, Hub: hub, Versions: versions,
+		Passwords: password.Default, Authz: enforcer, Hub: hub, Versions: versions, Assets: assets,
 	}, shttp.Config{
 		StaticDir: cfg.StaticDir, CookieSecure: cfg.CookieSecure, SessionTTL: cfg.SessionTTL, BodyLimit: cfg.BodyLimit,
 		SignInAttempts: cfg.SignInAttempts, SignInWindow: cfg.SignInWindow,
@@ -94,6 +98,14 @@ func run() error {
 	}, log)
 
 	go sweepSessions(ctx, log, sessions)
+	go every(ctx, 10*time.Minute, func() {
+		// An upload whose client went away (or whose server crashed) for an hour is abandoned.
+		if n, err := assets.Sweep(ctx, time.Hour); err != nil && ctx.Err() == nil {
+			log.Warn("sweep uploads", "err", err)
+		} else if n > 0 {
+			log.Info("swept abandoned uploads", "count", n)
+		}
+	})
 	if cfg.DebugAddr != "" {
 		go serveDebug(log, cfg.DebugAddr)
 	}
@@ -157,6 +169,20 @@ func sweepSessions(ctx context.Context, log *slog.Logger, sessions *mongo.Sessio
 		} else if n > 0 {
 			log.Info("swept expired sessions", "count", n)
 		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// every runs fn now and then every period until ctx ends.
+func every(ctx context.Context, period time.Duration, fn func()) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		fn()
 		select {
 		case <-ctx.Done():
 			return
