@@ -32,6 +32,10 @@ import (
 type RenderQueue struct {
 	db  *DB
 	Now func() time.Time
+	// OnFinish, when set, is called with every finished job whenever its
+	// outcome is applied, before the job leaves its workspace's queue: it
+	// runs again (so it must be idempotent) if a crash interrupted it.
+	OnFinish func(ctx context.Context, j *shotline.RenderJob)
 }
 
 var _ shotline.RenderQueue = (*RenderQueue)(nil)
@@ -205,7 +209,15 @@ func (q *RenderQueue) claimIn(ctx context.Context, ws, worker string, lease time
 			return nil, err
 		}
 		if j.State.Terminal() {
-			q.unlist(ctx, ws, id)
+			// Finished, but its finisher stopped before unlisting it:
+			// apply the outcome again (OnFinish included), which unlists.
+			if done, err := q.outcome(ctx, id); err != nil {
+				return nil, err
+			} else if done != nil {
+				q.applyOutcome(ctx, j, done)
+			} else {
+				q.unlist(ctx, ws, id)
+			}
 			continue
 		}
 		if j.State == shotline.JobRunning && j.LeaseUntil.After(now) || j.NotBefore.After(now) {
@@ -388,9 +400,12 @@ func (q *RenderQueue) applyOutcome(ctx context.Context, j *shotline.RenderJob, o
 			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "jobs", Value: j.ID}}}}, options.UpdateOne().SetUpsert(true))
 	}
 	if err != nil {
-		// The job stays listed as running; the next claimant after its
-		// lease finds the outcome and applies it again.
+		// The job stays listed; the next claimant finds the outcome and
+		// applies it again.
 		return &out
+	}
+	if q.OnFinish != nil {
+		q.OnFinish(ctx, &out)
 	}
 	q.unlist(ctx, j.WorkspaceID, j.ID)
 	return &out
