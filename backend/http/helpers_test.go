@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shotline/shotline/backend/asset"
 	"github.com/shotline/shotline/backend/authz"
@@ -22,6 +23,7 @@ import (
 	"github.com/shotline/shotline/backend/objectstore"
 	"github.com/shotline/shotline/backend/password"
 	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/render"
 	"github.com/shotline/shotline/backend/testenv"
 )
 
@@ -30,10 +32,12 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // testServer is a Server on a fresh database of the harness's FerretDB.
 type testServer struct {
 	*shttp.Server
-	db     *mongo.DB
-	dbURI  string
-	assets *asset.Service
-	name   string
+	db      *mongo.DB
+	dbURI   string
+	assets  *asset.Service
+	renders *render.Service
+	worker  *render.Worker
+	name    string
 }
 
 // cheapHasher keeps tests fast; production uses password.Default.
@@ -75,12 +79,14 @@ func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
 	hub := realtime.NewHub(boards, mongo.NewOpLog(db), versions, en, rtConfig, log)
 	t.Cleanup(func() { _ = hub.Shutdown(context.Background()) })
 	assets := newAssets(t, db, log)
+	renders := newRenders(t, db, assets, hub, log)
 	srv := shttp.New(shttp.Services{
 		Users: mongo.NewUserService(db), Sessions: mongo.NewSessionService(db), Workspaces: mongo.NewWorkspaceService(db),
 		Projects: mongo.NewProjectService(db), Boards: boards, Passwords: cheapHasher, Authz: en, Hub: hub, Versions: versions,
-		Assets: assets,
+		Assets: assets, Renders: renders, RenderSettings: mongo.NewRenderSettingsStore(db),
 	}, cfg, log)
-	return &testServer{Server: srv, db: db, dbURI: uri, name: name, assets: assets}
+	return &testServer{Server: srv, db: db, dbURI: uri, name: name, assets: assets, renders: renders,
+		worker: &render.Worker{ID: "test-worker", Service: renders, Lease: 10 * time.Second}}
 }
 
 // newAssets is an asset service on a fresh bucket of the harness's MinIO,
@@ -94,6 +100,22 @@ func newAssets(t *testing.T, db *mongo.DB, log *slog.Logger) *asset.Service {
 		t.Fatal(err)
 	}
 	return &asset.Service{Store: mongo.NewAssetStore(db), Objects: objects, PartSize: 5 << 20, Log: log}
+}
+
+// newRenders is a render service with the animatic provider whose jobs
+// tests run with testServer.worker; workspaces start with 100 credits.
+func newRenders(t *testing.T, db *mongo.DB, assets *asset.Service, hub *realtime.Hub, log *slog.Logger) *render.Service {
+	t.Helper()
+	policy, err := render.LoadPolicy("../../policies/moderation.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue := mongo.NewRenderQueue(db)
+	svc := &render.Service{Queue: queue, Credits: mongo.NewCreditStore(db), Assets: assets.Store, Objects: assets.Objects,
+		Settings: mongo.NewRenderSettingsStore(db), Policy: policy, Providers: map[string]render.Provider{"animatic": &render.Animatic{}},
+		Notify: hub.BroadcastRender, Welcome: 100, Log: log}
+	queue.OnFinish = svc.Finished
+	return svc
 }
 
 // shareRooms connects the server's hub to the other instances through the

@@ -22,6 +22,7 @@ import (
 
 	"github.com/shotline/shotline/backend/asset"
 	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/render"
 	"github.com/shotline/shotline/backend/shotline"
 )
 
@@ -48,8 +49,11 @@ type Server struct {
 	Boards     shotline.BoardService
 	Passwords  shotline.PasswordHasher
 	Authz      shotline.Authorizer
-	Hub        *realtime.Hub  // nil: no realtime channel
-	Assets     *asset.Service // nil: no uploads
+	Hub        *realtime.Hub   // nil: no realtime channel
+	Assets     *asset.Service  // nil: no uploads
+	Renders    *render.Service // nil: no renders
+	// RenderSettings keeps workspaces' render settings (with Renders).
+	RenderSettings RenderSettingsStore
 
 	app     *fiber.App
 	api     huma.API
@@ -75,6 +79,9 @@ type Services struct {
 	Hub        *realtime.Hub
 	Versions   shotline.VersionStore // with Hub: named versions
 	Assets     *asset.Service        // uploads and assets; nil serves none
+	// Renders queues renders (with Hub, which has the shots); nil serves none.
+	Renders        *render.Service
+	RenderSettings RenderSettingsStore
 }
 
 // New builds the server and registers every route.
@@ -94,6 +101,7 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	s := &Server{
 		Users: svc.Users, Sessions: svc.Sessions, Workspaces: svc.Workspaces, Projects: svc.Projects,
 		Boards: svc.Boards, Passwords: svc.Passwords, Authz: svc.Authz, Hub: svc.Hub, Assets: svc.Assets,
+		Renders: svc.Renders, RenderSettings: svc.RenderSettings,
 		cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() },
 	}
 	s.signIns = newLimiter(cfg.SignInWindow)
@@ -131,6 +139,9 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	s.registerBoards()
 	if s.Assets != nil {
 		s.registerAssets()
+	}
+	if s.Renders != nil && s.Hub != nil {
+		s.registerRenders()
 	}
 	if s.Hub != nil {
 		s.registerLive()

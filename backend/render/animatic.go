@@ -97,6 +97,7 @@ func (a *Animatic) Render(ctx context.Context, job *shotline.RenderJob, refs []R
 		bin = "ffmpeg"
 	}
 	cmd := exec.CommandContext(ctx, bin, args...)
+	dieWithParent(cmd)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()

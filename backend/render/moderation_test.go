@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shotline/shotline/backend/shotline"
+	"github.com/shotline/shotline/policies"
 )
 
 func TestShippedPolicyRefusesAndNamesTheRule(t *testing.T) {
@@ -68,5 +69,15 @@ func TestPolicyReloadsWithoutRestart(t *testing.T) {
 	}
 	if p.LoadError() == nil {
 		t.Error("the broken file's error is not reported")
+	}
+}
+
+func TestBuiltInPolicyIsTheShippedFile(t *testing.T) {
+	p, err := StaticPolicy(policies.Moderation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Check("gore"); shotline.ErrorCode(err) != shotline.EINVALID {
+		t.Errorf("built-in policy let a blocked term through: %v", err)
 	}
 }

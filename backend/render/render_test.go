@@ -419,3 +419,41 @@ func TestChangedShotsAndRetention(t *testing.T) {
 		t.Errorf("expired video still stored: %v", err)
 	}
 }
+
+// The relay sends what another process's worker did to the boards open
+// here: each change once, the final state included.
+func TestRelayPushesJobsRunElsewhere(t *testing.T) {
+	st := newStack(t, &scripted{})
+	ctx := context.Background()
+	st.svc.Notify = nil // the worker is "elsewhere": nothing is pushed directly
+	var sent []shotline.RenderJob
+	relay := &render.Relay{Service: st.svc, Boards: func() []string { return []string{"board"} },
+		Workspace: func(context.Context, string) (string, error) { return "ws", nil },
+		Send:      func(j *shotline.RenderJob) { sent = append(sent, *j) }}
+	j, err := st.svc.Submit(ctx, render.Request{WorkspaceID: "ws", BoardID: "board", Shot: scriptedShot()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := relay.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.runOne(t)
+	if err := relay.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := relay.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var states []shotline.JobState
+	for _, s := range sent {
+		if s.ID != j.ID {
+			t.Errorf("sent another job %s", s.ID)
+		}
+		states = append(states, s.State)
+	}
+	if len(states) != 2 || states[0] != shotline.JobQueued || states[1] != shotline.JobSucceeded {
+		t.Errorf("sent %v, want [queued succeeded]", states)
+	}
+}

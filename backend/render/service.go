@@ -50,6 +50,9 @@ type Service struct {
 	Providers map[string]Provider
 	// Notify pushes a job's new state to everyone on its board.
 	Notify func(j *shotline.RenderJob)
+	// Queued, when set, is called after a job is queued (to wake the
+	// workers of this process).
+	Queued func()
 	// Welcome is the credits a workspace gets before its first render.
 	Welcome int64
 	Log     *slog.Logger
@@ -139,6 +142,9 @@ func (s *Service) Submit(ctx context.Context, r Request) (*shotline.RenderJob, e
 		return nil, err
 	}
 	s.notify(j)
+	if s.Queued != nil {
+		s.Queued()
+	}
 	return j, nil
 }
 

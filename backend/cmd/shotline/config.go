@@ -48,6 +48,14 @@ type config struct {
 	// FFmpeg is the ffmpeg binary that makes thumbnails and animatics.
 	FFmpeg string `env:"FFMPEG" envDefault:"ffmpeg"`
 
+	// Renders. Workers is how many render workers this process runs
+	// (0: none; run `shotline worker` processes instead).
+	Workers           int           `env:"WORKERS" envDefault:"2"`
+	RenderConcurrency int           `env:"RENDER_CONCURRENCY" envDefault:"2"`
+	RenderLease       time.Duration `env:"RENDER_LEASE" envDefault:"30s"`
+	ModerationPolicy  string        `env:"MODERATION_POLICY" envDefault:"policies/moderation.json"`
+	WelcomeCredits    int64         `env:"WELCOME_CREDITS" envDefault:"100"`
+
 	// DebugAddr serves Go's profiles (/debug/pprof/) when set; keep it on
 	// loopback, it is unauthenticated.
 	DebugAddr string `env:"DEBUG_ADDR" envDefault:""`

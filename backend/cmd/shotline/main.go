@@ -23,10 +23,15 @@ import (
 	"github.com/shotline/shotline/backend/objectstore"
 	"github.com/shotline/shotline/backend/password"
 	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/render"
 	"github.com/shotline/shotline/backend/shotline"
 )
 
 func main() {
+	run := run
+	if len(os.Args) > 1 && os.Args[1] == "worker" {
+		run = runWorker
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "shotline:", err)
 		os.Exit(1)
@@ -81,10 +86,23 @@ func run() error {
 	}
 	assets := &asset.Service{Store: mongo.NewAssetStore(db), Objects: store, FFmpeg: cfg.FFmpeg, Log: log,
 		Limits: shotline.AssetLimits{MaxImage: cfg.MaxImageBytes, MaxClip: cfg.MaxClipBytes, Quota: cfg.WorkspaceQuota}}
+	renders, queue, err := newRenders(cfg, db, store, log)
+	if err != nil {
+		return err
+	}
+	renders.Notify = hub.BroadcastRender
+	kick := make(chan struct{}, 1)
+	renders.Queued = func() {
+		select {
+		case kick <- struct{}{}:
+		default:
+		}
+	}
 	srv := shttp.New(shttp.Services{
 		Users: mongo.NewUserService(db), Sessions: sessions, Workspaces: mongo.NewWorkspaceService(db),
 		Projects: mongo.NewProjectService(db), Boards: boards,
 		Passwords: password.Default, Authz: enforcer, Hub: hub, Versions: versions, Assets: assets,
+		Renders: renders, RenderSettings: mongo.NewRenderSettingsStore(db),
 	}, shttp.Config{
 		StaticDir: cfg.StaticDir, CookieSecure: cfg.CookieSecure, SessionTTL: cfg.SessionTTL, BodyLimit: cfg.BodyLimit,
 		SignInAttempts: cfg.SignInAttempts, SignInWindow: cfg.SignInWindow,
@@ -98,6 +116,24 @@ func run() error {
 	}, log)
 
 	go sweepSessions(ctx, log, sessions)
+	workers := startWorkers(ctx, cfg, renders, kick)
+	relay := &render.Relay{Service: renders, Boards: hub.OpenBoards, Send: hub.BroadcastRender,
+		Workspace: func(ctx context.Context, id string) (string, error) {
+			b, err := boards.FindBoardByID(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return b.WorkspaceID, nil
+		}}
+	go relay.Run(ctx, time.Second)
+	retention := &render.Retention{Service: renders, Expirer: queue}
+	go every(ctx, time.Hour, func() {
+		if n, err := retention.Sweep(ctx, time.Now().UTC()); err != nil && ctx.Err() == nil {
+			log.Warn("sweep expired renders", "err", err)
+		} else if n > 0 {
+			log.Info("deleted expired renders", "count", n)
+		}
+	})
 	go every(ctx, 10*time.Minute, func() {
 		// An upload whose client went away (or whose server crashed) for an hour is abandoned.
 		if n, err := assets.Sweep(ctx, time.Hour); err != nil && ctx.Err() == nil {
@@ -130,6 +166,8 @@ func run() error {
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	// Workers stop with ctx; a render cut short is taken over after its lease.
+	workers.Wait()
 	log.Info("stopped")
 	return nil
 }

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"github.com/google/uuid"
+
+	"github.com/shotline/shotline/backend/mongo"
+	"github.com/shotline/shotline/backend/objectstore"
+	"github.com/shotline/shotline/backend/render"
+	"github.com/shotline/shotline/policies"
+)
+
+// newRenders builds the render service and its queue on the database and
+// object store: the providers, the content policy, credits and settings.
+func newRenders(cfg config, db *mongo.DB, store *objectstore.Store, log *slog.Logger) (*render.Service, *mongo.RenderQueue, error) {
+	policy, err := render.LoadPolicy(cfg.ModerationPolicy)
+	if errors.Is(err, fs.ErrNotExist) {
+		// No file deployed: the policy shipped in the binary, fixed.
+		log.Warn("moderation policy file not found; using the built-in policy, which does not reload", "path", cfg.ModerationPolicy)
+		policy, err = render.StaticPolicy(policies.Moderation)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	queue := mongo.NewRenderQueue(db)
+	svc := &render.Service{Queue: queue, Credits: mongo.NewCreditStore(db), Assets: mongo.NewAssetStore(db), Objects: store,
+		Settings: mongo.NewRenderSettingsStore(db), Policy: policy, Welcome: cfg.WelcomeCredits, Log: log,
+		Providers: map[string]render.Provider{"animatic": &render.Animatic{FFmpeg: cfg.FFmpeg}}}
+	queue.OnFinish = svc.Finished
+	return svc, queue, nil
+}
+
+// startWorkers runs cfg.Workers render workers until ctx ends; Wait on the
+// result waits for them to stop.
+func startWorkers(ctx context.Context, cfg config, svc *render.Service, kick <-chan struct{}) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	host, _ := os.Hostname()
+	for i := range cfg.Workers {
+		w := &render.Worker{ID: fmt.Sprintf("%s/%d/%s", host, i, uuid.NewString()[:8]), Service: svc, Lease: cfg.RenderLease,
+			Limit: cfg.RenderConcurrency, Kick: kick}
+		wg.Go(func() { w.Run(ctx) })
+	}
+	return &wg
+}
+
+// runWorker is `shotline worker`: render workers only, no HTTP server.
+// Several may run against one database, beside app processes or instead of
+// their in-process workers (SHOTLINE_WORKERS=0 there).
+func runWorker() error {
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.level()}))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	db, err := mongo.Open(ctx, cfg.MongoURI, cfg.MongoDB)
+	if err != nil {
+		return err
+	}
+	defer db.Close(context.Background())
+	store, err := objectstore.Open(objectstore.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
+		Bucket: cfg.S3Bucket, Secure: cfg.S3Secure, Region: cfg.S3Region})
+	if err != nil {
+		return err
+	}
+	if err := retry(ctx, log, "object store", store.EnsureBucket); err != nil {
+		return err
+	}
+	svc, _, err := newRenders(cfg, db, store, log)
+	if err != nil {
+		return err
+	}
+	n := max(cfg.Workers, 1)
+	cfg.Workers = n
+	log.Info("shotline worker started", "workers", n, "mongo_db", cfg.MongoDB)
+	startWorkers(ctx, cfg, svc, nil).Wait()
+	log.Info("worker stopped")
+	return nil
+}
