@@ -18,12 +18,14 @@ import (
 	"github.com/shotline/shotline/backend/asset"
 	"github.com/shotline/shotline/backend/authz"
 	shttp "github.com/shotline/shotline/backend/http"
+	"github.com/shotline/shotline/backend/metrics"
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/nats"
 	"github.com/shotline/shotline/backend/objectstore"
 	"github.com/shotline/shotline/backend/password"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/render"
+	"github.com/shotline/shotline/backend/shotline"
 	"github.com/shotline/shotline/backend/testenv"
 )
 
@@ -76,17 +78,22 @@ func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
 	}
 	boards := mongo.NewBoardService(db)
 	versions := mongo.NewVersionStore(db)
-	hub := realtime.NewHub(boards, mongo.NewOpLog(db), versions, en, rtConfig, log)
+	met := metrics.New()
+	hub := realtime.NewHub(boards, met.OpLog(mongo.NewOpLog(db)), versions, en, rtConfig, log)
+	met.Rooms(hub.Rooms)
 	t.Cleanup(func() { _ = hub.Shutdown(context.Background()) })
 	assets := newAssets(t, db, log)
 	renders := newRenders(t, db, assets, hub, log)
+	met.QueueDepth(renders.Queue.(*mongo.RenderQueue).Depth)
+	met.BytesStored(mongo.NewAssetStore(db).TotalUsage)
 	srv := shttp.New(shttp.Services{
 		Users: mongo.NewUserService(db), Sessions: mongo.NewSessionService(db), Workspaces: mongo.NewWorkspaceService(db),
 		Projects: mongo.NewProjectService(db), Boards: boards, Passwords: cheapHasher, Authz: en, Hub: hub, Versions: versions,
-		Assets: assets, Renders: renders, RenderSettings: mongo.NewRenderSettingsStore(db),
+		Assets: assets, Renders: renders, RenderSettings: mongo.NewRenderSettingsStore(db), Metrics: met,
 	}, cfg, log)
 	return &testServer{Server: srv, db: db, dbURI: uri, name: name, assets: assets, renders: renders,
-		worker: &render.Worker{ID: "test-worker", Service: renders, Lease: 10 * time.Second}}
+		worker: &render.Worker{ID: "test-worker", Service: renders, Lease: 10 * time.Second,
+			Observe: func(j *shotline.RenderJob, outcome string, d time.Duration) { met.RenderRun(j.Provider, outcome, d) }}}
 }
 
 // newAssets is an asset service on a fresh bucket of the harness's MinIO,

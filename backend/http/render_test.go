@@ -151,4 +151,3 @@ func TestRenderThroughTheAPIWithLiveProgress(t *testing.T) {
 		t.Errorf("balance after the same top-up twice: %v, want 108", b)
 	}
 }
-

@@ -21,6 +21,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/shotline/shotline/backend/asset"
+	"github.com/shotline/shotline/backend/metrics"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/render"
 	"github.com/shotline/shotline/backend/shotline"
@@ -36,6 +37,9 @@ type Config struct {
 	// many from one IP) may make per SignInWindow. Defaults 10 and 15 minutes.
 	SignInAttempts int
 	SignInWindow   time.Duration
+	// MetricsToken, when set, serves /metrics to requests that send it as
+	// "Authorization: Bearer <token>"; empty serves no /metrics here.
+	MetricsToken string
 	// Ready reports whether the dependencies answer; /readyz calls it.
 	Ready func(ctx context.Context) map[string]error
 }
@@ -54,6 +58,7 @@ type Server struct {
 	Renders    *render.Service // nil: no renders
 	// RenderSettings keeps workspaces' render settings (with Renders).
 	RenderSettings RenderSettingsStore
+	Metrics        *metrics.Metrics // nil: no metrics
 
 	app     *fiber.App
 	api     huma.API
@@ -82,6 +87,7 @@ type Services struct {
 	// Renders queues renders (with Hub, which has the shots); nil serves none.
 	Renders        *render.Service
 	RenderSettings RenderSettingsStore
+	Metrics        *metrics.Metrics
 }
 
 // New builds the server and registers every route.
@@ -101,7 +107,7 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	s := &Server{
 		Users: svc.Users, Sessions: svc.Sessions, Workspaces: svc.Workspaces, Projects: svc.Projects,
 		Boards: svc.Boards, Passwords: svc.Passwords, Authz: svc.Authz, Hub: svc.Hub, Assets: svc.Assets,
-		Renders: svc.Renders, RenderSettings: svc.RenderSettings,
+		Renders: svc.Renders, RenderSettings: svc.RenderSettings, Metrics: svc.Metrics,
 		cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() },
 	}
 	s.signIns = newLimiter(cfg.SignInWindow)
@@ -150,6 +156,9 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 		}
 	}
 
+	if s.Metrics != nil && cfg.MetricsToken != "" {
+		s.serveMetrics(cfg.MetricsToken)
+	}
 	s.app.All("/api/*", func(c *fiber.Ctx) error {
 		return fiber.NewError(nethttp.StatusNotFound, "No such API route.")
 	})

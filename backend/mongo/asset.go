@@ -155,8 +155,19 @@ func (s *AssetStore) Reserve(ctx context.Context, workspaceID string, n, quota i
 		return shotline.Errorf(shotline.ETOOLARGE, "This workspace's storage is full: %s used of %s, and this file needs %s more.",
 			shotline.FormatBytes(d.Used-n), shotline.FormatBytes(quota), shotline.FormatBytes(n))
 	}
+	// The total of all workspaces, for metrics (one more $inc by _id).
+	if _, err := s.usage().UpdateOne(ctx, bson.D{{Key: "_id", Value: totalUsageID}}, bson.D{{Key: "$inc", Value: bson.D{{Key: "used", Value: n}}}},
+		options.UpdateOne().SetUpsert(true)); err != nil {
+		return fmt.Errorf("count total storage: %w", err)
+	}
 	return nil
 }
+
+// totalUsageID is the usage document that sums every workspace's.
+const totalUsageID = "_total"
+
+// TotalUsage returns the bytes all workspaces use: _id equality.
+func (s *AssetStore) TotalUsage(ctx context.Context) (int64, error) { return s.Usage(ctx, totalUsageID) }
 
 // Usage: _id equality.
 func (s *AssetStore) Usage(ctx context.Context, workspaceID string) (int64, error) {

@@ -490,3 +490,27 @@ func (q *RenderQueue) Delete(ctx context.Context, j *shotline.RenderJob) error {
 	}
 	return nil
 }
+
+// Depth counts the unfinished jobs by state for metrics: the "active"
+// document and one queue document per workspace with work (no job reads;
+// a job with a live lease counts as running).
+func (q *RenderQueue) Depth(ctx context.Context) (map[shotline.JobState]int, error) {
+	out := map[shotline.JobState]int{shotline.JobQueued: 0, shotline.JobRunning: 0}
+	var active queueDoc
+	if err := q.queues().FindOne(ctx, byID(activeID)).Decode(&active); errors.Is(err, mongo.ErrNoDocuments) {
+		return out, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("read active workspaces: %w", err)
+	}
+	now := q.Now()
+	for _, ws := range active.Spaces {
+		qd, err := q.queue(ctx, ws)
+		if err != nil {
+			return nil, err
+		}
+		running := qd.runningExcept(now, "")
+		out[shotline.JobRunning] += running
+		out[shotline.JobQueued] += max(len(qd.Jobs)-running, 0)
+	}
+	return out, nil
+}

@@ -56,6 +56,11 @@ type config struct {
 	ModerationPolicy  string        `env:"MODERATION_POLICY" envDefault:"policies/moderation.json"`
 	WelcomeCredits    int64         `env:"WELCOME_CREDITS" envDefault:"100"`
 
+	// MetricsToken lets scrapers read /metrics on the main address with
+	// "Authorization: Bearer <token>" (a secret: never logged). /metrics is
+	// also served, without a token, on DebugAddr.
+	MetricsToken string `env:"METRICS_TOKEN" envDefault:""`
+
 	// DebugAddr serves Go's profiles (/debug/pprof/) when set; keep it on
 	// loopback, it is unauthenticated.
 	DebugAddr string `env:"DEBUG_ADDR" envDefault:""`

@@ -18,6 +18,7 @@ import (
 	"github.com/shotline/shotline/backend/asset"
 	"github.com/shotline/shotline/backend/authz"
 	shttp "github.com/shotline/shotline/backend/http"
+	"github.com/shotline/shotline/backend/metrics"
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/nats"
 	"github.com/shotline/shotline/backend/objectstore"
@@ -71,7 +72,9 @@ func run() error {
 
 	sessions, boards := mongo.NewSessionService(db), mongo.NewBoardService(db)
 	versions := mongo.NewVersionStore(db)
-	hub := realtime.NewHub(boards, mongo.NewOpLog(db), versions, enforcer, realtime.Config{}, log)
+	met := metrics.New()
+	hub := realtime.NewHub(boards, met.OpLog(mongo.NewOpLog(db)), versions, enforcer, realtime.Config{}, log)
+	met.Rooms(hub.Rooms)
 	ready := map[string]func(context.Context) error{"mongodb": db.Ping, "objectStore": store.Ping}
 	if cfg.NATSURL != "" {
 		broker, err := nats.Connect(cfg.NATSURL, cfg.NATSToken, log)
@@ -90,6 +93,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	met.QueueDepth(queue.Depth)
+	met.BytesStored(mongo.NewAssetStore(db).TotalUsage)
 	renders.Notify = hub.BroadcastRender
 	kick := make(chan struct{}, 1)
 	renders.Queued = func() {
@@ -102,10 +107,10 @@ func run() error {
 		Users: mongo.NewUserService(db), Sessions: sessions, Workspaces: mongo.NewWorkspaceService(db),
 		Projects: mongo.NewProjectService(db), Boards: boards,
 		Passwords: password.Default, Authz: enforcer, Hub: hub, Versions: versions, Assets: assets,
-		Renders: renders, RenderSettings: mongo.NewRenderSettingsStore(db),
+		Renders: renders, RenderSettings: mongo.NewRenderSettingsStore(db), Metrics: met,
 	}, shttp.Config{
 		StaticDir: cfg.StaticDir, CookieSecure: cfg.CookieSecure, SessionTTL: cfg.SessionTTL, BodyLimit: cfg.BodyLimit,
-		SignInAttempts: cfg.SignInAttempts, SignInWindow: cfg.SignInWindow,
+		SignInAttempts: cfg.SignInAttempts, SignInWindow: cfg.SignInWindow, MetricsToken: cfg.MetricsToken,
 		Ready: func(ctx context.Context) map[string]error {
 			errs := make(map[string]error, len(ready))
 			for name, ping := range ready {
@@ -116,7 +121,7 @@ func run() error {
 	}, log)
 
 	go sweepSessions(ctx, log, sessions)
-	workers := startWorkers(ctx, cfg, renders, kick)
+	workers := startWorkers(ctx, cfg, renders, kick, met)
 	relay := &render.Relay{Service: renders, Boards: hub.OpenBoards, Send: hub.BroadcastRender,
 		Workspace: func(ctx context.Context, id string) (string, error) {
 			b, err := boards.FindBoardByID(ctx, id)
@@ -143,7 +148,7 @@ func run() error {
 		}
 	})
 	if cfg.DebugAddr != "" {
-		go serveDebug(log, cfg.DebugAddr)
+		go serveDebug(log, cfg.DebugAddr, met)
 	}
 
 	errc := make(chan error, 1)
@@ -231,8 +236,9 @@ func every(ctx context.Context, period time.Duration, fn func()) {
 
 // serveDebug serves net/http/pprof's profiles on addr, for profiling a
 // running server (docs/benchmarks.md).
-func serveDebug(log *slog.Logger, addr string) {
-	log.Info("serving profiles", "addr", addr)
+func serveDebug(log *slog.Logger, addr string, met *metrics.Metrics) {
+	log.Info("serving profiles and metrics", "addr", addr)
+	http.Handle("/metrics", met.Handler())
 	srv := &http.Server{Addr: addr, Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
 	if err := srv.ListenAndServe(); err != nil {
 		log.Warn("debug listener", "err", err)

@@ -3,19 +3,22 @@ package main
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/shotline/shotline/backend/metrics"
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/objectstore"
 	"github.com/shotline/shotline/backend/render"
+	"github.com/shotline/shotline/backend/shotline"
 	"github.com/shotline/shotline/policies"
 )
 
@@ -41,12 +44,13 @@ func newRenders(cfg config, db *mongo.DB, store *objectstore.Store, log *slog.Lo
 
 // startWorkers runs cfg.Workers render workers until ctx ends; Wait on the
 // result waits for them to stop.
-func startWorkers(ctx context.Context, cfg config, svc *render.Service, kick <-chan struct{}) *sync.WaitGroup {
+func startWorkers(ctx context.Context, cfg config, svc *render.Service, kick <-chan struct{}, met *metrics.Metrics) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	host, _ := os.Hostname()
 	for i := range cfg.Workers {
 		w := &render.Worker{ID: fmt.Sprintf("%s/%d/%s", host, i, uuid.NewString()[:8]), Service: svc, Lease: cfg.RenderLease,
-			Limit: cfg.RenderConcurrency, Kick: kick}
+			Limit: cfg.RenderConcurrency, Kick: kick,
+			Observe: func(j *shotline.RenderJob, outcome string, d time.Duration) { met.RenderRun(j.Provider, outcome, d) }}
 		wg.Go(func() { w.Run(ctx) })
 	}
 	return &wg
@@ -83,7 +87,11 @@ func runWorker() error {
 	n := max(cfg.Workers, 1)
 	cfg.Workers = n
 	log.Info("shotline worker started", "workers", n, "mongo_db", cfg.MongoDB)
-	startWorkers(ctx, cfg, svc, nil).Wait()
+	met := metrics.New()
+	if cfg.DebugAddr != "" {
+		go serveDebug(log, cfg.DebugAddr, met)
+	}
+	startWorkers(ctx, cfg, svc, nil, met).Wait()
 	log.Info("worker stopped")
 	return nil
 }
