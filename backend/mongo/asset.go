@@ -167,7 +167,9 @@ func (s *AssetStore) Reserve(ctx context.Context, workspaceID string, n, quota i
 const totalUsageID = "_total"
 
 // TotalUsage returns the bytes all workspaces use: _id equality.
-func (s *AssetStore) TotalUsage(ctx context.Context) (int64, error) { return s.Usage(ctx, totalUsageID) }
+func (s *AssetStore) TotalUsage(ctx context.Context) (int64, error) {
+	return s.Usage(ctx, totalUsageID)
+}
 
 // Usage: _id equality.
 func (s *AssetStore) Usage(ctx context.Context, workspaceID string) (int64, error) {

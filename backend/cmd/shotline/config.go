@@ -56,6 +56,17 @@ type config struct {
 	ModerationPolicy  string        `env:"MODERATION_POLICY" envDefault:"policies/moderation.json"`
 	WelcomeCredits    int64         `env:"WELCOME_CREDITS" envDefault:"100"`
 
+	// Remote video providers, each on when its key is set (keys are
+	// secrets: never logged).
+	OpenAIAPIKey        string `env:"OPENAI_API_KEY" envDefault:""`
+	OpenAIBaseURL       string `env:"OPENAI_BASE_URL" envDefault:"https://api.openai.com/v1"`
+	OpenAIModel         string `env:"OPENAI_MODEL" envDefault:"sora-2"`
+	FalKey              string `env:"FAL_KEY" envDefault:""`
+	FalBaseURL          string `env:"FAL_BASE_URL" envDefault:"https://queue.fal.run"`
+	FalModel            string `env:"FAL_MODEL" envDefault:"fal-ai/kling-video/v2.1/master/text-to-video"`
+	FalImageModel       string `env:"FAL_IMAGE_MODEL" envDefault:"fal-ai/kling-video/v2.1/master/image-to-video"`
+	RemoteCreditsPerSec int64  `env:"REMOTE_CREDITS_PER_SECOND" envDefault:"10"`
+
 	// MetricsToken lets scrapers read /metrics on the main address with
 	// "Authorization: Bearer <token>" (a secret: never logged). /metrics is
 	// also served, without a token, on DebugAddr.

@@ -38,6 +38,18 @@ func newRenders(cfg config, db *mongo.DB, store *objectstore.Store, log *slog.Lo
 	svc := &render.Service{Queue: queue, Credits: mongo.NewCreditStore(db), Assets: mongo.NewAssetStore(db), Objects: store,
 		Settings: mongo.NewRenderSettingsStore(db), Policy: policy, Welcome: cfg.WelcomeCredits, Log: log,
 		Providers: map[string]render.Provider{"animatic": &render.Animatic{FFmpeg: cfg.FFmpeg}}}
+	if cfg.OpenAIAPIKey != "" {
+		svc.Providers["openai"] = &render.OpenAI{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, Model: cfg.OpenAIModel, Rate: cfg.RemoteCreditsPerSec}
+	}
+	if cfg.FalKey != "" {
+		svc.Providers["fal"] = &render.Fal{BaseURL: cfg.FalBaseURL, APIKey: cfg.FalKey, Model: cfg.FalModel, ImageModel: cfg.FalImageModel,
+			Rate: cfg.RemoteCreditsPerSec}
+	}
+	names := make([]string, 0, len(svc.Providers))
+	for n := range svc.Providers {
+		names = append(names, n)
+	}
+	log.Info("render providers", "providers", names) // names only, never keys
 	queue.OnFinish = svc.Finished
 	return svc, queue, nil
 }
