@@ -20,6 +20,7 @@ import type {
   ErrorCode,
   Op,
   Peer,
+  RenderJob,
   ShotFields,
   ShotSetOp,
   TextField,
@@ -45,6 +46,8 @@ export interface LiveBoardState {
   pending: number;
   peers: Peer[];
   notices: SyncNotice[];
+  /** Render jobs of this board as the server pushed them since the page opened, by id. */
+  renders: Record<string, RenderJob>;
 }
 
 /** The parts of the connection the store uses (a fake in tests). */
@@ -72,6 +75,7 @@ export const initialLiveBoardState: LiveBoardState = {
   pending: 0,
   peers: [],
   notices: [],
+  renders: {},
 };
 
 const MAX_NOTICES = 4;
@@ -112,6 +116,7 @@ export class LiveBoardStore {
       rejected: (r) => this.notify(r.code, refusalMessage(r.op, r.message)),
       notice: (code, message) => this.notify(code, message),
       terminal: (terminal) => this.set({ terminal }),
+      render: (job) => this.set({ renders: { ...this.state.renders, [job.id]: job } }),
     };
     const options: ConnectionOptions = {
       boardId,
