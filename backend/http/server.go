@@ -37,6 +37,10 @@ type Config struct {
 	// many from one IP) may make per SignInWindow. Defaults 10 and 15 minutes.
 	SignInAttempts int
 	SignInWindow   time.Duration
+	// MediaOrigins are where presigned URLs point (the object store, e.g.
+	// "http://127.0.0.1:9000"): the page may show images and play videos
+	// from them (Content-Security-Policy img-src and media-src).
+	MediaOrigins []string
 	// MetricsToken, when set, serves /metrics to requests that send it as
 	// "Authorization: Bearer <token>"; empty serves no /metrics here.
 	MetricsToken string
@@ -66,6 +70,7 @@ type Server struct {
 	log     *slog.Logger
 	routes  []Route
 	signIns *limiter
+	csp     string // Content-Security-Policy of the app's pages
 	now     func() time.Time
 
 	dummyOnce sync.Once
@@ -111,6 +116,9 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 		cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() },
 	}
 	s.signIns = newLimiter(cfg.SignInWindow)
+	media := strings.Join(append([]string{""}, cfg.MediaOrigins...), " ")
+	s.csp = "default-src 'self'; img-src 'self' data: blob:" + media + "; media-src 'self' blob:" + media +
+		"; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 	s.app = fiber.New(fiber.Config{
 		AppName:               "shotline",
 		BodyLimit:             int(cfg.BodyLimit),
@@ -267,7 +275,7 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 		// The API reference page loads its viewer from a CDN.
 		c.Set("Content-Security-Policy", "default-src 'self' https://unpkg.com; img-src 'self' data: https:; style-src 'self' 'unsafe-inline' https://unpkg.com; frame-ancestors 'none'")
 	} else {
-		c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+		c.Set("Content-Security-Policy", s.csp)
 	}
 	if s.cfg.CookieSecure {
 		c.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

@@ -85,6 +85,14 @@ func loadConfig() (config, error) {
 	return c, nil
 }
 
+// s3Origin is the origin of the object store's presigned URLs.
+func (c config) s3Origin() string {
+	if c.S3Secure {
+		return "https://" + c.S3Endpoint
+	}
+	return "http://" + c.S3Endpoint
+}
+
 func (c config) level() slog.Level {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {

@@ -156,6 +156,31 @@ export class LiveBoardStore {
     this.set({ notices });
   }
 
+  /**
+   * Resolves once every edit made so far is confirmed by the server (a
+   * render reads the shot as the server has it), or rejects after
+   * timeoutMs.
+   */
+  whenSaved(timeoutMs = 10_000): Promise<void> {
+    if (this.state.pending === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const stop = () => {
+        clearTimeout(timer);
+        unsubscribe();
+      };
+      const timer = setTimeout(() => {
+        stop();
+        reject(new Error('Your latest edits are not saved yet; try again once the board says Connected.'));
+      }, timeoutMs);
+      const unsubscribe = this.subscribe(() => {
+        if (this.state.pending === 0) {
+          stop();
+          resolve();
+        }
+      });
+    });
+  }
+
   dismissNotice(id: number): void {
     this.set({ notices: this.state.notices.filter((n) => n.id !== id) });
   }

@@ -255,6 +255,7 @@ export function BoardView({
             canUpload={canUpload}
             canRender={canRender}
             onRender={async () => {
+              await store?.whenSaved();
               await api.renders.renderShot(board.id, selected.id);
               media.reload();
             }}
@@ -273,6 +274,7 @@ export function BoardView({
           canReadCredits={can(workspace, 'credit:read')}
           canTopUp={can(workspace, 'credit:topup')}
           sessionStart={sessionStart}
+          beforeRender={() => store?.whenSaved() ?? Promise.resolve()}
         />
         <CommentsPanel
           shot={selected}

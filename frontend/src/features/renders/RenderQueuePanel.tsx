@@ -22,6 +22,7 @@ export function RenderQueuePanel({
   canReadCredits,
   canTopUp,
   sessionStart,
+  beforeRender,
 }: {
   api: ApiClient;
   boardId: string;
@@ -33,6 +34,8 @@ export function RenderQueuePanel({
   canTopUp: boolean;
   /** Renders that ended before this are history, not queue. */
   sessionStart: string;
+  /** Waits for this person's edits to be saved (renders read the saved shots). */
+  beforeRender: () => Promise<void>;
 }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -57,6 +60,7 @@ export function RenderQueuePanel({
             setPending(true);
             setNotice(null);
             try {
+              await beforeRender();
               const r = await api.renders.renderChanged(boardId);
               media.reload();
               const parts = [`${r.jobs.length} ${r.jobs.length === 1 ? 'shot' : 'shots'} queued.`];
