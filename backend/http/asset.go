@@ -54,7 +54,6 @@ type putPartInput struct {
 	BoardID  string `path:"boardId" maxLength:"64"`
 	UploadID string `path:"uploadId" maxLength:"64"`
 	Part     int    `path:"part" minimum:"1" maximum:"10000"`
-	RawBody  []byte `contentType:"application/octet-stream"`
 }
 
 type assetOutput struct{ Body assetView }
@@ -89,21 +88,22 @@ var partPath = regexp.MustCompile(`^/api/boards/[^/]+/uploads/[^/]+/parts/[0-9]+
 
 // uploadBodyLimit lets fasthttp read a whole part for the part route only;
 // every other route keeps the body limit.
-func (s *Server) uploadBodyLimit(partSize int64) func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-	return func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-		if string(h.Method()) == nethttp.MethodPut && partPath.Match(h.RequestURI()) {
-			return fasthttp.RequestConfig{MaxRequestBodySize: int(partSize) + 1, ReadTimeout: 5 * time.Minute}
-		}
-		return fasthttp.RequestConfig{}
+func (s *Server) uploadBodyLimit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	if string(h.Method()) == nethttp.MethodPut && partPath.Match(h.RequestURI()) {
+		return fasthttp.RequestConfig{MaxRequestBodySize: int(s.partSize()), ReadTimeout: 5 * time.Minute}
 	}
+	return fasthttp.RequestConfig{}
+}
+
+func (s *Server) partSize() int64 {
+	if s.Assets.PartSize > 0 {
+		return s.Assets.PartSize
+	}
+	return asset.DefaultPartSize
 }
 
 func (s *Server) registerAssets() {
-	partSize := s.Assets.PartSize
-	if partSize <= 0 {
-		partSize = asset.DefaultPartSize
-	}
-	s.app.Server().HeaderReceived = s.uploadBodyLimit(partSize)
+	s.app.Server().HeaderReceived = s.uploadBodyLimit
 
 	register(s, Route{ID: "beginUpload", Method: nethttp.MethodPost, Path: "/api/boards/{boardId}/uploads", Tag: "assets",
 		Summary: "Start uploading a reference image or clip", Scope: ScopeBoard, Perm: shotline.PermAssetUpload, Status: nethttp.StatusCreated},
@@ -118,13 +118,17 @@ func (s *Server) registerAssets() {
 		})
 
 	register(s, Route{ID: "putUploadPart", Method: nethttp.MethodPut, Path: "/api/boards/{boardId}/uploads/{uploadId}/parts/{part}", Tag: "assets",
-		Summary: "Upload one part of a file", Scope: ScopeBoard, Perm: shotline.PermAssetUpload, Status: nethttp.StatusNoContent, MaxBody: partSize},
+		Summary: "Upload one part of a file", Scope: ScopeBoard, Perm: shotline.PermAssetUpload, Status: nethttp.StatusNoContent, RawBody: "application/octet-stream", MaxBody: 1 << 30},
+		// The part is read from fasthttp's own buffer, not copied by huma:
+		// fasthttp already refused a body over the part size
+		// (uploadBodyLimit), and PutPart checks the exact size.
 		func(ctx context.Context, in *putPartInput) (*struct{}, error) {
 			u, err := s.Assets.Find(ctx, accessFrom(ctx).Board.ID, in.UploadID)
 			if err != nil {
 				return nil, err
 			}
-			return nil, s.Assets.PutPart(ctx, u, in.Part, bytes.NewReader(in.RawBody), int64(len(in.RawBody)))
+			body := fiberFrom(ctx).Body()
+			return nil, s.Assets.PutPart(ctx, u, in.Part, bytes.NewReader(body), int64(len(body)))
 		})
 
 	register(s, Route{ID: "completeUpload", Method: nethttp.MethodPost, Path: "/api/boards/{boardId}/uploads/{uploadId}/complete", Tag: "assets",

@@ -45,7 +45,7 @@ type testServer struct {
 // cheapHasher keeps tests fast; production uses password.Default.
 var cheapHasher = password.Hasher{Memory: 1024, Time: 1, Threads: 1}
 
-func newServer(t *testing.T, cfg shttp.Config) *testServer {
+func newServer(t testing.TB, cfg shttp.Config) *testServer {
 	t.Helper()
 	env := testenv.Get(t)
 	name := testenv.Database(t)
@@ -57,7 +57,7 @@ var rtConfig realtime.Config
 
 // openServer connects a new Server to an existing database, as a restarted
 // app would.
-func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
+func openServer(t testing.TB, uri, name string, cfg shttp.Config) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	db, err := mongo.Open(ctx, uri, name)
@@ -98,7 +98,7 @@ func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
 
 // newAssets is an asset service on a fresh bucket of the harness's MinIO,
 // with the smallest part size S3 allows.
-func newAssets(t *testing.T, db *mongo.DB, log *slog.Logger) *asset.Service {
+func newAssets(t testing.TB, db *mongo.DB, log *slog.Logger) *asset.Service {
 	t.Helper()
 	env := testenv.Get(t)
 	objects, err := objectstore.Open(objectstore.Config{Endpoint: env.S3Endpoint, AccessKey: env.S3AccessKey, SecretKey: env.S3SecretKey,
@@ -111,7 +111,7 @@ func newAssets(t *testing.T, db *mongo.DB, log *slog.Logger) *asset.Service {
 
 // newRenders is a render service with the animatic provider whose jobs
 // tests run with testServer.worker; workspaces start with 100 credits.
-func newRenders(t *testing.T, db *mongo.DB, assets *asset.Service, hub *realtime.Hub, log *slog.Logger) *render.Service {
+func newRenders(t testing.TB, db *mongo.DB, assets *asset.Service, hub *realtime.Hub, log *slog.Logger) *render.Service {
 	t.Helper()
 	policy, err := render.LoadPolicy("../../policies/moderation.json")
 	if err != nil {
@@ -279,7 +279,7 @@ func newCookie(name, value string) *nethttp.Cookie { return &nethttp.Cookie{Name
 func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 // serve runs the app on a real loopback port and returns its base URL.
-func (s *testServer) serve(t *testing.T) string {
+func (s *testServer) serve(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
