@@ -86,24 +86,31 @@ func (c *cable) plug() {
 	c.serve(ln)
 }
 
-// The object store is down when an upload starts, then in the middle of
-// one: a clear error, no record, no reserved byte; the sweeper clears what
-// the broken upload left once the store is back.
-func TestUploadWhileTheObjectStoreIsDown(t *testing.T) {
-	st := newStack(t)
+// store is an object store on a fresh bucket of MinIO, reached through c.
+func (c *cable) store(t *testing.T) *objectstore.Store {
+	t.Helper()
 	env := testenv.Get(t)
-	c := newCable(t, env.S3Endpoint)
 	objects, err := objectstore.Open(objectstore.Config{Endpoint: c.addr, AccessKey: env.S3AccessKey, SecretKey: env.S3SecretKey,
 		Bucket: testenv.Bucket(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return objects
+}
+
+// The object store is down when an upload starts, then in the middle of
+// one: a clear error, no record, no reserved byte; the sweeper clears what
+// the broken upload left once the store is back.
+func TestUploadWhileTheObjectStoreIsDown(t *testing.T) {
+	st := newStack(t)
+	c := newCable(t, testenv.Get(t).S3Endpoint)
+	objects := c.store(t)
 	svc := &asset.Service{Store: st.assets.Store, Objects: objects}
 	ctx := context.Background()
 	img := pngOf(t)
 
 	c.unplug()
-	_, err = svc.Begin(ctx, asset.Begin{WorkspaceID: "ws", BoardID: "board", Name: "a.png", Size: int64(len(img))})
+	_, err := svc.Begin(ctx, asset.Begin{WorkspaceID: "ws", BoardID: "board", Name: "a.png", Size: int64(len(img))})
 	if shotline.ErrorCode(err) != shotline.EINTERNAL {
 		t.Fatalf("begin with the store down: %v, want EINTERNAL", err)
 	}
@@ -192,13 +199,8 @@ func TestJobSurvivesADatabaseRestart(t *testing.T) {
 // the queue with a backoff, and succeeds once the store is back.
 func TestJobResumesWhenTheObjectStoreIsBack(t *testing.T) {
 	st := newStack(t, &scripted{})
-	env := testenv.Get(t)
-	c := newCable(t, env.S3Endpoint)
-	objects, err := objectstore.Open(objectstore.Config{Endpoint: c.addr, AccessKey: env.S3AccessKey, SecretKey: env.S3SecretKey,
-		Bucket: testenv.Bucket(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newCable(t, testenv.Get(t).S3Endpoint)
+	objects := c.store(t)
 	st.svc.Objects = objects
 	ctx := context.Background()
 	j, err := st.svc.Submit(ctx, render.Request{WorkspaceID: "ws", BoardID: "board", Shot: scriptedShot()})

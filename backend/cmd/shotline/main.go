@@ -21,7 +21,6 @@ import (
 	"github.com/shotline/shotline/backend/metrics"
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/nats"
-	"github.com/shotline/shotline/backend/objectstore"
 	"github.com/shotline/shotline/backend/password"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/render"
@@ -49,22 +48,11 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	db, err := mongo.Open(ctx, cfg.MongoURI, cfg.MongoDB)
+	db, store, err := openStores(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
 	defer db.Close(context.Background())
-	if err := retry(ctx, log, "mongodb", func(ctx context.Context) error { return db.Migrate(ctx) }); err != nil {
-		return err
-	}
-	store, err := objectstore.Open(objectstore.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
-		Bucket: cfg.S3Bucket, Secure: cfg.S3Secure, Region: cfg.S3Region})
-	if err != nil {
-		return err
-	}
-	if err := retry(ctx, log, "object store", store.EnsureBucket); err != nil {
-		return err
-	}
 	enforcer, err := authz.New()
 	if err != nil {
 		return err

@@ -22,6 +22,34 @@ import (
 	"github.com/shotline/shotline/policies"
 )
 
+// openStores connects to the database (and, with migrate, creates its
+// indexes) and to the object store's bucket (created if missing), waiting
+// up to a minute for each to answer.
+func openStores(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*mongo.DB, *objectstore.Store, error) {
+	db, err := mongo.Open(ctx, cfg.MongoURI, cfg.MongoDB)
+	if err != nil {
+		return nil, nil, err
+	}
+	check := db.Ping
+	if migrate {
+		check = db.Migrate
+	}
+	if err := retry(ctx, log, "mongodb", check); err != nil {
+		_ = db.Close(context.Background())
+		return nil, nil, err
+	}
+	store, err := objectstore.Open(objectstore.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
+		Bucket: cfg.S3Bucket, Secure: cfg.S3Secure, Region: cfg.S3Region})
+	if err == nil {
+		err = retry(ctx, log, "object store", store.EnsureBucket)
+	}
+	if err != nil {
+		_ = db.Close(context.Background())
+		return nil, nil, err
+	}
+	return db, store, nil
+}
+
 // newRenders builds the render service and its queue on the database and
 // object store: the providers, the content policy, credits and settings.
 func newRenders(cfg config, db *mongo.DB, store *objectstore.Store, log *slog.Logger) (*render.Service, *mongo.RenderQueue, error) {
@@ -79,19 +107,11 @@ func runWorker() error {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.level()}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	db, err := mongo.Open(ctx, cfg.MongoURI, cfg.MongoDB)
+	db, store, err := openStores(ctx, cfg, log, false)
 	if err != nil {
 		return err
 	}
 	defer db.Close(context.Background())
-	store, err := objectstore.Open(objectstore.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
-		Bucket: cfg.S3Bucket, Secure: cfg.S3Secure, Region: cfg.S3Region})
-	if err != nil {
-		return err
-	}
-	if err := retry(ctx, log, "object store", store.EnsureBucket); err != nil {
-		return err
-	}
 	svc, _, err := newRenders(cfg, db, store, log)
 	if err != nil {
 		return err
