@@ -13,3 +13,9 @@ var Model string
 //
 //go:embed roles.csv
 var Roles string
+
+// Moderation is the content policy render prompts pass (moderation.json),
+// used when the operator's copy on disk is missing.
+//
+//go:embed moderation.json
+var Moderation []byte

@@ -19,7 +19,9 @@ FERRETDB_BIN="${SHOTLINE_FERRETDB_BIN:-$TOOLS/bin/ferretdb}"
 MINIO_BIN="${SHOTLINE_MINIO_BIN:-$TOOLS/bin/minio}"
 # shellcheck disable=SC2034 # used by test.sh
 VERSITYGW_BIN="${SHOTLINE_VERSITYGW_BIN:-$TOOLS/bin/versitygw}"
-SHOTLINE_BIN="$TOOLS/bin/shotline"
+# The app is built from this checkout, so it lives in this checkout (a
+# tools folder may be shared by several checkouts: SHOTLINE_TOOLS_DIR).
+SHOTLINE_BIN="$SHOTLINE_ROOT/.data/bin/shotline"
 WAIT_TIMEOUT="${SHOTLINE_WAIT_TIMEOUT:-60}"
 
 # The MinIO server is built from source: its repository was archived in
@@ -182,6 +184,7 @@ start_minio() {
 
 # build_app builds the server into $SHOTLINE_BIN.
 build_app() {
+	mkdir -p "$(dirname "$SHOTLINE_BIN")"
 	(cd "$SHOTLINE_ROOT" && go build -o "$SHOTLINE_BIN" ./backend/cmd/shotline)
 }
 

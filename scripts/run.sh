@@ -27,6 +27,7 @@ DATA="${SHOTLINE_DATA_DIR:-$SHOTLINE_ROOT/.data}"
 LOGS="$DATA/logs"
 export SHOTLINE_ADDR="${SHOTLINE_ADDR:-:8080}"
 export SHOTLINE_STATIC_DIR="${SHOTLINE_STATIC_DIR:-$SHOTLINE_ROOT/frontend/dist}"
+export SHOTLINE_MODERATION_POLICY="${SHOTLINE_MODERATION_POLICY:-$SHOTLINE_ROOT/policies/moderation.json}"
 
 # Build first, so a compile error does not leave servers starting for nothing.
 if [[ -f $SHOTLINE_ROOT/frontend/package.json ]]; then

@@ -95,6 +95,7 @@ e2e() {
 		SHOTLINE_S3_ENDPOINT="127.0.0.1:$minio_port" SHOTLINE_S3_SECURE=false SHOTLINE_S3_BUCKET=shotline-e2e \
 		SHOTLINE_S3_ACCESS_KEY="$LOCAL_S3_ACCESS_KEY" SHOTLINE_S3_SECRET_KEY="$LOCAL_S3_SECRET_KEY" \
 		SHOTLINE_STATIC_DIR="$FRONTEND/dist" SHOTLINE_COOKIE_SECURE=false \
+		SHOTLINE_MODERATION_POLICY="$SHOTLINE_ROOT/policies/moderation.json" \
 		start_app "$url" "$logs/shotline.log"
 	say "stack up at $url (logs in $logs)"
 

@@ -13,13 +13,19 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/shotline/shotline/backend/asset"
 	"github.com/shotline/shotline/backend/authz"
 	shttp "github.com/shotline/shotline/backend/http"
+	"github.com/shotline/shotline/backend/metrics"
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/nats"
+	"github.com/shotline/shotline/backend/objectstore"
 	"github.com/shotline/shotline/backend/password"
 	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/render"
+	"github.com/shotline/shotline/backend/shotline"
 	"github.com/shotline/shotline/backend/testenv"
 )
 
@@ -28,16 +34,19 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // testServer is a Server on a fresh database of the harness's FerretDB.
 type testServer struct {
 	*shttp.Server
-	db    *mongo.DB
-	audit *mongo.QueryAudit // every command the server's database sends
-	dbURI string
-	name  string
+	db      *mongo.DB
+	audit   *mongo.QueryAudit // every command the server's database sends
+	dbURI   string
+	assets  *asset.Service
+	renders *render.Service
+	worker  *render.Worker
+	name    string
 }
 
 // cheapHasher keeps tests fast; production uses password.Default.
 var cheapHasher = password.Hasher{Memory: 1024, Time: 1, Threads: 1}
 
-func newServer(t *testing.T, cfg shttp.Config) *testServer {
+func newServer(t testing.TB, cfg shttp.Config) *testServer {
 	t.Helper()
 	env := testenv.Get(t)
 	name := testenv.Database(t)
@@ -49,7 +58,7 @@ var rtConfig realtime.Config
 
 // openServer connects a new Server to an existing database, as a restarted
 // app would.
-func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
+func openServer(t testing.TB, uri, name string, cfg shttp.Config) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	// Every query a test makes the server send must stay bounded on the
@@ -79,13 +88,51 @@ func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
 	}
 	boards := mongo.NewBoardService(db)
 	versions := mongo.NewVersionStore(db)
-	hub := realtime.NewHub(boards, mongo.NewOpLog(db), versions, en, rtConfig, log)
+	met := metrics.New()
+	hub := realtime.NewHub(boards, met.OpLog(mongo.NewOpLog(db)), versions, en, rtConfig, log)
+	met.Rooms(hub.Rooms)
 	t.Cleanup(func() { _ = hub.Shutdown(context.Background()) })
+	assets := newAssets(t, db, log)
+	renders := newRenders(t, db, assets, hub, log)
+	met.QueueDepth(renders.Queue.(*mongo.RenderQueue).Depth)
+	met.BytesStored(mongo.NewAssetStore(db).TotalUsage)
 	srv := shttp.New(shttp.Services{
 		Users: mongo.NewUserService(db), Sessions: mongo.NewSessionService(db), Workspaces: mongo.NewWorkspaceService(db),
 		Projects: mongo.NewProjectService(db), Boards: boards, Passwords: cheapHasher, Authz: en, Hub: hub, Versions: versions,
+		Assets: assets, Renders: renders, RenderSettings: mongo.NewRenderSettingsStore(db), Metrics: met,
 	}, cfg, log)
-	return &testServer{Server: srv, db: db, audit: audit, dbURI: uri, name: name}
+	return &testServer{Server: srv, db: db, audit: audit, dbURI: uri, name: name, assets: assets, renders: renders,
+		worker: &render.Worker{ID: "test-worker", Service: renders, Lease: 10 * time.Second,
+			Observe: func(j *shotline.RenderJob, outcome string, d time.Duration) { met.RenderRun(j.Provider, outcome, d) }}}
+}
+
+// newAssets is an asset service on a fresh bucket of the harness's MinIO,
+// with the smallest part size S3 allows.
+func newAssets(t testing.TB, db *mongo.DB, log *slog.Logger) *asset.Service {
+	t.Helper()
+	env := testenv.Get(t)
+	objects, err := objectstore.Open(objectstore.Config{Endpoint: env.S3Endpoint, AccessKey: env.S3AccessKey, SecretKey: env.S3SecretKey,
+		Bucket: testenv.Bucket(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &asset.Service{Store: mongo.NewAssetStore(db), Objects: objects, PartSize: 5 << 20, Log: log}
+}
+
+// newRenders is a render service with the animatic provider whose jobs
+// tests run with testServer.worker; workspaces start with 100 credits.
+func newRenders(t testing.TB, db *mongo.DB, assets *asset.Service, hub *realtime.Hub, log *slog.Logger) *render.Service {
+	t.Helper()
+	policy, err := render.LoadPolicy("../../policies/moderation.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue := mongo.NewRenderQueue(db)
+	svc := &render.Service{Queue: queue, Credits: mongo.NewCreditStore(db), Assets: assets.Store, Objects: assets.Objects,
+		Settings: mongo.NewRenderSettingsStore(db), Policy: policy, Providers: map[string]render.Provider{"animatic": &render.Animatic{}},
+		Notify: hub.BroadcastRender, Welcome: 100, Log: log}
+	queue.OnFinish = svc.Finished
+	return svc
 }
 
 // shareRooms connects the server's hub to the other instances through the
@@ -242,7 +289,7 @@ func newCookie(name, value string) *nethttp.Cookie { return &nethttp.Cookie{Name
 func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 // serve runs the app on a real loopback port and returns its base URL.
-func (s *testServer) serve(t *testing.T) string {
+func (s *testServer) serve(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

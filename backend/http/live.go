@@ -137,6 +137,10 @@ func (s *Server) registerLive() {
 		conn.SetReadLimit(liveReadLimit)
 		u := info.caller.User
 		client := realtime.NewClient(key, u.ID, u.Name, info.caller.Session.ID, info.access.Workspace.ID, info.access.Role, s.Hub.QueueSize())
+		if s.Metrics != nil {
+			s.Metrics.SocketOpened()
+			defer func() { s.Metrics.SocketClosed(client.CloseCode() == realtime.CloseSlowConsumer) }()
+		}
 		s.Hub.Serve(client, &wsTransport{conn: conn.Conn, held: info.held}, info.boardID)
 	}, fws.Config{
 		// A small read buffer: a frame's header is read through it and a

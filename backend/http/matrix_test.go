@@ -1,15 +1,18 @@
 package http_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/shotline/shotline/backend/asset"
 	"github.com/shotline/shotline/backend/authz"
 	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/mongo"
+	"github.com/shotline/shotline/backend/render"
 	"github.com/shotline/shotline/backend/shotline"
 )
 
@@ -17,6 +20,11 @@ import (
 // co-owner, a member to act on, a pending invite, a project and a board.
 type world struct {
 	workspace, project, board, target, version string
+	// upload starts an upload on the board with its one part sent;
+	// asset completes one and returns the asset's id.
+	upload, asset func() string
+	// job queues a render of shot1.
+	job func() string
 }
 
 type matrixUsers struct {
@@ -29,6 +37,8 @@ type matrixUsers struct {
 		p  *mongo.ProjectService
 		b  *mongo.BoardService
 		v  *mongo.VersionStore
+		a  *asset.Service
+		r  *render.Service
 	}
 }
 
@@ -49,7 +59,8 @@ func (mu *matrixUsers) newWorld(t *testing.T) world {
 	if err := mu.services.p.CreateProject(ctx, p); err != nil {
 		t.Fatal(err)
 	}
-	b := &shotline.Board{WorkspaceID: w.ID, ProjectID: p.ID, Title: "B", AspectRatio: "16:9", DefaultShotDuration: 3}
+	b := &shotline.Board{WorkspaceID: w.ID, ProjectID: p.ID, Title: "B", AspectRatio: "16:9", DefaultShotDuration: 3,
+		Shots: []shotline.Shot{{ID: "shot1", Position: "a0", Title: "S", Prompt: "A lake", Duration: 1, AspectRatio: "16:9", Status: "draft"}}}
 	if err := mu.services.b.CreateBoard(ctx, b); err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +68,34 @@ func (mu *matrixUsers) newWorld(t *testing.T) world {
 	if err := mu.services.v.CreateVersion(ctx, v); err != nil {
 		t.Fatal(err)
 	}
-	return world{workspace: w.ID, project: p.ID, board: b.ID, target: mu.target, version: v.ID}
+	upload := func() *shotline.Upload {
+		img := tinyJPEG(t)
+		u, err := mu.services.a.Begin(ctx, asset.Begin{WorkspaceID: w.ID, BoardID: b.ID, ShotID: "shot1", Name: "a.jpg", Size: int64(len(img))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := mu.services.a.PutPart(ctx, u, 1, bytes.NewReader(img), int64(len(img))); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	return world{workspace: w.ID, project: p.ID, board: b.ID, target: mu.target, version: v.ID,
+		upload: func() string { return upload().ID },
+		job: func() string {
+			j, err := mu.services.r.Submit(ctx, render.Request{WorkspaceID: w.ID, BoardID: b.ID,
+				Shot: render.Shot{ID: "shot1", Number: 1, Prompt: "A lake", Duration: 1, AspectRatio: "16:9"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return j.ID
+		},
+		asset: func() string {
+			a, err := mu.services.a.Complete(ctx, upload())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a.ID
+		}}
 }
 
 var inviteSeq int
@@ -106,6 +144,40 @@ var matrixRequests = map[string]func(w world) (path string, body any){
 	"restoreVersion": func(w world) (string, any) {
 		return "/api/boards/" + w.board + "/versions/" + w.version + "/restore", nil
 	},
+	"beginUpload": func(w world) (string, any) {
+		return "/api/boards/" + w.board + "/uploads", map[string]any{"name": "a.png", "size": 1000, "shotId": "shot1"}
+	},
+	"putUploadPart": func(w world) (string, any) {
+		return "/api/boards/" + w.board + "/uploads/" + w.upload() + "/parts/1", tinyJPEGBytes
+	},
+	"completeUpload": func(w world) (string, any) {
+		return "/api/boards/" + w.board + "/uploads/" + w.upload() + "/complete", nil
+	},
+	"abortUpload": func(w world) (string, any) { return "/api/boards/" + w.board + "/uploads/" + w.upload(), nil },
+	"listAssets":  func(w world) (string, any) { return "/api/boards/" + w.board + "/assets", nil },
+	"downloadAsset": func(w world) (string, any) {
+		return "/api/boards/" + w.board + "/assets/" + w.asset() + "/download", nil
+	},
+	"detachAsset": func(w world) (string, any) {
+		return "/api/boards/" + w.board + "/shots/shot1/assets/" + w.asset(), nil
+	},
+	"renderShot": func(w world) (string, any) {
+		return "/api/boards/" + w.board + "/shots/shot1/renders", map[string]any{}
+	},
+	"renderChangedShots": func(w world) (string, any) { return "/api/boards/" + w.board + "/renders/changed", nil },
+	"listRenders":        func(w world) (string, any) { return "/api/boards/" + w.board + "/renders", nil },
+	"cancelRender": func(w world) (string, any) {
+		return "/api/boards/" + w.board + "/renders/" + w.job() + "/cancel", nil
+	},
+	"getCredits": func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/credits", nil },
+	"topUpCredits": func(w world) (string, any) {
+		inviteSeq++
+		return "/api/workspaces/" + w.workspace + "/credits", map[string]any{"amount": 50, "key": fmt.Sprintf("matrix-%d", inviteSeq)}
+	},
+	"getRenderSettings": func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/render-settings", nil },
+	"setRenderSettings": func(w world) (string, any) {
+		return "/api/workspaces/" + w.workspace + "/render-settings", map[string]any{"retentionDays": 7}
+	},
 	// Routes on the caller's own account.
 	"signOut":           func(world) (string, any) { return "/api/auth/signout", nil },
 	"signOutEverywhere": func(world) (string, any) { return "/api/auth/signout-all", nil },
@@ -130,6 +202,8 @@ func TestRoleMatrix(t *testing.T) {
 	mu := &matrixUsers{clients: map[string]*client{}, ids: map[string]string{}}
 	mu.services.ws, mu.services.p, mu.services.b = mongo.NewWorkspaceService(s.db), mongo.NewProjectService(s.db), mongo.NewBoardService(s.db)
 	mu.services.v = mongo.NewVersionStore(s.db)
+	mu.services.a = s.assets
+	mu.services.r = s.renders
 	for _, r := range shotline.Roles {
 		c := s.signUp(t, string(r))
 		mu.clients[string(r)], mu.ids[string(r)] = c, c.userID()

@@ -3,6 +3,7 @@ package http_test
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -52,7 +53,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			strings.HasPrefix(fr.Path, "/api/openapi") || strings.HasPrefix(fr.Path, "/api/docs") || strings.HasPrefix(fr.Path, "/api/schemas") {
 			continue
 		}
-		key := fr.Method + " " + strings.NewReplacer(":workspaceId", "{workspaceId}", ":projectId", "{projectId}", ":boardId", "{boardId}", ":userId", "{userId}", ":email", "{email}", ":versionId", "{versionId}").Replace(fr.Path)
+		key := fr.Method + " " + fiberParam.ReplaceAllString(fr.Path, "{$1}")
 		if !declared[key] {
 			t.Errorf("Fiber serves %s, which is not a declared route", key)
 		}
@@ -98,6 +99,8 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 		}
 	}
 }
+// fiberParam is a path parameter as Fiber writes it (":boardId").
+var fiberParam = regexp.MustCompile(`:(\w+)`)
 
 func TestReadiness(t *testing.T) {
 	healthy := newServer(t, shttp.Config{Ready: func(ctx context.Context) map[string]error {

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -38,6 +39,10 @@ type Route struct {
 	Scope   Scope
 	Perm    shotline.Permission // required for ScopeWorkspace and narrower
 	Status  int                 // success status; 0 lets huma choose
+	MaxBody int64               // body limit in bytes; 0 is Config.BodyLimit
+	// RawBody, when set, documents a raw request body of this content type
+	// that the handler reads itself (huma reads no body then).
+	RawBody string
 }
 
 // Routes lists every API route the server registered, for tests and docs.
@@ -58,8 +63,11 @@ func register[I, O any](s *Server, r Route, h func(ctx context.Context, in *I) (
 		Summary:       r.Summary,
 		Tags:          []string{r.Tag},
 		DefaultStatus: r.Status,
-		MaxBodyBytes:  s.cfg.BodyLimit,
+		MaxBodyBytes:  cmp.Or(r.MaxBody, s.cfg.BodyLimit),
 		Middlewares:   huma.Middlewares{withFiber, s.authenticate(r), s.authorize(r)},
+	}
+	if r.RawBody != "" {
+		op.RequestBody = &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{r.RawBody: {}}}
 	}
 	if r.Scope != ScopePublic {
 		op.Security = []map[string][]string{{"session": {}}}

@@ -20,7 +20,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/shotline/shotline/backend/asset"
+	"github.com/shotline/shotline/backend/metrics"
 	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/render"
 	"github.com/shotline/shotline/backend/shotline"
 )
 
@@ -40,6 +43,13 @@ type Config struct {
 	// one that CanonicalOrigin refuses: check them when reading the
 	// configuration.
 	PublicOrigins []string
+	// MediaOrigins are where presigned URLs point (the object store, e.g.
+	// "http://127.0.0.1:9000"): the page may show images and play videos
+	// from them (Content-Security-Policy img-src and media-src).
+	MediaOrigins []string
+	// MetricsToken, when set, serves /metrics to requests that send it as
+	// "Authorization: Bearer <token>"; empty serves no /metrics here.
+	MetricsToken string
 	// Ready reports whether the dependencies answer; /readyz calls it.
 	Ready func(ctx context.Context) map[string]error
 }
@@ -53,7 +63,12 @@ type Server struct {
 	Boards     shotline.BoardService
 	Passwords  shotline.PasswordHasher
 	Authz      shotline.Authorizer
-	Hub        *realtime.Hub // nil: no realtime channel
+	Hub        *realtime.Hub   // nil: no realtime channel
+	Assets     *asset.Service  // nil: no uploads
+	Renders    *render.Service // nil: no renders
+	// RenderSettings keeps workspaces' render settings (with Renders).
+	RenderSettings RenderSettingsStore
+	Metrics        *metrics.Metrics // nil: no metrics
 
 	app     *fiber.App
 	api     huma.API
@@ -62,6 +77,7 @@ type Server struct {
 	routes  []Route
 	signIns *limiter
 	origins []string // Config.PublicOrigins, canonical
+	csp     string // Content-Security-Policy of the app's pages
 	now     func() time.Time
 
 	dummyOnce sync.Once
@@ -79,6 +95,11 @@ type Services struct {
 	Authz      shotline.Authorizer
 	Hub        *realtime.Hub
 	Versions   shotline.VersionStore // with Hub: named versions
+	Assets     *asset.Service        // uploads and assets; nil serves none
+	// Renders queues renders (with Hub, which has the shots); nil serves none.
+	Renders        *render.Service
+	RenderSettings RenderSettingsStore
+	Metrics        *metrics.Metrics
 }
 
 // New builds the server and registers every route.
@@ -97,7 +118,8 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	}
 	s := &Server{
 		Users: svc.Users, Sessions: svc.Sessions, Workspaces: svc.Workspaces, Projects: svc.Projects,
-		Boards: svc.Boards, Passwords: svc.Passwords, Authz: svc.Authz, Hub: svc.Hub,
+		Boards: svc.Boards, Passwords: svc.Passwords, Authz: svc.Authz, Hub: svc.Hub, Assets: svc.Assets,
+		Renders: svc.Renders, RenderSettings: svc.RenderSettings, Metrics: svc.Metrics,
 		cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() },
 	}
 	s.signIns = newLimiter(cfg.SignInWindow)
@@ -108,6 +130,9 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 		}
 		s.origins = append(s.origins, co)
 	}
+	media := strings.Join(append([]string{""}, cfg.MediaOrigins...), " ")
+	s.csp = "default-src 'self'; img-src 'self' data: blob:" + media + "; media-src 'self' blob:" + media +
+		"; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 	s.app = fiber.New(fiber.Config{
 		AppName:               "shotline",
 		BodyLimit:             int(cfg.BodyLimit),
@@ -140,6 +165,12 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	s.registerMembers()
 	s.registerProjects()
 	s.registerBoards()
+	if s.Assets != nil {
+		s.registerAssets()
+	}
+	if s.Renders != nil && s.Hub != nil {
+		s.registerRenders()
+	}
 	if s.Hub != nil {
 		s.registerLive()
 		s.documentLive()
@@ -148,6 +179,9 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 		}
 	}
 
+	if s.Metrics != nil && cfg.MetricsToken != "" {
+		s.serveMetrics(cfg.MetricsToken)
+	}
 	s.app.All("/api/*", func(c *fiber.Ctx) error {
 		return fiber.NewError(nethttp.StatusNotFound, "No such API route.")
 	})
@@ -256,7 +290,7 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 		// The API reference page loads its viewer from a CDN.
 		c.Set("Content-Security-Policy", "default-src 'self' https://unpkg.com; img-src 'self' data: https:; style-src 'self' 'unsafe-inline' https://unpkg.com; frame-ancestors 'none'")
 	} else {
-		c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+		c.Set("Content-Security-Policy", s.csp)
 	}
 	if s.cfg.CookieSecure {
 		c.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

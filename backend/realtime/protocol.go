@@ -331,6 +331,8 @@ func DecodeServerMessage(data []byte) (ServerMessage, error) {
 		return decodeMessage[ErrorMessage](body)
 	case TypePong:
 		return decodeMessage[PongMessage](body)
+	case TypeRender:
+		return decodeMessage[RenderMessage](body)
 	}
 	return nil, shotline.Invalid("type", "unknown message type "+strconv.Quote(typ))
 }

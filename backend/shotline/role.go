@@ -51,6 +51,10 @@ const (
 	PermBoardCreate     Permission = "board:create"
 	PermBoardUpdate     Permission = "board:update"
 	PermBoardDelete     Permission = "board:delete"
+	PermAssetUpload     Permission = "asset:upload"  // upload, attach and detach reference files
+	PermRenderCreate    Permission = "render:create" // queue and cancel renders (spends credits)
+	PermCreditRead      Permission = "credit:read"   // the credit balance and ledger
+	PermCreditTopUp     Permission = "credit:topup"  // add credits
 
 	// Comments, checked by the realtime channel. A commenter may edit,
 	// delete, resolve and reopen their own comments; resolving anyone's

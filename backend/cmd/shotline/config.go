@@ -51,6 +51,38 @@ type config struct {
 	// (a secret: never logged).
 	NATSToken string `env:"NATS_TOKEN" envDefault:""`
 
+	// Uploads: the largest reference image and clip, and each workspace's
+	// storage quota, in bytes.
+	MaxImageBytes  int64 `env:"MAX_IMAGE_BYTES" envDefault:"20971520"`
+	MaxClipBytes   int64 `env:"MAX_CLIP_BYTES" envDefault:"1073741824"`
+	WorkspaceQuota int64 `env:"WORKSPACE_QUOTA" envDefault:"10737418240"`
+	// FFmpeg is the ffmpeg binary that makes thumbnails and animatics.
+	FFmpeg string `env:"FFMPEG" envDefault:"ffmpeg"`
+
+	// Renders. Workers is how many render workers this process runs
+	// (0: none; run `shotline worker` processes instead).
+	Workers           int           `env:"WORKERS" envDefault:"2"`
+	RenderConcurrency int           `env:"RENDER_CONCURRENCY" envDefault:"2"`
+	RenderLease       time.Duration `env:"RENDER_LEASE" envDefault:"30s"`
+	ModerationPolicy  string        `env:"MODERATION_POLICY" envDefault:"policies/moderation.json"`
+	WelcomeCredits    int64         `env:"WELCOME_CREDITS" envDefault:"100"`
+
+	// Remote video providers, each on when its key is set (keys are
+	// secrets: never logged).
+	OpenAIAPIKey        string `env:"OPENAI_API_KEY" envDefault:""`
+	OpenAIBaseURL       string `env:"OPENAI_BASE_URL" envDefault:"https://api.openai.com/v1"`
+	OpenAIModel         string `env:"OPENAI_MODEL" envDefault:"sora-2"`
+	FalKey              string `env:"FAL_KEY" envDefault:""`
+	FalBaseURL          string `env:"FAL_BASE_URL" envDefault:"https://queue.fal.run"`
+	FalModel            string `env:"FAL_MODEL" envDefault:"fal-ai/kling-video/v2.1/master/text-to-video"`
+	FalImageModel       string `env:"FAL_IMAGE_MODEL" envDefault:"fal-ai/kling-video/v2.1/master/image-to-video"`
+	RemoteCreditsPerSec int64  `env:"REMOTE_CREDITS_PER_SECOND" envDefault:"10"`
+
+	// MetricsToken lets scrapers read /metrics on the main address with
+	// "Authorization: Bearer <token>" (a secret: never logged). /metrics is
+	// also served, without a token, on DebugAddr.
+	MetricsToken string `env:"METRICS_TOKEN" envDefault:""`
+
 	// DebugAddr serves Go's profiles (/debug/pprof/) when set; keep it on
 	// loopback, it is unauthenticated.
 	DebugAddr string `env:"DEBUG_ADDR" envDefault:""`
@@ -78,6 +110,14 @@ func loadConfigFrom(environ map[string]string) (config, error) {
 		c.PublicOrigins[i] = co
 	}
 	return c, nil
+}
+
+// s3Origin is the origin of the object store's presigned URLs.
+func (c config) s3Origin() string {
+	if c.S3Secure {
+		return "https://" + c.S3Endpoint
+	}
+	return "http://" + c.S3Endpoint
 }
 
 func (c config) level() slog.Level {

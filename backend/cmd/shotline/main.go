@@ -15,16 +15,23 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/shotline/shotline/backend/asset"
 	"github.com/shotline/shotline/backend/authz"
 	shttp "github.com/shotline/shotline/backend/http"
+	"github.com/shotline/shotline/backend/metrics"
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/nats"
-	"github.com/shotline/shotline/backend/objectstore"
 	"github.com/shotline/shotline/backend/password"
 	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/render"
+	"github.com/shotline/shotline/backend/shotline"
 )
 
 func main() {
+	run := run
+	if len(os.Args) > 1 && os.Args[1] == "worker" {
+		run = runWorker
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "shotline:", err)
 		os.Exit(1)
@@ -41,22 +48,11 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	db, err := mongo.Open(ctx, cfg.MongoURI, cfg.MongoDB)
+	db, store, err := openStores(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
 	defer db.Close(context.Background())
-	if err := retry(ctx, log, "mongodb", func(ctx context.Context) error { return db.Migrate(ctx) }); err != nil {
-		return err
-	}
-	store, err := objectstore.Open(objectstore.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
-		Bucket: cfg.S3Bucket, Secure: cfg.S3Secure, Region: cfg.S3Region})
-	if err != nil {
-		return err
-	}
-	if err := retry(ctx, log, "object store", store.EnsureBucket); err != nil {
-		return err
-	}
 	enforcer, err := authz.New()
 	if err != nil {
 		return err
@@ -64,7 +60,9 @@ func run() error {
 
 	sessions, boards := mongo.NewSessionService(db), mongo.NewBoardService(db)
 	versions := mongo.NewVersionStore(db)
-	hub := realtime.NewHub(boards, mongo.NewOpLog(db), versions, enforcer, realtime.Config{}, log)
+	met := metrics.New()
+	hub := realtime.NewHub(boards, met.OpLog(mongo.NewOpLog(db)), versions, enforcer, realtime.Config{}, log)
+	met.Rooms(hub.Rooms)
 	ready := map[string]func(context.Context) error{"mongodb": db.Ping, "objectStore": store.Ping}
 	if cfg.NATSURL != "" {
 		broker, err := nats.Connect(cfg.NATSURL, cfg.NATSToken, log)
@@ -77,13 +75,31 @@ func run() error {
 		}
 		ready["nats"] = func(context.Context) error { return broker.Ping() }
 	}
+	assets := &asset.Service{Store: mongo.NewAssetStore(db), Objects: store, FFmpeg: cfg.FFmpeg, Log: log,
+		Limits: shotline.AssetLimits{MaxImage: cfg.MaxImageBytes, MaxClip: cfg.MaxClipBytes, Quota: cfg.WorkspaceQuota}}
+	renders, queue, err := newRenders(cfg, db, store, log)
+	if err != nil {
+		return err
+	}
+	met.QueueDepth(queue.Depth)
+	met.BytesStored(mongo.NewAssetStore(db).TotalUsage)
+	renders.Notify = hub.BroadcastRender
+	kick := make(chan struct{}, 1)
+	renders.Queued = func() {
+		select {
+		case kick <- struct{}{}:
+		default:
+		}
+	}
 	srv := shttp.New(shttp.Services{
 		Users: mongo.NewUserService(db), Sessions: sessions, Workspaces: mongo.NewWorkspaceService(db),
 		Projects: mongo.NewProjectService(db), Boards: boards,
-		Passwords: password.Default, Authz: enforcer, Hub: hub, Versions: versions,
+		Passwords: password.Default, Authz: enforcer, Hub: hub, Versions: versions, Assets: assets,
+		Renders: renders, RenderSettings: mongo.NewRenderSettingsStore(db), Metrics: met,
 	}, shttp.Config{
 		StaticDir: cfg.StaticDir, CookieSecure: cfg.CookieSecure, SessionTTL: cfg.SessionTTL, BodyLimit: cfg.BodyLimit,
 		SignInAttempts: cfg.SignInAttempts, SignInWindow: cfg.SignInWindow, PublicOrigins: cfg.PublicOrigins,
+		MetricsToken: cfg.MetricsToken, MediaOrigins: []string{cfg.s3Origin()},
 		Ready: func(ctx context.Context) map[string]error {
 			errs := make(map[string]error, len(ready))
 			for name, ping := range ready {
@@ -94,8 +110,34 @@ func run() error {
 	}, log)
 
 	go sweepSessions(ctx, log, sessions)
+	workers := startWorkers(ctx, cfg, renders, kick, met)
+	relay := &render.Relay{Service: renders, Boards: hub.OpenBoards, Send: hub.BroadcastRender,
+		Workspace: func(ctx context.Context, id string) (string, error) {
+			b, err := boards.FindBoardByID(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return b.WorkspaceID, nil
+		}}
+	go relay.Run(ctx, time.Second)
+	retention := &render.Retention{Service: renders, Expirer: queue}
+	go every(ctx, time.Hour, func() {
+		if n, err := retention.Sweep(ctx, time.Now().UTC()); err != nil && ctx.Err() == nil {
+			log.Warn("sweep expired renders", "err", err)
+		} else if n > 0 {
+			log.Info("deleted expired renders", "count", n)
+		}
+	})
+	go every(ctx, 10*time.Minute, func() {
+		// An upload whose client went away (or whose server crashed) for an hour is abandoned.
+		if n, err := assets.Sweep(ctx, time.Hour); err != nil && ctx.Err() == nil {
+			log.Warn("sweep uploads", "err", err)
+		} else if n > 0 {
+			log.Info("swept abandoned uploads", "count", n)
+		}
+	})
 	if cfg.DebugAddr != "" {
-		go serveDebug(log, cfg.DebugAddr)
+		go serveDebug(log, cfg.DebugAddr, met)
 	}
 
 	errc := make(chan error, 1)
@@ -118,6 +160,8 @@ func run() error {
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	// Workers stop with ctx; a render cut short is taken over after its lease.
+	workers.Wait()
 	log.Info("stopped")
 	return nil
 }
@@ -165,10 +209,25 @@ func sweepSessions(ctx context.Context, log *slog.Logger, sessions *mongo.Sessio
 	}
 }
 
+// every runs fn now and then every period until ctx ends.
+func every(ctx context.Context, period time.Duration, fn func()) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		fn()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
 // serveDebug serves net/http/pprof's profiles on addr, for profiling a
 // running server (docs/benchmarks.md).
-func serveDebug(log *slog.Logger, addr string) {
-	log.Info("serving profiles", "addr", addr)
+func serveDebug(log *slog.Logger, addr string, met *metrics.Metrics) {
+	log.Info("serving profiles and metrics", "addr", addr)
+	http.Handle("/metrics", met.Handler())
 	srv := &http.Server{Addr: addr, Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
 	if err := srv.ListenAndServe(); err != nil {
 		log.Warn("debug listener", "err", err)

@@ -7,7 +7,7 @@
  * the default instance exported as `api`.
  */
 
-import type { BoardSnapshot, Comment } from '../sync/protocol';
+import type { BoardSnapshot, Comment, RenderJob } from '../sync/protocol';
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -197,6 +197,12 @@ export type Permission =
   | 'comment:resolve'
   /** Delete anyone's comment (without it: only one's own). */
   | 'comment:moderate'
+  /** Upload, attach and detach reference files. */
+  | 'asset:upload'
+  /** Queue and cancel renders (spends credits). */
+  | 'render:create'
+  | 'credit:read'
+  | 'credit:topup'
   // The server may add permissions before the client knows them.
   | (string & {});
 
@@ -285,6 +291,59 @@ export interface Board {
   comments?: Comment[];
   createdAt: string;
   updatedAt: string;
+}
+
+/** A reference image or clip, with short-lived URLs. */
+export interface Asset {
+  id: string;
+  boardId: string;
+  shotId?: string;
+  kind: 'image' | 'clip';
+  contentType: string;
+  size: number;
+  name: string;
+  createdBy: string;
+  createdAt: string;
+  url: string;
+  thumbUrl?: string;
+  urlsExpire: string;
+}
+
+/** An upload begun: send `parts` parts of `partSize` bytes (the last may be shorter). */
+export interface UploadStart {
+  id: string;
+  partSize: number;
+  parts: number;
+}
+
+/** A render job with, once it succeeded, a short-lived URL of its video. */
+export interface Render extends RenderJob {
+  url?: string;
+}
+
+export interface RenderChanged {
+  jobs: Render[];
+  refused: { shotId: string; code: ServerErrorCode; message: string }[];
+}
+
+export interface LedgerEntry {
+  key: string;
+  workspaceId: string;
+  amount: number;
+  reason: string;
+  jobId?: string;
+  by?: string;
+  at: string;
+}
+
+export interface Credits {
+  balance: number;
+  ledger: LedgerEntry[];
+}
+
+export interface RenderSettings {
+  retentionDays: number;
+  concurrency: number;
 }
 
 /** A named version of a board: its state at seq, kept for restoring. */
@@ -529,6 +588,45 @@ export function createApiClient(options: ApiClientOptions = {}) {
       update: (id: string, patch: BoardPatch) =>
         request<Board>('PATCH', `/boards/${enc(id)}`, patch),
       delete: (id: string) => request<void>('DELETE', `/boards/${enc(id)}`),
+    },
+
+    assets: {
+      /** Checks name and size, reserves the bytes; ETOOLARGE over a limit or the quota. */
+      begin: (boardId: string, input: { name: string; size: number; shotId?: string }) =>
+        request<UploadStart>('POST', `/boards/${enc(boardId)}/uploads`, input),
+      /** Assembles the parts; EINVALID if the file cannot be decoded. */
+      complete: (boardId: string, uploadId: string) =>
+        request<Asset>('POST', `/boards/${enc(boardId)}/uploads/${enc(uploadId)}/complete`),
+      abort: (boardId: string, uploadId: string) =>
+        request<void>('DELETE', `/boards/${enc(boardId)}/uploads/${enc(uploadId)}`),
+      /** By shot id; "-" is the board itself. */
+      list: (boardId: string) =>
+        request<{ shots: Record<string, Asset[] | null> }>('GET', `/boards/${enc(boardId)}/assets`).then((r) => r.shots ?? {}),
+      download: (boardId: string, assetId: string) =>
+        request<{ url: string; expires: string }>('GET', `/boards/${enc(boardId)}/assets/${enc(assetId)}/download`),
+      detach: (boardId: string, shotId: string, assetId: string) =>
+        request<void>('DELETE', `/boards/${enc(boardId)}/shots/${enc(shotId)}/assets/${enc(assetId)}`),
+    },
+
+    renders: {
+      /** EINVALID naming the policy rule; ECONFLICT without enough credits. */
+      renderShot: (boardId: string, shotId: string) =>
+        request<Render>('POST', `/boards/${enc(boardId)}/shots/${enc(shotId)}/renders`, {}),
+      renderChanged: (boardId: string) => request<RenderChanged>('POST', `/boards/${enc(boardId)}/renders/changed`),
+      /** By shot id, newest first. */
+      list: (boardId: string) =>
+        request<{ shots: Record<string, Render[] | null> }>('GET', `/boards/${enc(boardId)}/renders`).then((r) => r.shots ?? {}),
+      cancel: (boardId: string, jobId: string) =>
+        request<Render>('POST', `/boards/${enc(boardId)}/renders/${enc(jobId)}/cancel`),
+    },
+
+    credits: {
+      get: (workspaceId: string) => request<Credits>('GET', `/workspaces/${enc(workspaceId)}/credits`),
+      topUp: (workspaceId: string, amount: number, key: string, note?: string) =>
+        request<Credits>('POST', `/workspaces/${enc(workspaceId)}/credits`, { amount, key, note }),
+      settings: (workspaceId: string) => request<RenderSettings>('GET', `/workspaces/${enc(workspaceId)}/render-settings`),
+      setRetention: (workspaceId: string, retentionDays: number) =>
+        request<RenderSettings>('PUT', `/workspaces/${enc(workspaceId)}/render-settings`, { retentionDays }),
     },
 
     versions: {

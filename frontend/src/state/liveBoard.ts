@@ -20,6 +20,7 @@ import type {
   ErrorCode,
   Op,
   Peer,
+  RenderJob,
   ShotFields,
   ShotSetOp,
   TextField,
@@ -45,6 +46,8 @@ export interface LiveBoardState {
   pending: number;
   peers: Peer[];
   notices: SyncNotice[];
+  /** Render jobs of this board as the server pushed them since the page opened, by id. */
+  renders: Record<string, RenderJob>;
 }
 
 /** The parts of the connection the store uses (a fake in tests). */
@@ -72,6 +75,7 @@ export const initialLiveBoardState: LiveBoardState = {
   pending: 0,
   peers: [],
   notices: [],
+  renders: {},
 };
 
 const MAX_NOTICES = 4;
@@ -112,6 +116,7 @@ export class LiveBoardStore {
       rejected: (r) => this.notify(r.code, refusalMessage(r.op, r.message)),
       notice: (code, message) => this.notify(code, message),
       terminal: (terminal) => this.set({ terminal }),
+      render: (job) => this.set({ renders: { ...this.state.renders, [job.id]: job } }),
     };
     const options: ConnectionOptions = {
       boardId,
@@ -149,6 +154,31 @@ export class LiveBoardStore {
   private notify(code: ErrorCode, message: string): void {
     const notices = [...this.state.notices, { id: ++this.noticeSeq, code, message }].slice(-MAX_NOTICES);
     this.set({ notices });
+  }
+
+  /**
+   * Resolves once every edit made so far is confirmed by the server (a
+   * render reads the shot as the server has it), or rejects after
+   * timeoutMs.
+   */
+  whenSaved(timeoutMs = 10_000): Promise<void> {
+    if (this.state.pending === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const stop = () => {
+        clearTimeout(timer);
+        unsubscribe();
+      };
+      const timer = setTimeout(() => {
+        stop();
+        reject(new Error('Your latest edits are not saved yet; try again once the board says Connected.'));
+      }, timeoutMs);
+      const unsubscribe = this.subscribe(() => {
+        if (this.state.pending === 0) {
+          stop();
+          resolve();
+        }
+      });
+    });
   }
 
   dismissNotice(id: number): void {

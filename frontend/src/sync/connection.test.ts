@@ -9,7 +9,8 @@ import {
   type RejectedOp,
   type TerminalReason,
 } from './connection';
-import type { BoardSnapshot, Op, Shot, TextEditOp } from './protocol';
+import type { BoardSnapshot, Op, RenderJob, Shot, TextEditOp } from './protocol';
+import { protocolFixtures } from './fixtures.gen';
 import type { SyncState } from './reconcile';
 import type { ViewTextDelta } from './viewDelta';
 import type { TextOp } from './text';
@@ -95,6 +96,23 @@ afterEach(() => {
 });
 
 describe('BoardConnection', () => {
+  it('ignores message types it does not know and passes render jobs to the listener', () => {
+    const jobs: RenderJob[] = [];
+    const t = setup({ listener: { render: (j) => jobs.push(j) } });
+    const conn = t.conn;
+    conn.start();
+    t.last().open();
+    t.last().receive({ type: 'snapshot', board: board(), seq: 10 });
+    // A newer server's message: no error, no state change, the socket stays.
+    t.last().onmessage?.(new MessageEvent('message', { data: JSON.stringify({ type: 'reviewStatus', shotId: 's1' }) }));
+    expect(conn.status).toBe('connected');
+    expect(conn.state!.seq).toBe(10);
+    const job = protocolFixtures['server-render.json'][0]!.job;
+    t.last().receive({ type: 'render', job });
+    expect(jobs).toEqual([job]);
+    expect(conn.state!.seq).toBe(10);
+  });
+
   it('joins, takes the snapshot, sends an op and confirms it', () => {
     const t = setup();
     t.conn.start();

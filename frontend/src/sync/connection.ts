@@ -24,6 +24,7 @@ import {
   type ErrorCode,
   type Op,
   type Peer,
+  type RenderJob,
   type ServerMessage,
 } from './protocol';
 import {
@@ -71,6 +72,8 @@ export interface ConnectionListener {
   /** A server error about no op in particular (e.g. a rate limit). */
   notice?(code: ErrorCode, message: string): void;
   terminal?(reason: TerminalReason): void;
+  /** A render job of this board changed. */
+  render?(job: RenderJob): void;
 }
 
 /** The part of the browser's WebSocket this class uses. */
@@ -552,6 +555,9 @@ export class BoardConnection {
         this.listener.peers?.(m.peers);
         break;
       case 'pong':
+        break;
+      case 'render':
+        this.listener.render?.(m.job);
         break;
     }
   }

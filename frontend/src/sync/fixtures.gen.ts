@@ -4,7 +4,7 @@
 // checked against the TypeScript type named like its Go type: if protocol.ts
 // drifts from protocol.go, `npm run typecheck` fails here.
 
-import type { AckMessage, AppliedMessage, ErrorMessage, JoinMessage, OpMessage, OpsMessage, PeersMessage, PingMessage, PongMessage, PresenceMessage, SnapshotMessage } from './protocol';
+import type { AckMessage, AppliedMessage, ErrorMessage, JoinMessage, OpMessage, OpsMessage, PeersMessage, PingMessage, PongMessage, PresenceMessage, RenderMessage, SnapshotMessage } from './protocol';
 
 export const protocolFixtures = {
   'client-join.json': [
@@ -64,6 +64,10 @@ export const protocolFixtures = {
     {"type":"presence","peers":[{"userId":"user-1","name":"Ada","selectedShotId":"shot-7","color":"#e4572e"},{"userId":"guest-link-9","name":"Client (guest)","selectedShotId":null,"color":"#17bebb"}]},
     {"type":"presence","peers":[]},
   ] satisfies PeersMessage[],
+  'server-render.json': [
+    {"type":"render","job":{"id":"01a2451f-70b8-7cfb-bb90-01fa26c26335","workspaceId":"ws-1","boardId":"6650f1c2a1b2c3d4e5f60718","shotId":"shot-7","shotNumber":1,"title":"Close-up","prompt":"Hands on the wheel, rain","notes":"","duration":2.5,"aspectRatio":"16:9","resolution":"720p","provider":"animatic","model":"","settings":"{}","references":["asset-1"],"cost":3,"state":"running","progress":0.42,"attempt":1,"createdBy":"user-1","createdAt":"2026-12-05T10:00:00Z","startedAt":"2026-12-05T10:00:01Z"}},
+    {"type":"render","job":{"id":"01a2451f-70b8-7cfb-bb90-01fa26c26336","workspaceId":"ws-1","boardId":"6650f1c2a1b2c3d4e5f60718","shotId":"shot-8","shotNumber":2,"title":"","prompt":"Wide shot","notes":"","duration":3,"aspectRatio":"9:16","resolution":"720p","provider":"openai","model":"sora-2","settings":"{}","references":[],"cost":30,"state":"failed","progress":0,"attempt":1,"error":"The provider refused this prompt: content policy","errorKind":"refused","createdBy":"user-1","createdAt":"2026-12-05T10:00:00Z","startedAt":"2026-12-05T10:00:01Z","finishedAt":"2026-12-05T10:00:09Z"}},
+  ] satisfies RenderMessage[],
   'server-snapshot.json': [
     {"type":"snapshot","seq":48,"board":{"id":"6650f1c2a1b2c3d4e5f60718","title":"Opening sequence","description":"Act one, scene two","aspectRatio":"2.39:1","defaultShotDuration":3.5,"shots":[{"id":"shot-9","position":"Zz","title":"Wide","prompt":"City at dusk","notes":"","duration":3,"aspectRatio":"2.39:1","status":"approved","provider":"animatic","model":"","settings":{}},{"id":"shot-7","position":"a0","title":"Extreme close-up","prompt":"Hands on the wheel, rain 🌧","notes":"🎬 take 2","duration":4,"aspectRatio":"2.39:1","status":"changes_requested","provider":"openai-compatible","model":"wan-2.2","settings":{"motion":"slow","seed":8}}],"comments":[{"id":"cm-1","shotId":"shot-7","authorId":"user-3","body":"Too dark around 0:02","timeRange":{"start":1.5,"end":2.25},"resolved":true,"resolvedBy":"user-1","createdSeq":45},{"id":"cm-2","shotId":"shot-7","parentId":"cm-1","authorId":"guest-link-9","body":"Brightened it, have a look","resolved":false,"createdSeq":46,"editedSeq":47}]}},
     {"type":"snapshot","seq":0,"board":{"id":"6650f1c2a1b2c3d4e5f60719","title":"Untitled","description":"","aspectRatio":"16:9","defaultShotDuration":3,"shots":[],"comments":[]}},

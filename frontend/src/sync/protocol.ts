@@ -301,6 +301,49 @@ export interface PongMessage {
   type: 'pong';
 }
 
+/** A render job's state, as the server stores it (backend/shotline/render.go). */
+export interface RenderJob {
+  id: string;
+  workspaceId: string;
+  boardId: string;
+  shotId: string;
+  shotNumber: number;
+  title: string;
+  prompt: string;
+  notes: string;
+  duration: number;
+  aspectRatio: string;
+  resolution: string;
+  provider: string;
+  model: string;
+  /** The shot's settings when queued, a JSON object as text. */
+  settings: string;
+  /** Asset ids of the reference files, first first. */
+  references: string[] | null;
+  cost: number;
+  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
+  /** 0..1 */
+  progress: number;
+  attempt: number;
+  notBefore?: string;
+  cancelRequested?: boolean;
+  error?: string;
+  errorKind?: 'transient' | 'permanent' | 'refused' | 'canceled';
+  resultSize?: number;
+  createdBy: string;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** When the render and its video are deleted. */
+  expiresAt?: string;
+}
+
+/** A render job changed: queued, progressed, finished (protocol 1, additive). */
+export interface RenderMessage {
+  type: 'render';
+  job: RenderJob;
+}
+
 export type ClientMessage = JoinMessage | OpMessage | PresenceMessage | PingMessage;
 export type ServerMessage =
   | SnapshotMessage
@@ -309,9 +352,10 @@ export type ServerMessage =
   | AppliedMessage
   | PeersMessage
   | ErrorMessage
-  | PongMessage;
+  | PongMessage
+  | RenderMessage;
 
-const SERVER_TYPES: ReadonlySet<string> = new Set(['snapshot', 'ops', 'ack', 'applied', 'presence', 'error', 'pong']);
+const SERVER_TYPES: ReadonlySet<string> = new Set(['snapshot', 'ops', 'ack', 'applied', 'presence', 'error', 'pong', 'render']);
 
 export class ProtocolError extends Error {}
 

@@ -19,6 +19,9 @@ import { ShotInspector } from './ShotInspector';
 import { Timeline } from './Timeline';
 import { positionForInsert, positionForMove } from './timeline';
 import { VersionsPanel } from './VersionsPanel';
+import { RenderQueuePanel } from '../renders/RenderQueuePanel';
+import { ShotCardMedia, ShotMediaPanel } from '../renders/ShotMedia';
+import { useBoardMedia } from '../renders/useBoardMedia';
 
 /** /b/:boardId — one board: its details, settings and shot list. */
 export function BoardPage() {
@@ -80,6 +83,8 @@ export function BoardView({
   const archive = useAction(() => api.boards.update(board.id, { archived: !board.archived }));
 
   const { store, state: live } = useLiveBoard(board.id);
+  const media = useBoardMedia(api, board.id, live.renders);
+  const [sessionStart] = useState(() => new Date().toISOString());
   const liveBoard = live.board;
   // Settings changed by anyone arrive live; the REST board has the rest.
   const shown: Board = liveBoard
@@ -95,6 +100,8 @@ export function BoardView({
   const shots = liveBoard ? liveBoard.shots : restShots;
   const comments = useMemo(() => liveBoard?.comments ?? [], [liveBoard]);
   const canEdit = controls.edit && liveBoard !== null && live.terminal === null;
+  const canUpload = can(workspace, 'asset:upload');
+  const canRender = can(workspace, 'render:create') && liveBoard !== null;
   const rights: CommentRights = {
     me,
     comment: can(workspace, 'comment:create') && liveBoard !== null && live.terminal === null,
@@ -217,6 +224,8 @@ export function BoardView({
               onSelect={setSelectedId}
               onInsert={insertAt}
               onMove={moveTo}
+              cardMedia={(id) => <ShotCardMedia shotId={id} media={media} />}
+              onDropFiles={canUpload ? media.upload : undefined}
             />
           )}
         </section>
@@ -238,9 +247,35 @@ export function BoardView({
             onDelete={() => setConfirmShotDelete(selected.id)}
           />
         )}
+        {selected && (
+          <ShotMediaPanel
+            key={`media-${selected.id}`}
+            shotId={selected.id}
+            media={media}
+            canUpload={canUpload}
+            canRender={canRender}
+            onRender={async () => {
+              await store?.whenSaved();
+              await api.renders.renderShot(board.id, selected.id);
+              media.reload();
+            }}
+          />
+        )}
       </div>
 
       <aside className="inspector" aria-label="Comments, versions and board settings">
+        <RenderQueuePanel
+          api={api}
+          boardId={board.id}
+          workspaceId={board.workspaceId}
+          shots={shots}
+          media={media}
+          canRender={canRender}
+          canReadCredits={can(workspace, 'credit:read')}
+          canTopUp={can(workspace, 'credit:topup')}
+          sessionStart={sessionStart}
+          beforeRender={() => store?.whenSaved() ?? Promise.resolve()}
+        />
         <CommentsPanel
           shot={selected}
           shotIndex={selectedIndex}

@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState, type DragEvent } from 'react';
+import { useMemo, useRef, useState, type DragEvent, type ReactNode } from 'react';
 import { formatSeconds } from '../../components/format';
 import type { Peer, Shot } from '../../sync/protocol';
 import { formatTimecode, initials } from './shotFields';
@@ -24,6 +24,8 @@ export function Timeline({
   onSelect,
   onInsert,
   onMove,
+  cardMedia,
+  onDropFiles,
 }: {
   shots: Shot[];
   pxPerSecond: number;
@@ -36,6 +38,10 @@ export function Timeline({
   onSelect: (id: string) => void;
   onInsert: (index: number) => void;
   onMove: (id: string, index: number) => void;
+  /** What a card shows of its shot's media (thumbnail, player, progress). */
+  cardMedia?: (shotId: string) => ReactNode;
+  /** Files dropped on a card; without it cards take no files. */
+  onDropFiles?: (shotId: string, files: File[]) => void;
 }) {
   const layout = useMemo(() => timelineLayout(shots, pxPerSecond, GAP), [shots, pxPerSecond]);
   const track = useRef<HTMLDivElement>(null);
@@ -142,6 +148,18 @@ export function Timeline({
                   setDragging(null);
                   setDropGap(null);
                 }}
+                onDragOver={(e) => {
+                  if (!onDropFiles || !Array.from(e.dataTransfer.types).includes('Files')) return;
+                  e.preventDefault();
+                  e.stopPropagation();
+                  e.dataTransfer.dropEffect = 'copy';
+                }}
+                onDrop={(e) => {
+                  if (!onDropFiles || e.dataTransfer.files.length === 0) return;
+                  e.preventDefault();
+                  e.stopPropagation();
+                  onDropFiles(shot.id, Array.from(e.dataTransfer.files));
+                }}
               >
                 <div className="shot-card-head">
                   <span className="shot-card-index">{i + 1}</span>
@@ -158,6 +176,7 @@ export function Timeline({
                 <div className="shot-card-meta">
                   {formatSeconds(shot.duration)} · {formatTimecode(item.start)}
                 </div>
+                {cardMedia?.(shot.id)}
                 {others.length > 0 && (
                   <div className="shot-card-peers">
                     {others.map((p) => (

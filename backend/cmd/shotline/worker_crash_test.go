@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/shotline/shotline/backend/mongo"
+	"github.com/shotline/shotline/backend/objectstore"
+	"github.com/shotline/shotline/backend/render"
+	"github.com/shotline/shotline/backend/shotline"
+)
+
+// envValue returns the value of key in a KEY=value list (the last wins).
+func envValue(env []string, key string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
+			v = val
+		}
+	}
+	return v
+}
+
+// startWorkerProcess runs `shotline worker` with the server's settings.
+func (s *server) startWorkerProcess(t *testing.T, name string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(s.bin, "worker")
+	cmd.Env = s.env
+	logf, _ := os.Create(filepath.Join(t.TempDir(), name+".log"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd
+}
+
+// A worker process SIGKILLed in the middle of a render: after its lease
+// another worker process takes the job over and finishes it, once; the
+// workspace is charged once and refunded nothing.
+func TestKilledWorkersJobIsTakenOverAndFinishesOnce(t *testing.T) {
+	s := newServer(t, "SHOTLINE_WORKERS=1", "SHOTLINE_RENDER_LEASE=2s", "SHOTLINE_MODERATION_POLICY=../../../policies/moderation.json")
+	cfg := config{MongoURI: envValue(s.env, "SHOTLINE_MONGO_URI"), MongoDB: envValue(s.env, "SHOTLINE_MONGO_DB"),
+		ModerationPolicy: "../../../policies/moderation.json", WelcomeCredits: 100, FFmpeg: "ffmpeg"}
+	ctx := context.Background()
+	db, err := mongo.Open(ctx, cfg.MongoURI, cfg.MongoDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(ctx)
+	store, err := objectstore.Open(objectstore.Config{Endpoint: envValue(s.env, "SHOTLINE_S3_ENDPOINT"), AccessKey: envValue(s.env, "SHOTLINE_S3_ACCESS_KEY"),
+		SecretKey: envValue(s.env, "SHOTLINE_S3_SECRET_KEY"), Bucket: envValue(s.env, "SHOTLINE_S3_BUCKET")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, queue, err := newRenders(cfg, db, store, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A long title card: long enough to be killed in the middle.
+	job, err := svc.Submit(ctx, render.Request{WorkspaceID: "ws", BoardID: "board", UserID: "u",
+		Shot: render.Shot{ID: "shot1", Number: 1, Title: "Long", Prompt: "A long slow shot", Duration: 60, AspectRatio: "16:9"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	first := s.startWorkerProcess(t, "worker-a")
+	running := waitJob(t, queue, job.ID, func(j *shotline.RenderJob) bool { return j.State == shotline.JobRunning && j.Progress > 0 })
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.Wait()
+	killedAt := time.Now()
+
+	s.startWorkerProcess(t, "worker-b")
+	done := waitJob(t, queue, job.ID, func(j *shotline.RenderJob) bool { return j.State.Terminal() })
+	if done.State != shotline.JobSucceeded {
+		t.Fatalf("job ended %s: %s", done.State, done.Error)
+	}
+	if done.Attempt != 2 || done.Epoch != running.Epoch+1 {
+		t.Errorf("attempt %d epoch %d, want 2 and %d: taken over once", done.Attempt, done.Epoch, running.Epoch+1)
+	}
+	if !done.FinishedAt.After(running.LeaseUntil) {
+		t.Errorf("finished at %v, before the killed worker's lease ended at %v", done.FinishedAt, running.LeaseUntil)
+	}
+	if size, err := store.Size(ctx, done.ResultKey); err != nil || size != done.ResultSize || size == 0 {
+		t.Errorf("video: %d bytes (%v), job says %d", size, err, done.ResultSize)
+	}
+	ledger, err := svc.Credits.Ledger(ctx, "ws", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, e := range ledger {
+		keys = append(keys, e.Key)
+	}
+	if got, want := strings.Join(keys, " "), "charge:"+job.ID+" welcome"; got != want {
+		t.Errorf("ledger %q, want %q: charged once, no refund", got, want)
+	}
+	if b, _ := svc.Credits.Balance(ctx, "ws"); b != 100-job.Cost {
+		t.Errorf("balance %d, want %d", b, 100-job.Cost)
+	}
+	t.Logf("taken over and finished %v after the kill", time.Since(killedAt).Round(100*time.Millisecond))
+}
+
+// waitJob polls the job until ok says so (a minute at most).
+func waitJob(t *testing.T, q *mongo.RenderQueue, id string, ok func(*shotline.RenderJob) bool) *shotline.RenderJob {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		j, err := q.Job(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok(j) {
+			return j
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s stuck: %s progress %.2f attempt %d", id, j.State, j.Progress, j.Attempt)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

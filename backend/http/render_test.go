@@ -1,0 +1,153 @@
+package http_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+
+	shttp "github.com/shotline/shotline/backend/http"
+	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/shotline"
+)
+
+// addShot inserts a shot through the board's room, as an editor's client does.
+func addShot(t *testing.T, s *testServer, boardID, userID, shotID, position, prompt string) {
+	t.Helper()
+	_, err := s.Hub.Apply(context.Background(), boardID, userID, shotline.RoleOwner,
+		realtime.ShotInsert{ShotID: shotID, Position: position, Shot: realtime.ShotFields{Title: shotID, Prompt: prompt, Duration: 1, AspectRatio: "16:9"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func setPrompt(t *testing.T, s *testServer, boardID, userID, shotID, prompt string) {
+	t.Helper()
+	snap, seq, err := s.Hub.BoardSnapshot(context.Background(), boardID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var old string
+	for _, sh := range snap.Shots {
+		if sh.ID == shotID {
+			old = sh.Prompt
+		}
+	}
+	op := realtime.TextEdit{ShotID: shotID, Field: realtime.TextPrompt, BaseVersion: &seq, TextOp: realtime.TextOp{}.Delete(len([]rune(old))).Insert(prompt)}
+	if _, err := s.Hub.Apply(context.Background(), boardID, userID, shotline.RoleOwner, op); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readRender waits for a render message about job in the given state.
+func readRender(t *testing.T, conn *websocket.Conn, state shotline.JobState) shotline.RenderJob {
+	t.Helper()
+	_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		_, data, err := conn.ReadMessage()
+		if err != nil {
+			t.Fatalf("waiting for a %s render: %v", state, err)
+		}
+		m, err := realtime.DecodeServerMessage(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, ok := m.(realtime.RenderMessage); ok && r.Job.State == state {
+			return r.Job
+		}
+	}
+}
+
+func TestRenderThroughTheAPIWithLiveProgress(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	base := s.serve(t)
+	owner := s.signUp(t, "Owner")
+	ws, board := boardFor(t, owner)
+	uid := owner.userID()
+	addShot(t, s, board, uid, "shot1", "a0", "A lake at dawn")
+	addShot(t, s, board, uid, "shot2", "a1", "A boat")
+
+	teammate := s.signUp(t, "Teammate")
+	owner.do("POST", "/api/workspaces/"+ws+"/members", map[string]any{"email": teammate.email(), "role": "viewer"}).must(t, 201)
+	conn, _, err := dial(t, base, teammate, board, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.WriteJSON(map[string]any{"type": "join", "protocol": 1, "boardId": board}); err != nil {
+		t.Fatal(err)
+	}
+	readType(t, conn, "snapshot")
+
+	// The viewer may watch but not render.
+	teammate.do("POST", "/api/boards/"+board+"/shots/shot1/renders", map[string]any{}).wantError(t, 403, shotline.EFORBIDDEN)
+	// A policy refusal names its rule and costs nothing.
+	setPrompt(t, s, board, uid, "shot2", "the gore of it")
+	r := owner.do("POST", "/api/boards/"+board+"/shots/shot2/renders", map[string]any{})
+	r.wantError(t, 422, shotline.EINVALID)
+	if msg := r.Str("message"); !strings.Contains(msg, "graphic-gore") {
+		t.Errorf("refusal %q does not name the rule", msg)
+	}
+	setPrompt(t, s, board, uid, "shot2", "A boat")
+
+	job := owner.do("POST", "/api/boards/"+board+"/shots/shot1/renders", map[string]any{}).must(t, 201)
+	if job.Str("state") != "queued" || job.Str("prompt") != "A lake at dawn" {
+		t.Fatalf("queued job: %s", job.Body)
+	}
+	readRender(t, conn, shotline.JobQueued)
+	if ran, err := s.worker.RunOne(context.Background()); !ran || err != nil {
+		t.Fatalf("worker: %v %v", ran, err)
+	}
+	readRender(t, conn, shotline.JobRunning)
+	done := readRender(t, conn, shotline.JobSucceeded)
+	if done.Progress != 1 || done.ExpiresAt.IsZero() {
+		t.Errorf("finished job: %+v", done)
+	}
+
+	// Shot 1 rendered and unchanged; shot 2 never rendered.
+	changed := owner.do("POST", "/api/boards/"+board+"/renders/changed", nil).must(t, 200)
+	var out struct {
+		Jobs    []shotline.RenderJob `json:"jobs"`
+		Refused []any                `json:"refused"`
+	}
+	_ = json.Unmarshal(changed.Body, &out)
+	if len(out.Jobs) != 1 || out.Jobs[0].ShotID != "shot2" || len(out.Refused) != 0 {
+		t.Fatalf("changed shots: %s", changed.Body)
+	}
+	owner.do("POST", "/api/boards/"+board+"/renders/"+out.Jobs[0].ID+"/cancel", nil).must(t, 200)
+
+	// A second render of shot 1 with another prompt: both are in its history.
+	setPrompt(t, s, board, uid, "shot1", "A lake at dusk")
+	owner.do("POST", "/api/boards/"+board+"/shots/shot1/renders", map[string]any{}).must(t, 201)
+	hist := owner.do("GET", "/api/boards/"+board+"/renders", nil).must(t, 200)
+	var h struct {
+		Shots map[string][]struct {
+			Prompt string `json:"prompt"`
+			State  string `json:"state"`
+			URL    string `json:"url"`
+		} `json:"shots"`
+	}
+	_ = json.Unmarshal(hist.Body, &h)
+	if s1 := h.Shots["shot1"]; len(s1) != 2 || s1[0].Prompt != "A lake at dusk" || s1[1].Prompt != "A lake at dawn" || s1[1].URL == "" {
+		t.Errorf("shot1's history: %+v", s1)
+	}
+
+	credits := owner.do("GET", "/api/workspaces/"+ws+"/credits", nil).must(t, 200)
+	var c struct {
+		Balance int64                  `json:"balance"`
+		Ledger  []shotline.LedgerEntry `json:"ledger"`
+	}
+	_ = json.Unmarshal(credits.Body, &c)
+	// 100 welcome − 1 (shot1) − 1 (shot2, refunded on cancel) + 1 − 1 (shot1 again)
+	if c.Balance != 98 || len(c.Ledger) != 5 {
+		t.Errorf("credits %d with %d entries: %s", c.Balance, len(c.Ledger), credits.Body)
+	}
+	teammate.do("GET", "/api/workspaces/"+ws+"/credits", nil).wantError(t, 403, shotline.EFORBIDDEN)
+	owner.do("POST", "/api/workspaces/"+ws+"/credits", map[string]any{"amount": 10, "key": "order-1234"}).must(t, 200)
+	again := owner.do("POST", "/api/workspaces/"+ws+"/credits", map[string]any{"amount": 10, "key": "order-1234"}).must(t, 200)
+	if b := again.JSON()["balance"]; b != float64(108) {
+		t.Errorf("balance after the same top-up twice: %v, want 108", b)
+	}
+}

@@ -1,0 +1,70 @@
+/**
+ * Uploads a file the way the server takes it: begin (name and size, checked
+ * against limits and quota), then every part as a raw PUT of at most
+ * partSize bytes, then complete. Parts go through XMLHttpRequest, the only
+ * browser API that reports upload progress. A failure or abort drops the
+ * upload on the server, so nothing half-stored is left.
+ */
+import { ApiError, CSRF_COOKIE, CSRF_HEADER, parseError, readCookie, type ApiClient, type Asset } from './client';
+
+export interface UploadOptions {
+  boardId: string;
+  shotId?: string;
+  file: File;
+  /** Bytes sent so far, out of the file's size. */
+  onProgress?: (sent: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+function putPart(url: string, body: Blob, csrf: string | null, onProgress: (sent: number) => void, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('PUT', url);
+    xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+    if (csrf) xhr.setRequestHeader(CSRF_HEADER, csrf);
+    xhr.upload.onprogress = (e) => onProgress(e.loaded);
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) return resolve();
+      let data: unknown;
+      try {
+        data = JSON.parse(xhr.responseText);
+      } catch {
+        data = undefined;
+      }
+      reject(parseError(xhr.status, data));
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'ENETWORK', 'The upload was interrupted. Check your connection and try again.'));
+    xhr.onabort = () => reject(new DOMException('Upload canceled', 'AbortError'));
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.send(body);
+  });
+}
+
+/** Uploads file to the board (and shot) and returns the asset. */
+export async function uploadFile(api: ApiClient, o: UploadOptions): Promise<Asset> {
+  const { boardId, file } = o;
+  const start = await api.assets.begin(boardId, { name: file.name, size: file.size, shotId: o.shotId });
+  const csrf = typeof document === 'undefined' ? api.csrfToken() : readCookie(document.cookie, CSRF_COOKIE) ?? api.csrfToken();
+  try {
+    let done = 0;
+    for (let n = 1; n <= start.parts; n++) {
+      if (o.signal?.aborted) throw new DOMException('Upload canceled', 'AbortError');
+      const from = (n - 1) * start.partSize;
+      const part = file.slice(from, Math.min(from + start.partSize, file.size));
+      await putPart(
+        `/api/boards/${encodeURIComponent(boardId)}/uploads/${encodeURIComponent(start.id)}/parts/${n}`,
+        part,
+        csrf,
+        (sent) => o.onProgress?.(done + sent, file.size),
+        o.signal,
+      );
+      done += part.size;
+      o.onProgress?.(done, file.size);
+    }
+    return await api.assets.complete(boardId, start.id);
+  } catch (e) {
+    // A part the server refused already dropped the upload; this is for the rest.
+    api.assets.abort(boardId, start.id).catch(() => undefined);
+    throw e;
+  }
+}
