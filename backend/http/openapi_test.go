@@ -99,6 +99,7 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 		}
 	}
 }
+
 // fiberParam is a path parameter as Fiber writes it (":boardId").
 var fiberParam = regexp.MustCompile(`:(\w+)`)
 

@@ -72,7 +72,7 @@ func TestRenderThroughTheAPIWithLiveProgress(t *testing.T) {
 
 	teammate := s.signUp(t, "Teammate")
 	owner.do("POST", "/api/workspaces/"+ws+"/members", map[string]any{"email": teammate.email(), "role": "viewer"}).must(t, 201)
-	conn, _, err := dial(t, base, teammate, board, "")
+	conn, _, err := dial(t, base, teammate, board, base)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -77,7 +77,7 @@ type Server struct {
 	routes  []Route
 	signIns *limiter
 	origins []string // Config.PublicOrigins, canonical
-	csp     string // Content-Security-Policy of the app's pages
+	csp     string   // Content-Security-Policy of the app's pages
 	now     func() time.Time
 
 	dummyOnce sync.Once

@@ -120,7 +120,7 @@ func (s *AssetStore) DeleteUpload(ctx context.Context, id string) error {
 // scan is bounded by the uploads under way, never by history. It runs
 // every few minutes.
 func (s *AssetStore) StaleUploads(ctx context.Context, cutoff time.Time) ([]*shotline.Upload, error) {
-	docs, err := findAll[uploadDoc](ctx, s.uploads(), bson.D{})
+	docs, err := findAll[uploadDoc](ctx, s.uploads(), bson.D{}, options.Find().SetComment("scan: uploads in flight (the collection holds only those)"))
 	if err != nil {
 		return nil, fmt.Errorf("list uploads: %w", err)
 	}
