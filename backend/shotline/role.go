@@ -51,6 +51,9 @@ const (
 	PermBoardCreate     Permission = "board:create"
 	PermBoardUpdate     Permission = "board:update"
 	PermBoardDelete     Permission = "board:delete"
+	PermAssetDownload   Permission = "asset:download" // a share link may forbid it
+	PermLinkManage      Permission = "link:manage"    // create, list, edit and revoke share links
+	PermAuditRead       Permission = "audit:read"     // browse and download the audit log
 
 	// Comments, checked by the realtime channel. A commenter may edit,
 	// delete, resolve and reopen their own comments; resolving anyone's
