@@ -164,7 +164,7 @@ func (s *Server) registerBoards() {
 			}
 			a := accessFrom(ctx)
 			if s.Hub != nil {
-				if err := s.setBoardLive(ctx, a.Board.ID, callerFrom(ctx).User.ID, a.Role, upd); err != nil {
+				if err := s.setBoardLive(ctx, a.Board.ID, callerFrom(ctx).Actor(), a.Role, upd); err != nil {
 					return nil, err
 				}
 				// The room writes settings to the document itself; only
@@ -189,6 +189,7 @@ func (s *Server) registerBoards() {
 				return nil, err
 			}
 			s.boardsDeleted(id)
+			s.audit(ctx, accessFrom(ctx).Workspace.ID, shotline.AuditBoardDeleted, "board:"+id, accessFrom(ctx).Board.Title)
 			return nil, nil
 		})
 }

@@ -46,6 +46,10 @@ func newServer(t *testing.T, cfg shttp.Config) *testServer {
 // rtConfig is the realtime configuration the next openServer uses.
 var rtConfig realtime.Config
 
+// logOutput, when set, receives the next openServer's log lines (debug
+// level included), for tests that read them.
+var logOutput io.Writer
+
 // openServer connects a new Server to an existing database, as a restarted
 // app would.
 func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
@@ -67,6 +71,9 @@ func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
 	if testing.Verbose() {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
+	if logOutput != nil {
+		log = slog.New(slog.NewJSONHandler(logOutput, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	boards := mongo.NewBoardService(db)
 	versions := mongo.NewVersionStore(db)
 	hub := realtime.NewHub(boards, mongo.NewOpLog(db), versions, en, rtConfig, log)
@@ -74,6 +81,7 @@ func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
 	srv := shttp.New(shttp.Services{
 		Users: mongo.NewUserService(db), Sessions: mongo.NewSessionService(db), Workspaces: mongo.NewWorkspaceService(db),
 		Projects: mongo.NewProjectService(db), Boards: boards, Passwords: cheapHasher, Authz: en, Hub: hub, Versions: versions,
+		Links: mongo.NewShareLinkService(db), Audit: mongo.NewAuditLog(db),
 	}, cfg, log)
 	return &testServer{Server: srv, db: db, dbURI: uri, name: name}
 }

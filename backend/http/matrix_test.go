@@ -3,6 +3,7 @@ package http_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ import (
 // world is one fresh workspace where every role has a member, plus a
 // co-owner, a member to act on, a pending invite, a project and a board.
 type world struct {
-	workspace, project, board, target, version string
+	workspace, project, board, target, version, link string
 }
 
 type matrixUsers struct {
@@ -29,6 +30,7 @@ type matrixUsers struct {
 		p  *mongo.ProjectService
 		b  *mongo.BoardService
 		v  *mongo.VersionStore
+		l  *mongo.ShareLinkService
 	}
 }
 
@@ -57,7 +59,44 @@ func (mu *matrixUsers) newWorld(t *testing.T) world {
 	if err := mu.services.v.CreateVersion(ctx, v); err != nil {
 		t.Fatal(err)
 	}
-	return world{workspace: w.ID, project: p.ID, board: b.ID, target: mu.target, version: v.ID}
+	l := &shotline.ShareLink{ID: fmt.Sprintf("%064d", time.Now().UnixNano()), WorkspaceID: w.ID, ProjectID: p.ID, BoardID: b.ID,
+		Role: shotline.RoleViewer, CreatedBy: mu.ids["editor"], CreatedAt: now, UpdatedAt: now}
+	if err := mu.services.l.CreateShareLink(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	return world{workspace: w.ID, project: p.ID, board: b.ID, target: mu.target, version: v.ID, link: l.ID}
+}
+
+// linkCallers are the share link callers of the matrix: a guest of a board
+// link of each role (an editor link needs an account: a non-member's),
+// and a guest of a viewer link to the whole project.
+var linkCallers = []struct {
+	name    string
+	subject shotline.Role
+	project bool
+}{
+	{"link:viewer", "link:viewer", false},
+	{"link:commenter", "link:commenter", false},
+	{"link:editor", "link:editor", false},
+	{"project-link:viewer", "link:viewer", true},
+}
+
+// openLinkAs makes a link of role on w's board (or project) and opens it
+// in a fresh browser: a guest's, or a signed-in non-member's for an editor
+// link.
+func (mu *matrixUsers) openLinkAs(t *testing.T, s *testServer, w world, role shotline.Role, project bool) *client {
+	t.Helper()
+	path := "/api/boards/" + w.board + "/links"
+	if project {
+		path = "/api/projects/" + w.project + "/links"
+	}
+	tok := mu.clients["owner"].do("POST", path, map[string]any{"role": strings.TrimPrefix(string(role), "link:")}).must(t, 201).Str("token")
+	c := s.client(t)
+	if role == "link:editor" {
+		c = s.signUp(t, "Stranger")
+	}
+	c.do("POST", "/api/share/open", map[string]any{"token": tok, "name": "Guest"}).must(t, 200)
+	return c
 }
 
 var inviteSeq int
@@ -114,8 +153,20 @@ var matrixRequests = map[string]func(w world) (path string, body any){
 	"changePassword": func(world) (string, any) {
 		return "/api/me/password", map[string]any{"currentPassword": "a long passphrase", "newPassword": "another passphrase"}
 	},
-	"listWorkspaces":  func(world) (string, any) { return "/api/workspaces", nil },
-	"createWorkspace": func(world) (string, any) { return "/api/workspaces", map[string]any{"name": "Mine"} },
+	"listWorkspaces": func(world) (string, any) { return "/api/workspaces", nil },
+	"createBoardLink": func(w world) (string, any) {
+		return "/api/boards/" + w.board + "/links", map[string]any{"role": "commenter"}
+	},
+	"createProjectLink": func(w world) (string, any) {
+		return "/api/projects/" + w.project + "/links", map[string]any{"role": "viewer"}
+	},
+	"listBoardLinks":   func(w world) (string, any) { return "/api/boards/" + w.board + "/links", nil },
+	"listProjectLinks": func(w world) (string, any) { return "/api/projects/" + w.project + "/links", nil },
+	"updateLink":       func(w world) (string, any) { return "/api/links/" + w.link, map[string]any{"label": "Client"} },
+	"revokeLink":       func(w world) (string, any) { return "/api/links/" + w.link, nil },
+	"listAudit":        func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/audit", nil },
+	"downloadAudit":    func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/audit.csv", nil },
+	"createWorkspace":  func(world) (string, any) { return "/api/workspaces", map[string]any{"name": "Mine"} },
 }
 
 // TestRoleMatrix calls every registered route as every role, a non-member
@@ -129,7 +180,8 @@ func TestRoleMatrix(t *testing.T) {
 	}
 	mu := &matrixUsers{clients: map[string]*client{}, ids: map[string]string{}}
 	mu.services.ws, mu.services.p, mu.services.b = mongo.NewWorkspaceService(s.db), mongo.NewProjectService(s.db), mongo.NewBoardService(s.db)
-	mu.services.v = mongo.NewVersionStore(s.db)
+	mu.services.v, mu.services.l = mongo.NewVersionStore(s.db), mongo.NewShareLinkService(s.db)
+	matrix := policyMatrix(t)
 	for _, r := range shotline.Roles {
 		c := s.signUp(t, string(r))
 		mu.clients[string(r)], mu.ids[string(r)] = c, c.userID()
@@ -157,6 +209,8 @@ func TestRoleMatrix(t *testing.T) {
 				if r := fresh.do(route.Method, path, body); r.Status >= 300 {
 					t.Errorf("signed-in user: %d %s", r.Status, r.Body)
 				}
+				guest := mu.openLinkAs(t, s, mu.newWorld(t), "link:commenter", false)
+				guest.do(route.Method, path, body).wantError(t, 401, shotline.EUNAUTHORIZED)
 				return
 			}
 			for _, caller := range []string{"owner", "admin", "editor", "commenter", "viewer", "nonmember", "anonymous"} {
@@ -168,7 +222,7 @@ func TestRoleMatrix(t *testing.T) {
 					r.wantError(t, 401, shotline.EUNAUTHORIZED)
 				case caller == "nonmember":
 					r.wantError(t, 404, shotline.ENOTFOUND)
-				case en.Allowed(shotline.Role(caller), route.Perm):
+				case matrix[shotline.Role(caller)][route.Perm]:
 					if r.Status >= 300 {
 						t.Errorf("%s may %s but got %d %s", caller, route.Perm, r.Status, r.Body)
 					}
@@ -178,13 +232,71 @@ func TestRoleMatrix(t *testing.T) {
 					}
 				}
 			}
+			// Share links reach their board (or project and its boards)
+			// and nothing else: 404 outside, 403 inside without the
+			// permission.
+			for _, lc := range linkCallers {
+				w := mu.newWorld(t)
+				c := mu.openLinkAs(t, s, w, lc.subject, lc.project)
+				path, body := build(w)
+				r := c.do(route.Method, path, body)
+				reaches := route.Scope == shttp.ScopeBoard || route.Scope == shttp.ScopeLink || (route.Scope == shttp.ScopeProject && lc.project)
+				switch {
+				case !reaches:
+					if r.Status != 404 || r.Code() != shotline.ENOTFOUND {
+						t.Errorf("%s outside its link got %d %s, want 404", lc.name, r.Status, r.Body)
+					}
+				case matrix[lc.subject][route.Perm]:
+					if r.Status >= 300 {
+						t.Errorf("%s may %s but got %d %s", lc.name, route.Perm, r.Status, r.Body)
+					}
+				default:
+					if r.Status != 403 || r.Code() != shotline.EFORBIDDEN {
+						t.Errorf("%s may not %s but got %d %s", lc.name, route.Perm, r.Status, r.Body)
+					}
+				}
+			}
 		})
 	}
 	// Every permission the policy grants for the REST API is used by a route
 	// (comment:* belongs to the realtime channel).
 	for _, p := range en.AllPermissions() {
-		if !used[p] && !strings.HasPrefix(string(p), "comment:") && p != shotline.PermMemberOwners {
+		// asset:download waits for the asset and export downloads that
+		// will check it (with the link's "allow downloads" switch).
+		if !used[p] && !strings.HasPrefix(string(p), "comment:") && p != shotline.PermMemberOwners && p != shotline.PermAssetDownload {
 			t.Errorf("the policy grants %s but no route checks it", p)
 		}
 	}
+}
+
+// policyMatrix reads the reviewed grid of backend/authz/testdata (subject
+// → permission → allowed), which TestPolicyMatchesGolden keeps equal to
+// policies/: the expectations of this matrix.
+func policyMatrix(tb testing.TB) map[shotline.Role]map[shotline.Permission]bool {
+	tb.Helper()
+	data, err := os.ReadFile("../authz/testdata/matrix.golden")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := map[shotline.Role]map[shotline.Permission]bool{}
+	var subjects []string
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		switch {
+		case len(fields) == 0 || strings.HasPrefix(fields[0], "#"):
+		case fields[0] == "permission":
+			subjects = fields[1:]
+			for _, s := range subjects {
+				out[shotline.Role(s)] = map[shotline.Permission]bool{}
+			}
+		default:
+			for i, v := range fields[1:] {
+				out[shotline.Role(subjects[i])][shotline.Permission(fields[0])] = v == "y"
+			}
+		}
+	}
+	if len(out) == 0 {
+		tb.Fatal("empty policy matrix")
+	}
+	return out
 }

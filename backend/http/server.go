@@ -34,6 +34,10 @@ type Config struct {
 	// many from one IP) may make per SignInWindow. Defaults 10 and 15 minutes.
 	SignInAttempts int
 	SignInWindow   time.Duration
+	// LinkAttempts is how many wrong passwords one share link (or ten times
+	// as many from one IP) may get per SignInWindow, and half the number of
+	// unknown tokens one IP may try. Default 10.
+	LinkAttempts int
 	// Ready reports whether the dependencies answer; /readyz calls it.
 	Ready func(ctx context.Context) map[string]error
 }
@@ -48,6 +52,8 @@ type Server struct {
 	Passwords  shotline.PasswordHasher
 	Authz      shotline.Authorizer
 	Hub        *realtime.Hub // nil: no realtime channel
+	Links      shotline.ShareLinkService
+	Audit      shotline.AuditLog // nil: nothing is audited
 
 	app     *fiber.App
 	api     huma.API
@@ -55,7 +61,10 @@ type Server struct {
 	log     *slog.Logger
 	routes  []Route
 	signIns *limiter
-	now     func() time.Time
+	// linkPasswords counts wrong share link passwords per link and per IP;
+	// linkMisses unknown tokens per IP.
+	linkPasswords, linkMisses *limiter
+	now                       func() time.Time
 
 	dummyOnce sync.Once
 	dummy     string
@@ -72,6 +81,8 @@ type Services struct {
 	Authz      shotline.Authorizer
 	Hub        *realtime.Hub
 	Versions   shotline.VersionStore // with Hub: named versions
+	Links      shotline.ShareLinkService
+	Audit      shotline.AuditLog
 }
 
 // New builds the server and registers every route.
@@ -85,15 +96,20 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	if cfg.SignInAttempts <= 0 {
 		cfg.SignInAttempts = 10
 	}
+	if cfg.LinkAttempts <= 0 {
+		cfg.LinkAttempts = 10
+	}
 	if cfg.SignInWindow <= 0 {
 		cfg.SignInWindow = 15 * time.Minute
 	}
 	s := &Server{
 		Users: svc.Users, Sessions: svc.Sessions, Workspaces: svc.Workspaces, Projects: svc.Projects,
 		Boards: svc.Boards, Passwords: svc.Passwords, Authz: svc.Authz, Hub: svc.Hub,
+		Links: svc.Links, Audit: svc.Audit,
 		cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() },
 	}
 	s.signIns = newLimiter(cfg.SignInWindow)
+	s.linkPasswords, s.linkMisses = newLimiter(cfg.SignInWindow), newLimiter(cfg.SignInWindow)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "shotline",
 		BodyLimit:             int(cfg.BodyLimit),
@@ -126,6 +142,12 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	s.registerMembers()
 	s.registerProjects()
 	s.registerBoards()
+	if s.Links != nil {
+		s.registerShareLinks()
+	}
+	if s.Audit != nil {
+		s.registerAudit()
+	}
 	if s.Hub != nil {
 		s.registerLive()
 		if svc.Versions != nil {
@@ -179,8 +201,9 @@ func (s *Server) recoverPanics(c *fiber.Ctx) (err error) {
 }
 
 type requestInfo struct {
-	ID string
-	IP string
+	ID        string
+	IP        string
+	UserAgent string
 }
 
 type requestKey struct{}
@@ -208,7 +231,7 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 	if !validRequestID.MatchString(id) {
 		id = uuid.NewString()
 	}
-	ri := &requestInfo{ID: id, IP: c.IP()}
+	ri := &requestInfo{ID: id, IP: c.IP(), UserAgent: c.Get("User-Agent")}
 	c.SetUserContext(context.WithValue(c.UserContext(), requestKey{}, ri))
 	c.Set("X-Request-ID", id)
 	start := time.Now()

@@ -352,8 +352,10 @@ export const CLOSE_CODES = {
   4004: { name: 'board not found', reconnect: false },
   4008: { name: 'policy violation', reconnect: false },
   4009: { name: 'server shutting down', reconnect: true },
+  4011: { name: 'access changed', reconnect: true },
   4400: { name: 'unsupported protocol version', reconnect: false },
   4401: { name: 'session ended', reconnect: false },
+  4410: { name: 'link ended', reconnect: false },
 } as const satisfies Record<number, { name: string; reconnect: boolean }>;
 
 export type CloseCode = keyof typeof CLOSE_CODES;
