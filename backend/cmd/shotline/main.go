@@ -84,7 +84,7 @@ func run() error {
 		Links: mongo.NewShareLinkService(db), Audit: mongo.NewAuditLog(db),
 	}, shttp.Config{
 		StaticDir: cfg.StaticDir, CookieSecure: cfg.CookieSecure, SessionTTL: cfg.SessionTTL, BodyLimit: cfg.BodyLimit,
-		SignInAttempts: cfg.SignInAttempts, SignInWindow: cfg.SignInWindow,
+		SignInAttempts: cfg.SignInAttempts, SignInWindow: cfg.SignInWindow, LinkAttempts: cfg.LinkAttempts,
 		Ready: func(ctx context.Context) map[string]error {
 			errs := make(map[string]error, len(ready))
 			for name, ping := range ready {
