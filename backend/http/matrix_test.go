@@ -164,6 +164,7 @@ var matrixRequests = map[string]func(w world) (path string, body any){
 	"listProjectLinks": func(w world) (string, any) { return "/api/projects/" + w.project + "/links", nil },
 	"updateLink":       func(w world) (string, any) { return "/api/links/" + w.link, map[string]any{"label": "Client"} },
 	"revokeLink":       func(w world) (string, any) { return "/api/links/" + w.link, nil },
+	"getReviewSummary": func(w world) (string, any) { return "/api/boards/" + w.board + "/review", nil },
 	"listAudit":        func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/audit", nil },
 	"downloadAudit":    func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/audit.csv", nil },
 	"createWorkspace":  func(world) (string, any) { return "/api/workspaces", map[string]any{"name": "Mine"} },
@@ -263,7 +264,7 @@ func TestRoleMatrix(t *testing.T) {
 	for _, p := range en.AllPermissions() {
 		// asset:download waits for the asset and export downloads that
 		// will check it (with the link's "allow downloads" switch).
-		if !used[p] && !strings.HasPrefix(string(p), "comment:") && p != shotline.PermMemberOwners && p != shotline.PermAssetDownload {
+		if !used[p] && !strings.HasPrefix(string(p), "comment:") && !strings.HasPrefix(string(p), "review:") && p != shotline.PermMemberOwners && p != shotline.PermAssetDownload {
 			t.Errorf("the policy grants %s but no route checks it", p)
 		}
 	}

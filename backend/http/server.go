@@ -150,6 +150,7 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	}
 	if s.Hub != nil {
 		s.registerLive()
+		s.registerReview()
 		if svc.Versions != nil {
 			s.registerVersions(svc.Versions)
 		}

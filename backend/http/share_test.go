@@ -347,6 +347,14 @@ func TestShareLinkOnOpenSockets(t *testing.T) {
 	if got := comment(t, conn, shot); got["type"] != "ack" {
 		t.Fatalf("guest comment: %v", got)
 	}
+	// The guest approves the shot; the summary counts it, with the thread.
+	_ = conn.WriteJSON(map[string]any{"type": "op", "opId": uuid.NewString(), "baseSeq": 0,
+		"op": map[string]any{"kind": "shot.review", "shotId": shot, "status": "approved"}})
+	readType(t, conn, "ack")
+	sum := st.owner.do("GET", "/api/boards/"+st.board+"/review", nil).must(t, 200).JSON()
+	if by := sum["byStatus"].(map[string]any); by["approved"] != 1.0 || by["none"] != 0.0 || sum["openThreads"] != 1.0 || sum["shots"] != 1.0 {
+		t.Fatalf("review summary: %v", sum)
+	}
 	st.owner.do("PATCH", "/api/links/"+id, map[string]any{"role": "viewer"}).must(t, 200)
 	if code, took := waitClose(t, conn); code != 4011 || took > time.Second {
 		t.Fatalf("after lowering the link: close %d after %v, want 4011 within 1s", code, took)

@@ -12,7 +12,7 @@ import (
 
 // realtimePermissions are the permissions the room checks.
 var realtimePermissions = []shotline.Permission{shotline.PermBoardRead, shotline.PermBoardUpdate,
-	shotline.PermCommentCreate, shotline.PermCommentResolve, shotline.PermCommentModerate}
+	shotline.PermCommentCreate, shotline.PermCommentResolve, shotline.PermCommentModerate, shotline.PermReviewSet}
 
 // TestPolicyMatchesTestAuthorizer checks that the Casbin policy answers
 // every realtime permission question the way the tests' authorizer does,
@@ -92,6 +92,7 @@ func TestSocketOpMatrix(t *testing.T) {
 		KindCommentDelete:  {CommentDelete{CommentID: "c1"}, shotline.PermCommentModerate}, // someone else's
 		KindCommentResolve: {CommentResolve{CommentID: "c1"}, shotline.PermCommentResolve},
 		KindCommentReopen:  {CommentReopen{CommentID: "done"}, shotline.PermCommentResolve},
+		KindShotReview:     {ShotReviewOp{ShotID: "s1", Status: ReviewApproved}, shotline.PermReviewSet},
 	}
 	// version.restore needs a stored version: the room loads it, and the
 	// REST matrix (backend/http) checks its permission, board:update.

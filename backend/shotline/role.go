@@ -61,6 +61,7 @@ const (
 	PermCommentCreate   Permission = "comment:create"
 	PermCommentResolve  Permission = "comment:resolve"  // resolve or reopen any thread
 	PermCommentModerate Permission = "comment:moderate" // delete any comment
+	PermReviewSet       Permission = "review:set"       // approve a shot or request changes
 )
 
 // Authorizer decides whether a role holds a permission.

@@ -31,6 +31,7 @@ export const protocolFixtures = {
     {"type":"op","opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a11","baseSeq":47,"op":{"kind":"comment.reopen","commentId":"cm-1"}},
     {"type":"op","opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a12","baseSeq":48,"op":{"kind":"comment.delete","commentId":"cm-2"}},
     {"type":"op","opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a13","baseSeq":48,"op":{"kind":"version.restore","versionId":"ver-3"}},
+    {"type":"op","opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a14","baseSeq":49,"op":{"kind":"shot.review","shotId":"shot-7","status":"changes_requested"}},
   ] satisfies OpMessage[],
   'client-ping.json': [
     {"type":"ping"},
@@ -46,6 +47,7 @@ export const protocolFixtures = {
     {"type":"applied","seq":44,"opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a09","actor":"user-1","op":{"kind":"text.edit","shotId":"shot-7","field":"prompt","textOp":[5,"ed",-3,20]}},
     {"type":"applied","seq":45,"opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a07","actor":"user-2","op":{"kind":"shot.set","shotId":"shot-7","field":"duration","value":4}},
     {"type":"applied","seq":46,"opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a0d","actor":"guest-link-9","op":{"kind":"comment.add","commentId":"cm-1","shotId":"shot-7","body":"Too dark around 0:02","timeRange":{"start":1.5,"end":2.25}}},
+    {"type":"applied","seq":47,"opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a14","actor":"guest:6f1c2a9e0b7d4c31","op":{"kind":"shot.review","shotId":"shot-7","status":"changes_requested","by":"guest:6f1c2a9e0b7d4c31"}},
     {"type":"applied","seq":49,"opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a13","actor":"user-1","op":{"kind":"version.restore","versionId":"ver-3","content":{"title":"Opening sequence","description":"","aspectRatio":"16:9","defaultShotDuration":3,"shots":[{"id":"shot-7","position":"a0","title":"Close-up","prompt":"Hands","notes":"","duration":2.5,"aspectRatio":"16:9","status":"draft","provider":"","model":"","settings":{}}]}}},
   ] satisfies AppliedMessage[],
   'server-error.json': [
@@ -65,7 +67,7 @@ export const protocolFixtures = {
     {"type":"presence","peers":[]},
   ] satisfies PeersMessage[],
   'server-snapshot.json': [
-    {"type":"snapshot","seq":48,"board":{"id":"6650f1c2a1b2c3d4e5f60718","title":"Opening sequence","description":"Act one, scene two","aspectRatio":"2.39:1","defaultShotDuration":3.5,"shots":[{"id":"shot-9","position":"Zz","title":"Wide","prompt":"City at dusk","notes":"","duration":3,"aspectRatio":"2.39:1","status":"approved","provider":"animatic","model":"","settings":{}},{"id":"shot-7","position":"a0","title":"Extreme close-up","prompt":"Hands on the wheel, rain 🌧","notes":"🎬 take 2","duration":4,"aspectRatio":"2.39:1","status":"changes_requested","provider":"openai-compatible","model":"wan-2.2","settings":{"motion":"slow","seed":8}}],"comments":[{"id":"cm-1","shotId":"shot-7","authorId":"user-3","body":"Too dark around 0:02","timeRange":{"start":1.5,"end":2.25},"resolved":true,"resolvedBy":"user-1","createdSeq":45},{"id":"cm-2","shotId":"shot-7","parentId":"cm-1","authorId":"guest-link-9","body":"Brightened it, have a look","resolved":false,"createdSeq":46,"editedSeq":47}]}},
+    {"type":"snapshot","seq":48,"board":{"id":"6650f1c2a1b2c3d4e5f60718","title":"Opening sequence","description":"Act one, scene two","aspectRatio":"2.39:1","defaultShotDuration":3.5,"shots":[{"id":"shot-9","position":"Zz","title":"Wide","prompt":"City at dusk","notes":"","duration":3,"aspectRatio":"2.39:1","status":"approved","provider":"animatic","model":"","settings":{}},{"id":"shot-7","position":"a0","title":"Extreme close-up","prompt":"Hands on the wheel, rain 🌧","notes":"🎬 take 2","duration":4,"aspectRatio":"2.39:1","status":"changes_requested","provider":"openai-compatible","model":"wan-2.2","settings":{"motion":"slow","seed":8},"review":{"status":"changes_requested","by":"guest:6f1c2a9e0b7d4c31","seq":47}}],"comments":[{"id":"cm-1","shotId":"shot-7","authorId":"user-3","body":"Too dark around 0:02","timeRange":{"start":1.5,"end":2.25},"resolved":true,"resolvedBy":"user-1","createdSeq":45},{"id":"cm-2","shotId":"shot-7","parentId":"cm-1","authorId":"guest-link-9","body":"Brightened it, have a look","resolved":false,"createdSeq":46,"editedSeq":47}]}},
     {"type":"snapshot","seq":0,"board":{"id":"6650f1c2a1b2c3d4e5f60719","title":"Untitled","description":"","aspectRatio":"16:9","defaultShotDuration":3,"shots":[],"comments":[]}},
   ] satisfies SnapshotMessage[],
 };
