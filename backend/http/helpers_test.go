@@ -81,7 +81,7 @@ func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
 	srv := shttp.New(shttp.Services{
 		Users: mongo.NewUserService(db), Sessions: mongo.NewSessionService(db), Workspaces: mongo.NewWorkspaceService(db),
 		Projects: mongo.NewProjectService(db), Boards: boards, Passwords: cheapHasher, Authz: en, Hub: hub, Versions: versions,
-		Links: mongo.NewShareLinkService(db), Audit: mongo.NewAuditLog(db),
+		Links: mongo.NewShareLinkService(db), Audit: mongo.NewAuditLog(db), Inbox: mongo.NewInboxService(db),
 	}, cfg, log)
 	return &testServer{Server: srv, db: db, dbURI: uri, name: name}
 }

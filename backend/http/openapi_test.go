@@ -47,7 +47,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			strings.HasPrefix(fr.Path, "/api/openapi") || strings.HasPrefix(fr.Path, "/api/docs") || strings.HasPrefix(fr.Path, "/api/schemas") {
 			continue
 		}
-		key := fr.Method + " " + strings.NewReplacer(":workspaceId", "{workspaceId}", ":projectId", "{projectId}", ":boardId", "{boardId}", ":userId", "{userId}", ":email", "{email}", ":versionId", "{versionId}", ":linkId", "{linkId}").Replace(fr.Path)
+		key := fr.Method + " " + strings.NewReplacer(":workspaceId", "{workspaceId}", ":projectId", "{projectId}", ":boardId", "{boardId}", ":userId", "{userId}", ":email", "{email}", ":versionId", "{versionId}", ":linkId", "{linkId}", ":commentId", "{commentId}").Replace(fr.Path)
 		if !declared[key] {
 			t.Errorf("Fiber serves %s, which is not a declared route", key)
 		}

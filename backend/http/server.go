@@ -54,6 +54,7 @@ type Server struct {
 	Hub        *realtime.Hub // nil: no realtime channel
 	Links      shotline.ShareLinkService
 	Audit      shotline.AuditLog // nil: nothing is audited
+	Inbox      shotline.InboxService
 
 	app     *fiber.App
 	api     huma.API
@@ -83,6 +84,7 @@ type Services struct {
 	Versions   shotline.VersionStore // with Hub: named versions
 	Links      shotline.ShareLinkService
 	Audit      shotline.AuditLog
+	Inbox      shotline.InboxService // with Hub: mentions and replies
 }
 
 // New builds the server and registers every route.
@@ -105,7 +107,7 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	s := &Server{
 		Users: svc.Users, Sessions: svc.Sessions, Workspaces: svc.Workspaces, Projects: svc.Projects,
 		Boards: svc.Boards, Passwords: svc.Passwords, Authz: svc.Authz, Hub: svc.Hub,
-		Links: svc.Links, Audit: svc.Audit,
+		Links: svc.Links, Audit: svc.Audit, Inbox: svc.Inbox,
 		cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() },
 	}
 	s.signIns = newLimiter(cfg.SignInWindow)
@@ -151,6 +153,9 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	if s.Hub != nil {
 		s.registerLive()
 		s.registerReview()
+		if s.Inbox != nil {
+			s.registerInbox()
+		}
 		if svc.Versions != nil {
 			s.registerVersions(svc.Versions)
 		}

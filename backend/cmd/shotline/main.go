@@ -81,7 +81,7 @@ func run() error {
 		Users: mongo.NewUserService(db), Sessions: sessions, Workspaces: mongo.NewWorkspaceService(db),
 		Projects: mongo.NewProjectService(db), Boards: boards,
 		Passwords: password.Default, Authz: enforcer, Hub: hub, Versions: versions,
-		Links: mongo.NewShareLinkService(db), Audit: mongo.NewAuditLog(db),
+		Links: mongo.NewShareLinkService(db), Audit: mongo.NewAuditLog(db), Inbox: mongo.NewInboxService(db),
 	}, shttp.Config{
 		StaticDir: cfg.StaticDir, CookieSecure: cfg.CookieSecure, SessionTTL: cfg.SessionTTL, BodyLimit: cfg.BodyLimit,
 		SignInAttempts: cfg.SignInAttempts, SignInWindow: cfg.SignInWindow, LinkAttempts: cfg.LinkAttempts,
