@@ -36,7 +36,7 @@ type testServer struct {
 // cheapHasher keeps tests fast; production uses password.Default.
 var cheapHasher = password.Hasher{Memory: 1024, Time: 1, Threads: 1}
 
-func newServer(t *testing.T, cfg shttp.Config) *testServer {
+func newServer(t testing.TB, cfg shttp.Config) *testServer {
 	t.Helper()
 	env := testenv.Get(t)
 	name := testenv.Database(t)
@@ -52,7 +52,7 @@ var logOutput io.Writer
 
 // openServer connects a new Server to an existing database, as a restarted
 // app would.
-func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
+func openServer(t testing.TB, uri, name string, cfg shttp.Config) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	db, err := mongo.Open(ctx, uri, name)
@@ -88,7 +88,7 @@ func openServer(t *testing.T, uri, name string, cfg shttp.Config) *testServer {
 
 // shareRooms connects the server's hub to the other instances through the
 // harness's NATS server.
-func shareRooms(t *testing.T, s *testServer) {
+func shareRooms(t testing.TB, s *testServer) {
 	t.Helper()
 	broker, err := nats.Connect(testenv.NATS(t), "", slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
@@ -102,14 +102,14 @@ func shareRooms(t *testing.T, s *testServer) {
 
 // client is one browser: it keeps cookies and sends the CSRF token on writes.
 type client struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *testServer
 	cookies map[string]*nethttp.Cookie
 	csrf    string
 	header  nethttp.Header // extra headers for every request
 }
 
-func (s *testServer) client(t *testing.T) *client {
+func (s *testServer) client(t testing.TB) *client {
 	return &client{t: t, srv: s, cookies: map[string]*nethttp.Cookie{}, header: nethttp.Header{}}
 }
 
@@ -191,7 +191,7 @@ func (c *client) do(method, path string, body any) *response {
 }
 
 // must fails the test unless the response has the wanted status.
-func (r *response) must(t *testing.T, status int) *response {
+func (r *response) must(t testing.TB, status int) *response {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status %d, want %d; body %s", r.Status, status, r.Body)
@@ -200,7 +200,7 @@ func (r *response) must(t *testing.T, status int) *response {
 }
 
 // wantError checks status and error code.
-func (r *response) wantError(t *testing.T, status int, code string) {
+func (r *response) wantError(t testing.TB, status int, code string) {
 	t.Helper()
 	if r.Status != status || r.Code() != code {
 		t.Fatalf("got %d %q, want %d %q; body %s", r.Status, r.Code(), status, code, r.Body)
@@ -213,7 +213,7 @@ func (r *response) wantError(t *testing.T, status int, code string) {
 var userSeq int
 
 // signUp creates a fresh account and returns its signed-in client.
-func (s *testServer) signUp(t *testing.T, name string) *client {
+func (s *testServer) signUp(t testing.TB, name string) *client {
 	t.Helper()
 	userSeq++
 	c := s.client(t)
@@ -240,7 +240,7 @@ func newCookie(name, value string) *nethttp.Cookie { return &nethttp.Cookie{Name
 func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 // serve runs the app on a real loopback port and returns its base URL.
-func (s *testServer) serve(t *testing.T) string {
+func (s *testServer) serve(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

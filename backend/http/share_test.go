@@ -36,7 +36,7 @@ func (l *lockedBuffer) String() string {
 
 // shareLink makes a link on the setup's board as the owner and returns its
 // token.
-func (st setup) shareLink(t *testing.T, body map[string]any) (token, id string) {
+func (st setup) shareLink(t testing.TB, body map[string]any) (token, id string) {
 	t.Helper()
 	r := st.owner.do("POST", "/api/boards/"+st.board+"/links", body).must(t, 201).JSON()
 	token, _ = r["token"].(string)
@@ -255,7 +255,7 @@ func TestShareLinkExpiry(t *testing.T) {
 }
 
 // guestSocket opens the board's socket with c's cookies and joins it.
-func guestSocket(t *testing.T, base string, c *client, board string) *websocket.Conn {
+func guestSocket(t testing.TB, base string, c *client, board string) *websocket.Conn {
 	t.Helper()
 	conn, resp, err := dial(t, base, c, board, base)
 	if err != nil {
@@ -273,7 +273,7 @@ func guestSocket(t *testing.T, base string, c *client, board string) *websocket.
 
 // waitClose reads until the socket closes and returns its code and how
 // long it took.
-func waitClose(t *testing.T, conn *websocket.Conn) (int, time.Duration) {
+func waitClose(t testing.TB, conn *websocket.Conn) (int, time.Duration) {
 	t.Helper()
 	start := time.Now()
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -297,7 +297,7 @@ func asCloseError(err error, ce **websocket.CloseError) bool {
 }
 
 // addShot inserts a shot through the owner's socket and returns its id.
-func addShot(t *testing.T, base string, st setup) string {
+func addShot(t testing.TB, base string, st setup) string {
 	t.Helper()
 	conn := guestSocket(t, base, st.owner, st.board)
 	defer conn.Close()
@@ -308,7 +308,7 @@ func addShot(t *testing.T, base string, st setup) string {
 	return id
 }
 
-func comment(t *testing.T, conn *websocket.Conn, shot string) map[string]any {
+func comment(t testing.TB, conn *websocket.Conn, shot string) map[string]any {
 	t.Helper()
 	opID := uuid.NewString()
 	_ = conn.WriteJSON(map[string]any{"type": "op", "opId": opID, "baseSeq": 0,
