@@ -37,7 +37,7 @@ func TestMentionsAndInbox(t *testing.T) {
 	guest := s.client(t)
 	guest.do("POST", "/api/share/open", map[string]any{"token": token, "name": "Dana"}).must(t, 200)
 	gconn := guestSocket(t, base, guest, st.board)
-	thread := sendComment(t, gconn, func() map[string]any { return readType(t, gconn, "ack") }, shot, "", "Too dark @[Mate](" + mateID + ")")
+	thread := sendComment(t, gconn, func() map[string]any { return readType(t, gconn, "ack") }, shot, "", "Too dark @[Mate]("+mateID+")")
 	guest.do("POST", "/api/boards/"+st.board+"/comments/"+thread+"/notify", nil).must(t, 200)
 	if es := mate.do("GET", "/api/inbox", nil).must(t, 200).JSON()["entries"].([]any); len(es) != 0 {
 		t.Fatalf("a guest's @ token notified someone: %v", es)

@@ -168,11 +168,11 @@ var matrixRequests = map[string]func(w world) (path string, body any){
 	"notifyComment": func(w world) (string, any) {
 		return "/api/boards/" + w.board + "/comments/none/notify", nil
 	},
-	"getInbox":      func(world) (string, any) { return "/api/inbox", nil },
-	"markInboxRead": func(world) (string, any) { return "/api/inbox/read", map[string]any{"all": true} },
-	"listAudit":        func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/audit", nil },
-	"downloadAudit":    func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/audit.csv", nil },
-	"createWorkspace":  func(world) (string, any) { return "/api/workspaces", map[string]any{"name": "Mine"} },
+	"getInbox":        func(world) (string, any) { return "/api/inbox", nil },
+	"markInboxRead":   func(world) (string, any) { return "/api/inbox/read", map[string]any{"all": true} },
+	"listAudit":       func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/audit", nil },
+	"downloadAudit":   func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/audit.csv", nil },
+	"createWorkspace": func(world) (string, any) { return "/api/workspaces", map[string]any{"name": "Mine"} },
 }
 
 // passedAuthorization lists routes whose matrix request cannot succeed for
