@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ApiError, type Board, type Project, type Workspace } from '../../api/client';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -13,12 +13,15 @@ import { useLiveBoard } from '../../state/useLiveBoard';
 import { useResource } from '../../state/useResource';
 import type { Peer, Shot } from '../../sync/protocol';
 import { BoardFields, draftFrom, validateDraft, type BoardDraft } from '../projects/BoardForm';
-import { CommentsPanel, type CommentRights } from './CommentsPanel';
+import { CommentsPanel, type CommentRights, type Mentionable } from './CommentsPanel';
 import { ConnectionBadge, PresenceBar, SyncNotices, TerminalBanner } from './LiveStatus';
 import { ShotInspector } from './ShotInspector';
 import { Timeline } from './Timeline';
 import { positionForInsert, positionForMove } from './timeline';
 import { VersionsPanel } from './VersionsPanel';
+import { useCommentNotifications } from '../../state/useCommentNotifications';
+import { matchesReview, ReviewControls, ReviewFilterSelect, ReviewSummaryBar, type ReviewFilter } from '../share/Review';
+import { ShareDialog } from '../share/ShareDialog';
 
 /** /b/:boardId — one board: its details, settings and shot list. */
 export function BoardPage() {
@@ -102,7 +105,12 @@ export function BoardView({
     moderate: can(workspace, 'comment:moderate'),
   };
 
-  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [params] = useSearchParams();
+  // An inbox entry opens its thread's shot (?shot=…&thread=…).
+  const [selectedId, setSelectedId] = useState<string | null>(params.get('shot'));
+  const [reviewFilter, setReviewFilter] = useState<ReviewFilter>('all');
+  const [sharing, setSharing] = useState(false);
+  const onCommented = useCommentNotifications(board.id, live);
   const [confirmShotDelete, setConfirmShotDelete] = useState<string | null>(null);
   const [pxPerSecond, setPxPerSecond] = useState(ZOOMS[2]!);
   const selectedIndex = shots.findIndex((s) => s.id === selectedId);
@@ -112,7 +120,7 @@ export function BoardView({
     store?.select(selectedLiveId);
   }, [store, selectedLiveId]);
 
-  const names = useMemberNames(board.workspaceId, live.peers);
+  const { names, mentionables } = useMemberNames(board.workspaceId, live.peers);
   const openThreads = useMemo(() => {
     const m = new Map<string, number>();
     for (const c of comments) if (!c.parentId && !c.resolved) m.set(c.shotId, (m.get(c.shotId) ?? 0) + 1);
@@ -160,6 +168,11 @@ export function BoardView({
             )}
           </div>
           <div className="page-actions live-status">
+            {can(workspace, 'link:manage') && (
+              <button type="button" className="btn btn-small" data-testid="open-share" onClick={() => setSharing(true)}>
+                Share
+              </button>
+            )}
             <PresenceBar peers={live.peers} me={me} />
             <ConnectionBadge state={live} store={store} />
           </div>
@@ -177,6 +190,8 @@ export function BoardView({
               {shots.length} {shots.length === 1 ? 'shot' : 'shots'}
               {shots.length > 0 && ` · ${formatSeconds(total)}`}
             </span>
+            {liveBoard && <ReviewSummaryBar board={liveBoard} />}
+            <ReviewFilterSelect value={reviewFilter} onChange={setReviewFilter} />
             <div className="zoom" role="group" aria-label="Timeline zoom">
               <button
                 type="button"
@@ -217,6 +232,7 @@ export function BoardView({
               onSelect={setSelectedId}
               onInsert={insertAt}
               onMove={moveTo}
+              dimmed={(s) => !matchesReview(s, reviewFilter)}
             />
           )}
         </section>
@@ -238,6 +254,12 @@ export function BoardView({
             onDelete={() => setConfirmShotDelete(selected.id)}
           />
         )}
+        {selected && can(workspace, 'review:set') && liveBoard && live.terminal === null && (
+          <section className="inspector-section" aria-label="Review">
+            <h3>Review</h3>
+            <ReviewControls shot={selected} store={store} names={names} />
+          </section>
+        )}
       </div>
 
       <aside className="inspector" aria-label="Comments, versions and board settings">
@@ -248,6 +270,8 @@ export function BoardView({
           store={store}
           rights={rights}
           names={names}
+          mentionables={mentionables}
+          onCommented={onCommented}
         />
         <VersionsPanel boardId={board.id} canEdit={controls.edit} names={names} />
         {controls.edit ? (
@@ -292,6 +316,8 @@ export function BoardView({
           <div>Updated {formatDate(board.updatedAt)}</div>
         </div>
       </aside>
+
+      {sharing && <ShareDialog boardId={board.id} onClose={() => setSharing(false)} />}
 
       {confirmShotDelete && (
         <ConfirmDialog
@@ -340,7 +366,7 @@ function shotsFromRest(board: Board): Shot[] {
 }
 
 /** Names of the workspace's members (and of whoever is on the board), by user id. */
-function useMemberNames(workspaceId: string, peers: Peer[]): Map<string, string> {
+function useMemberNames(workspaceId: string, peers: Peer[]): { names: Map<string, string>; mentionables: Mentionable[] } {
   const { api, state } = useStore();
   const members = useResource(() => api.members.list(workspaceId), [api, workspaceId]);
   return useMemo(() => {
@@ -348,7 +374,10 @@ function useMemberNames(workspaceId: string, peers: Peer[]): Map<string, string>
     for (const p of peers) m.set(p.userId, p.name);
     for (const x of members.data?.members ?? []) m.set(x.userId, x.name);
     if (state.user) m.set(state.user.id, state.user.name);
-    return m;
+    const mentionables = (members.data?.members ?? [])
+      .filter((x) => x.userId !== state.user?.id)
+      .map((x) => ({ userId: x.userId, name: x.name }));
+    return { names: m, mentionables };
   }, [members.data, peers, state.user]);
 }
 
