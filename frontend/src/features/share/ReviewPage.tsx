@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useLocation, useParams } from 'react-router';
 import type { GuestView } from '../../api/client';
 import { Loading } from '../../components/States';
 import { formatSeconds } from '../../components/format';
@@ -19,12 +19,14 @@ import { matchesReview, ReviewBadge, ReviewControls, ReviewFilterSelect, ReviewS
 export function ReviewPage() {
   const { boardId = '' } = useParams();
   const { api } = useStore();
-  const [guest, setGuest] = useState<GuestView | null>(null);
+  const opened = (useLocation().state as { guest?: GuestView } | null)?.guest;
+  const [guest, setGuest] = useState<GuestView | null>(opened ?? null);
   const [problem, setProblem] = useState<LinkProblem | null>(null);
 
   useEffect(() => {
+    if (opened) return; // just opened: SharePage handed it over
     api.share.guest().then(setGuest, (err) => setProblem(linkProblem(err) ?? 'session'));
-  }, [api]);
+  }, [api, opened]);
 
   if (problem) return <LinkProblemPage problem={problem} />;
   if (!guest) return <Loading />;
@@ -52,7 +54,9 @@ function Reviewer({
   // reconnect (4011), a revoked or expired link ends it (4410). Ask what
   // the link is now whenever the connection changes.
   const ended = live.terminal !== null;
+  const first = live.status === 'connecting' && !ended;
   useEffect(() => {
+    if (first) return; // the page has just fetched it
     api.share.guest().then(
       (g) => {
         if (g.role !== guest.role || g.expiresAt !== guest.expiresAt) onGuest(g);
@@ -63,7 +67,7 @@ function Reviewer({
       },
     );
     // guest is read, not watched: a new one comes from here.
-  }, [api, live.status, ended]);
+  }, [api, live.status, ended, first]);
 
   const board = live.board;
   const names = useMemo(() => {

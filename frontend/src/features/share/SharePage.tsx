@@ -60,7 +60,8 @@ export function SharePage() {
   }, []);
 
   function opened(g: GuestView) {
-    navigate(g.boardId ? `/review/${g.boardId}` : `/review/p/${g.projectId}`, { replace: true });
+    // The page after takes the guest view along instead of asking again.
+    navigate(g.boardId ? `/review/${g.boardId}` : `/review/p/${g.projectId}`, { replace: true, state: { guest: g } });
   }
 
   async function submit() {
