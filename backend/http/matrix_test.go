@@ -3,7 +3,6 @@ package http_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/shotline"
+	"github.com/shotline/shotline/policies"
 )
 
 // world is one fresh workspace where every role has a member, plus a
@@ -209,7 +209,7 @@ func TestRoleMatrix(t *testing.T) {
 	mu := &matrixUsers{clients: map[string]*client{}, ids: map[string]string{}}
 	mu.services.ws, mu.services.p, mu.services.b = mongo.NewWorkspaceService(s.db), mongo.NewProjectService(s.db), mongo.NewBoardService(s.db)
 	mu.services.v, mu.services.l = mongo.NewVersionStore(s.db), mongo.NewShareLinkService(s.db)
-	matrix := policyMatrix(t)
+	matrix := policies.Grid() // subject → permission → allowed (policies/matrix.golden)
 	for _, r := range shotline.Roles {
 		c := s.signUp(t, string(r))
 		mu.clients[string(r)], mu.ids[string(r)] = c, c.userID()
@@ -250,7 +250,7 @@ func TestRoleMatrix(t *testing.T) {
 					r.wantError(t, 401, shotline.EUNAUTHORIZED)
 				case caller == "nonmember":
 					r.wantError(t, 404, shotline.ENOTFOUND)
-				case matrix[shotline.Role(caller)][route.Perm]:
+				case matrix[caller][string(route.Perm)]:
 					allowedAnswer(t, route.ID, caller, route.Perm, r)
 				default:
 					if r.Status != 403 || r.Code() != shotline.EFORBIDDEN {
@@ -272,7 +272,7 @@ func TestRoleMatrix(t *testing.T) {
 					if r.Status != 404 || r.Code() != shotline.ENOTFOUND {
 						t.Errorf("%s outside its link got %d %s, want 404", lc.name, r.Status, r.Body)
 					}
-				case matrix[lc.subject][route.Perm]:
+				case matrix[string(lc.subject)][string(route.Perm)]:
 					allowedAnswer(t, route.ID, lc.name, route.Perm, r)
 				default:
 					if r.Status != 403 || r.Code() != shotline.EFORBIDDEN {
@@ -291,36 +291,4 @@ func TestRoleMatrix(t *testing.T) {
 			t.Errorf("the policy grants %s but no route checks it", p)
 		}
 	}
-}
-
-// policyMatrix reads the reviewed grid of backend/authz/testdata (subject
-// → permission → allowed), which TestPolicyMatchesGolden keeps equal to
-// policies/: the expectations of this matrix.
-func policyMatrix(tb testing.TB) map[shotline.Role]map[shotline.Permission]bool {
-	tb.Helper()
-	data, err := os.ReadFile("../authz/testdata/matrix.golden")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	out := map[shotline.Role]map[shotline.Permission]bool{}
-	var subjects []string
-	for _, line := range strings.Split(string(data), "\n") {
-		fields := strings.Fields(line)
-		switch {
-		case len(fields) == 0 || strings.HasPrefix(fields[0], "#"):
-		case fields[0] == "permission":
-			subjects = fields[1:]
-			for _, s := range subjects {
-				out[shotline.Role(s)] = map[shotline.Permission]bool{}
-			}
-		default:
-			for i, v := range fields[1:] {
-				out[shotline.Role(subjects[i])][shotline.Permission(fields[0])] = v == "y"
-			}
-		}
-	}
-	if len(out) == 0 {
-		tb.Fatal("empty policy matrix")
-	}
-	return out
 }

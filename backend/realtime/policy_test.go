@@ -1,13 +1,11 @@
 package realtime
 
 import (
-	"bufio"
-	"os"
-	"strings"
 	"testing"
 
 	"github.com/shotline/shotline/backend/authz"
 	"github.com/shotline/shotline/backend/shotline"
+	"github.com/shotline/shotline/policies"
 )
 
 // realtimePermissions are the permissions the room checks.
@@ -31,40 +29,6 @@ func TestPolicyMatchesTestAuthorizer(t *testing.T) {
 	}
 }
 
-// policyMatrix reads the reviewed grid of backend/authz/testdata (subject
-// → permission → allowed), which TestPolicyMatchesGolden keeps equal to
-// policies/.
-func policyMatrix(tb testing.TB) map[shotline.Role]map[shotline.Permission]bool {
-	tb.Helper()
-	f, err := os.Open("../authz/testdata/matrix.golden")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	out := map[shotline.Role]map[shotline.Permission]bool{}
-	var subjects []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		switch {
-		case len(fields) == 0 || strings.HasPrefix(fields[0], "#"):
-		case fields[0] == "permission":
-			subjects = fields[1:]
-			for _, s := range subjects {
-				out[shotline.Role(s)] = map[shotline.Permission]bool{}
-			}
-		default:
-			for i, v := range fields[1:] {
-				out[shotline.Role(subjects[i])][shotline.Permission(fields[0])] = v == "y"
-			}
-		}
-	}
-	if len(out) == 0 {
-		tb.Fatal("empty policy matrix")
-	}
-	return out
-}
-
 // TestSocketOpMatrix sends every op kind as every policy subject (member
 // roles and share link subjects) through the real policy, and checks the
 // answer against the reviewed matrix: allowed exactly when the subject
@@ -74,7 +38,7 @@ func TestSocketOpMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	matrix := policyMatrix(t)
+	matrix := policies.Grid() // subject → permission → allowed (policies/matrix.golden)
 	const actor = "actor"
 	cases := map[OpKind]struct {
 		op   Op
@@ -107,7 +71,7 @@ func TestSocketOpMatrix(t *testing.T) {
 			s.Comments["mine"] = Comment{ID: "mine", ShotID: "s1", AuthorID: actor, Body: "Mine", CreatedSeq: 6}
 			s.Comments["done"] = Comment{ID: "done", ShotID: "s2", AuthorID: "rev", Body: "Done", CreatedSeq: 7, Resolved: true, ResolvedBy: "ed"}
 			_, err := s.Apply(actor, subject, en, c.op, s.Seq)
-			want, ok := matrix[subject][c.perm]
+			want, ok := matrix[string(subject)][string(c.perm)]
 			if !ok {
 				t.Fatalf("the matrix has no %s × %s", subject, c.perm)
 			}
