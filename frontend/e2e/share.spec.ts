@@ -40,6 +40,7 @@ async function newContext(browser: Browser, opts: Parameters<Browser['newContext
 }
 
 test('a client reviews a shared board on a phone while the team watches', async ({ browser }, testInfo) => {
+  test.setTimeout(180_000); // the whole story, four browsers, on a shared machine
   const producerCtx = await newContext(browser, { permissions: ['clipboard-read', 'clipboard-write'] });
   const guestCtx = await newContext(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const editorCtx = await newContext(browser);
@@ -246,6 +247,7 @@ test('a client reviews a shared board on a phone while the team watches', async 
 });
 
 test('a link to a 200-shot board opens into a usable reviewer view', async ({ browser }, testInfo) => {
+  test.setTimeout(120_000);
   const producerCtx = await newContext(browser);
   const producer = await producerCtx.newPage();
   await producer.goto('/');
