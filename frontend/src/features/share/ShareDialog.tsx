@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { LINK_ROLES, type CreatedShareLink, type LinkRole, type ShareLink } from '../../api/client';
+import { LINK_ROLES, type CreatedShareLink, type LinkRole, type ShareLink, type ShareLinkPatch } from '../../api/client';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Modal } from '../../components/Modal';
 import { formatDate } from '../../components/format';
@@ -10,6 +10,100 @@ const ROLE_LABELS: Record<LinkRole, string> = {
   commenter: 'Can comment and review',
   editor: 'Can edit (accounts only)',
 };
+
+/** A datetime-local input's value for an ISO time ('' for none). */
+function localInput(iso: string | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
+
+/**
+ * A link's label, expiry, password and downloads. Only what changed is
+ * sent: a new password ends the sessions of guests who typed the old one.
+ */
+function EditLink({
+  link,
+  onSave,
+  onCancel,
+}: {
+  link: ShareLink;
+  onSave: (patch: ShareLinkPatch) => void;
+  onCancel: () => void;
+}) {
+  const [label, setLabel] = useState(link.label);
+  const [expires, setExpires] = useState(localInput(link.expiresAt));
+  const [password, setPassword] = useState('');
+  const [removePassword, setRemovePassword] = useState(false);
+  const [downloads, setDownloads] = useState(link.allowDownloads);
+  return (
+    <form
+      className="share-edit"
+      data-testid="edit-link-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const patch: ShareLinkPatch = {};
+        if (label !== link.label) patch.label = label;
+        if (expires !== localInput(link.expiresAt)) {
+          if (expires) patch.expiresAt = new Date(expires).toISOString();
+          else patch.noExpiry = true;
+        }
+        if (removePassword) patch.password = '';
+        else if (password) patch.password = password;
+        if (downloads !== link.allowDownloads) patch.allowDownloads = downloads;
+        onSave(patch);
+      }}
+    >
+      <div className="field-row">
+        <div className="field">
+          <label htmlFor={`label-${link.id}`}>Label</label>
+          <input id={`label-${link.id}`} data-testid="edit-link-label" maxLength={100} value={label} onChange={(e) => setLabel(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor={`expires-${link.id}`}>Expires</label>
+          <input
+            id={`expires-${link.id}`}
+            data-testid="edit-link-expires"
+            type="datetime-local"
+            value={expires}
+            onChange={(e) => setExpires(e.target.value)}
+          />
+        </div>
+      </div>
+      <div className="field">
+        <label htmlFor={`password-${link.id}`}>New password</label>
+        <input
+          id={`password-${link.id}`}
+          data-testid="edit-link-password"
+          type="password"
+          autoComplete="new-password"
+          placeholder={link.hasPassword ? 'Unchanged' : 'None'}
+          disabled={removePassword}
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+      </div>
+      {link.hasPassword && (
+        <label className="checkbox small">
+          <input type="checkbox" data-testid="edit-link-no-password" checked={removePassword} onChange={(e) => setRemovePassword(e.target.checked)} />
+          Remove the password
+        </label>
+      )}
+      <label className="checkbox small">
+        <input type="checkbox" data-testid="edit-link-downloads" checked={downloads} onChange={(e) => setDownloads(e.target.checked)} />
+        Allow downloads
+      </label>
+      <div className="form-actions">
+        <button type="button" className="btn btn-small" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" className="btn btn-small btn-primary" data-testid="save-link">
+          Save
+        </button>
+      </div>
+    </form>
+  );
+}
 
 /** The full address of a link's path. */
 export function shareUrl(path: string): string {
@@ -28,6 +122,7 @@ export function ShareDialog({ boardId, onClose }: { boardId: string; onClose: ()
   const [copied, setCopied] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [editing, setEditing] = useState<string | null>(null);
   const [form, setForm] = useState({ role: 'commenter' as LinkRole, label: '', expires: '', password: '', downloads: false });
 
   const load = useCallback(() => api.links.listForBoard(boardId).then(setLinks, setError), [api, boardId]);
@@ -194,6 +289,15 @@ export function ShareDialog({ boardId, onClose }: { boardId: string; onClose: ()
                 </select>
                 <button
                   type="button"
+                  className="btn btn-small"
+                  data-testid="edit-link"
+                  aria-expanded={editing === l.id}
+                  onClick={() => setEditing(editing === l.id ? null : l.id)}
+                >
+                  Edit
+                </button>
+                <button
+                  type="button"
                   className="btn btn-small btn-danger-text"
                   data-testid="revoke-link"
                   onClick={() => void change(l, () => api.links.revoke(l.id))}
@@ -201,6 +305,18 @@ export function ShareDialog({ boardId, onClose }: { boardId: string; onClose: ()
                   Revoke
                 </button>
               </div>
+              {editing === l.id && (
+                <EditLink
+                  link={l}
+                  onSave={(patch) =>
+                    change(l, async () => {
+                      await api.links.update(l.id, patch);
+                      setEditing(null);
+                    })
+                  }
+                  onCancel={() => setEditing(null)}
+                />
+              )}
             </li>
           ))}
         </ul>
