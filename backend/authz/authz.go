@@ -40,7 +40,7 @@ func Load(modelText, policyText string) (*Enforcer, error) {
 		return nil, fmt.Errorf("load casbin policy: %w", err)
 	}
 	en := &Enforcer{e: e, perms: map[shotline.Role][]shotline.Permission{}}
-	for _, role := range shotline.Roles {
+	for _, role := range Subjects() {
 		ps, err := e.GetImplicitPermissionsForUser(string(role))
 		if err != nil {
 			return nil, fmt.Errorf("permissions of %s: %w", role, err)
@@ -57,11 +57,21 @@ func Load(modelText, policyText string) (*Enforcer, error) {
 // Allowed implements shotline.Authorizer.
 func (en *Enforcer) Allowed(role shotline.Role, perm shotline.Permission) bool {
 	obj, act, ok := strings.Cut(string(perm), ":")
-	if !ok || !role.Valid() {
+	if !ok || !(role.Valid() || (role.IsLink() && shotline.ValidLinkRole(shotline.Role(strings.TrimPrefix(string(role), "link:"))))) {
 		return false
 	}
 	allowed, err := en.e.Enforce(string(role), obj, act)
 	return err == nil && allowed
+}
+
+// Subjects lists every policy subject: the member roles, then the link
+// subjects (link:viewer, link:commenter, link:editor).
+func Subjects() []shotline.Role {
+	out := slices.Clone(shotline.Roles)
+	for _, r := range shotline.LinkRoles {
+		out = append(out, shotline.LinkSubject(r))
+	}
+	return out
 }
 
 // Permissions implements shotline.Authorizer.

@@ -174,9 +174,11 @@ func (s *Server) registerAuth() {
 			if ok, err := s.Passwords.Verify(in.Body.Password, user.PasswordHash); err != nil {
 				return nil, err
 			} else if !ok {
+				s.auditUser(ctx, user, shotline.AuditSignInFailed)
 				return nil, wrongCredentials
 			}
 			s.signIns.reset("sign-in:email:" + email)
+			s.auditUser(ctx, user, shotline.AuditSignIn)
 			return s.startSession(ctx, user)
 		})
 
@@ -198,6 +200,7 @@ func (s *Server) registerAuth() {
 				return nil, err
 			}
 			s.sessionsEnded(callerFrom(ctx).User.ID, "", "")
+			s.auditUser(ctx, callerFrom(ctx).User, shotline.AuditSignOutEverywhere)
 			s.clearCookies(ctx)
 			return nil, nil
 		})

@@ -200,7 +200,7 @@ func (s *Server) registerBoards() {
 			}
 			a := accessFrom(ctx)
 			if s.Hub != nil {
-				if err := s.setBoardLive(ctx, a.Board.ID, callerFrom(ctx).User.ID, a.Role, upd); err != nil {
+				if err := s.setBoardLive(ctx, a.Board.ID, callerFrom(ctx).Actor(), a.Role, upd); err != nil {
 					return nil, err
 				}
 				// The room writes settings to the document itself; only
@@ -226,6 +226,24 @@ func (s *Server) registerBoards() {
 				return nil, err
 			}
 			s.boardsDeleted(id)
+			s.audit(ctx, accessFrom(ctx).Workspace.ID, shotline.AuditBoardDeleted, "board:"+id, accessFrom(ctx).Board.Title)
 			return nil, nil
+		})
+}
+
+type reviewSummaryOutput struct{ Body realtime.ReviewSummary }
+
+// registerReview adds the board's review summary: shots per review status
+// and open threads, from the room's state (the same numbers the timeline
+// computes from its snapshot).
+func (s *Server) registerReview() {
+	register(s, Route{ID: "getReviewSummary", Method: nethttp.MethodGet, Path: "/api/boards/{boardId}/review", Tag: "boards",
+		Summary: "A board's review summary: shots per review status, open threads", Scope: ScopeBoard, Perm: shotline.PermBoardRead},
+		func(ctx context.Context, _ *boardIDInput) (*reviewSummaryOutput, error) {
+			snap, _, err := s.Hub.BoardSnapshot(ctx, accessFrom(ctx).Board.ID)
+			if err != nil {
+				return nil, err
+			}
+			return &reviewSummaryOutput{Body: snap.Summary()}, nil
 		})
 }

@@ -28,6 +28,7 @@ var statusOf = map[string]int{
 	shotline.ECSRF:         nethttp.StatusForbidden,
 	shotline.ETOOLARGE:     nethttp.StatusRequestEntityTooLarge,
 	shotline.ERATELIMIT:    nethttp.StatusTooManyRequests,
+	shotline.EGONE:         nethttp.StatusGone,
 }
 
 // codeOfStatus is the inverse, for errors raised by huma or Fiber themselves

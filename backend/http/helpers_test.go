@@ -56,6 +56,10 @@ func newServer(t testing.TB, cfg shttp.Config) *testServer {
 // rtConfig is the realtime configuration the next openServer uses.
 var rtConfig realtime.Config
 
+// logOutput, when set, receives the next openServer's log lines (debug
+// level included), for tests that read them.
+var logOutput io.Writer
+
 // openServer connects a new Server to an existing database, as a restarted
 // app would.
 func openServer(t testing.TB, uri, name string, cfg shttp.Config) *testServer {
@@ -86,6 +90,9 @@ func openServer(t testing.TB, uri, name string, cfg shttp.Config) *testServer {
 	if testing.Verbose() {
 		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
+	if logOutput != nil {
+		log = slog.New(slog.NewJSONHandler(logOutput, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	boards := mongo.NewBoardService(db)
 	versions := mongo.NewVersionStore(db)
 	met := metrics.New()
@@ -100,6 +107,7 @@ func openServer(t testing.TB, uri, name string, cfg shttp.Config) *testServer {
 		Users: mongo.NewUserService(db), Sessions: mongo.NewSessionService(db), Workspaces: mongo.NewWorkspaceService(db),
 		Projects: mongo.NewProjectService(db), Boards: boards, Passwords: cheapHasher, Authz: en, Hub: hub, Versions: versions,
 		Assets: assets, Renders: renders, RenderSettings: mongo.NewRenderSettingsStore(db), Metrics: met,
+		Links: mongo.NewShareLinkService(db), Audit: mongo.NewAuditLog(db), Inbox: mongo.NewInboxService(db),
 	}, cfg, log)
 	return &testServer{Server: srv, db: db, audit: audit, dbURI: uri, name: name, assets: assets, renders: renders,
 		worker: &render.Worker{ID: "test-worker", Service: renders, Lease: 10 * time.Second,
@@ -137,7 +145,7 @@ func newRenders(t testing.TB, db *mongo.DB, assets *asset.Service, hub *realtime
 
 // shareRooms connects the server's hub to the other instances through the
 // harness's NATS server.
-func shareRooms(t *testing.T, s *testServer) {
+func shareRooms(t testing.TB, s *testServer) {
 	t.Helper()
 	broker, err := nats.Connect(testenv.NATS(t), "", slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
@@ -151,14 +159,14 @@ func shareRooms(t *testing.T, s *testServer) {
 
 // client is one browser: it keeps cookies and sends the CSRF token on writes.
 type client struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *testServer
 	cookies map[string]*nethttp.Cookie
 	csrf    string
 	header  nethttp.Header // extra headers for every request
 }
 
-func (s *testServer) client(t *testing.T) *client {
+func (s *testServer) client(t testing.TB) *client {
 	return &client{t: t, srv: s, cookies: map[string]*nethttp.Cookie{}, header: nethttp.Header{}}
 }
 
@@ -240,7 +248,7 @@ func (c *client) do(method, path string, body any) *response {
 }
 
 // must fails the test unless the response has the wanted status.
-func (r *response) must(t *testing.T, status int) *response {
+func (r *response) must(t testing.TB, status int) *response {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status %d, want %d; body %s", r.Status, status, r.Body)
@@ -249,7 +257,7 @@ func (r *response) must(t *testing.T, status int) *response {
 }
 
 // wantError checks status and error code.
-func (r *response) wantError(t *testing.T, status int, code string) {
+func (r *response) wantError(t testing.TB, status int, code string) {
 	t.Helper()
 	if r.Status != status || r.Code() != code {
 		t.Fatalf("got %d %q, want %d %q; body %s", r.Status, r.Code(), status, code, r.Body)
@@ -262,7 +270,7 @@ func (r *response) wantError(t *testing.T, status int, code string) {
 var userSeq int
 
 // signUp creates a fresh account and returns its signed-in client.
-func (s *testServer) signUp(t *testing.T, name string) *client {
+func (s *testServer) signUp(t testing.TB, name string) *client {
 	t.Helper()
 	userSeq++
 	c := s.client(t)

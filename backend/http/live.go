@@ -97,7 +97,7 @@ func (s *Server) registerLive() {
 			return c.Status(nethttp.StatusForbidden).JSON(&APIError{Code: shotline.ECSRF, Message: "Cross-site WebSocket refused."})
 		}
 		ctx := c.UserContext()
-		caller, err := s.sessionCaller(ctx, c.Cookies(sessionCookie))
+		caller, err := s.resolveCaller(ctx, c.Cookies(sessionCookie), c.Cookies(guestCookie))
 		if err != nil {
 			e := apiError(ctx, s.log, err)
 			return c.Status(e.status).JSON(e)
@@ -135,8 +135,8 @@ func (s *Server) registerLive() {
 		}
 		releaseRequest(info.request)
 		conn.SetReadLimit(liveReadLimit)
-		u := info.caller.User
-		client := realtime.NewClient(key, u.ID, u.Name, info.caller.Session.ID, info.access.Workspace.ID, info.access.Role, s.Hub.QueueSize())
+		client := s.liveClient(key, info.caller, info.access)
+		defer client.StopLinkExpiry()
 		if s.Metrics != nil {
 			s.Metrics.SocketOpened()
 			defer func() { s.Metrics.SocketClosed(client.CloseCode() == realtime.CloseSlowConsumer) }()
@@ -150,6 +150,25 @@ func (s *Server) registerLive() {
 		// Write buffers are pooled: a socket holds one only while writing.
 		ReadBufferSize: 128, WriteBufferSize: 4096, WriteBufferPool: &sync.Pool{},
 	}))
+}
+
+// liveClient makes the realtime client of an authorized socket: a member
+// as themselves, a guest as "guest:…" with the name they gave (marked
+// guest), and with the link's part of the grant and expiry so that a
+// change to the link reaches the socket.
+func (s *Server) liveClient(key string, c *Caller, a *Access) *realtime.Client {
+	sessionID, name := "", ""
+	if c.Session != nil {
+		sessionID, name = c.Session.ID, c.User.Name
+	} else {
+		name = c.Guest.Name + " (guest)"
+	}
+	client := realtime.NewClient(key, c.Actor(), name, sessionID, a.Workspace.ID, a.Role, s.Hub.QueueSize())
+	if g := a.Grant; g.LinkID != "" {
+		client.SetGrant(g.MemberRole, g.LinkRole, g.LinkID)
+		s.Hub.ExpireLink(client, c.Link.ExpiresAt)
+	}
+	return client
 }
 
 // upgradeHeaders are the request headers the WebSocket upgrade reads.
@@ -296,4 +315,18 @@ func (s *Server) workspaceDeleted(id string) {
 	if s.Hub != nil {
 		s.Hub.WorkspaceDeleted(id)
 	}
+}
+
+// linkChanged tells open sockets that a share link changed from before to
+// after: revoked, expired or with a new password it ends; with another
+// role they hold that role now.
+func (s *Server) linkChanged(before, after *shotline.ShareLink) {
+	if s.Hub == nil {
+		return
+	}
+	if after.Usable(s.now()) != nil || (after.HasPassword && before.PasswordSerial != after.PasswordSerial) {
+		s.Hub.LinkChanged(after.ID, "", nil)
+		return
+	}
+	s.Hub.LinkChanged(after.ID, shotline.LinkSubject(after.Role), after.ExpiresAt)
 }

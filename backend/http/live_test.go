@@ -19,7 +19,7 @@ import (
 )
 
 // dial opens the board's live socket as c over a real connection.
-func dial(t *testing.T, base string, c *client, boardID string, origin string) (*websocket.Conn, *nethttp.Response, error) {
+func dial(t testing.TB, base string, c *client, boardID string, origin string) (*websocket.Conn, *nethttp.Response, error) {
 	t.Helper()
 	h := c.header.Clone()
 	var cookies []string
@@ -40,7 +40,7 @@ func dial(t *testing.T, base string, c *client, boardID string, origin string) (
 	return conn, resp, err
 }
 
-func readType(t *testing.T, conn *websocket.Conn, typ string) map[string]any {
+func readType(t testing.TB, conn *websocket.Conn, typ string) map[string]any {
 	t.Helper()
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	for {

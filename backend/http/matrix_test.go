@@ -14,12 +14,13 @@ import (
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/render"
 	"github.com/shotline/shotline/backend/shotline"
+	"github.com/shotline/shotline/policies"
 )
 
 // world is one fresh workspace where every role has a member, plus a
 // co-owner, a member to act on, a pending invite, a project and a board.
 type world struct {
-	workspace, project, board, target, version string
+	workspace, project, board, target, version, link string
 	// upload starts an upload on the board with its one part sent;
 	// asset completes one and returns the asset's id.
 	upload, asset func() string
@@ -39,6 +40,7 @@ type matrixUsers struct {
 		v  *mongo.VersionStore
 		a  *asset.Service
 		r  *render.Service
+		l  *mongo.ShareLinkService
 	}
 }
 
@@ -68,6 +70,11 @@ func (mu *matrixUsers) newWorld(t *testing.T) world {
 	if err := mu.services.v.CreateVersion(ctx, v); err != nil {
 		t.Fatal(err)
 	}
+	l := &shotline.ShareLink{ID: fmt.Sprintf("%064d", time.Now().UnixNano()), WorkspaceID: w.ID, ProjectID: p.ID, BoardID: b.ID,
+		Role: shotline.RoleViewer, CreatedBy: mu.ids["editor"], CreatedAt: now, UpdatedAt: now}
+	if err := mu.services.l.CreateShareLink(ctx, l); err != nil {
+		t.Fatal(err)
+	}
 	upload := func() *shotline.Upload {
 		img := tinyJPEG(t)
 		u, err := mu.services.a.Begin(ctx, asset.Begin{WorkspaceID: w.ID, BoardID: b.ID, ShotID: "shot1", Name: "a.jpg", Size: int64(len(img))})
@@ -79,7 +86,7 @@ func (mu *matrixUsers) newWorld(t *testing.T) world {
 		}
 		return u
 	}
-	return world{workspace: w.ID, project: p.ID, board: b.ID, target: mu.target, version: v.ID,
+	return world{workspace: w.ID, project: p.ID, board: b.ID, target: mu.target, version: v.ID, link: l.ID,
 		upload: func() string { return upload().ID },
 		job: func() string {
 			j, err := mu.services.r.Submit(ctx, render.Request{WorkspaceID: w.ID, BoardID: b.ID,
@@ -96,6 +103,38 @@ func (mu *matrixUsers) newWorld(t *testing.T) world {
 			}
 			return a.ID
 		}}
+}
+
+// linkCallers are the share link callers of the matrix: a guest of a board
+// link of each role (an editor link needs an account: a non-member's),
+// and a guest of a viewer link to the whole project.
+var linkCallers = []struct {
+	name    string
+	subject shotline.Role
+	project bool
+}{
+	{"link:viewer", "link:viewer", false},
+	{"link:commenter", "link:commenter", false},
+	{"link:editor", "link:editor", false},
+	{"project-link:viewer", "link:viewer", true},
+}
+
+// openLinkAs makes a link of role on w's board (or project) and opens it
+// in a fresh browser: a guest's, or a signed-in non-member's for an editor
+// link.
+func (mu *matrixUsers) openLinkAs(t *testing.T, s *testServer, w world, role shotline.Role, project bool) *client {
+	t.Helper()
+	path := "/api/boards/" + w.board + "/links"
+	if project {
+		path = "/api/projects/" + w.project + "/links"
+	}
+	tok := mu.clients["owner"].do("POST", path, map[string]any{"role": strings.TrimPrefix(string(role), "link:")}).must(t, 201).Str("token")
+	c := s.client(t)
+	if role == "link:editor" {
+		c = s.signUp(t, "Stranger")
+	}
+	c.do("POST", "/api/share/open", map[string]any{"token": tok, "name": "Guest"}).must(t, 200)
+	return c
 }
 
 var inviteSeq int
@@ -186,8 +225,48 @@ var matrixRequests = map[string]func(w world) (path string, body any){
 	"changePassword": func(world) (string, any) {
 		return "/api/me/password", map[string]any{"currentPassword": "a long passphrase", "newPassword": "another passphrase"}
 	},
-	"listWorkspaces":  func(world) (string, any) { return "/api/workspaces", nil },
+	"listWorkspaces": func(world) (string, any) { return "/api/workspaces", nil },
+	"createBoardLink": func(w world) (string, any) {
+		return "/api/boards/" + w.board + "/links", map[string]any{"role": "commenter"}
+	},
+	"createProjectLink": func(w world) (string, any) {
+		return "/api/projects/" + w.project + "/links", map[string]any{"role": "viewer"}
+	},
+	"listBoardLinks":   func(w world) (string, any) { return "/api/boards/" + w.board + "/links", nil },
+	"listProjectLinks": func(w world) (string, any) { return "/api/projects/" + w.project + "/links", nil },
+	"updateLink":       func(w world) (string, any) { return "/api/links/" + w.link, map[string]any{"label": "Client"} },
+	"revokeLink":       func(w world) (string, any) { return "/api/links/" + w.link, nil },
+	"getReviewSummary": func(w world) (string, any) { return "/api/boards/" + w.board + "/review", nil },
+	"notifyComment": func(w world) (string, any) {
+		return "/api/boards/" + w.board + "/comments/none/notify", nil
+	},
+	"getInbox":        func(world) (string, any) { return "/api/inbox", nil },
+	"markInboxRead":   func(world) (string, any) { return "/api/inbox/read", map[string]any{"all": true} },
+	"listAudit":       func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/audit", nil },
+	"downloadAudit":   func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/audit.csv", nil },
 	"createWorkspace": func(world) (string, any) { return "/api/workspaces", map[string]any{"name": "Mine"} },
+}
+
+// passedAuthorization lists routes whose matrix request cannot succeed for
+// every allowed caller (it needs something of the caller's own): an allowed
+// caller must get exactly 404 ENOTFOUND (past authorization, nothing
+// there), a refused one 403. Their success is tested on its own.
+var passedAuthorization = map[string]bool{
+	"notifyComment": true, // the comment must be the caller's (TestMentionsAndInbox)
+}
+
+// allowedAnswer checks a response of a caller the policy allows.
+func allowedAnswer(t *testing.T, routeID, caller string, perm shotline.Permission, r *response) {
+	t.Helper()
+	if passedAuthorization[routeID] {
+		if r.Status != 404 || r.Code() != shotline.ENOTFOUND {
+			t.Errorf("%s may %s: want 404 past authorization, got %d %s", caller, perm, r.Status, r.Body)
+		}
+		return
+	}
+	if r.Status >= 300 {
+		t.Errorf("%s may %s but got %d %s", caller, perm, r.Status, r.Body)
+	}
 }
 
 // TestRoleMatrix calls every registered route as every role, a non-member
@@ -201,7 +280,8 @@ func TestRoleMatrix(t *testing.T) {
 	}
 	mu := &matrixUsers{clients: map[string]*client{}, ids: map[string]string{}}
 	mu.services.ws, mu.services.p, mu.services.b = mongo.NewWorkspaceService(s.db), mongo.NewProjectService(s.db), mongo.NewBoardService(s.db)
-	mu.services.v = mongo.NewVersionStore(s.db)
+	mu.services.v, mu.services.l = mongo.NewVersionStore(s.db), mongo.NewShareLinkService(s.db)
+	matrix := policies.Grid() // subject → permission → allowed (policies/matrix.golden)
 	mu.services.a = s.assets
 	mu.services.r = s.renders
 	for _, r := range shotline.Roles {
@@ -231,6 +311,8 @@ func TestRoleMatrix(t *testing.T) {
 				if r := fresh.do(route.Method, path, body); r.Status >= 300 {
 					t.Errorf("signed-in user: %d %s", r.Status, r.Body)
 				}
+				guest := mu.openLinkAs(t, s, mu.newWorld(t), "link:commenter", false)
+				guest.do(route.Method, path, body).wantError(t, 401, shotline.EUNAUTHORIZED)
 				return
 			}
 			for _, caller := range []string{"owner", "admin", "editor", "commenter", "viewer", "nonmember", "anonymous"} {
@@ -242,13 +324,33 @@ func TestRoleMatrix(t *testing.T) {
 					r.wantError(t, 401, shotline.EUNAUTHORIZED)
 				case caller == "nonmember":
 					r.wantError(t, 404, shotline.ENOTFOUND)
-				case en.Allowed(shotline.Role(caller), route.Perm):
-					if r.Status >= 300 {
-						t.Errorf("%s may %s but got %d %s", caller, route.Perm, r.Status, r.Body)
-					}
+				case matrix[caller][string(route.Perm)]:
+					allowedAnswer(t, route.ID, caller, route.Perm, r)
 				default:
 					if r.Status != 403 || r.Code() != shotline.EFORBIDDEN {
 						t.Errorf("%s may not %s but got %d %s", caller, route.Perm, r.Status, r.Body)
+					}
+				}
+			}
+			// Share links reach their board (or project and its boards)
+			// and nothing else: 404 outside, 403 inside without the
+			// permission.
+			for _, lc := range linkCallers {
+				w := mu.newWorld(t)
+				c := mu.openLinkAs(t, s, w, lc.subject, lc.project)
+				path, body := build(w)
+				r := c.do(route.Method, path, body)
+				reaches := route.Scope == shttp.ScopeBoard || route.Scope == shttp.ScopeLink || (route.Scope == shttp.ScopeProject && lc.project)
+				switch {
+				case !reaches:
+					if r.Status != 404 || r.Code() != shotline.ENOTFOUND {
+						t.Errorf("%s outside its link got %d %s, want 404", lc.name, r.Status, r.Body)
+					}
+				case matrix[string(lc.subject)][string(route.Perm)]:
+					allowedAnswer(t, route.ID, lc.name, route.Perm, r)
+				default:
+					if r.Status != 403 || r.Code() != shotline.EFORBIDDEN {
+						t.Errorf("%s may not %s but got %d %s", lc.name, route.Perm, r.Status, r.Body)
 					}
 				}
 			}
@@ -257,7 +359,9 @@ func TestRoleMatrix(t *testing.T) {
 	// Every permission the policy grants for the REST API is used by a route
 	// (comment:* belongs to the realtime channel).
 	for _, p := range en.AllPermissions() {
-		if !used[p] && !strings.HasPrefix(string(p), "comment:") && p != shotline.PermMemberOwners {
+		// asset:download waits for the asset and export downloads that
+		// will check it (with the link's "allow downloads" switch).
+		if !used[p] && !strings.HasPrefix(string(p), "comment:") && !strings.HasPrefix(string(p), "review:") && p != shotline.PermMemberOwners && p != shotline.PermAssetDownload {
 			t.Errorf("the policy grants %s but no route checks it", p)
 		}
 	}

@@ -123,12 +123,14 @@ func (s *Server) registerMembers() {
 					return nil, err
 				}
 				out.Body.Member = &memberView{UserID: user.ID, Email: user.Email, Name: user.Name, Role: m.Role, AddedAt: m.AddedAt}
+				s.audit(ctx, a.Workspace.ID, shotline.AuditMemberInvited, "member:"+user.ID, "role="+string(m.Role))
 			case shotline.ENOTFOUND:
 				inv := shotline.Invite{Email: email, Role: in.Body.Role, InvitedBy: callerFrom(ctx).User.ID, InvitedAt: s.now()}
 				if _, err := s.Workspaces.UpdateWorkspace(ctx, a.Workspace.ID, func(w *shotline.Workspace) error { return w.AddInvite(inv) }); err != nil {
 					return nil, err
 				}
 				out.Body.Invite = &inv
+				s.audit(ctx, a.Workspace.ID, shotline.AuditMemberInvited, "invite:"+email, "role="+string(inv.Role))
 			default:
 				return nil, err
 			}
@@ -159,6 +161,7 @@ func (s *Server) registerMembers() {
 				return nil, err
 			}
 			s.memberChanged(a.Workspace.ID, in.UserID, in.Body.Role)
+			s.audit(ctx, a.Workspace.ID, shotline.AuditMemberRoleChanged, "member:"+in.UserID, string(current)+"->"+string(in.Body.Role))
 			v, err := s.viewMember(ctx, *w.Member(in.UserID))
 			if err != nil {
 				return nil, err
@@ -182,6 +185,7 @@ func (s *Server) registerMembers() {
 			})
 			if err == nil {
 				s.memberChanged(a.Workspace.ID, in.UserID, "")
+				s.audit(ctx, a.Workspace.ID, shotline.AuditMemberRemoved, "member:"+in.UserID, "")
 			}
 			return nil, err
 		})

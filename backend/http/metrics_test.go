@@ -15,7 +15,7 @@ func TestMetrics(t *testing.T) {
 	base := s.serve(t)
 	owner := s.signUp(t, "Owner")
 	_, board := boardFor(t, owner)
-	addShot(t, s, board, owner.userID(), "shot1", "a0", "A lake")
+	insertShotAs(t, s, board, owner.userID(), "shot1", "a0", "A lake")
 	conn, _, err := dial(t, base, owner, board, base)
 	if err != nil {
 		t.Fatal(err)

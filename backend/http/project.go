@@ -106,6 +106,7 @@ func (s *Server) registerProjects() {
 			for _, b := range boards {
 				s.boardsDeleted(b.ID)
 			}
+			s.audit(ctx, accessFrom(ctx).Workspace.ID, shotline.AuditProjectDeleted, "project:"+id, accessFrom(ctx).Project.Name)
 			return nil, nil
 		})
 }

@@ -55,3 +55,14 @@ func (l *limiter) reset(key string) {
 	delete(l.counts, key)
 	l.mu.Unlock()
 }
+
+// check reports whether key is within max without recording an attempt,
+// and if not, when the window resets.
+func (l *limiter) check(key string, max int, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if a := l.counts[key]; a != nil && now.Before(a.reset) && a.n >= max {
+		return false, a.reset.Sub(now)
+	}
+	return true, 0
+}

@@ -14,8 +14,8 @@ import (
 	"github.com/shotline/shotline/backend/shotline"
 )
 
-// addShot inserts a shot through the board's room, as an editor's client does.
-func addShot(t *testing.T, s *testServer, boardID, userID, shotID, position, prompt string) {
+// insertShotAs inserts a shot through the board's room, as an editor's client does.
+func insertShotAs(t *testing.T, s *testServer, boardID, userID, shotID, position, prompt string) {
 	t.Helper()
 	_, err := s.Hub.Apply(context.Background(), boardID, userID, shotline.RoleOwner,
 		realtime.ShotInsert{ShotID: shotID, Position: position, Shot: realtime.ShotFields{Title: shotID, Prompt: prompt, Duration: 1, AspectRatio: "16:9"}})
@@ -67,8 +67,8 @@ func TestRenderThroughTheAPIWithLiveProgress(t *testing.T) {
 	owner := s.signUp(t, "Owner")
 	ws, board := boardFor(t, owner)
 	uid := owner.userID()
-	addShot(t, s, board, uid, "shot1", "a0", "A lake at dawn")
-	addShot(t, s, board, uid, "shot2", "a1", "A boat")
+	insertShotAs(t, s, board, uid, "shot1", "a0", "A lake at dawn")
+	insertShotAs(t, s, board, uid, "shot2", "a1", "A boat")
 
 	teammate := s.signUp(t, "Teammate")
 	owner.do("POST", "/api/workspaces/"+ws+"/members", map[string]any{"email": teammate.email(), "role": "viewer"}).must(t, 201)

@@ -13,6 +13,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/shotline/shotline/backend/authz"
 	"github.com/shotline/shotline/backend/shotline"
 )
 
@@ -26,6 +27,7 @@ const (
 	ScopeWorkspace              // path has {workspaceId}
 	ScopeProject                // path has {projectId}
 	ScopeBoard                  // path has {boardId}
+	ScopeLink                   // path has {linkId}: the board or project of that share link
 )
 
 // Route declares one operation with its authorization next to it: the scope
@@ -155,19 +157,57 @@ func hasParam(op *huma.Operation, in, name string) bool {
 	return false
 }
 
-// Caller is the signed-in user of a request.
+// Caller is who makes a request, resolved once: a signed-in account (User
+// and Session), a guest of a share link (Guest and its Link, already
+// checked to be usable), or a member who also opened a link (all four).
 type Caller struct {
 	User    *shotline.User
 	Session *shotline.Session
+	Guest   *shotline.GuestSession
+	Link    *shotline.ShareLink
+}
+
+// principal is what authorization sees of the caller.
+func (c *Caller) principal() authz.Principal {
+	p := authz.Principal{Link: c.Link}
+	if c.User != nil {
+		p.UserID = c.User.ID
+	}
+	return p
+}
+
+// Actor is the id ops and comments carry: the user's id, or the guest's
+// "guest:…" id.
+func (c *Caller) Actor() string {
+	if c.User != nil {
+		return c.User.ID
+	}
+	return c.Guest.Actor()
+}
+
+// csrfOK reports whether token is the CSRF token of one of the caller's
+// sessions.
+func (c *Caller) csrfOK(token string) bool {
+	ok := false
+	if c.Session != nil {
+		ok = subtle.ConstantTimeCompare([]byte(token), []byte(c.Session.CSRFToken)) == 1
+	}
+	if c.Guest != nil {
+		ok = ok || subtle.ConstantTimeCompare([]byte(token), []byte(c.Guest.CSRFToken)) == 1
+	}
+	return token != "" && ok
 }
 
 // Access is what authorization found for a scoped route: the workspace, the
-// caller's role in it, and the project or board the path names.
+// caller's grant there (Role is its role: a member role or a link subject),
+// and the project or board the path names.
 type Access struct {
 	Workspace *shotline.Workspace
 	Role      shotline.Role
+	Grant     authz.Grant
 	Project   *shotline.Project
 	Board     *shotline.Board
+	Link      *shotline.ShareLink // ScopeLink: the share link the path names
 }
 
 type callerKey struct{}
@@ -204,7 +244,8 @@ func unsafeMethod(m string) bool {
 	return m != nethttp.MethodGet && m != nethttp.MethodHead && m != nethttp.MethodOptions
 }
 
-// authenticate loads the session from the cookie and checks the CSRF token on
+// authenticate resolves the caller from the session cookie (and, on routes
+// a share link can reach, the guest cookie), and checks the CSRF token on
 // writes. Public routes pass through.
 func (s *Server) authenticate(r Route) func(huma.Context, func(huma.Context)) {
 	return func(ctx huma.Context, next func(huma.Context)) {
@@ -212,17 +253,21 @@ func (s *Server) authenticate(r Route) func(huma.Context, func(huma.Context)) {
 			next(ctx)
 			return
 		}
-		caller, err := s.sessionCaller(ctx.Context(), cookieValue(ctx, sessionCookie))
+		guestToken := ""
+		if r.Scope >= ScopeWorkspace {
+			guestToken = cookieValue(ctx, guestCookie)
+		}
+		caller, err := s.resolveCaller(ctx.Context(), cookieValue(ctx, sessionCookie), guestToken)
+		if err == nil && r.Scope == ScopeSession && caller.User == nil {
+			err = shotline.Errorf(shotline.EUNAUTHORIZED, "Sign in first.")
+		}
 		if err != nil {
 			writeError(ctx, apiError(ctx.Context(), s.log, err))
 			return
 		}
-		if unsafeMethod(ctx.Method()) {
-			got := ctx.Header(csrfHeader)
-			if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(caller.Session.CSRFToken)) != 1 {
-				writeError(ctx, &APIError{status: nethttp.StatusForbidden, Code: shotline.ECSRF, Message: "Missing or wrong " + csrfHeader + " header; reload the page."})
-				return
-			}
+		if unsafeMethod(ctx.Method()) && !caller.csrfOK(ctx.Header(csrfHeader)) {
+			writeError(ctx, &APIError{status: nethttp.StatusForbidden, Code: shotline.ECSRF, Message: "Missing or wrong " + csrfHeader + " header; reload the page."})
+			return
 		}
 		next(huma.WithValue(ctx, callerKey{}, caller))
 	}
@@ -237,18 +282,33 @@ func (s *Server) authorize(r Route) func(huma.Context, func(huma.Context)) {
 			next(ctx)
 			return
 		}
-		id := ctx.Param("workspaceId")
+		id, scope := ctx.Param("workspaceId"), r.Scope
+		var link *shotline.ShareLink
 		switch r.Scope {
 		case ScopeProject:
 			id = ctx.Param("projectId")
 		case ScopeBoard:
 			id = ctx.Param("boardId")
+		case ScopeLink:
+			l, err := s.Links.FindShareLink(ctx.Context(), ctx.Param("linkId"))
+			if err != nil {
+				writeError(ctx, apiError(ctx.Context(), s.log, err))
+				return
+			}
+			link, scope, id = l, ScopeProject, l.ProjectID
+			if l.BoardID != "" {
+				scope, id = ScopeBoard, l.BoardID
+			}
 		}
-		a, err := s.access(ctx.Context(), callerFrom(ctx.Context()), r.Scope, id, r.Perm)
+		a, err := s.access(ctx.Context(), callerFrom(ctx.Context()), scope, id, r.Perm)
+		if err != nil && link != nil && shotline.ErrorCode(err) == shotline.ENOTFOUND {
+			err = shotline.Errorf(shotline.ENOTFOUND, "Share link not found.")
+		}
 		if err != nil {
 			writeError(ctx, apiError(ctx.Context(), s.log, err))
 			return
 		}
+		a.Link = link
 		next(huma.WithValue(ctx, accessKey{}, a))
 	}
 }
@@ -263,26 +323,27 @@ func notFoundIn(scope Scope) error {
 	return shotline.Errorf(shotline.ENOTFOUND, "Workspace not found.")
 }
 
-// access loads what id names in scope (a workspace, project or board), finds
-// the caller's role in its workspace and checks perm: ENOTFOUND for
-// non-members, as if it did not exist, EFORBIDDEN without the permission.
-// The REST middleware and the WebSocket upgrade both use it.
+// access loads what id names in scope (a workspace, project or board),
+// resolves the caller's grant there (member role, share link, or the higher
+// of both) and checks perm: ENOTFOUND for callers who hold nothing there,
+// as if it did not exist, EFORBIDDEN without the permission. The REST
+// middleware and the WebSocket upgrade both use it.
 func (s *Server) access(ctx context.Context, caller *Caller, scope Scope, id string, perm shotline.Permission) (*Access, error) {
 	a := &Access{}
-	wsID := id
+	wsID, projectID, boardID := id, "", ""
 	switch scope {
 	case ScopeProject:
 		p, err := s.Projects.FindProjectByID(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		a.Project, wsID = p, p.WorkspaceID
+		a.Project, wsID, projectID = p, p.WorkspaceID, p.ID
 	case ScopeBoard:
 		b, err := s.Boards.FindBoardByID(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		a.Board, wsID = b, b.WorkspaceID
+		a.Board, wsID, projectID, boardID = b, b.WorkspaceID, b.ProjectID, b.ID
 	}
 	w, err := s.Workspaces.FindWorkspaceByID(ctx, wsID)
 	if shotline.ErrorCode(err) == shotline.ENOTFOUND {
@@ -291,14 +352,14 @@ func (s *Server) access(ctx context.Context, caller *Caller, scope Scope, id str
 		return nil, err
 	}
 	a.Workspace = w
-	role, ok := w.RoleOf(caller.User.ID)
+	g, ok := authz.Resolve(w, caller.principal(), projectID, boardID)
 	if !ok {
 		return nil, notFoundIn(scope)
 	}
-	if !s.Authz.Allowed(role, perm) {
-		return nil, shotline.Errorf(shotline.EFORBIDDEN, "Your role (%s) may not do this.", role)
+	if !g.Allowed(s.Authz, perm) {
+		return nil, shotline.Errorf(shotline.EFORBIDDEN, "Your role (%s) may not do this.", g.Role)
 	}
-	a.Role = role
+	a.Grant, a.Role = g, g.Role
 	return a, nil
 }
 

@@ -50,6 +50,10 @@ type Config struct {
 	// MetricsToken, when set, serves /metrics to requests that send it as
 	// "Authorization: Bearer <token>"; empty serves no /metrics here.
 	MetricsToken string
+	// LinkAttempts is how many wrong passwords one share link (or ten times
+	// as many from one IP) may get per SignInWindow, and half the number of
+	// unknown tokens one IP may try. Default 10.
+	LinkAttempts int
 	// Ready reports whether the dependencies answer; /readyz calls it.
 	Ready func(ctx context.Context) map[string]error
 }
@@ -69,6 +73,9 @@ type Server struct {
 	// RenderSettings keeps workspaces' render settings (with Renders).
 	RenderSettings RenderSettingsStore
 	Metrics        *metrics.Metrics // nil: no metrics
+	Links          shotline.ShareLinkService
+	Audit          shotline.AuditLog // nil: nothing is audited
+	Inbox          shotline.InboxService
 
 	app     *fiber.App
 	api     huma.API
@@ -78,7 +85,10 @@ type Server struct {
 	signIns *limiter
 	origins []string // Config.PublicOrigins, canonical
 	csp     string   // Content-Security-Policy of the app's pages
-	now     func() time.Time
+	// linkPasswords counts wrong share link passwords per link and per IP;
+	// linkMisses unknown tokens per IP.
+	linkPasswords, linkMisses *limiter
+	now                       func() time.Time
 
 	dummyOnce sync.Once
 	dummy     string
@@ -100,6 +110,9 @@ type Services struct {
 	Renders        *render.Service
 	RenderSettings RenderSettingsStore
 	Metrics        *metrics.Metrics
+	Links          shotline.ShareLinkService
+	Audit          shotline.AuditLog
+	Inbox          shotline.InboxService // with Hub: mentions and replies
 }
 
 // New builds the server and registers every route.
@@ -113,6 +126,9 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	if cfg.SignInAttempts <= 0 {
 		cfg.SignInAttempts = 10
 	}
+	if cfg.LinkAttempts <= 0 {
+		cfg.LinkAttempts = 10
+	}
 	if cfg.SignInWindow <= 0 {
 		cfg.SignInWindow = 15 * time.Minute
 	}
@@ -120,9 +136,11 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 		Users: svc.Users, Sessions: svc.Sessions, Workspaces: svc.Workspaces, Projects: svc.Projects,
 		Boards: svc.Boards, Passwords: svc.Passwords, Authz: svc.Authz, Hub: svc.Hub, Assets: svc.Assets,
 		Renders: svc.Renders, RenderSettings: svc.RenderSettings, Metrics: svc.Metrics,
+		Links: svc.Links, Audit: svc.Audit, Inbox: svc.Inbox,
 		cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() },
 	}
 	s.signIns = newLimiter(cfg.SignInWindow)
+	s.linkPasswords, s.linkMisses = newLimiter(cfg.SignInWindow), newLimiter(cfg.SignInWindow)
 	for _, o := range cfg.PublicOrigins {
 		co, err := CanonicalOrigin(o)
 		if err != nil {
@@ -171,9 +189,19 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	if s.Renders != nil && s.Hub != nil {
 		s.registerRenders()
 	}
+	if s.Links != nil {
+		s.registerShareLinks()
+	}
+	if s.Audit != nil {
+		s.registerAudit()
+	}
 	if s.Hub != nil {
 		s.registerLive()
 		s.documentLive()
+		s.registerReview()
+		if s.Inbox != nil {
+			s.registerInbox()
+		}
 		if svc.Versions != nil {
 			s.registerVersions(svc.Versions)
 		}
@@ -228,8 +256,9 @@ func (s *Server) recoverPanics(c *fiber.Ctx) (err error) {
 }
 
 type requestInfo struct {
-	ID string
-	IP string
+	ID        string
+	IP        string
+	UserAgent string
 }
 
 type requestKey struct{}
@@ -257,7 +286,7 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 	if !validRequestID.MatchString(id) {
 		id = uuid.NewString()
 	}
-	ri := &requestInfo{ID: id, IP: c.IP()}
+	ri := &requestInfo{ID: id, IP: c.IP(), UserAgent: c.Get("User-Agent")}
 	c.SetUserContext(context.WithValue(c.UserContext(), requestKey{}, ri))
 	c.Set("X-Request-ID", id)
 	start := time.Now()

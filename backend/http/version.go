@@ -82,7 +82,7 @@ func (s *Server) registerVersions(versions shotline.VersionStore) {
 			if err != nil {
 				return nil, err
 			}
-			v := &shotline.BoardVersion{BoardID: b.ID, Name: name, Seq: seq, State: state, CreatedBy: callerFrom(ctx).User.ID}
+			v := &shotline.BoardVersion{BoardID: b.ID, Name: name, Seq: seq, State: state, CreatedBy: callerFrom(ctx).Actor()}
 			if err := versions.CreateVersion(ctx, v); err != nil {
 				return nil, err
 			}
@@ -105,10 +105,11 @@ func (s *Server) registerVersions(versions shotline.VersionStore) {
 		Summary: "Restore a version: an op everyone on the board sees", Scope: ScopeBoard, Perm: shotline.PermBoardUpdate},
 		func(ctx context.Context, in *versionIDInput) (*restoreOutput, error) {
 			a := accessFrom(ctx)
-			seq, err := s.Hub.Apply(ctx, a.Board.ID, callerFrom(ctx).User.ID, a.Role, realtime.VersionRestore{VersionID: in.VersionID})
+			seq, err := s.Hub.Apply(ctx, a.Board.ID, callerFrom(ctx).Actor(), a.Role, realtime.VersionRestore{VersionID: in.VersionID})
 			if err != nil {
 				return nil, err
 			}
+			s.audit(ctx, a.Workspace.ID, shotline.AuditVersionRestored, "version:"+in.VersionID, "board="+a.Board.ID)
 			out := &restoreOutput{}
 			out.Body.Seq = seq
 			return out, nil

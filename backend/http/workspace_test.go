@@ -16,7 +16,7 @@ type setup struct {
 	workspace, project, board string
 }
 
-func newSetup(t *testing.T, s *testServer) setup {
+func newSetup(t testing.TB, s *testServer) setup {
 	t.Helper()
 	owner := s.signUp(t, "Owner")
 	ws := owner.do("POST", "/api/workspaces", map[string]any{"name": "Studio"}).must(t, 201).Str("id")
@@ -26,7 +26,7 @@ func newSetup(t *testing.T, s *testServer) setup {
 }
 
 // join makes a new user a member with role and returns their client.
-func (st setup) join(t *testing.T, s *testServer, role shotline.Role) *client {
+func (st setup) join(t testing.TB, s *testServer, role shotline.Role) *client {
 	t.Helper()
 	c := s.signUp(t, string(role))
 	r := st.owner.do("POST", "/api/workspaces/"+st.workspace+"/members", map[string]any{"email": c.email(), "role": role}).must(t, 201)

@@ -54,11 +54,19 @@ type Client struct {
 	SessionID   string
 	WorkspaceID string
 
-	role     atomic.Value // shotline.Role
-	maxQueue int
-	inRoom   chan struct{} // one token per message of this client in its room's inbox
-	done     chan struct{}
-	finished chan struct{} // closed once the close frame is sent
+	role atomic.Value // shotline.Role
+	// LinkID is the share link the socket was opened through ("" for a
+	// member without one); memberRole and linkRole are the parts of its
+	// role, so that a change to either can be applied (link.go).
+	LinkID     string
+	grantMu    sync.Mutex
+	memberRole shotline.Role
+	linkRole   shotline.Role
+	linkTimer  *time.Timer // ends the link's part at its expiry
+	maxQueue   int
+	inRoom     chan struct{} // one token per message of this client in its room's inbox
+	done       chan struct{}
+	finished   chan struct{} // closed once the close frame is sent
 
 	mu        sync.Mutex
 	transport Transport // nil until Serve attaches it

@@ -314,7 +314,9 @@ func randomOp(r *rand.Rand, s *BoardState) Op {
 		}
 		return k
 	}
-	switch r.IntN(13) {
+	switch r.IntN(14) {
+	case 13:
+		return ShotReviewOp{ShotID: pickShot(), Status: ReviewStatuses[r.IntN(len(ReviewStatuses))]}
 	case 0:
 		return ShotInsert{ShotID: fmt.Sprintf("s%d", r.IntN(40)), Position: position(),
 			Shot: ShotFields{Title: randomText(r, 5), Prompt: randomText(r, 8)}}

@@ -331,13 +331,15 @@ func (h *Hub) SessionsEnded(userID, sessionID, exceptSessionID string) {
 // it to its own sockets (shared.go publishes it to the others).
 type accessChange struct {
 	From            string        `json:"from"`
-	Kind            string        `json:"kind"` // member, workspace, board, sessions
+	Kind            string        `json:"kind"` // member, workspace, board, sessions, link
 	WorkspaceID     string        `json:"workspaceId,omitempty"`
 	UserID          string        `json:"userId,omitempty"`
 	Role            shotline.Role `json:"role,omitempty"`
 	BoardID         string        `json:"boardId,omitempty"`
 	SessionID       string        `json:"sessionId,omitempty"`
 	ExceptSessionID string        `json:"exceptSessionId,omitempty"`
+	LinkID          string        `json:"linkId,omitempty"`
+	ExpiresAt       *time.Time    `json:"expiresAt,omitempty"`
 }
 
 // changeAccess applies a here and on the other instances.
@@ -354,11 +356,22 @@ func (h *Hub) applyAccess(a accessChange) {
 			if c.WorkspaceID != a.WorkspaceID || c.UserID != a.UserID {
 				return
 			}
-			if a.Role == "" || !h.authz.Allowed(a.Role, shotline.PermBoardRead) {
+			c.grantMu.Lock()
+			c.memberRole = a.Role
+			role := shotline.Higher(a.Role, c.linkRole)
+			c.grantMu.Unlock()
+			if role == "" || !h.authz.Allowed(role, shotline.PermBoardRead) {
 				c.Close(CloseForbidden)
 				return
 			}
-			c.SetRole(a.Role)
+			c.SetRole(role)
+		case "link":
+			if c.LinkID == a.LinkID {
+				h.applyLinkRole(c, a.Role)
+				if a.Role != "" {
+					h.ExpireLink(c, a.ExpiresAt)
+				}
+			}
 		case "workspace":
 			if c.WorkspaceID == a.WorkspaceID {
 				c.Close(CloseBoardNotFound)

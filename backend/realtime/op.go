@@ -24,6 +24,7 @@ const (
 	KindCommentResolve OpKind = "comment.resolve"
 	KindCommentReopen  OpKind = "comment.reopen"
 	KindVersionRestore OpKind = "version.restore"
+	KindShotReview     OpKind = "shot.review"
 )
 
 // Op is one small, field-level change to a board: a closed union of the
@@ -319,13 +320,14 @@ var opDecoders = map[OpKind]func(tagged) (Op, error){
 	KindCommentResolve: decodeOp[CommentResolve],
 	KindCommentReopen:  decodeOp[CommentReopen],
 	KindVersionRestore: decodeOp[VersionRestore],
+	KindShotReview:     decodeOp[ShotReviewOp],
 }
 
 // OpKinds lists every op kind.
 func OpKinds() []OpKind {
 	return []OpKind{KindShotInsert, KindShotMove, KindShotDuplicate, KindShotDelete, KindShotSet,
 		KindTextEdit, KindBoardSet, KindCommentAdd, KindCommentEdit, KindCommentDelete,
-		KindCommentResolve, KindCommentReopen, KindVersionRestore}
+		KindCommentResolve, KindCommentReopen, KindVersionRestore, KindShotReview}
 }
 
 // UnmarshalOp decodes one op from JSON. It checks the shape only (known

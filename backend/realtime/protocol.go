@@ -379,8 +379,10 @@ const (
 	CloseBoardNotFound      CloseCode = 4004 // terminal: the board does not exist or was deleted
 	ClosePolicyViolation    CloseCode = 4008 // terminal: too many errors or rate-limit breaches
 	CloseShuttingDown       CloseCode = 4009 // reconnect: the server is restarting; another will take over
+	CloseAccessChanged      CloseCode = 4011 // reconnect: the share link's role changed; fetch it again, then reconnect
 	CloseBadProtocolVersion CloseCode = 4400 // terminal: the join's protocol version is not ProtocolVersion
 	CloseSessionEnded       CloseCode = 4401 // terminal: the session expired or was signed out; sign in again
+	CloseLinkEnded          CloseCode = 4410 // terminal: the share link was revoked, expired, or its password changed
 )
 
 var closeCodes = map[CloseCode]struct {
@@ -394,14 +396,16 @@ var closeCodes = map[CloseCode]struct {
 	CloseBoardNotFound:      {"board not found", false},
 	ClosePolicyViolation:    {"policy violation", false},
 	CloseShuttingDown:       {"server shutting down", true},
+	CloseAccessChanged:      {"access changed", true},
 	CloseBadProtocolVersion: {"unsupported protocol version", false},
 	CloseSessionEnded:       {"session ended", false},
+	CloseLinkEnded:          {"link ended", false},
 }
 
 // CloseCodes lists every close code in ascending order.
 func CloseCodes() []CloseCode {
 	return []CloseCode{CloseInternalError, CloseSlowConsumer, CloseProtocolError, CloseForbidden,
-		CloseBoardNotFound, ClosePolicyViolation, CloseShuttingDown, CloseBadProtocolVersion, CloseSessionEnded}
+		CloseBoardNotFound, ClosePolicyViolation, CloseShuttingDown, CloseAccessChanged, CloseBadProtocolVersion, CloseSessionEnded, CloseLinkEnded}
 }
 
 // Reconnect reports whether a client should reconnect after c. Unknown codes

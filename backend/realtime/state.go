@@ -58,6 +58,7 @@ type Shot struct {
 	Provider    string          `json:"provider"`
 	Model       string          `json:"model"`
 	Settings    json.RawMessage `json:"settings"` // a JSON object, compact
+	Review      ShotReview      `json:"review,omitzero"`
 }
 
 // Comment is a comment on a shot. A thread is a comment without ParentID;
@@ -409,6 +410,8 @@ func (s *BoardState) Apply(actor string, role shotline.Role, authz shotline.Auth
 		applied, commit, err = s.prepareCommentResolve(c, o.CommentID, false)
 	case VersionRestore:
 		applied, commit, err = s.prepareVersionRestore(c, o)
+	case ShotReviewOp:
+		applied, commit, err = s.prepareShotReview(c, o)
 	default:
 		return nil, shotline.Invalid("op", "unknown op kind "+string(op.Kind()))
 	}

@@ -20,7 +20,7 @@ type testAuthz struct{}
 
 var testGrants = map[shotline.Role][]shotline.Permission{
 	shotline.RoleViewer:    {shotline.PermBoardRead},
-	shotline.RoleCommenter: {shotline.PermCommentCreate},
+	shotline.RoleCommenter: {shotline.PermCommentCreate, shotline.PermReviewSet},
 	shotline.RoleEditor:    {shotline.PermBoardUpdate, shotline.PermCommentResolve},
 	shotline.RoleAdmin:     {shotline.PermCommentModerate},
 	shotline.RoleOwner:     {},

@@ -11,7 +11,7 @@ import (
 // field whose name matches it in any case.
 func TestTagIsNoField(t *testing.T) {
 	ops := []Op{ShotInsert{}, ShotMove{}, ShotDuplicate{}, ShotDelete{}, ShotSet{}, TextEdit{}, BoardSet{},
-		CommentAdd{}, CommentEdit{}, CommentDelete{}, CommentResolve{}, CommentReopen{}, VersionRestore{}}
+		CommentAdd{}, CommentEdit{}, CommentDelete{}, CommentResolve{}, CommentReopen{}, VersionRestore{}, ShotReviewOp{}}
 	if len(ops) != len(OpKinds()) {
 		t.Fatalf("%d op types listed here, %d kinds: list the new one", len(ops), len(OpKinds()))
 	}

@@ -19,6 +19,7 @@ const (
 	ECSRF         = "ECSRF"         // a cookie-authenticated write without a valid CSRF token
 	ETOOLARGE     = "ETOOLARGE"     // the request body is over the limit
 	ERATELIMIT    = "ERATELIMIT"    // too many attempts; retry later
+	EGONE         = "EGONE"         // the share link was revoked or has expired (details say which)
 )
 
 // Error is Shotline's one error type. Code is one of the E* constants and

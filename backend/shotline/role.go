@@ -51,10 +51,13 @@ const (
 	PermBoardCreate     Permission = "board:create"
 	PermBoardUpdate     Permission = "board:update"
 	PermBoardDelete     Permission = "board:delete"
-	PermAssetUpload     Permission = "asset:upload"  // upload, attach and detach reference files
-	PermRenderCreate    Permission = "render:create" // queue and cancel renders (spends credits)
-	PermCreditRead      Permission = "credit:read"   // the credit balance and ledger
-	PermCreditTopUp     Permission = "credit:topup"  // add credits
+	PermAssetUpload     Permission = "asset:upload"   // upload, attach and detach reference files
+	PermRenderCreate    Permission = "render:create"  // queue and cancel renders (spends credits)
+	PermCreditRead      Permission = "credit:read"    // the credit balance and ledger
+	PermCreditTopUp     Permission = "credit:topup"   // add credits
+	PermAssetDownload   Permission = "asset:download" // a share link may forbid it
+	PermLinkManage      Permission = "link:manage"    // create, list, edit and revoke share links
+	PermAuditRead       Permission = "audit:read"     // browse and download the audit log
 
 	// Comments, checked by the realtime channel. A commenter may edit,
 	// delete, resolve and reopen their own comments; resolving anyone's
@@ -62,6 +65,7 @@ const (
 	PermCommentCreate   Permission = "comment:create"
 	PermCommentResolve  Permission = "comment:resolve"  // resolve or reopen any thread
 	PermCommentModerate Permission = "comment:moderate" // delete any comment
+	PermReviewSet       Permission = "review:set"       // approve a shot or request changes
 )
 
 // Authorizer decides whether a role holds a permission.

@@ -42,6 +42,7 @@ type config struct {
 	BodyLimit      int64         `env:"BODY_LIMIT" envDefault:"1048576"`
 	SignInAttempts int           `env:"SIGNIN_ATTEMPTS" envDefault:"10"`
 	SignInWindow   time.Duration `env:"SIGNIN_WINDOW" envDefault:"15m"`
+	LinkAttempts   int           `env:"LINK_ATTEMPTS" envDefault:"10"`
 	ShutdownGrace  time.Duration `env:"SHUTDOWN_GRACE" envDefault:"15s"`
 
 	// NATSURL connects app instances that share boards' rooms (several

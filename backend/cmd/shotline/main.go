@@ -96,10 +96,11 @@ func run() error {
 		Projects: mongo.NewProjectService(db), Boards: boards,
 		Passwords: password.Default, Authz: enforcer, Hub: hub, Versions: versions, Assets: assets,
 		Renders: renders, RenderSettings: mongo.NewRenderSettingsStore(db), Metrics: met,
+		Links: mongo.NewShareLinkService(db), Audit: mongo.NewAuditLog(db), Inbox: mongo.NewInboxService(db),
 	}, shttp.Config{
 		StaticDir: cfg.StaticDir, CookieSecure: cfg.CookieSecure, SessionTTL: cfg.SessionTTL, BodyLimit: cfg.BodyLimit,
 		SignInAttempts: cfg.SignInAttempts, SignInWindow: cfg.SignInWindow, PublicOrigins: cfg.PublicOrigins,
-		MetricsToken: cfg.MetricsToken, MediaOrigins: []string{cfg.s3Origin()},
+		MetricsToken: cfg.MetricsToken, MediaOrigins: []string{cfg.s3Origin()}, LinkAttempts: cfg.LinkAttempts,
 		Ready: func(ctx context.Context) map[string]error {
 			errs := make(map[string]error, len(ready))
 			for name, ping := range ready {

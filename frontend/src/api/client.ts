@@ -23,6 +23,7 @@ export type ServerErrorCode =
   | 'ETOOLARGE'
   | 'ERATELIMIT'
   | 'ECSRF'
+  | 'EGONE'
   | 'EINTERNAL';
 
 /** ENETWORK is client-side only: the request never got an answer. */
@@ -50,6 +51,7 @@ const SERVER_CODES: readonly ServerErrorCode[] = [
   'ETOOLARGE',
   'ERATELIMIT',
   'ECSRF',
+  'EGONE',
   'EINTERNAL',
 ];
 
@@ -63,6 +65,7 @@ const FALLBACK_MESSAGES: Record<ErrorCode, string> = {
   ETOOLARGE: 'That is too large.',
   ERATELIMIT: 'Too many attempts. Wait a moment and try again.',
   ECSRF: 'Your session token is stale. Reload the page and try again.',
+  EGONE: 'This link no longer works.',
   EINTERNAL: 'Something went wrong on the server.',
   ENETWORK: 'Cannot reach the server. Check your connection and try again.',
 };
@@ -82,6 +85,8 @@ function codeForStatus(status: number): ServerErrorCode {
       return 'ECONFLICT';
     case 413:
       return 'ETOOLARGE';
+    case 410:
+      return 'EGONE';
     case 429:
       return 'ERATELIMIT';
     default:
@@ -361,6 +366,109 @@ export interface BoardVersionWithBoard extends BoardVersion {
   board: BoardSnapshot;
 }
 
+/** The role a share link carries. */
+export const LINK_ROLES = ['viewer', 'commenter', 'editor'] as const;
+export type LinkRole = (typeof LINK_ROLES)[number];
+
+/** A share link as its board's editors see it (never its token). */
+export interface ShareLink {
+  id: string;
+  projectId: string;
+  boardId?: string;
+  role: LinkRole;
+  label: string;
+  hasPassword: boolean;
+  expiresAt?: string;
+  allowDownloads: boolean;
+  createdBy: string;
+  createdAt: string;
+  revokedAt?: string;
+  lastOpenedAt?: string;
+  openCount: number;
+}
+
+export interface ShareLinkInput {
+  role: LinkRole;
+  label?: string;
+  expiresAt?: string;
+  password?: string;
+  allowDownloads?: boolean;
+}
+
+export interface ShareLinkPatch {
+  role?: LinkRole;
+  label?: string;
+  expiresAt?: string;
+  noExpiry?: boolean;
+  password?: string;
+  allowDownloads?: boolean;
+}
+
+/** A made link: the token is shown once. */
+export interface CreatedShareLink {
+  link: ShareLink;
+  token: string;
+  path: string;
+}
+
+/** The link this browser opened, as it is now. */
+export interface GuestView {
+  name: string;
+  /** True without an account: comments are marked guest. */
+  guest: boolean;
+  actor: string;
+  role: LinkRole;
+  projectId: string;
+  boardId?: string;
+  label: string;
+  expiresAt?: string;
+  allowDownloads: boolean;
+  csrfToken: string;
+}
+
+export interface ReviewSummary {
+  shots: number;
+  byStatus: Record<'none' | 'approved' | 'changes_requested', number>;
+  openThreads: number;
+}
+
+export interface AuditEntry {
+  seq: number;
+  time: string;
+  actorId: string;
+  actorName: string;
+  linkId?: string;
+  action: string;
+  target: string;
+  detail?: string;
+  ip: string;
+  userAgent: string;
+}
+
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  target?: string;
+  since?: string;
+  until?: string;
+  cursor?: number;
+  limit?: number;
+}
+
+export interface InboxEntry {
+  id: string;
+  kind: 'mention' | 'reply';
+  boardId: string;
+  shotId: string;
+  threadId: string;
+  commentId: string;
+  fromId: string;
+  fromName: string;
+  excerpt: string;
+  at: string;
+  read: boolean;
+}
+
 export interface SignupInput {
   email: string;
   password: string;
@@ -629,6 +737,58 @@ export function createApiClient(options: ApiClientOptions = {}) {
         request<RenderSettings>('PUT', `/workspaces/${enc(workspaceId)}/render-settings`, { retentionDays }),
     },
 
+    links: {
+      /** Live links of a board, newest first. */
+      listForBoard: (boardId: string) =>
+        request<{ links: ShareLink[] | null }>('GET', `/boards/${enc(boardId)}/links`).then((r) => r.links ?? []),
+      createForBoard: (boardId: string, input: ShareLinkInput) =>
+        request<CreatedShareLink>('POST', `/boards/${enc(boardId)}/links`, input),
+      update: (id: string, patch: ShareLinkPatch) => request<ShareLink>('PATCH', `/links/${enc(id)}`, patch),
+      revoke: (id: string) => request<void>('DELETE', `/links/${enc(id)}`),
+    },
+
+    share: {
+      /** 401 with field password (missing or wrong), 410 EGONE (revoked, expired), 429 when throttled. */
+      open: (token: string, input: { password?: string; name?: string }) =>
+        request<GuestView>('POST', '/share/open', { token, ...input }, { skipCsrf: true }).then((g) => {
+          lastToken = g.csrfToken;
+          return g;
+        }),
+      guest: () =>
+        request<GuestView>('GET', '/share/guest').then((g) => {
+          lastToken = lastToken ?? g.csrfToken;
+          return g;
+        }),
+    },
+
+    review: {
+      summary: (boardId: string) => request<ReviewSummary>('GET', `/boards/${enc(boardId)}/review`),
+    },
+
+    comments: {
+      /** After a comment is acknowledged: the inbox entries its mentions and reply earn. */
+      notify: (boardId: string, commentId: string) =>
+        request<{ notified: number }>('POST', `/boards/${enc(boardId)}/comments/${enc(commentId)}/notify`),
+    },
+
+    inbox: {
+      get: () =>
+        request<{ entries: InboxEntry[] | null; unread: number }>('GET', '/inbox').then((r) => ({
+          entries: r.entries ?? [],
+          unread: r.unread,
+        })),
+      read: (input: { ids?: string[]; all?: boolean }) => request<void>('POST', '/inbox/read', input),
+    },
+
+    audit: {
+      list: (workspaceId: string, f: AuditFilter = {}) =>
+        request<{ entries: AuditEntry[] | null; nextCursor?: number }>(
+          'GET',
+          `/workspaces/${enc(workspaceId)}/audit${auditQuery(f)}`,
+        ).then((r) => ({ entries: r.entries ?? [], nextCursor: r.nextCursor })),
+      csvUrl: (workspaceId: string, f: AuditFilter = {}) => `${baseUrl}/workspaces/${enc(workspaceId)}/audit.csv${auditQuery(f)}`,
+    },
+
     versions: {
       /** Newest first. */
       list: (boardId: string) =>
@@ -649,6 +809,13 @@ export function createApiClient(options: ApiClientOptions = {}) {
         ),
     },
   };
+}
+
+function auditQuery(f: AuditFilter): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(f)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
 }
 
 /** The client's type, for injecting fakes in tests. */

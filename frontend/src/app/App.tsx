@@ -7,6 +7,10 @@ import { ProfilePage } from '../features/profile/ProfilePage';
 import { ProjectPage } from '../features/projects/ProjectPage';
 import { HomePage } from '../features/workspaces/HomePage';
 import { ProjectsPage } from '../features/workspaces/ProjectsPage';
+import { ProjectReviewPage, ReviewPage } from '../features/share/ReviewPage';
+import { SharePage } from '../features/share/SharePage';
+import { AuditPage } from '../features/admin/AuditPage';
+import { InboxPage } from '../features/inbox/InboxPage';
 import { Loading } from '../components/States';
 import { useStore } from '../state/store';
 import { AppShell } from './AppShell';
@@ -32,6 +36,13 @@ function GuestOnly({ children }: { children: ReactNode }) {
   const [params] = useSearchParams();
   if (state.auth === 'loading') return <FullScreenLoading />;
   if (state.auth === 'signedIn') return <Navigate to={safeNext(params.get('next'))} replace />;
+  return <>{children}</>;
+}
+
+/** Waits until the session check is done (signed in or not, both are fine). */
+function AuthSettled({ children }: { children: ReactNode }) {
+  const { state } = useStore();
+  if (state.auth === 'loading') return <FullScreenLoading />;
   return <>{children}</>;
 }
 
@@ -63,6 +74,10 @@ export function App() {
           </GuestOnly>
         }
       />
+      {/* Share links: for people without an account too. */}
+      <Route path="/s/:token" element={<AuthSettled><SharePage /></AuthSettled>} />
+      <Route path="/review/:boardId" element={<ReviewPage />} />
+      <Route path="/review/p/:projectId" element={<ProjectReviewPage />} />
       <Route
         element={
           <RequireAuth>
@@ -76,6 +91,8 @@ export function App() {
         <Route path="/p/:projectId" element={<ProjectPage />} />
         <Route path="/b/:boardId" element={<BoardPage />} />
         <Route path="/me" element={<ProfilePage />} />
+        <Route path="/inbox" element={<InboxPage />} />
+        <Route path="/w/:workspaceId/audit" element={<AuditPage />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

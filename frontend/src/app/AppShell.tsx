@@ -1,11 +1,14 @@
 import { NavLink, Outlet } from 'react-router';
+import { useUnreadCount } from '../features/inbox/InboxPage';
 import { WorkspaceSwitcher } from '../features/workspaces/WorkspaceSwitcher';
+import { can } from '../state/permissions';
 import { useStore } from '../state/store';
 
 /** Sidebar (workspace switcher, navigation, profile) around every signed-in page. */
 export function AppShell() {
   const { state, currentWorkspace } = useStore();
   const user = state.user;
+  const unread = useUnreadCount();
   return (
     <div className="shell">
       <aside className="sidebar" aria-label="Navigation">
@@ -22,8 +25,23 @@ export function AppShell() {
             <NavLink to={`/w/${currentWorkspace.id}/members`} className="nav-item" data-testid="nav-members">
               Members
             </NavLink>
+            {can(currentWorkspace, 'audit:read') && (
+              <NavLink to={`/w/${currentWorkspace.id}/audit`} className="nav-item" data-testid="nav-audit">
+                Audit log
+              </NavLink>
+            )}
           </nav>
         )}
+        <nav className="nav">
+          <NavLink to="/inbox" className="nav-item" data-testid="nav-inbox">
+            Inbox
+            {unread > 0 && (
+              <span className="badge" data-testid="inbox-unread">
+                {unread}
+              </span>
+            )}
+          </NavLink>
+        </nav>
         <div className="sidebar-spacer" />
         {user && (
           <NavLink to="/me" className="nav-item user-item" data-testid="nav-profile">

@@ -21,6 +21,7 @@ import type {
   Op,
   Peer,
   RenderJob,
+  ReviewStatus,
   ShotFields,
   ShotSetOp,
   TextField,
@@ -264,6 +265,11 @@ export class LiveBoardStore {
 
   setResolved(c: Pick<Comment, 'id'>, resolved: boolean): void {
     this.submit({ kind: resolved ? 'comment.resolve' : 'comment.reopen', commentId: c.id });
+  }
+
+  /** Approves a shot, requests changes, or clears the review (commenters and up). */
+  setReview(shotId: string, status: ReviewStatus): void {
+    this.submit({ kind: 'shot.review', shotId, status });
   }
 
   select(shotId: string | null): void {

@@ -33,9 +33,13 @@ function testHooksWanted(): boolean {
  * mounted and returns its store and current state. store is null for the
  * first render.
  */
-export function useLiveBoard(boardId: string): { store: LiveBoardStore | null; state: LiveBoardState } {
+export function useLiveBoard(
+  boardId: string,
+  /** The actor of a share link's guest (GuestView.actor); members are their user id. */
+  actorOverride?: string,
+): { store: LiveBoardStore | null; state: LiveBoardState } {
   const { api, realtime, state: app, reportError } = useStore();
-  const actor = app.user?.id ?? '';
+  const actor = actorOverride ?? app.user?.id ?? '';
   const [store, setStore] = useState<LiveBoardStore | null>(null);
 
   useEffect(() => {
@@ -56,6 +60,8 @@ export function useLiveBoard(boardId: string): { store: LiveBoardStore | null; s
             return { code: 0, kind: 'not-found', message: 'This board was deleted, or you no longer have access.' };
           case 'EFORBIDDEN':
             return { code: 0, kind: 'forbidden', message: 'You no longer have access to this board.' };
+          case 'EGONE':
+            return { code: 0, kind: 'link-ended', message: err.message };
           default:
             return null;
         }

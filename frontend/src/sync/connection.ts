@@ -48,7 +48,7 @@ export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'of
 export interface TerminalReason {
   /** The close code, or 0 when the server refused the socket before upgrading. */
   code: number;
-  kind: 'forbidden' | 'not-found' | 'session-ended' | 'reload' | 'protocol' | 'policy' | 'closed';
+  kind: 'forbidden' | 'not-found' | 'session-ended' | 'link-ended' | 'reload' | 'protocol' | 'policy' | 'closed';
   message: string;
 }
 
@@ -151,6 +151,8 @@ export function terminalReason(code: number, reason = ''): TerminalReason {
       return { code, kind: 'not-found', message: 'This board was deleted.' };
     case 4401:
       return { code, kind: 'session-ended', message: 'Your session has ended. Sign in again to keep editing.' };
+    case 4410:
+      return { code, kind: 'link-ended', message: 'This share link was revoked, expired or its password changed.' };
     case 4400:
       return { code, kind: 'reload', message: 'Shotline was updated. Reload the page to keep editing.' };
     case 4002:

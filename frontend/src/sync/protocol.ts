@@ -47,6 +47,17 @@ export interface Shot {
   provider: string;
   model: string;
   settings: ShotSettings;
+  /** Absent until someone reviews the shot (shot.review). */
+  review?: ShotReview;
+}
+
+export type ReviewStatus = 'none' | 'approved' | 'changes_requested';
+
+/** A shot's review status, who set it (an actor id) and at which seq. */
+export interface ShotReview {
+  status: ReviewStatus;
+  by: string;
+  seq: number;
 }
 
 export interface TimeRange {
@@ -179,6 +190,14 @@ export interface CommentReopenOp {
   commentId: string;
 }
 
+/** Commenters and up; the applied op carries by, the actor. */
+export interface ShotReviewOp {
+  kind: 'shot.review';
+  shotId: string;
+  status: ReviewStatus;
+  by?: string;
+}
+
 /** Clients send only versionId; the server fills content in the applied op. */
 export interface VersionRestoreOp {
   kind: 'version.restore';
@@ -199,7 +218,8 @@ export type Op =
   | CommentDeleteOp
   | CommentResolveOp
   | CommentReopenOp
-  | VersionRestoreOp;
+  | VersionRestoreOp
+  | ShotReviewOp;
 
 export type OpKind = Op['kind'];
 
@@ -217,6 +237,7 @@ export const OP_KINDS: readonly OpKind[] = [
   'comment.resolve',
   'comment.reopen',
   'version.restore',
+  'shot.review',
 ];
 
 /** An op as the server applied it (transformed, defaults filled in). */
@@ -396,8 +417,10 @@ export const CLOSE_CODES = {
   4004: { name: 'board not found', reconnect: false },
   4008: { name: 'policy violation', reconnect: false },
   4009: { name: 'server shutting down', reconnect: true },
+  4011: { name: 'access changed', reconnect: true },
   4400: { name: 'unsupported protocol version', reconnect: false },
   4401: { name: 'session ended', reconnect: false },
+  4410: { name: 'link ended', reconnect: false },
 } as const satisfies Record<number, { name: string; reconnect: boolean }>;
 
 export type CloseCode = keyof typeof CLOSE_CODES;

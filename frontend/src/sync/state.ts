@@ -169,6 +169,10 @@ export function applyOp(board: BoardSnapshot, op: Op, ctx: ApplyContext): BoardS
       const { resolvedBy: _, ...c } = findComment(board, op.commentId);
       return replaceComment(board, { ...c, resolved: false });
     }
+    case 'shot.review': {
+      const shot = findShot(board, op.shotId);
+      return replaceShot(board, { ...shot, review: { status: op.status, by: ctx.actor, seq: ctx.seq } });
+    }
     case 'version.restore': {
       if (!op.content) throw new SyncError('EINVALID', 'A restore applies once the server has filled in the version.');
       const { shots, ...settings } = op.content;

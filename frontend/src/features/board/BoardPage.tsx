@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ApiError, type Board, type Project, type Workspace } from '../../api/client';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -13,7 +13,7 @@ import { useLiveBoard } from '../../state/useLiveBoard';
 import { useResource } from '../../state/useResource';
 import type { Peer, Shot } from '../../sync/protocol';
 import { BoardFields, draftFrom, validateDraft, type BoardDraft } from '../projects/BoardForm';
-import { CommentsPanel, type CommentRights } from './CommentsPanel';
+import { CommentsPanel, type CommentRights, type Mentionable } from './CommentsPanel';
 import { ConnectionBadge, PresenceBar, SyncNotices, TerminalBanner } from './LiveStatus';
 import { ShotInspector } from './ShotInspector';
 import { Timeline } from './Timeline';
@@ -22,6 +22,9 @@ import { VersionsPanel } from './VersionsPanel';
 import { RenderQueuePanel } from '../renders/RenderQueuePanel';
 import { ShotCardMedia, ShotMediaPanel } from '../renders/ShotMedia';
 import { useBoardMedia } from '../renders/useBoardMedia';
+import { useCommentNotifications } from '../../state/useCommentNotifications';
+import { matchesReview, ReviewControls, ReviewFilterSelect, ReviewSummaryBar, type ReviewFilter } from '../share/Review';
+import { ShareDialog } from '../share/ShareDialog';
 
 /** /b/:boardId — one board: its details, settings and shot list. */
 export function BoardPage() {
@@ -109,7 +112,12 @@ export function BoardView({
     moderate: can(workspace, 'comment:moderate'),
   };
 
-  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [params] = useSearchParams();
+  // An inbox entry opens its thread's shot (?shot=…&thread=…).
+  const [selectedId, setSelectedId] = useState<string | null>(params.get('shot'));
+  const [reviewFilter, setReviewFilter] = useState<ReviewFilter>('all');
+  const [sharing, setSharing] = useState(false);
+  const onCommented = useCommentNotifications(board.id, live);
   const [confirmShotDelete, setConfirmShotDelete] = useState<string | null>(null);
   const [pxPerSecond, setPxPerSecond] = useState(ZOOMS[2]!);
   const selectedIndex = shots.findIndex((s) => s.id === selectedId);
@@ -119,7 +127,7 @@ export function BoardView({
     store?.select(selectedLiveId);
   }, [store, selectedLiveId]);
 
-  const names = useMemberNames(board.workspaceId, live.peers);
+  const { names, mentionables } = useMemberNames(board.workspaceId, live.peers);
   const openThreads = useMemo(() => {
     const m = new Map<string, number>();
     for (const c of comments) if (!c.parentId && !c.resolved) m.set(c.shotId, (m.get(c.shotId) ?? 0) + 1);
@@ -167,6 +175,11 @@ export function BoardView({
             )}
           </div>
           <div className="page-actions live-status">
+            {can(workspace, 'link:manage') && (
+              <button type="button" className="btn btn-small" data-testid="open-share" onClick={() => setSharing(true)}>
+                Share
+              </button>
+            )}
             <PresenceBar peers={live.peers} me={me} />
             <ConnectionBadge state={live} store={store} />
           </div>
@@ -184,6 +197,8 @@ export function BoardView({
               {shots.length} {shots.length === 1 ? 'shot' : 'shots'}
               {shots.length > 0 && ` · ${formatSeconds(total)}`}
             </span>
+            {liveBoard && <ReviewSummaryBar board={liveBoard} />}
+            <ReviewFilterSelect value={reviewFilter} onChange={setReviewFilter} />
             <div className="zoom" role="group" aria-label="Timeline zoom">
               <button
                 type="button"
@@ -226,6 +241,7 @@ export function BoardView({
               onMove={moveTo}
               cardMedia={(id) => <ShotCardMedia shotId={id} media={media} />}
               onDropFiles={canUpload ? media.upload : undefined}
+              dimmed={(s) => !matchesReview(s, reviewFilter)}
             />
           )}
         </section>
@@ -261,6 +277,12 @@ export function BoardView({
             }}
           />
         )}
+        {selected && can(workspace, 'review:set') && liveBoard && live.terminal === null && (
+          <section className="inspector-section" aria-label="Review">
+            <h3>Review</h3>
+            <ReviewControls shot={selected} store={store} names={names} />
+          </section>
+        )}
       </div>
 
       <aside className="inspector" aria-label="Comments, versions and board settings">
@@ -283,6 +305,8 @@ export function BoardView({
           store={store}
           rights={rights}
           names={names}
+          mentionables={mentionables}
+          onCommented={onCommented}
         />
         <VersionsPanel boardId={board.id} canEdit={controls.edit} names={names} />
         {controls.edit ? (
@@ -327,6 +351,8 @@ export function BoardView({
           <div>Updated {formatDate(board.updatedAt)}</div>
         </div>
       </aside>
+
+      {sharing && <ShareDialog boardId={board.id} onClose={() => setSharing(false)} />}
 
       {confirmShotDelete && (
         <ConfirmDialog
@@ -375,7 +401,7 @@ function shotsFromRest(board: Board): Shot[] {
 }
 
 /** Names of the workspace's members (and of whoever is on the board), by user id. */
-function useMemberNames(workspaceId: string, peers: Peer[]): Map<string, string> {
+function useMemberNames(workspaceId: string, peers: Peer[]): { names: Map<string, string>; mentionables: Mentionable[] } {
   const { api, state } = useStore();
   const members = useResource(() => api.members.list(workspaceId), [api, workspaceId]);
   return useMemo(() => {
@@ -383,7 +409,10 @@ function useMemberNames(workspaceId: string, peers: Peer[]): Map<string, string>
     for (const p of peers) m.set(p.userId, p.name);
     for (const x of members.data?.members ?? []) m.set(x.userId, x.name);
     if (state.user) m.set(state.user.id, state.user.name);
-    return m;
+    const mentionables = (members.data?.members ?? [])
+      .filter((x) => x.userId !== state.user?.id)
+      .map((x) => ({ userId: x.userId, name: x.name }));
+    return { names: m, mentionables };
   }, [members.data, peers, state.user]);
 }
 

@@ -15,6 +15,33 @@ export interface CommentRights {
   moderate: boolean;
 }
 
+/** Someone a comment may @mention (members only ever get this list). */
+export interface Mentionable {
+  userId: string;
+  name: string;
+}
+
+/** Called with each comment this person sends (for its notifications). */
+export type OnCommented = (commentId: string) => void;
+
+/** The token a mention is written as; the server reads the same shape. */
+export function mentionToken(m: Mentionable): string {
+  return `@[${m.name.replace(/[\]\n]/g, ' ')}](${m.userId})`;
+}
+
+const MENTION = /@\[([^\]\n]{1,100})\]\(([A-Za-z0-9_-]{1,64})\)/g;
+
+/** A comment's text with its mention tokens shown as @Name. */
+export function showMentions(body: string): string {
+  return body.replace(MENTION, (_, name: string) => `@${name}`);
+}
+
+/** Whether a comment needs its notifications sent: it mentions someone or replies. */
+export function earnsNotifications(body: string, parentId?: string): boolean {
+  MENTION.lastIndex = 0;
+  return parentId !== undefined || MENTION.test(body);
+}
+
 /** Which actions to offer on one comment; the server checks the same rules. */
 export function commentActions(c: Comment, r: CommentRights) {
   const own = c.authorId === r.me;
@@ -39,6 +66,8 @@ export function CommentsPanel({
   store,
   rights,
   names,
+  mentionables = [],
+  onCommented,
 }: {
   shot: Shot | null;
   shotIndex: number;
@@ -46,6 +75,8 @@ export function CommentsPanel({
   store: LiveBoardStore | null;
   rights: CommentRights;
   names: Map<string, string>;
+  mentionables?: Mentionable[];
+  onCommented?: OnCommented;
 }) {
   const [hideResolved, setHideResolved] = useState(false);
   if (!shot) {
@@ -87,11 +118,15 @@ export function CommentsPanel({
               store={store}
               rights={rights}
               names={names}
+              mentionables={mentionables}
+              onCommented={onCommented}
             />
           ))}
         </ol>
       )}
-      {rights.comment && <NewThread key={shot.id} shot={shot} store={store} />}
+      {rights.comment && (
+        <NewThread key={shot.id} shot={shot} store={store} mentionables={mentionables} onCommented={onCommented} />
+      )}
     </section>
   );
 }
@@ -99,7 +134,8 @@ export function CommentsPanel({
 function authorName(id: string, rights: CommentRights, names: Map<string, string>): string {
   const n = names.get(id);
   if (id === rights.me) return n ? `${n} (you)` : 'You';
-  return n ?? 'Someone';
+  // A guest who left is no longer among the peers.
+  return n ?? (id.startsWith('guest:') ? 'Guest (guest)' : 'Someone');
 }
 
 function Thread({
@@ -108,12 +144,16 @@ function Thread({
   store,
   rights,
   names,
+  mentionables,
+  onCommented,
 }: {
   thread: Comment;
   replies: Comment[];
   store: LiveBoardStore | null;
   rights: CommentRights;
   names: Map<string, string>;
+  mentionables: Mentionable[];
+  onCommented?: OnCommented;
 }) {
   const [replying, setReplying] = useState(false);
   const [reply, setReply] = useState('');
@@ -155,9 +195,11 @@ function Thread({
           submitLabel="Reply"
           value={reply}
           onChange={setReply}
+          mentionables={mentionables}
           onCancel={() => setReplying(false)}
           onSubmit={() => {
-            store?.addComment(thread.shotId, reply, { parentId: thread.id });
+            const id = store?.addComment(thread.shotId, reply, { parentId: thread.id });
+            if (id) onCommented?.(id);
             setReply('');
             setReplying(false);
           }}
@@ -177,6 +219,7 @@ function CommentTextForm({
   onChange,
   onCancel,
   onSubmit,
+  mentionables = [],
 }: {
   label: string;
   inputTestId: string;
@@ -186,6 +229,7 @@ function CommentTextForm({
   onChange: (text: string) => void;
   onCancel: () => void;
   onSubmit: () => void;
+  mentionables?: Mentionable[];
 }) {
   return (
     <form
@@ -205,6 +249,7 @@ function CommentTextForm({
         autoFocus
         onChange={(e) => onChange(e.target.value)}
       />
+      <MentionPicker mentionables={mentionables} onPick={(t) => onChange(`${value}${value && !value.endsWith(' ') ? ' ' : ''}${t} `)} />
       <div className="form-actions">
         <button type="button" className="btn btn-small" onClick={onCancel}>
           Cancel
@@ -262,7 +307,7 @@ function CommentItem({
         />
       ) : (
         <div className="comment-body" data-testid="comment-body">
-          {comment.body}
+          {showMentions(comment.body)}
         </div>
       )}
       {!editing && (can.edit || can.remove) && (
@@ -306,7 +351,42 @@ function CommentItem({
   );
 }
 
-function NewThread({ shot, store }: { shot: Shot; store: LiveBoardStore | null }) {
+/** Inserts a member's mention token; shown only with someone to mention. */
+function MentionPicker({ mentionables, onPick }: { mentionables: Mentionable[]; onPick: (token: string) => void }) {
+  if (mentionables.length === 0) return null;
+  return (
+    <label className="small mention-picker">
+      <span className="sr-only">Mention someone</span>
+      <select
+        data-testid="mention-picker"
+        value=""
+        onChange={(e) => {
+          const m = mentionables.find((x) => x.userId === e.target.value);
+          if (m) onPick(mentionToken(m));
+        }}
+      >
+        <option value="">@ Mention…</option>
+        {mentionables.map((m) => (
+          <option key={m.userId} value={m.userId}>
+            {m.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function NewThread({
+  shot,
+  store,
+  mentionables,
+  onCommented,
+}: {
+  shot: Shot;
+  store: LiveBoardStore | null;
+  mentionables: Mentionable[];
+  onCommented?: OnCommented;
+}) {
   const id = useId();
   const [body, setBody] = useState('');
   const [ranged, setRanged] = useState(false);
@@ -329,7 +409,8 @@ function NewThread({ shot, store }: { shot: Shot; store: LiveBoardStore | null }
           }
           timeRange = r.value;
         }
-        store?.addComment(shot.id, body, timeRange ? { timeRange } : {});
+        const cid = store?.addComment(shot.id, body, timeRange ? { timeRange } : {});
+        if (cid && earnsNotifications(body)) onCommented?.(cid);
         setBody('');
         setError(null);
       }}
@@ -349,6 +430,7 @@ function NewThread({ shot, store }: { shot: Shot; store: LiveBoardStore | null }
           if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) e.currentTarget.form?.requestSubmit();
         }}
       />
+      <MentionPicker mentionables={mentionables} onPick={(t) => setBody(`${body}${body && !body.endsWith(' ') ? ' ' : ''}${t} `)} />
       <label className="checkbox small">
         <input
           type="checkbox"

@@ -1,3 +1,4 @@
+import { ReviewBadge, reviewOf } from '../share/Review';
 import { useMemo, useRef, useState, type DragEvent, type ReactNode } from 'react';
 import { formatSeconds } from '../../components/format';
 import type { Peer, Shot } from '../../sync/protocol';
@@ -26,6 +27,7 @@ export function Timeline({
   onMove,
   cardMedia,
   onDropFiles,
+  dimmed,
 }: {
   shots: Shot[];
   pxPerSecond: number;
@@ -42,6 +44,8 @@ export function Timeline({
   cardMedia?: (shotId: string) => ReactNode;
   /** Files dropped on a card; without it cards take no files. */
   onDropFiles?: (shotId: string, files: File[]) => void;
+  /** Shots the review filter leaves out: shown faded, in place. */
+  dimmed?: (shot: Shot) => boolean;
 }) {
   const layout = useMemo(() => timelineLayout(shots, pxPerSecond, GAP), [shots, pxPerSecond]);
   const track = useRef<HTMLDivElement>(null);
@@ -120,9 +124,10 @@ export function Timeline({
                 key={shot.id}
                 role="button"
                 tabIndex={0}
-                className={`shot-card${selected ? ' shot-card-selected' : ''}${dragging === shot.id ? ' shot-card-dragging' : ''}`}
+                className={`shot-card${selected ? ' shot-card-selected' : ''}${dragging === shot.id ? ' shot-card-dragging' : ''}${dimmed?.(shot) ? ' shot-card-dimmed' : ''}`}
                 data-testid="shot-card"
                 data-shot-id={shot.id}
+                data-review={reviewOf(shot)}
                 aria-pressed={selected}
                 aria-label={`Shot ${i + 1}: ${shot.title || 'untitled'}, ${formatSeconds(shot.duration)}`}
                 draggable={canEdit}
@@ -173,6 +178,7 @@ export function Timeline({
                 <div className="shot-card-title" data-testid="shot-card-title">
                   {shot.title || `Shot ${i + 1}`}
                 </div>
+                <ReviewBadge shot={shot} />
                 <div className="shot-card-meta">
                   {formatSeconds(shot.duration)} · {formatTimecode(item.start)}
                 </div>

@@ -1,0 +1,320 @@
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+
+// The review loop, end to end (issue 12's user story): a producer shares a
+// board with a client who has no account; the client reviews it on a
+// phone; the team sees it live; an editor mentions a teammate, who finds
+// it in their inbox; the producer lowers, then revokes the link; an admin
+// finds every step in the audit log.
+
+const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+const password = 'correct horse battery staple';
+const linkPassword = 'open sesame';
+const emails = {
+  producer: `share-producer-${run}@e2e.shotline.test`,
+  editor: `share-editor-${run}@e2e.shotline.test`,
+  mate: `share-mate-${run}@e2e.shotline.test`,
+};
+
+async function signUp(page: Page, name: string, email: string) {
+  await page.goto('/signup');
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByTestId('current-user-name')).toHaveText(name);
+}
+
+async function invite(page: Page, email: string, role: string) {
+  await page.getByTestId('nav-members').click();
+  await page.getByLabel('Invite by email').fill(email);
+  await page.getByLabel('Role', { exact: true }).selectOption(role);
+  await page.getByRole('button', { name: 'Invite', exact: true }).click();
+  await expect(page.getByTestId('member-notice')).toContainText('has no account yet');
+}
+
+/** The timeline card of shot n (1-based) on the team's board page. */
+const card = (page: Page, n: number) => page.getByTestId('shot-card').nth(n - 1);
+
+async function newContext(browser: Browser, opts: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
+  return browser.newContext(opts);
+}
+
+test('a client reviews a shared board on a phone while the team watches', async ({ browser }, testInfo) => {
+  test.setTimeout(180_000); // the whole story, four browsers, on a shared machine
+  const producerCtx = await newContext(browser, { permissions: ['clipboard-read', 'clipboard-write'] });
+  const guestCtx = await newContext(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const editorCtx = await newContext(browser);
+  const mateCtx = await newContext(browser);
+  const producer = await producerCtx.newPage();
+  const guest = await guestCtx.newPage();
+  const editor = await editorCtx.newPage();
+  const mate = await mateCtx.newPage();
+  let boardPath = '';
+  let shareUrl = '';
+
+  await test.step('the producer makes a board of five shots and a team', async () => {
+    await signUp(producer, 'Pia Producer', emails.producer);
+    await producer.getByLabel('Workspace name').fill(`Review ${run}`);
+    await producer.getByRole('button', { name: 'Create workspace' }).click();
+    await expect(producer).toHaveURL(/\/w\/[^/]+$/);
+    await invite(producer, emails.editor, 'editor');
+    await invite(producer, emails.mate, 'commenter');
+    await producer.getByTestId('nav-projects').click();
+    await producer.getByTestId('new-project').click();
+    await producer.getByLabel('Project name').fill('Spot');
+    await producer.getByRole('button', { name: 'Create project' }).click();
+    await producer.getByRole('link', { name: 'Spot' }).click();
+    await producer.getByTestId('new-board').click();
+    const dialog = producer.getByTestId('create-board-dialog');
+    await dialog.getByTestId('board-title-input').fill('Harbour at dawn');
+    await dialog.getByTestId('board-duration-input').fill('4');
+    await producer.getByRole('button', { name: 'Create board' }).click();
+    await expect(producer).toHaveURL(/\/b\/[^/]+$/);
+    boardPath = new URL(producer.url()).pathname;
+    await expect(producer.getByTestId('connection-badge')).toHaveAttribute('data-status', 'connected');
+    for (const title of ['Gulls', 'Masts', 'Fog', 'Ferry', 'Sunrise']) {
+      await producer.getByTestId('add-shot').click();
+      const input = producer.getByTestId('shot-title-input');
+      await input.fill(title);
+      await input.press('Enter');
+    }
+    await expect(producer.getByTestId('shot-card-title')).toHaveText(['Gulls', 'Masts', 'Fog', 'Ferry', 'Sunrise']);
+
+    await signUp(editor, 'Eda Editor', emails.editor);
+    await signUp(mate, 'Tess Mate', emails.mate);
+    await editor.goto(boardPath);
+    await expect(editor.getByTestId('shot-card')).toHaveCount(5);
+  });
+
+  await test.step('the producer makes a commenter link with an expiry and a password, and copies it', async () => {
+    await producer.getByTestId('open-share').click();
+    const share = producer.getByTestId('share-dialog');
+    await share.getByTestId('share-role').selectOption('commenter');
+    await share.getByTestId('share-label').fill('Client');
+    const tomorrow = new Date(Date.now() + 24 * 3600 * 1000);
+    const local = new Date(tomorrow.getTime() - tomorrow.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+    await share.getByTestId('share-expires').fill(local);
+    await share.getByTestId('share-password').fill(linkPassword);
+    await share.getByTestId('create-link').click();
+    shareUrl = await share.getByTestId('share-url').inputValue();
+    expect(shareUrl).toMatch(/\/s\/[A-Za-z0-9_-]{43}$/);
+    await share.getByTestId('copy-link').click();
+    await expect(share.getByTestId('copy-link')).toHaveText('Copied');
+    expect(await producer.evaluate(() => navigator.clipboard.readText())).toBe(shareUrl);
+    await expect(share.getByTestId('share-link')).toHaveCount(1);
+    await expect(share.getByTestId('share-link-opened')).toHaveText('Not opened yet');
+    await producer.keyboard.press('Escape');
+  });
+
+  await test.step('the client opens it on a phone: wrong password first, then name and password', async () => {
+    await guest.goto(shareUrl);
+    await guest.getByTestId('guest-name').fill('Dana');
+    await guest.getByTestId('link-password').fill('open says me');
+    await guest.getByTestId('open-link').click();
+    await expect(guest.getByTestId('share-open-error')).toHaveText('Wrong password. Try again.');
+    await guest.getByTestId('link-password').fill(linkPassword);
+    await guest.getByTestId('open-link').click();
+    await expect(guest).toHaveURL(/\/review\/[^/]+$/);
+    expect(guest.url()).not.toContain('/s/'); // the token left the address bar
+    await expect(guest.getByTestId('guest-name-shown')).toHaveText('Dana (guest)');
+    await expect(guest.getByTestId('review-shot')).toHaveCount(5);
+    // Nothing overflows the phone's width.
+    const overflow = await guest.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await guest.getByTestId('review-shot').nth(4).scrollIntoViewIfNeeded();
+    await guest.screenshot({ path: testInfo.outputPath('guest-phone.png'), fullPage: true });
+    await testInfo.attach('guest-phone', { path: testInfo.outputPath('guest-phone.png'), contentType: 'image/png' });
+  });
+
+  const openShot = async (n: number) => {
+    const back = guest.getByTestId('back-to-shots');
+    if (await back.isVisible()) await back.click();
+    await guest.getByTestId('review-shot').nth(n - 1).click();
+    await expect(guest.getByTestId('shot-detail')).toHaveAttribute('data-index', String(n));
+  };
+
+  await test.step('the client comments on shot 3, and on 2.0–3.5 s of shot 4; the team sees both live, marked guest', async () => {
+    await openShot(3);
+    await guest.getByTestId('new-comment-input').fill('The fog is too thick here');
+    await guest.getByTestId('add-comment').click();
+    await expect(card(producer, 3).getByTestId('shot-comment-count')).toHaveText('1', { timeout: 2000 });
+
+    await openShot(4);
+    await guest.getByTestId('new-comment-input').fill('Hold the ferry a beat longer');
+    await guest.getByTestId('comment-range-toggle').check();
+    await guest.getByTestId('comment-range-start').fill('2');
+    await guest.getByTestId('comment-range-end').fill('3.5');
+    await guest.getByTestId('add-comment').click();
+    await expect(card(producer, 4).getByTestId('shot-comment-count')).toHaveText('1', { timeout: 2000 });
+
+    await card(producer, 4).click();
+    const thread = producer.getByTestId('comment-thread');
+    await expect(thread.getByTestId('comment-author')).toHaveText('Dana (guest)');
+    await expect(thread.getByTestId('comment-time-range')).toHaveText(/0:02(\.0+)?–0:03\.5/);
+  });
+
+  await test.step('the client approves shots 1 and 2 and requests changes on shot 5; the team sees it live', async () => {
+    for (const n of [1, 2]) {
+      await openShot(n);
+      await guest.getByTestId('approve-shot').click();
+      await expect(card(producer, n)).toHaveAttribute('data-review', 'approved', { timeout: 2000 });
+    }
+    await openShot(5);
+    await guest.getByTestId('request-changes').click();
+    await expect(card(producer, 5)).toHaveAttribute('data-review', 'changes_requested', { timeout: 2000 });
+    await expect(producer.getByTestId('summary-approved')).toHaveText('2 approved');
+    await expect(producer.getByTestId('summary-changes')).toHaveText('1 changes requested');
+    await expect(editor.getByTestId('summary-threads')).toHaveText('2 open threads');
+  });
+
+  await test.step('an editor @mentions a teammate in a reply; the teammate finds it in the inbox and jumps to the thread', async () => {
+    await card(editor, 3).click();
+    await editor.getByTestId('reply-comment').click();
+    await editor.getByTestId('reply-input').fill('Agreed, lighter fog. ');
+    await editor.getByTestId('comment-thread').getByTestId('mention-picker').selectOption({ label: 'Tess Mate' });
+    await editor.getByTestId('send-reply').click();
+    await expect(editor.getByTestId('comment-body').nth(1)).toHaveText('Agreed, lighter fog. @Tess Mate');
+
+    await expect
+      .poll(async () => {
+        await mate.goto('/inbox');
+        return mate.getByTestId('inbox-entry').count();
+      })
+      .toBe(1);
+    await expect(mate.getByTestId('nav-inbox').getByTestId('inbox-unread')).toHaveText('1');
+    await expect(mate.getByTestId('inbox-entry')).toContainText('Eda Editor mentioned you');
+    await mate.getByTestId('inbox-open').click();
+    await expect(mate).toHaveURL(new RegExp(`${boardPath}\\?shot=`));
+    await expect(mate.getByTestId('comments-panel')).toContainText('The fog is too thick here');
+    await expect(mate.getByTestId('comments-panel')).toContainText('@Tess Mate');
+  });
+
+  await test.step('the producer lowers the link to viewer: the client’s comment box goes within a second', async () => {
+    await expect(guest.getByTestId('new-comment-form')).toBeVisible();
+    await producer.getByTestId('open-share').click();
+    await producer.getByTestId('share-link-role').selectOption('viewer');
+    await expect(guest.getByTestId('new-comment-form')).toHaveCount(0, { timeout: 1000 });
+    await expect(guest.getByTestId('link-role')).toHaveText('View only');
+    await expect(producer.getByTestId('share-link-opened')).toContainText('Opened 1×');
+  });
+
+  await test.step('a viewer link’s comment, forced through the socket, is refused', async () => {
+    const boardId = boardPath.split('/').pop()!;
+    const answer = await guest.evaluate(
+      async ({ boardId }) =>
+        new Promise<string>((resolve) => {
+          const ws = new WebSocket(`${location.origin.replace('http', 'ws')}/api/boards/${boardId}/live`);
+          const opId = crypto.randomUUID();
+          ws.onopen = () => ws.send(JSON.stringify({ type: 'join', protocol: 1, boardId }));
+          ws.onmessage = (e) => {
+            const m = JSON.parse(e.data as string);
+            if (m.type === 'snapshot') {
+              const shotId = m.board.shots[0].id;
+              ws.send(JSON.stringify({ type: 'op', opId, baseSeq: m.seq, op: { kind: 'comment.add', commentId: crypto.randomUUID(), shotId, body: 'forced' } }));
+            } else if (m.opId === opId) {
+              resolve(`${m.type}:${m.code ?? ''}`);
+              ws.close();
+            }
+          };
+          ws.onclose = (e) => resolve(`closed:${e.code}`);
+        }),
+      { boardId },
+    );
+    expect(answer).toBe('error:EFORBIDDEN');
+  });
+
+  await test.step('the producer revokes the link: the client’s page says so', async () => {
+    await producer.getByTestId('revoke-link').click();
+    await expect(producer.getByTestId('share-link')).toHaveCount(0);
+    await expect(guest.getByTestId('link-problem')).toHaveAttribute('data-problem', 'revoked', { timeout: 2000 });
+    await expect(guest.getByTestId('link-problem')).toContainText('This link was revoked');
+    await producer.keyboard.press('Escape');
+  });
+
+  await test.step('an admin finds every step in the audit log', async () => {
+    await producer.getByTestId('nav-audit').click();
+    const rows = producer.getByTestId('audit-row');
+    for (const action of ['member-invited', 'link-created', 'link-refused', 'link-opened', 'link-edited', 'link-revoked']) {
+      await expect(producer.locator(`[data-testid="audit-row"][data-action="${action}"]`).first()).toBeVisible();
+    }
+    await producer.getByTestId('audit-action').selectOption('link-refused');
+    await producer.getByTestId('audit-apply').click();
+    await expect(rows).toHaveCount(1);
+    await expect(rows.first()).toContainText('wrong password');
+  });
+
+  await Promise.all([producerCtx.close(), guestCtx.close(), editorCtx.close(), mateCtx.close()]);
+});
+
+test('a link to a 200-shot board opens into a usable reviewer view', async ({ browser }, testInfo) => {
+  test.setTimeout(120_000);
+  const producerCtx = await newContext(browser);
+  const producer = await producerCtx.newPage();
+  await producer.goto('/');
+  const api = producer.request;
+  const signup = await api.post('/api/auth/signup', {
+    data: { email: `share-200-${run}@e2e.shotline.test`, password, name: 'Pia Producer' },
+  });
+  expect(signup.status()).toBe(201);
+  const headers = { 'X-CSRF-Token': (await signup.json()).csrfToken as string };
+  const ws = await (await api.post('/api/workspaces', { data: { name: `Big ${run}` }, headers })).json();
+  const project = await (await api.post(`/api/workspaces/${ws.id}/projects`, { data: { name: 'Feature' }, headers })).json();
+  const board = await (await api.post(`/api/projects/${project.id}/boards`, { data: { title: 'Two hundred' }, headers })).json();
+
+  // 200 shots through the socket, as the editor would add them.
+  const added = await producer.evaluate(
+    async ({ boardId }) =>
+      new Promise<number>((resolve, reject) => {
+        const sock = new WebSocket(`${location.origin.replace('http', 'ws')}/api/boards/${boardId}/live`);
+        let acks = 0;
+        sock.onopen = () => {
+          sock.send(JSON.stringify({ type: 'join', protocol: 1, boardId }));
+          const digits = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+          for (let i = 0; i < 200; i++) {
+            // "b" and two base-62 digits: fractional keys in order.
+            const pos = `b${digits[Math.floor(i / 62)]}${digits[i % 62]}`;
+            sock.send(
+              JSON.stringify({
+                type: 'op',
+                opId: crypto.randomUUID(),
+                baseSeq: 0,
+                op: { kind: 'shot.insert', shotId: `shot-${i}`, position: pos, shot: { title: `Shot ${i + 1}`, prompt: 'Harbour at dawn, gulls, light fog' } },
+              }),
+            );
+          }
+        };
+        sock.onmessage = (e) => {
+          const m = JSON.parse(e.data as string);
+          if (m.type === 'ack' && ++acks === 200) {
+            sock.close();
+            resolve(acks);
+          }
+          if (m.type === 'error') reject(new Error(m.message));
+        };
+      }),
+    { boardId: board.id },
+  );
+  expect(added).toBe(200);
+  const link = await (await api.post(`/api/boards/${board.id}/links`, { data: { role: 'commenter' }, headers })).json();
+
+  const guestCtx = await newContext(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const guest = await guestCtx.newPage();
+  await guest.goto(link.path);
+  await guest.getByTestId('guest-name').fill('Dana');
+  const start = Date.now();
+  await guest.getByTestId('open-link').click();
+  await expect(guest).toHaveURL(/\/review\//);
+  const tUrl = Date.now() - start;
+  await expect(guest.getByTestId('review-page')).toBeVisible();
+  const tPage = Date.now() - start;
+  await expect(guest.getByTestId('review-shot')).toHaveCount(200);
+  console.log(`url ${tUrl} ms, page ${tPage} ms, 200 shots ${Date.now() - start} ms`);
+  await guest.getByTestId('review-shot').nth(199).click();
+  await expect(guest.getByTestId('new-comment-input')).toBeVisible();
+  const ms = Date.now() - start;
+  // Reported, not asserted: a bound on a shared 2-core machine would flake
+  // (docs/benchmarks.md has the numbers).
+  testInfo.annotations.push({ type: 'open-200-shot-board-ms', description: String(ms) });
+  console.log(`reviewer view of a 200-shot board usable after ${ms} ms`);
+  await Promise.all([producerCtx.close(), guestCtx.close()]);
+});
