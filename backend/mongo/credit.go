@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -38,8 +39,15 @@ type creditDoc struct {
 type entryDoc struct {
 	ID                   string `bson:"_id"`
 	shotline.LedgerEntry `bson:",inline"`
-	Applied              bool `bson:"applied"`
+	Applied              bool      `bson:"applied"`
+	Inserted             time.Time `bson:"inserted"` // when Apply inserted it
 }
+
+// repairAfter is how long an entry may stay unapplied before a repeat takes
+// it for a crash between Apply's writes and finishes the job. A younger one
+// is being applied by its writer right now: finishing it too would change
+// the balance twice.
+const repairAfter = 30 * time.Second
 
 func entryID(ws, key string) string { return ws + "|" + key }
 
@@ -56,11 +64,12 @@ func (s *CreditStore) Balance(ctx context.Context, workspaceID string) (int64, e
 // Apply inserts the entry under its unique _id (the idempotency key), then
 // changes the balance with one $inc that also lists the entry id, then marks
 // the entry applied. A repeat finds the entry: applied, it changes nothing;
-// not applied (a crash between the writes), it looks for the id in the
-// balance's list to tell whether the $inc happened, and finishes the job.
+// not applied and older than repairAfter (a crash between the writes), it
+// looks for the id in the balance's list to tell whether the $inc
+// happened, and finishes the job; younger, its writer is still at it.
 func (s *CreditStore) Apply(ctx context.Context, e shotline.LedgerEntry) (bool, error) {
 	id := entryID(e.WorkspaceID, e.Key)
-	if _, err := s.ledger().InsertOne(ctx, entryDoc{ID: id, LedgerEntry: e}); err != nil {
+	if _, err := s.ledger().InsertOne(ctx, entryDoc{ID: id, LedgerEntry: e, Inserted: s.db.Now()}); err != nil {
 		if !isDuplicate(err) {
 			return false, fmt.Errorf("insert ledger entry: %w", err)
 		}
@@ -68,7 +77,7 @@ func (s *CreditStore) Apply(ctx context.Context, e shotline.LedgerEntry) (bool, 
 		if err := s.ledger().FindOne(ctx, byID(id)).Decode(&prev); err != nil {
 			return false, fmt.Errorf("read ledger entry: %w", err)
 		}
-		if prev.Applied {
+		if prev.Applied || s.db.Now().Sub(prev.Inserted) < repairAfter {
 			return false, nil
 		}
 		var d creditDoc
