@@ -27,10 +27,13 @@ func TestStoreRoundTripsPerRoute(t *testing.T) {
 		want               map[string]int
 	}{
 		// the email's user, the user; the user's session list, the day's
-		// expiry counter and entry, the session.
+		// expiry counter and entry, the session; the audit entry in each of
+		// the user's workspaces (their list, each workspace, its counter
+		// and page).
 		{"sign in", "POST", "/api/auth/signin", signIn, map[string]int{
 			"find user_emails": 1, "find users": 1, "update scope_ids": 1, "findAndModify session_expiry": 1,
-			"insert session_expiry": 1, "insert sessions": 1}},
+			"insert session_expiry": 1, "insert sessions": 1,
+			"find scope_ids": 1, "find workspaces": 1, "findAndModify audit_counters": 1, "update audit_pages": 1}},
 		// session, user, board, workspace; the room is not loaded: the
 		// board's snapshot, which new boards mark as the head.
 		{"read a board", "GET", "/api/boards/" + st.board, nil, map[string]int{
