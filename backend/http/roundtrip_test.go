@@ -35,9 +35,11 @@ func TestStoreRoundTripsPerRoute(t *testing.T) {
 			"insert session_expiry": 1, "insert sessions": 1,
 			"find scope_ids": 1, "find workspaces": 1, "findAndModify audit_counters": 1, "update audit_pages": 1}},
 		// session, user, board, workspace; the room is not loaded: the
-		// board's snapshot, which new boards mark as the head.
+		// board's snapshot (new boards mark it as the head) and the one
+		// lookup that finds no op after it.
 		{"read a board", "GET", "/api/boards/" + st.board, nil, map[string]int{
-			"find sessions": 1, "find users": 1, "find boards": 1, "find workspaces": 1, "find board_snapshots": 1}},
+			"find sessions": 1, "find users": 1, "find boards": 1, "find workspaces": 1, "find board_snapshots": 1,
+			"find board_op_pages": 1, "find board_ops": 1}},
 		// session, user, project, workspace; the project's board index and
 		// one lookup per board (4).
 		{"list a project's boards", "GET", "/api/projects/" + st.project + "/boards", nil, map[string]int{

@@ -3,6 +3,7 @@ package mongo
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 
@@ -42,11 +43,7 @@ func (a *QueryAudit) Unbounded() []string {
 func (a *QueryAudit) Commands() map[string]int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := make(map[string]int, len(a.commands))
-	for k, v := range a.commands {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(a.commands)
 }
 
 // Returned is how many documents the store's answers to finds, getMores
@@ -68,11 +65,7 @@ func (a *QueryAudit) Reset() {
 func (a *QueryAudit) ReturnedBy() map[string]int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := make(map[string]int, len(a.returnedBy))
-	for k, v := range a.returnedBy {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(a.returnedBy)
 }
 
 func (a *QueryAudit) monitor() *event.CommandMonitor {

@@ -463,6 +463,11 @@ func (h *Hub) roomSnapshot(ctx context.Context, boardID string) (BoardSnapshot, 
 // storedSnapshot builds a board's durable state from the store.
 func (h *Hub) storedSnapshot(ctx context.Context, b *shotline.Board) (BoardSnapshot, int64, error) {
 	l, err := LoadStateOf(ctx, b, h.oplog, nil)
+	if err == nil && l.Head {
+		// Another instance's room may have stored ops after a head mark
+		// it did not see: one lookup tells.
+		err = ReplayLog(ctx, h.oplog, b.ID, l.State, nil)
+	}
 	if err != nil {
 		return BoardSnapshot{}, 0, err
 	}

@@ -468,12 +468,19 @@ func (r *Room) backfill(c *Client, lastSeq int64) bool {
 	if lastSeq >= first || lastSeq < r.logFrom || r.durable.Seq-lastSeq > int64(r.hub.cfg.RecentOps) {
 		return false
 	}
+	r.readMissing(&event{kind: evBackfilled, client: c, lastSeq: &lastSeq}, first)
+	return true
+}
+
+// readMissing reads from the op log, aside, the ops after *e.lastSeq up to
+// first (where the room's memory starts) into e.ops (or e.err), then hands e
+// to the room.
+func (r *Room) readMissing(e *event, first int64) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		e := &event{kind: evBackfilled, client: c, lastSeq: &lastSeq}
 		var stored []shotline.StoredOp
-		stored, e.err = r.hub.oplog.OpsSince(ctx, r.boardID, lastSeq, int(first-lastSeq))
+		stored, e.err = r.hub.oplog.OpsSince(ctx, r.boardID, *e.lastSeq, int(first-*e.lastSeq))
 		for _, so := range stored {
 			var ao AppliedOp
 			if ao, e.err = appliedOf(so); e.err != nil {
@@ -486,7 +493,6 @@ func (r *Room) backfill(c *Client, lastSeq int64) bool {
 		case <-r.quit:
 		}
 	}()
-	return true
 }
 
 // onBackfilled adds the ops the op log returned before the ones the room
@@ -660,25 +666,7 @@ func (r *Room) textBase(m OpMessage) (int64, bool) {
 // transformed past them (onTextHistory).
 func (r *Room) readTextHistory(c *Client, p *peer, m OpMessage, from int64) {
 	p.lookingUp = true
-	first := r.firstHeld()
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		e := &event{kind: evTextHistory, client: c, op: m, lastSeq: &from}
-		var stored []shotline.StoredOp
-		stored, e.err = r.hub.oplog.OpsSince(ctx, r.boardID, from, int(first-from))
-		for _, so := range stored {
-			var ao AppliedOp
-			if ao, e.err = appliedOf(so); e.err != nil {
-				break
-			}
-			e.ops = append(e.ops, ao)
-		}
-		select {
-		case r.inbox <- e:
-		case <-r.quit:
-		}
-	}()
+	r.readMissing(&event{kind: evTextHistory, client: c, op: m, lastSeq: &from}, r.firstHeld())
 }
 
 // onTextHistory puts the ops the op log returned before those the room

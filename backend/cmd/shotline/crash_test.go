@@ -139,6 +139,26 @@ func TestProfilesOnlyOnTheDebugAddress(t *testing.T) {
 	}
 }
 
+// ownProject signs a new user up with email, who makes a workspace and a
+// project in it; it returns the user's client, session (its CSRF token),
+// the project and the session cookie.
+func ownProject(t *testing.T, s *server, email string) (hc *http.Client, sess struct{ CSRFToken string }, p struct{ ID string }, cookie string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	hc = &http.Client{Jar: jar}
+	api(t, hc, s.base, "", "POST", "/api/auth/signup", map[string]any{"email": email, "password": "a long passphrase", "name": "Crash"}, &sess)
+	var ws struct{ ID string }
+	api(t, hc, s.base, sess.CSRFToken, "POST", "/api/workspaces", map[string]any{"name": "W"}, &ws)
+	api(t, hc, s.base, sess.CSRFToken, "POST", "/api/workspaces/"+ws.ID+"/projects", map[string]any{"name": "P"}, &p)
+	u, _ := url.Parse(s.base)
+	for _, ck := range jar.Cookies(u) {
+		if ck.Name == "shotline_session" {
+			cookie = ck.Value
+		}
+	}
+	return hc, sess, p, cookie
+}
+
 // TestCrashLosesNoAcknowledgedOp kills the server process (SIGKILL) while a
 // client is sending ops, restarts it, and checks that every acknowledged op
 // is there and that the client resumes and converges.
@@ -147,21 +167,9 @@ func TestCrashLosesNoAcknowledgedOp(t *testing.T) {
 	s.start()
 	t.Cleanup(s.kill)
 
-	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar}
-	var sess struct{ CSRFToken string }
-	api(t, hc, s.base, "", "POST", "/api/auth/signup", map[string]any{"email": "crash@example.com", "password": "a long passphrase", "name": "Crash"}, &sess)
-	var ws, p, b struct{ ID string }
-	api(t, hc, s.base, sess.CSRFToken, "POST", "/api/workspaces", map[string]any{"name": "W"}, &ws)
-	api(t, hc, s.base, sess.CSRFToken, "POST", "/api/workspaces/"+ws.ID+"/projects", map[string]any{"name": "P"}, &p)
+	hc, sess, p, cookie := ownProject(t, s, "crash@example.com")
+	var b struct{ ID string }
 	api(t, hc, s.base, sess.CSRFToken, "POST", "/api/projects/"+p.ID+"/boards", map[string]any{"title": "B"}, &b)
-	u, _ := url.Parse(s.base)
-	var cookie string
-	for _, ck := range jar.Cookies(u) {
-		if ck.Name == "shotline_session" {
-			cookie = ck.Value
-		}
-	}
 
 	// Send ops without waiting; record which were acked.
 	conn, err := liveclient.Dial(context.Background(), s.base, cookie, b.ID)
@@ -287,20 +295,7 @@ func TestCrashWithManyBoardsLiveLosesNoAcknowledgedOp(t *testing.T) {
 	s := newServer(t)
 	s.start()
 	t.Cleanup(s.kill)
-	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar}
-	var sess struct{ CSRFToken string }
-	api(t, hc, s.base, "", "POST", "/api/auth/signup", map[string]any{"email": "many@example.com", "password": "a long passphrase", "name": "Many"}, &sess)
-	var ws, p struct{ ID string }
-	api(t, hc, s.base, sess.CSRFToken, "POST", "/api/workspaces", map[string]any{"name": "W"}, &ws)
-	api(t, hc, s.base, sess.CSRFToken, "POST", "/api/workspaces/"+ws.ID+"/projects", map[string]any{"name": "P"}, &p)
-	u, _ := url.Parse(s.base)
-	var cookie string
-	for _, ck := range jar.Cookies(u) {
-		if ck.Name == "shotline_session" {
-			cookie = ck.Value
-		}
-	}
+	hc, sess, p, cookie := ownProject(t, s, "many@example.com")
 	const boards, perBoard = 20, 40
 	type board struct {
 		id    string
