@@ -25,6 +25,7 @@ import (
 //	                inserted once by whoever finishes it
 //	board_renders   _id = board id: job ids by shot
 //	render_expiry   _id = "day:YYYY-MM-DD": the jobs whose render expires that day
+//	export_lists    _id = "board:<id>" or "project:<id>": export job ids, newest last
 //
 // Claiming reads the "active" document, one queue document per workspace
 // tried and one job document per job tried: its cost depends on the
@@ -55,6 +56,7 @@ func (q *RenderQueue) queues() *mongo.Collection   { return q.db.db.Collection("
 func (q *RenderQueue) claims() *mongo.Collection   { return q.db.db.Collection("render_claims") }
 func (q *RenderQueue) history() *mongo.Collection  { return q.db.db.Collection("board_renders") }
 func (q *RenderQueue) expiries() *mongo.Collection { return q.db.db.Collection("render_expiry") }
+func (q *RenderQueue) exports() *mongo.Collection  { return q.db.db.Collection("export_lists") }
 
 func byID(id string) bson.D { return bson.D{{Key: "_id", Value: id}} }
 
@@ -79,7 +81,9 @@ func (q *RenderQueue) Enqueue(ctx context.Context, j *shotline.RenderJob) error 
 		return shotline.Errorf(shotline.ECONFLICT, "This workspace has %d renders waiting; wait for some to finish.", len(qd.Jobs))
 	}
 	j.State = shotline.JobQueued
-	if _, err := q.jobs().InsertOne(ctx, jobDoc{ID: j.ID, RenderJob: *j}); err != nil {
+	if _, err := q.jobs().InsertOne(ctx, jobDoc{ID: j.ID, RenderJob: *j}); isDuplicate(err) {
+		return &shotline.Error{Code: shotline.ECONFLICT, Message: "This job exists already.", Err: err}
+	} else if err != nil {
 		return fmt.Errorf("insert render job: %w", err)
 	}
 	upsert := options.UpdateOne().SetUpsert(true)
@@ -91,12 +95,34 @@ func (q *RenderQueue) Enqueue(ctx context.Context, j *shotline.RenderJob) error 
 		bson.D{{Key: "$addToSet", Value: bson.D{{Key: "workspaces", Value: j.WorkspaceID}}}}, upsert); err != nil {
 		return fmt.Errorf("mark workspace active: %w", err)
 	}
+	if j.Kind == shotline.JobExport {
+		if _, err := q.exports().UpdateOne(ctx, byID(shotline.ExportScope(j.ProjectID, j.BoardID)),
+			bson.D{{Key: "$push", Value: bson.D{{Key: "jobs", Value: bson.D{
+				{Key: "$each", Value: bson.A{j.ID}}, {Key: "$slice", Value: -shotline.MaxExportsPerScope}}}}}}, upsert); err != nil {
+			return fmt.Errorf("list export: %w", err)
+		}
+		return nil
+	}
 	if _, err := q.history().UpdateOne(ctx, byID(j.BoardID),
 		bson.D{{Key: "$push", Value: bson.D{{Key: "shots." + j.ShotID, Value: bson.D{
 			{Key: "$each", Value: bson.A{j.ID}}, {Key: "$slice", Value: -MaxRendersPerShot}}}}}}, upsert); err != nil {
 		return fmt.Errorf("record render in history: %w", err)
 	}
 	return nil
+}
+
+// Exports: _id equality on export_lists.
+func (q *RenderQueue) Exports(ctx context.Context, scope string) ([]string, error) {
+	var d struct {
+		Jobs []string `bson:"jobs"`
+	}
+	err := q.exports().FindOne(ctx, byID(scope)).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("read exports: %w", err)
+	}
+	return d.Jobs, nil
 }
 
 // Job: _id equality.
@@ -471,7 +497,12 @@ func (q *RenderQueue) Expiring(ctx context.Context, day time.Time) ([]string, er
 // shot's history and its expiry day. All by _id.
 func (q *RenderQueue) Delete(ctx context.Context, j *shotline.RenderJob) error {
 	var errs []error
-	_, err := q.history().UpdateOne(ctx, byID(j.BoardID), bson.D{{Key: "$pull", Value: bson.D{{Key: "shots." + j.ShotID, Value: j.ID}}}})
+	var err error
+	if j.Kind == shotline.JobExport {
+		_, err = q.exports().UpdateOne(ctx, byID(shotline.ExportScope(j.ProjectID, j.BoardID)), bson.D{{Key: "$pull", Value: bson.D{{Key: "jobs", Value: j.ID}}}})
+	} else {
+		_, err = q.history().UpdateOne(ctx, byID(j.BoardID), bson.D{{Key: "$pull", Value: bson.D{{Key: "shots." + j.ShotID, Value: j.ID}}}})
+	}
 	errs = append(errs, err)
 	for e := 1; e <= j.Epoch; e++ {
 		_, err := q.claims().DeleteOne(ctx, byID(fmt.Sprintf("%s:%d", j.ID, e)))

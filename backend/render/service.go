@@ -48,6 +48,8 @@ type Service struct {
 	Settings  SettingsStore
 	Policy    *Policy
 	Providers map[string]Provider
+	// Exporter makes the files of export jobs; nil refuses them.
+	Exporter Exporter
 	// Notify pushes a job's new state to everyone on its board.
 	Notify func(j *shotline.RenderJob)
 	// Queued, when set, is called after a job is queued (to wake the
@@ -74,7 +76,9 @@ func (s *Service) log() *slog.Logger {
 }
 
 func (s *Service) notify(j *shotline.RenderJob) {
-	if s.Notify != nil {
+	// Exports are not pushed to the board's room: the export list reads
+	// their progress.
+	if s.Notify != nil && j.Kind != shotline.JobExport {
 		s.Notify(j)
 	}
 }

@@ -198,6 +198,12 @@ func ignoreLost(err error) error {
 // render runs the job's provider with presigned URLs of its references.
 func (w *Worker) render(ctx context.Context, j *shotline.RenderJob, dst string, progress func(float64)) error {
 	s := w.Service
+	if j.Kind == shotline.JobExport {
+		if s.Exporter == nil {
+			return shotline.Permanent("Exports are not configured on this server.", nil)
+		}
+		return s.Exporter.Export(ctx, j, dst, progress)
+	}
 	p, ok := s.Providers[j.Provider]
 	if !ok {
 		return shotline.Permanent(fmt.Sprintf("The provider %q is not configured on this server.", j.Provider), nil)
@@ -231,8 +237,11 @@ func (w *Worker) store(ctx context.Context, j *shotline.RenderJob, file string) 
 		return err
 	}
 	defer f.Close()
-	key := ResultKey(j)
-	if err := s.Objects.Put(ctx, key, f, st.Size(), "video/mp4"); err != nil {
+	key, contentType := ResultKey(j), "video/mp4"
+	if j.Kind == shotline.JobExport {
+		key, contentType = ExportKey(j), shotline.ExportFormat(j.Format).ContentType()
+	}
+	if err := s.Objects.Put(ctx, key, f, st.Size(), contentType); err != nil {
 		return shotline.Transient("The video could not be stored.", err)
 	}
 	// Renders count towards the workspace's storage, but never fail on it.

@@ -28,7 +28,10 @@ func (s JobState) Terminal() bool { return s == JobSucceeded || s == JobFailed |
 // be compared.
 type RenderJob struct {
 	ID          string   `json:"id"`
+	Kind        JobKind  `json:"kind,omitempty"` // "" for a shot's render, JobExport for an export
 	WorkspaceID string   `json:"workspaceId"`
+	ProjectID   string   `json:"projectId,omitempty"` // exports of a whole project
+	Format      string   `json:"format,omitempty"`    // exports: an ExportFormat
 	BoardID     string   `json:"boardId"`
 	ShotID      string   `json:"shotId"`
 	ShotNumber  int      `json:"shotNumber"`
@@ -63,6 +66,13 @@ type RenderJob struct {
 	FinishedAt time.Time `json:"finishedAt,omitzero"`
 	ExpiresAt  time.Time `json:"expiresAt,omitzero"` // when the render and its record are deleted
 }
+
+// JobKind says what a job makes: a shot's render or an export.
+type JobKind string
+
+// JobExport is the kind of export jobs: they run on the render queue and its
+// workers, are stored like renders and expire with them.
+const JobExport JobKind = "export"
 
 // ErrorKind classifies a provider's failure, which decides whether to retry.
 type ErrorKind string
@@ -182,6 +192,9 @@ type RenderQueue interface {
 	RequestCancel(ctx context.Context, id string) (*RenderJob, error)
 	// ShotRenders returns the ids of a board's jobs by shot, newest last.
 	ShotRenders(ctx context.Context, boardID string) (map[string][]string, error)
+	// Exports returns the ids of the export jobs of a board or project
+	// (ExportScope), newest last.
+	Exports(ctx context.Context, scope string) ([]string, error)
 	// Active returns the ids of a workspace's jobs that are not finished.
 	Active(ctx context.Context, workspaceID string) ([]string, error)
 	// Delete forgets a finished job (the retention sweeper calls it).
