@@ -8,7 +8,7 @@ import (
 )
 
 // ShotListHeader is the shot list's first row.
-var ShotListHeader = []string{"Number", "Shot ID", "Title", "Duration (s)", "Start (s)", "Aspect ratio", "Review status",
+var ShotListHeader = []string{"Number", "Shot ID", "Title", "Duration (s)", "Start (s)", "Aspect ratio", "Status", "Review",
 	"Prompt", "Notes", "Provider", "Model", "Settings", "References", "Render ID", "Render file", "Open comments"}
 
 // ShotList writes the board's shot list: UTF-8 with a byte order mark (so
@@ -38,7 +38,7 @@ func ShotList(w io.Writer, b *Board, m Media) error {
 			settings = "{}"
 		}
 		row := []string{strconv.Itoa(sh.Number), cell(sh.ID), cell(sh.Title), seconds(sh.Duration), seconds(start),
-			cell(sh.AspectRatio), statusLabel(sh.Status), cell(sh.Prompt), cell(sh.Notes), cell(sh.Provider), cell(sh.Model),
+			cell(sh.AspectRatio), statusLabel(sh.Status), reviewLabel(sh.Review), cell(sh.Prompt), cell(sh.Notes), cell(sh.Provider), cell(sh.Model),
 			cell(settings), cell(strings.Join(names, "; ")), cell(renderID), cell(renderFile), strconv.Itoa(len(openThreads(b, sh.ID)))}
 		if err := cw.Write(row); err != nil {
 			return err

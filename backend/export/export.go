@@ -42,7 +42,8 @@ type Shot struct {
 	Notes       string          `json:"notes"`
 	Duration    float64         `json:"duration"`
 	AspectRatio string          `json:"aspectRatio"`
-	Status      string          `json:"status"` // review status: draft, approved, changes_requested
+	Status      string          `json:"status"` // production status: draft, approved, changes_requested
+	Review      string          `json:"review"` // reviewers' status: none, approved, changes_requested
 	Provider    string          `json:"provider"`
 	Model       string          `json:"model"`
 	Settings    json.RawMessage `json:"settings"`
@@ -273,7 +274,7 @@ func openThreads(b *Board, shotID string) []Comment {
 	return out
 }
 
-// statusLabel is a review status in words.
+// statusLabel is a production status in words.
 func statusLabel(s string) string {
 	switch s {
 	case shotline.ShotApproved:
@@ -282,5 +283,17 @@ func statusLabel(s string) string {
 		return "Changes requested"
 	default:
 		return "Draft"
+	}
+}
+
+// reviewLabel is a review status in words.
+func reviewLabel(s string) string {
+	switch s {
+	case "approved":
+		return "Approved"
+	case "changes_requested":
+		return "Changes requested"
+	default:
+		return "Not reviewed"
 	}
 }

@@ -279,7 +279,12 @@ func (bb *BundleBoard) check(use func(string) error) error {
 		switch sh.Status {
 		case "", shotline.ShotDraft, shotline.ShotApproved, shotline.ShotChangesRequested:
 		default:
-			return refuse("shot %q: unknown review status %q", sh.ID, sh.Status)
+			return refuse("shot %q: unknown status %q", sh.ID, sh.Status)
+		}
+		switch sh.Review {
+		case "", "none", "approved", "changes_requested":
+		default:
+			return refuse("shot %q: unknown review status %q", sh.ID, sh.Review)
 		}
 		if len(sh.Settings) > 0 && !json.Valid(sh.Settings) {
 			return refuse("shot %q: settings are not JSON", sh.ID)

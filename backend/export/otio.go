@@ -48,7 +48,7 @@ func OTIO(w io.Writer, b *Board, m Media, fps int) error {
 			"media_references": otio{"DEFAULT_MEDIA": ref}, "active_media_reference_key": "DEFAULT_MEDIA",
 			"effects": []any{}, "markers": markers, "enabled": true,
 			"metadata": otio{"shotline": otio{"shotId": sh.ID, "number": sh.Number, "prompt": sh.Prompt, "notes": sh.Notes,
-				"status": sh.Status, "duration": sh.Duration}}})
+				"status": sh.Status, "review": sh.Review, "duration": sh.Duration}}})
 	}
 	track := otio{"OTIO_SCHEMA": "Track.1", "name": "Shots", "kind": "Video", "children": clips, "source_range": nil,
 		"effects": []any{}, "markers": []any{}, "enabled": true, "metadata": otio{}}

@@ -373,7 +373,7 @@ func (d *pdfDoc) layout(b *Board, frames map[string]string, opts shotline.Export
 		p.SetTextColor(20, 20, 20)
 		ty = d.text(d.wrap(shotName(sh), fontBold, size+1, cellW, 1), x, ty, size+1)
 		p.SetTextColor(90, 90, 90)
-		ty = d.text(d.wrap(formatSeconds(sh.Duration)+" · "+statusLabel(sh.Status), fontRegular, size, cellW, 1), x, ty, size)
+		ty = d.text(d.wrap(formatSeconds(sh.Duration)+" · "+statusLabel(sh.Status)+" · Review: "+reviewLabel(sh.Review), fontRegular, size, cellW, 1), x, ty, size)
 		p.SetTextColor(30, 30, 30)
 		ty = d.text(d.wrap(sh.Prompt, fontRegular, size, cellW, promptLines), x, ty, size)
 		if strings.TrimSpace(sh.Notes) != "" {

@@ -86,11 +86,15 @@ type detachInput struct {
 // larger than the API's body limit (one part).
 var partPath = regexp.MustCompile(`^/api/boards/[^/]+/uploads/[^/]+/parts/[0-9]+$`)
 
-// uploadBodyLimit lets fasthttp read a whole part for the part route only;
-// every other route keeps the body limit.
+// uploadBodyLimit lets fasthttp read a whole part for the part route and a
+// whole bundle for the import route only; every other route keeps the body
+// limit.
 func (s *Server) uploadBodyLimit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-	if string(h.Method()) == nethttp.MethodPut && partPath.Match(h.RequestURI()) {
+	if s.Assets != nil && string(h.Method()) == nethttp.MethodPut && partPath.Match(h.RequestURI()) {
 		return fasthttp.RequestConfig{MaxRequestBodySize: int(s.partSize()), ReadTimeout: 5 * time.Minute}
+	}
+	if s.Importer != nil && string(h.Method()) == nethttp.MethodPost && importPath.Match(h.RequestURI()) {
+		return fasthttp.RequestConfig{MaxRequestBodySize: int(s.importLimit()), ReadTimeout: 10 * time.Minute}
 	}
 	return fasthttp.RequestConfig{}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/shotline/shotline/backend/asset"
+	"github.com/shotline/shotline/backend/export"
 	"github.com/shotline/shotline/backend/metrics"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/render"
@@ -54,6 +55,9 @@ type Config struct {
 	// as many from one IP) may get per SignInWindow, and half the number of
 	// unknown tokens one IP may try. Default 10.
 	LinkAttempts int
+	// ImportLimit is the largest bundle the import route reads, in bytes
+	// (it is held in memory while checked); default 512 MiB.
+	ImportLimit int64
 	// Ready reports whether the dependencies answer; /readyz calls it.
 	Ready func(ctx context.Context) map[string]error
 }
@@ -76,6 +80,8 @@ type Server struct {
 	Links          shotline.ShareLinkService
 	Audit          shotline.AuditLog // nil: nothing is audited
 	Inbox          shotline.InboxService
+	Exports        *export.Requests // with Renders: exports run on its queue
+	Importer       *export.Importer // nil: no imports
 
 	app     *fiber.App
 	api     huma.API
@@ -113,6 +119,10 @@ type Services struct {
 	Links          shotline.ShareLinkService
 	Audit          shotline.AuditLog
 	Inbox          shotline.InboxService // with Hub: mentions and replies
+	// Exports queues exports (with Renders, whose workers run them); nil
+	// serves none. Importer imports bundles; nil serves no import.
+	Exports  *export.Requests
+	Importer *export.Importer
 }
 
 // New builds the server and registers every route.
@@ -136,7 +146,7 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 		Users: svc.Users, Sessions: svc.Sessions, Workspaces: svc.Workspaces, Projects: svc.Projects,
 		Boards: svc.Boards, Passwords: svc.Passwords, Authz: svc.Authz, Hub: svc.Hub, Assets: svc.Assets,
 		Renders: svc.Renders, RenderSettings: svc.RenderSettings, Metrics: svc.Metrics,
-		Links: svc.Links, Audit: svc.Audit, Inbox: svc.Inbox,
+		Links: svc.Links, Audit: svc.Audit, Inbox: svc.Inbox, Exports: svc.Exports, Importer: svc.Importer,
 		cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() },
 	}
 	s.signIns = newLimiter(cfg.SignInWindow)
@@ -188,6 +198,9 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 	}
 	if s.Renders != nil && s.Hub != nil {
 		s.registerRenders()
+	}
+	if s.Exports != nil && s.Renders != nil {
+		s.registerExports()
 	}
 	if s.Links != nil {
 		s.registerShareLinks()

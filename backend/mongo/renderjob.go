@@ -103,9 +103,17 @@ func (q *RenderQueue) Enqueue(ctx context.Context, j *shotline.RenderJob) error 
 		}
 		return nil
 	}
+	if err := q.addToHistory(ctx, j); err != nil {
+		return err
+	}
+	return nil
+}
+
+// addToHistory lists a render under its shot in its board's history.
+func (q *RenderQueue) addToHistory(ctx context.Context, j *shotline.RenderJob) error {
 	if _, err := q.history().UpdateOne(ctx, byID(j.BoardID),
 		bson.D{{Key: "$push", Value: bson.D{{Key: "shots." + j.ShotID, Value: bson.D{
-			{Key: "$each", Value: bson.A{j.ID}}, {Key: "$slice", Value: -MaxRendersPerShot}}}}}}, upsert); err != nil {
+			{Key: "$each", Value: bson.A{j.ID}}, {Key: "$slice", Value: -MaxRendersPerShot}}}}}}, options.UpdateOne().SetUpsert(true)); err != nil {
 		return fmt.Errorf("record render in history: %w", err)
 	}
 	return nil
@@ -544,4 +552,27 @@ func (q *RenderQueue) Depth(ctx context.Context) (map[shotline.JobState]int, err
 		out[shotline.JobQueued] += max(len(qd.Jobs)-running, 0)
 	}
 	return out, nil
+}
+
+// Record stores a job that finished elsewhere (an imported render): the
+// job, its shot's history and its expiry day, all by _id. It never enters
+// a queue.
+func (q *RenderQueue) Record(ctx context.Context, j *shotline.RenderJob) error {
+	if !j.State.Terminal() {
+		return errors.New("record render job: not finished")
+	}
+	if _, err := q.jobs().InsertOne(ctx, jobDoc{ID: j.ID, RenderJob: *j}); err != nil {
+		return fmt.Errorf("insert render job: %w", err)
+	}
+	upsert := options.UpdateOne().SetUpsert(true)
+	if err := q.addToHistory(ctx, j); err != nil {
+		return err
+	}
+	if !j.ExpiresAt.IsZero() {
+		if _, err := q.expiries().UpdateOne(ctx, byID(expiryDay(j.ExpiresAt)),
+			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "jobs", Value: j.ID}}}}, upsert); err != nil {
+			return fmt.Errorf("record render expiry: %w", err)
+		}
+	}
+	return nil
 }

@@ -462,11 +462,17 @@ func (h *Hub) roomSnapshot(ctx context.Context, boardID string) (BoardSnapshot, 
 
 // storedSnapshot builds a board's durable state from the store.
 func (h *Hub) storedSnapshot(ctx context.Context, b *shotline.Board) (BoardSnapshot, int64, error) {
-	l, err := LoadStateOf(ctx, b, h.oplog, nil)
+	return StoredSnapshot(ctx, b, h.oplog)
+}
+
+// StoredSnapshot builds a board's durable state from the store, without a
+// hub (a worker process reads boards this way).
+func StoredSnapshot(ctx context.Context, b *shotline.Board, oplog shotline.OpLog) (BoardSnapshot, int64, error) {
+	l, err := LoadStateOf(ctx, b, oplog, nil)
 	if err == nil && l.Head {
 		// Another instance's room may have stored ops after a head mark
 		// it did not see: one lookup tells.
-		err = ReplayLog(ctx, h.oplog, b.ID, l.State, nil)
+		err = ReplayLog(ctx, oplog, b.ID, l.State, nil)
 	}
 	if err != nil {
 		return BoardSnapshot{}, 0, err
@@ -482,11 +488,27 @@ func (h *Hub) BoardCreated(ctx context.Context, b *shotline.Board) error {
 	if err != nil {
 		return err
 	}
+	return saveHead(ctx, h.oplog, st)
+}
+
+// SaveImportedState stores snap as the whole state of a new board with no
+// ops (an imported board: shots, comments and review statuses at once),
+// after checking it as a loaded snapshot is checked.
+func SaveImportedState(ctx context.Context, oplog shotline.OpLog, snap BoardSnapshot) error {
+	st, err := FromSnapshot(snap, 0)
+	if err != nil {
+		return err
+	}
+	return saveHead(ctx, oplog, st)
+}
+
+// saveHead stores st as its board's head snapshot.
+func saveHead(ctx context.Context, oplog shotline.OpLog, st *BoardState) error {
 	data, err := json.Marshal(st.Snapshot())
 	if err != nil {
 		return err
 	}
-	return h.oplog.SaveSnapshot(ctx, shotline.BoardSnapshot{BoardID: b.ID, Seq: st.Seq, State: data, Head: true, CreatedAt: time.Now().UTC()})
+	return oplog.SaveSnapshot(ctx, shotline.BoardSnapshot{BoardID: st.ID, Seq: st.Seq, State: data, Head: true, CreatedAt: time.Now().UTC()})
 }
 
 // QueueSize is how many messages each client may have queued (Config).

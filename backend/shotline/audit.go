@@ -25,12 +25,13 @@ const (
 	AuditBoardDeleted      AuditAction = "board-deleted"
 	AuditProjectDeleted    AuditAction = "project-deleted"
 	AuditVersionRestored   AuditAction = "version-restored"
+	AuditProjectImported   AuditAction = "project-imported"
 )
 
 // AuditActions lists every audited action.
 var AuditActions = []AuditAction{AuditSignIn, AuditSignInFailed, AuditSignOutEverywhere, AuditMemberInvited,
 	AuditMemberRoleChanged, AuditMemberRemoved, AuditLinkCreated, AuditLinkEdited, AuditLinkRevoked, AuditLinkOpened,
-	AuditLinkRefused, AuditBoardDeleted, AuditProjectDeleted, AuditVersionRestored}
+	AuditLinkRefused, AuditBoardDeleted, AuditProjectDeleted, AuditVersionRestored, AuditProjectImported}
 
 // AuditEntry is one line of a workspace's audit log. Entries are only ever
 // appended: nothing in the app or the API edits or deletes them.

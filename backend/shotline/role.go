@@ -58,6 +58,7 @@ const (
 	PermAssetDownload   Permission = "asset:download" // a share link may forbid it
 	PermLinkManage      Permission = "link:manage"    // create, list, edit and revoke share links
 	PermAuditRead       Permission = "audit:read"     // browse and download the audit log
+	PermExportCreate    Permission = "export:create"  // make, list and download exports; a share link may forbid it
 
 	// Comments, checked by the realtime channel. A commenter may edit,
 	// delete, resolve and reopen their own comments; resolving anyone's

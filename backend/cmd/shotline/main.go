@@ -17,6 +17,7 @@ import (
 
 	"github.com/shotline/shotline/backend/asset"
 	"github.com/shotline/shotline/backend/authz"
+	"github.com/shotline/shotline/backend/export"
 	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/metrics"
 	"github.com/shotline/shotline/backend/mongo"
@@ -91,16 +92,30 @@ func run() error {
 		default:
 		}
 	}
+	renders.Exporter = newExporter(cfg, db, store, queue, log, func(ctx context.Context, b *shotline.Board) (realtime.BoardSnapshot, error) {
+		snap, _, err := hub.BoardSnapshotOf(ctx, b)
+		return snap, err
+	})
+	projects := mongo.NewProjectService(db)
+	importer := &export.Importer{
+		Target: &shttp.ImportTarget{Projects: projects, Boards: boards, OpLog: mongo.NewOpLog(db), Renders: queue,
+			Settings: mongo.NewRenderSettingsStore(db)},
+		Assets: mongo.NewAssetStore(db), Objects: store, Quota: cfg.WorkspaceQuota,
+		Limits:   export.ImportLimits{MaxSize: cfg.ImportMaxBytes, MaxFile: max(cfg.MaxClipBytes, cfg.MaxImageBytes)},
+		AssetKey: asset.ObjectKey, RenderKey: render.ResultKey,
+	}
 	srv := shttp.New(shttp.Services{
 		Users: mongo.NewUserService(db), Sessions: sessions, Workspaces: mongo.NewWorkspaceService(db),
-		Projects: mongo.NewProjectService(db), Boards: boards,
+		Projects: projects, Boards: boards,
 		Passwords: password.Default, Authz: enforcer, Hub: hub, Versions: versions, Assets: assets,
 		Renders: renders, RenderSettings: mongo.NewRenderSettingsStore(db), Metrics: met,
 		Links: mongo.NewShareLinkService(db), Audit: mongo.NewAuditLog(db), Inbox: mongo.NewInboxService(db),
+		Exports: &export.Requests{Queue: queue, Queued: renders.Queued}, Importer: importer,
 	}, shttp.Config{
 		StaticDir: cfg.StaticDir, CookieSecure: cfg.CookieSecure, SessionTTL: cfg.SessionTTL, BodyLimit: cfg.BodyLimit,
 		SignInAttempts: cfg.SignInAttempts, SignInWindow: cfg.SignInWindow, PublicOrigins: cfg.PublicOrigins,
 		MetricsToken: cfg.MetricsToken, MediaOrigins: []string{cfg.s3Origin()}, LinkAttempts: cfg.LinkAttempts,
+		ImportLimit: cfg.ImportMaxBytes,
 		Ready: func(ctx context.Context) map[string]error {
 			errs := make(map[string]error, len(ready))
 			for name, ping := range ready {

@@ -14,9 +14,12 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shotline/shotline/backend/export"
+	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/metrics"
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/objectstore"
+	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/render"
 	"github.com/shotline/shotline/backend/shotline"
 	"github.com/shotline/shotline/policies"
@@ -82,6 +85,30 @@ func newRenders(cfg config, db *mongo.DB, store *objectstore.Store, log *slog.Lo
 	return svc, queue, nil
 }
 
+// newExporter builds what export jobs run on: the board's state through
+// snapshot (the hub's in the app, the stored one in a worker process).
+func newExporter(cfg config, db *mongo.DB, store *objectstore.Store, queue *mongo.RenderQueue, log *slog.Logger,
+	snapshot func(ctx context.Context, b *shotline.Board) (realtime.BoardSnapshot, error)) *export.Exporter {
+	fallback := cfg.FontFallback
+	if _, err := os.Stat(fallback); err != nil {
+		log.Warn("fallback font not found; CJK text in storyboards is drawn as boxes", "path", fallback)
+		fallback = ""
+	}
+	return &export.Exporter{
+		Source:  &shttp.ExportSource{Boards: mongo.NewBoardService(db), Projects: mongo.NewProjectService(db), Snapshot: snapshot},
+		Queue:   queue, Assets: mongo.NewAssetStore(db), Objects: store, FFmpeg: cfg.FFmpeg, Log: log,
+		Fonts: export.Fonts{Regular: cfg.FontRegular, Bold: cfg.FontBold, Fallback: fallback},
+	}
+}
+
+// storedSnapshot reads a board's state from the store (no hub).
+func storedSnapshot(oplog shotline.OpLog) func(ctx context.Context, b *shotline.Board) (realtime.BoardSnapshot, error) {
+	return func(ctx context.Context, b *shotline.Board) (realtime.BoardSnapshot, error) {
+		snap, _, err := realtime.StoredSnapshot(ctx, b, oplog)
+		return snap, err
+	}
+}
+
 // startWorkers runs cfg.Workers render workers until ctx ends; Wait on the
 // result waits for them to stop.
 func startWorkers(ctx context.Context, cfg config, svc *render.Service, kick <-chan struct{}, met *metrics.Metrics) *sync.WaitGroup {
@@ -112,10 +139,11 @@ func runWorker() error {
 		return err
 	}
 	defer db.Close(context.Background())
-	svc, _, err := newRenders(cfg, db, store, log)
+	svc, queue, err := newRenders(cfg, db, store, log)
 	if err != nil {
 		return err
 	}
+	svc.Exporter = newExporter(cfg, db, store, queue, log, storedSnapshot(mongo.NewOpLog(db)))
 	n := max(cfg.Workers, 1)
 	cfg.Workers = n
 	log.Info("shotline worker started", "workers", n, "mongo_db", cfg.MongoDB)

@@ -1,0 +1,358 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	nethttp "net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/shotline/shotline/backend/export"
+	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/shotline"
+)
+
+// exportView is an export as the API shows it.
+type exportView struct {
+	ID         string                 `json:"id"`
+	Format     shotline.ExportFormat  `json:"format" enum:"mp4,pdf,csv,otio,fcpxml,bundle"`
+	BoardID    string                 `json:"boardId,omitempty"`
+	ProjectID  string                 `json:"projectId,omitempty"`
+	Options    shotline.ExportOptions `json:"options"`
+	State      shotline.JobState      `json:"state" enum:"queued,running,succeeded,failed,canceled"`
+	Progress   float64                `json:"progress" doc:"0..1"`
+	Error      string                 `json:"error,omitempty"`
+	Size       int64                  `json:"size,omitempty" doc:"Bytes of the file (succeeded exports)."`
+	FileName   string                 `json:"fileName"`
+	CreatedBy  string                 `json:"createdBy"`
+	CreatedAt  time.Time              `json:"createdAt"`
+	FinishedAt time.Time              `json:"finishedAt,omitzero"`
+	ExpiresAt  time.Time              `json:"expiresAt,omitzero" doc:"When the file is deleted (the workspace's retention)."`
+	URL        string                 `json:"url,omitempty" doc:"Presigned download URL (succeeded exports); valid for 30 minutes."`
+}
+
+type exportOutput struct{ Body exportView }
+
+type exportsOutput struct {
+	Body struct {
+		Exports []exportView `json:"exports" doc:"Newest first (at most 50)."`
+	}
+}
+
+type exportRequestBody struct {
+	Format  shotline.ExportFormat  `json:"format" enum:"mp4,pdf,csv,otio,fcpxml,bundle"`
+	Options shotline.ExportOptions `json:"options,omitempty"`
+	Key     string                 `json:"key,omitempty" maxLength:"64" doc:"Idempotency key: the same key (with the same format and options) returns the first export instead of running another."`
+}
+
+type boardExportInput struct {
+	BoardID string `path:"boardId" maxLength:"64"`
+	Body    exportRequestBody
+}
+
+type projectExportInput struct {
+	ProjectID string `path:"projectId" maxLength:"64"`
+	Body      exportRequestBody
+}
+
+type importInput struct {
+	WorkspaceID string `path:"workspaceId" maxLength:"64"`
+}
+
+type importOutput struct{ Body export.ImportReport }
+
+// importPath is the import route, whose body may be as large as a bundle.
+var importPath = regexp.MustCompile(`^/api/workspaces/[^/]+/imports$`)
+
+// ImportBodyLimit is the default largest bundle the import route takes.
+const ImportBodyLimit = 512 << 20
+
+func (s *Server) importLimit() int64 {
+	if s.cfg.ImportLimit > 0 {
+		return s.cfg.ImportLimit
+	}
+	return ImportBodyLimit
+}
+
+// fileName is the download name of an export: the board's or project's
+// name, made safe for file systems.
+func exportFileName(title string, j *shotline.RenderJob) string {
+	name := strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`/\:*?"<>|`, r) || r < 32 {
+			return '-'
+		}
+		return r
+	}, strings.TrimSpace(title))
+	if name == "" {
+		name = "export"
+	}
+	if r := []rune(name); len(r) > 80 {
+		name = string(r[:80])
+	}
+	return name + "." + shotline.ExportFormat(j.Format).Extension()
+}
+
+func (s *Server) viewExport(ctx context.Context, j *shotline.RenderJob, title string) exportView {
+	v := exportView{ID: j.ID, Format: shotline.ExportFormat(j.Format), BoardID: j.BoardID, ProjectID: j.ProjectID, State: j.State,
+		Progress: j.Progress, Error: j.Error, Size: j.ResultSize, FileName: exportFileName(title, j), CreatedBy: j.CreatedBy,
+		CreatedAt: j.CreatedAt, FinishedAt: j.FinishedAt, ExpiresAt: j.ExpiresAt}
+	_ = json.Unmarshal([]byte(j.Settings), &v.Options) // written by export.Requests
+	if j.State == shotline.JobSucceeded && j.ResultKey != "" {
+		url, err := s.Renders.Objects.PresignGet(ctx, j.ResultKey, 30*time.Minute, v.FileName)
+		if err != nil {
+			s.log.WarnContext(ctx, "presign export", "job_id", j.ID, "err", err)
+		}
+		v.URL = url
+	}
+	return v
+}
+
+func (s *Server) registerExports() {
+	register(s, Route{ID: "exportBoard", Method: nethttp.MethodPost, Path: "/api/boards/{boardId}/exports", Tag: "exports",
+		Summary: "Export a board (MP4 animatic, PDF storyboard, CSV shot list, OTIO, FCPXML or bundle) as a job", Scope: ScopeBoard,
+		Perm: shotline.PermExportCreate, Status: nethttp.StatusAccepted},
+		func(ctx context.Context, in *boardExportInput) (*exportOutput, error) {
+			a := accessFrom(ctx)
+			return s.requestExport(ctx, export.Request{WorkspaceID: a.Workspace.ID, ProjectID: a.Board.ProjectID, BoardID: a.Board.ID,
+				Format: in.Body.Format, Options: in.Body.Options, Key: in.Body.Key}, a.Board.Title)
+		})
+
+	register(s, Route{ID: "listBoardExports", Method: nethttp.MethodGet, Path: "/api/boards/{boardId}/exports", Tag: "exports",
+		Summary: "A board's exports, newest first, with progress, expiry and download URLs", Scope: ScopeBoard, Perm: shotline.PermExportCreate},
+		func(ctx context.Context, _ *boardIDInput) (*exportsOutput, error) {
+			a := accessFrom(ctx)
+			return s.listExports(ctx, shotline.ExportScope(a.Board.ProjectID, a.Board.ID), a.Board.Title)
+		})
+
+	register(s, Route{ID: "exportProject", Method: nethttp.MethodPost, Path: "/api/projects/{projectId}/exports", Tag: "exports",
+		Summary: "Export a whole project as a bundle (ZIP) that imports into another workspace", Scope: ScopeProject,
+		Perm: shotline.PermExportCreate, Status: nethttp.StatusAccepted},
+		func(ctx context.Context, in *projectExportInput) (*exportOutput, error) {
+			a := accessFrom(ctx)
+			return s.requestExport(ctx, export.Request{WorkspaceID: a.Workspace.ID, ProjectID: a.Project.ID,
+				Format: in.Body.Format, Options: in.Body.Options, Key: in.Body.Key}, a.Project.Name)
+		})
+
+	register(s, Route{ID: "listProjectExports", Method: nethttp.MethodGet, Path: "/api/projects/{projectId}/exports", Tag: "exports",
+		Summary: "A project's bundle exports, newest first", Scope: ScopeProject, Perm: shotline.PermExportCreate},
+		func(ctx context.Context, _ *projectIDInput) (*exportsOutput, error) {
+			a := accessFrom(ctx)
+			return s.listExports(ctx, shotline.ExportScope(a.Project.ID, ""), a.Project.Name)
+		})
+
+	if s.Importer == nil {
+		return
+	}
+	s.app.Server().HeaderReceived = s.uploadBodyLimit
+	register(s, Route{ID: "importBundle", Method: nethttp.MethodPost, Path: "/api/workspaces/{workspaceId}/imports", Tag: "exports",
+		Summary: "Import a project bundle (ZIP) as a new project with new ids; refused whole if anything in it is wrong",
+		Scope:   ScopeWorkspace, Perm: shotline.PermProjectCreate, Status: nethttp.StatusCreated, RawBody: "application/zip", MaxBody: 1 << 40},
+		// The body is read from fasthttp's buffer, which already refused a
+		// body over the import limit (uploadBodyLimit).
+		func(ctx context.Context, in *importInput) (*importOutput, error) {
+			body := fiberFrom(ctx).Body()
+			if int64(len(body)) > s.importLimit() {
+				return nil, shotline.Errorf(shotline.ETOOLARGE, "The bundle is larger than %s.", shotline.FormatBytes(s.importLimit()))
+			}
+			rep, err := s.Importer.Import(ctx, in.WorkspaceID, callerFrom(ctx).User.ID, bytes.NewReader(body), int64(len(body)), func(float64) {})
+			if err != nil {
+				return nil, err
+			}
+			s.audit(ctx, in.WorkspaceID, shotline.AuditProjectImported, "project:"+rep.ProjectID, fmt.Sprintf("%s: %d boards, %d files", rep.ProjectName, len(rep.Boards), rep.Files))
+			return &importOutput{Body: *rep}, nil
+		})
+}
+
+func (s *Server) requestExport(ctx context.Context, r export.Request, title string) (*exportOutput, error) {
+	r.UserID = callerFrom(ctx).Actor()
+	j, _, err := s.Exports.Request(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return &exportOutput{Body: s.viewExport(ctx, j, title)}, nil
+}
+
+func (s *Server) listExports(ctx context.Context, scope, title string) (*exportsOutput, error) {
+	jobs, err := s.Exports.List(ctx, scope, 50)
+	if err != nil {
+		return nil, err
+	}
+	out := &exportsOutput{}
+	out.Body.Exports = make([]exportView, len(jobs))
+	for i, j := range jobs {
+		out.Body.Exports[i] = s.viewExport(ctx, j, title)
+	}
+	return out, nil
+}
+
+// ExportSource reads boards and projects for export jobs: a board's
+// current state through Snapshot (the hub's, with a room's unsaved state,
+// in the server; realtime.StoredSnapshot in a worker process).
+type ExportSource struct {
+	Boards   shotline.BoardService
+	Projects shotline.ProjectService
+	Snapshot func(ctx context.Context, b *shotline.Board) (realtime.BoardSnapshot, error)
+}
+
+var _ export.Source = (*ExportSource)(nil)
+
+// Board implements export.Source.
+func (es *ExportSource) Board(ctx context.Context, boardID string) (*export.Board, error) {
+	b, err := es.Boards.FindBoardByID(ctx, boardID)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := es.Snapshot(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	return exportBoardOf(b, snap), nil
+}
+
+// Project implements export.Source.
+func (es *ExportSource) Project(ctx context.Context, projectID string) (*export.Project, error) {
+	p, err := es.Projects.FindProjectByID(ctx, projectID)
+	if err != nil {
+		return nil, err
+	}
+	out := &export.Project{ID: p.ID, Name: p.Name}
+	for _, archived := range []bool{false, true} {
+		boards, err := es.Boards.FindBoards(ctx, projectID, archived)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range boards {
+			if b.Archived == archived {
+				out.BoardIDs = append(out.BoardIDs, b.ID)
+			}
+		}
+	}
+	return out, nil
+}
+
+func exportBoardOf(b *shotline.Board, snap realtime.BoardSnapshot) *export.Board {
+	out := &export.Board{ID: b.ID, ProjectID: b.ProjectID, Title: snap.Title, Description: snap.Description, AspectRatio: snap.AspectRatio,
+		DefaultShotDuration: snap.DefaultShotDuration, Shots: make([]export.Shot, len(snap.Shots)), Comments: make([]export.Comment, len(snap.Comments))}
+	for i, sh := range snap.Shots {
+		ar := sh.AspectRatio
+		if ar == "" {
+			ar = snap.AspectRatio
+		}
+		out.Shots[i] = export.Shot{ID: sh.ID, Position: sh.Position, Number: i + 1, Title: sh.Title, Prompt: sh.Prompt, Notes: sh.Notes,
+			Duration: sh.Duration, AspectRatio: ar, Status: sh.Status, Review: sh.Review.Status, Provider: sh.Provider, Model: sh.Model,
+			Settings: sh.Settings}
+	}
+	for i, c := range snap.Comments {
+		out.Comments[i] = export.Comment{ID: c.ID, ShotID: c.ShotID, ParentID: c.ParentID, Author: c.AuthorID, Body: c.Body, Resolved: c.Resolved}
+		if c.TimeRange != nil {
+			out.Comments[i].TimeRange = &export.TimeRange{Start: c.TimeRange.Start, End: c.TimeRange.End}
+		}
+	}
+	return out
+}
+
+// RenderRecorder stores and forgets imported renders (mongo.RenderQueue).
+type RenderRecorder interface {
+	Record(ctx context.Context, j *shotline.RenderJob) error
+	Delete(ctx context.Context, j *shotline.RenderJob) error
+}
+
+// ImportTarget stores imported projects: projects and boards through
+// their services, a board's content as its first snapshot, renders
+// through the render queue's records.
+type ImportTarget struct {
+	Projects shotline.ProjectService
+	Boards   shotline.BoardService
+	OpLog    shotline.OpLog
+	Renders  RenderRecorder
+	Settings RenderSettingsStore
+}
+
+var _ export.ImportTarget = (*ImportTarget)(nil)
+
+// CreateProject implements export.ImportTarget.
+func (t *ImportTarget) CreateProject(ctx context.Context, workspaceID, name string) (string, error) {
+	p := &shotline.Project{WorkspaceID: workspaceID, Name: name}
+	if err := t.Projects.CreateProject(ctx, p); err != nil {
+		return "", err
+	}
+	return p.ID, nil
+}
+
+// CreateBoard implements export.ImportTarget: the board, then its shots,
+// comments and review statuses as its head snapshot. Shots get new
+// positions in their order; comments are the importing user's (the
+// bundle's authors are not members here).
+func (t *ImportTarget) CreateBoard(ctx context.Context, workspaceID, projectID, userID string, eb *export.Board) (string, error) {
+	b := &shotline.Board{WorkspaceID: workspaceID, ProjectID: projectID, Title: eb.Title, Description: eb.Description,
+		AspectRatio: eb.AspectRatio, DefaultShotDuration: eb.DefaultShotDuration}
+	if b.DefaultShotDuration == 0 {
+		b.DefaultShotDuration = shotline.DefaultShotDuration
+	}
+	if err := t.Boards.CreateBoard(ctx, b); err != nil {
+		return "", err
+	}
+	keys, err := realtime.GenerateNKeysBetween("", "", len(eb.Shots))
+	if err != nil {
+		return "", err
+	}
+	snap := realtime.BoardSnapshot{ID: b.ID, BoardSettings: realtime.BoardSettings{Title: b.Title, Description: b.Description,
+		AspectRatio: b.AspectRatio, DefaultShotDuration: b.DefaultShotDuration}, Shots: []realtime.Shot{}, Comments: []realtime.Comment{}}
+	for i, sh := range eb.Shots {
+		settings := sh.Settings
+		if len(settings) == 0 {
+			settings = []byte("{}")
+		}
+		review := realtime.ShotReview{}
+		if sh.Review != "" && sh.Review != realtime.ReviewNone {
+			review = realtime.ShotReview{Status: sh.Review, By: userID}
+		}
+		status := sh.Status
+		if status == "" {
+			status = shotline.ShotDraft
+		}
+		snap.Shots = append(snap.Shots, realtime.Shot{ID: sh.ID, Position: keys[i], Title: sh.Title, Prompt: sh.Prompt, Notes: sh.Notes,
+			Duration: sh.Duration, AspectRatio: sh.AspectRatio, Status: status, Provider: sh.Provider, Model: sh.Model, Settings: settings, Review: review})
+	}
+	for _, c := range eb.Comments {
+		rc := realtime.Comment{ID: c.ID, ShotID: c.ShotID, ParentID: c.ParentID, AuthorID: userID, Body: c.Body, Resolved: c.Resolved}
+		if c.Resolved {
+			rc.ResolvedBy = userID
+		}
+		if c.TimeRange != nil && c.ParentID == "" {
+			rc.TimeRange = &realtime.TimeRange{Start: c.TimeRange.Start, End: c.TimeRange.End}
+		}
+		snap.Comments = append(snap.Comments, rc)
+	}
+	if err := realtime.SaveImportedState(ctx, t.OpLog, snap); err != nil {
+		return "", err
+	}
+	return b.ID, nil
+}
+
+// RecordRender implements export.ImportTarget.
+func (t *ImportTarget) RecordRender(ctx context.Context, j *shotline.RenderJob) error {
+	rs, err := t.Settings.Get(ctx, j.WorkspaceID)
+	if err != nil {
+		return err
+	}
+	j.ExpiresAt = j.FinishedAt.Add(time.Duration(rs.RetentionDays) * 24 * time.Hour)
+	return t.Renders.Record(ctx, j)
+}
+
+// DeleteRender implements export.ImportTarget.
+func (t *ImportTarget) DeleteRender(ctx context.Context, j *shotline.RenderJob) error {
+	return t.Renders.Delete(ctx, j)
+}
+
+// DeleteProject implements export.ImportTarget.
+func (t *ImportTarget) DeleteProject(ctx context.Context, projectID string) error {
+	err := t.Projects.DeleteProject(ctx, projectID)
+	if shotline.ErrorCode(err) == shotline.ENOTFOUND {
+		return nil
+	}
+	return err
+}
