@@ -17,6 +17,7 @@ import (
 
 	"github.com/shotline/shotline/backend/asset"
 	"github.com/shotline/shotline/backend/authz"
+	"github.com/shotline/shotline/backend/export"
 	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/metrics"
 	"github.com/shotline/shotline/backend/mongo"
@@ -52,6 +53,9 @@ func newServer(t testing.TB, cfg shttp.Config) *testServer {
 	name := testenv.Database(t)
 	return openServer(t, env.MongoURI, name, cfg)
 }
+
+// importLimits are the import limits of the next openServer.
+var importLimits export.ImportLimits
 
 // rtConfig is the realtime configuration the next openServer uses.
 var rtConfig realtime.Config
@@ -101,13 +105,24 @@ func openServer(t testing.TB, uri, name string, cfg shttp.Config) *testServer {
 	t.Cleanup(func() { _ = hub.Shutdown(context.Background()) })
 	assets := newAssets(t, db, log)
 	renders := newRenders(t, db, assets, hub, log)
-	met.QueueDepth(renders.Queue.(*mongo.RenderQueue).Depth)
+	queue := renders.Queue.(*mongo.RenderQueue)
+	met.QueueDepth(queue.Depth)
+	projects := mongo.NewProjectService(db)
+	renders.Exporter = &export.Exporter{Source: &shttp.ExportSource{Boards: boards, Projects: projects,
+		Snapshot: func(ctx context.Context, b *shotline.Board) (realtime.BoardSnapshot, error) {
+			snap, _, err := hub.BoardSnapshotOf(ctx, b)
+			return snap, err
+		}}, Queue: queue, Assets: assets.Store, Objects: assets.Objects, Log: log}
+	importer := &export.Importer{Target: &shttp.ImportTarget{Projects: projects, Boards: boards, OpLog: mongo.NewOpLog(db), Renders: queue,
+		Settings: mongo.NewRenderSettingsStore(db)}, Assets: assets.Store, Objects: assets.Objects, Quota: 1 << 30,
+		Limits: importLimits, AssetKey: asset.ObjectKey, RenderKey: render.ResultKey}
 	met.BytesStored(mongo.NewAssetStore(db).TotalUsage)
 	srv := shttp.New(shttp.Services{
 		Users: mongo.NewUserService(db), Sessions: mongo.NewSessionService(db), Workspaces: mongo.NewWorkspaceService(db),
-		Projects: mongo.NewProjectService(db), Boards: boards, Passwords: cheapHasher, Authz: en, Hub: hub, Versions: versions,
+		Projects: projects, Boards: boards, Passwords: cheapHasher, Authz: en, Hub: hub, Versions: versions,
 		Assets: assets, Renders: renders, RenderSettings: mongo.NewRenderSettingsStore(db), Metrics: met,
 		Links: mongo.NewShareLinkService(db), Audit: mongo.NewAuditLog(db), Inbox: mongo.NewInboxService(db),
+		Exports: &export.Requests{Queue: queue}, Importer: importer,
 	}, cfg, log)
 	return &testServer{Server: srv, db: db, audit: audit, dbURI: uri, name: name, assets: assets, renders: renders,
 		worker: &render.Worker{ID: "test-worker", Service: renders, Lease: 10 * time.Second,

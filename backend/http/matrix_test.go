@@ -128,7 +128,9 @@ func (mu *matrixUsers) openLinkAs(t *testing.T, s *testServer, w world, role sho
 	if project {
 		path = "/api/projects/" + w.project + "/links"
 	}
-	tok := mu.clients["owner"].do("POST", path, map[string]any{"role": strings.TrimPrefix(string(role), "link:")}).must(t, 201).Str("token")
+	// Downloads allowed: the grid is the policy's; the switch has its own
+	// test (TestExportsOfShareLinks).
+	tok := mu.clients["owner"].do("POST", path, map[string]any{"role": strings.TrimPrefix(string(role), "link:"), "allowDownloads": true}).must(t, 201).Str("token")
 	c := s.client(t)
 	if role == "link:editor" {
 		c = s.signUp(t, "Stranger")
@@ -205,6 +207,17 @@ var matrixRequests = map[string]func(w world) (path string, body any){
 	},
 	"renderChangedShots": func(w world) (string, any) { return "/api/boards/" + w.board + "/renders/changed", nil },
 	"listRenders":        func(w world) (string, any) { return "/api/boards/" + w.board + "/renders", nil },
+	"exportBoard": func(w world) (string, any) {
+		return "/api/boards/" + w.board + "/exports", map[string]any{"format": "csv"}
+	},
+	"listBoardExports": func(w world) (string, any) { return "/api/boards/" + w.board + "/exports", nil },
+	"exportProject": func(w world) (string, any) {
+		return "/api/projects/" + w.project + "/exports", map[string]any{"format": "bundle"}
+	},
+	"listProjectExports": func(w world) (string, any) { return "/api/projects/" + w.project + "/exports", nil },
+	"importBundle": func(w world) (string, any) {
+		return "/api/workspaces/" + w.workspace + "/imports", minimalBundle()
+	},
 	"cancelRender": func(w world) (string, any) {
 		return "/api/boards/" + w.board + "/renders/" + w.job() + "/cancel", nil
 	},

@@ -1,0 +1,433 @@
+package http_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	nethttp "net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/shotline/shotline/backend/export"
+	shttp "github.com/shotline/shotline/backend/http"
+	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/shotline"
+)
+
+// bundleZip builds a bundle: the manifest and the files, as given.
+func bundleZip(manifest any, files map[string][]byte) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, data := range files {
+		w, _ := zw.Create(name)
+		_, _ = w.Write(data)
+	}
+	w, _ := zw.Create(export.ManifestName)
+	_ = json.NewEncoder(w).Encode(manifest)
+	_ = zw.Close()
+	return buf.Bytes()
+}
+
+// minimalBundle is a valid bundle of one empty board.
+func minimalBundle() []byte {
+	return bundleZip(map[string]any{"format": export.BundleFormat, "version": 1, "createdAt": time.Now().UTC(),
+		"project": map[string]any{"name": "Imported"}, "files": []any{},
+		"boards": []any{map[string]any{"id": "b1", "projectId": "p1", "title": "Board", "description": "", "aspectRatio": "16:9",
+			"defaultShotDuration": 3, "shots": []any{}, "comments": []any{}, "assets": []any{}, "renders": []any{}}}}, nil)
+}
+
+// runJobs runs the queue's jobs until none is left.
+func runJobs(t *testing.T, s *testServer) {
+	t.Helper()
+	for {
+		ran, err := s.worker.RunOne(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ran {
+			return
+		}
+	}
+}
+
+func fetch(t *testing.T, url string) []byte {
+	t.Helper()
+	resp, err := nethttp.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+type exportJSON struct {
+	ID, Format, State, URL, FileName, Error string
+	Size                                    int64
+	Progress                                float64
+	ExpiresAt                               time.Time
+}
+
+func exportsOf(t *testing.T, c *client, path string) map[string]exportJSON {
+	t.Helper()
+	var out struct{ Exports []exportJSON }
+	if err := json.Unmarshal(c.do("GET", path, nil).must(t, 200).Body, &out); err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]exportJSON{}
+	for _, e := range out.Exports {
+		m[e.Format] = e
+	}
+	return m
+}
+
+func tool(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %v: %v: %s", name, args, err, out)
+	}
+	return string(out)
+}
+
+const longPrompt = "A slow dolly along a rain-soaked street at night, neon reflections rippling in puddles, a lone cyclist crossing " +
+	"the frame from left to right while steam rises from a grate; the camera settles on a café window where two old friends " +
+	"laugh over coffee, warm light against the cold blue street, shallow depth of field, anamorphic flares, 35 mm film grain. End."
+
+// TestExportsEndToEnd exports a board with a render, a reference image and
+// a shot with neither in every format through the API and the workers,
+// on the real FerretDB, MinIO and ffmpeg, and checks each file with the
+// tools an editor would open it with; then imports the bundle into a
+// fresh workspace and compares.
+func TestExportsEndToEnd(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	ctx := context.Background()
+	owner := s.signUp(t, "Owner")
+	_, board := boardFor(t, owner)
+	uid := owner.userID()
+	apply := func(op realtime.Op) {
+		t.Helper()
+		if _, err := s.Hub.Apply(ctx, board, uid, shotline.RoleOwner, op); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prompts := []string{"=SUM(A1:A9) Crème brûlée, 東京の夜 🎬", longPrompt, "-A title card only"}
+	durations := []float64{1.5, 1, 0.5} // 37.5 + 25 + 12.5 frames at 25 fps: rounded per shot, they would not add up
+	for i, p := range prompts {
+		apply(realtime.ShotInsert{ShotID: fmt.Sprintf("s%d", i+1), Position: fmt.Sprintf("a%d", i),
+			Shot: realtime.ShotFields{Title: []string{"Café opening", "Street", "Card"}[i], Prompt: p, Notes: "Note " + strconv.Itoa(i+1),
+				Duration: durations[i], AspectRatio: "16:9"}})
+	}
+	apply(realtime.ShotReviewOp{ShotID: "s1", Status: realtime.ReviewApproved})
+	apply(realtime.CommentAdd{CommentID: "c1", ShotID: "s1", Body: "Tighter framing here", TimeRange: &realtime.TimeRange{Start: 0.5, End: 1}})
+	apply(realtime.CommentAdd{CommentID: "c2", ShotID: "s2", Body: "Resolved already"})
+	apply(realtime.CommentResolve{CommentID: "c2"})
+
+	// s1 gets a render, s2 a reference image, s3 nothing.
+	owner.do("POST", "/api/boards/"+board+"/shots/s1/renders", map[string]any{}).must(t, 201)
+	runJobs(t, s)
+	img := tinyJPEG(t)
+	up := owner.do("POST", "/api/boards/"+board+"/uploads", map[string]any{"name": "ref.jpg", "size": len(img), "shotId": "s2"}).must(t, 201)
+	owner.do("PUT", "/api/boards/"+board+"/uploads/"+up.Str("id")+"/parts/1", img).must(t, 204)
+	owner.do("POST", "/api/boards/"+board+"/uploads/"+up.Str("id")+"/complete", nil).must(t, 200)
+
+	requests := map[string]map[string]any{
+		"mp4":    {"resolution": "360p", "fps": 25, "burnIn": true},
+		"pdf":    {"perRow": 2, "orientation": "portrait", "paper": "A4"},
+		"csv":    {},
+		"otio":   {"fps": 25},
+		"fcpxml": {"fps": 25},
+		"bundle": {},
+	}
+	ids := map[string]string{}
+	for format, opts := range requests {
+		r := owner.do("POST", "/api/boards/"+board+"/exports", map[string]any{"format": format, "options": opts, "key": "first-" + format}).must(t, 202)
+		ids[format] = r.Str("id")
+		if r.Str("state") != "queued" {
+			t.Errorf("%s export: %s", format, r.Body)
+		}
+	}
+	// The same request again is the same export, not a second job.
+	again := owner.do("POST", "/api/boards/"+board+"/exports", map[string]any{"format": "mp4", "options": requests["mp4"], "key": "first-mp4"}).must(t, 202)
+	if again.Str("id") != ids["mp4"] {
+		t.Errorf("a repeated request made export %s, want %s", again.Str("id"), ids["mp4"])
+	}
+	runJobs(t, s)
+	list := exportsOf(t, owner, "/api/boards/"+board+"/exports")
+	if len(list) != len(requests) {
+		t.Fatalf("%d exports listed, want %d: %v", len(list), len(requests), list)
+	}
+	dir := t.TempDir()
+	files := map[string]string{}
+	for format, e := range list {
+		if e.State != "succeeded" || e.URL == "" || e.Size == 0 || e.ExpiresAt.IsZero() || e.Progress != 1 {
+			t.Fatalf("%s export: %+v", format, e)
+		}
+		files[format] = filepath.Join(dir, e.FileName)
+		data := fetch(t, e.URL)
+		if int64(len(data)) != e.Size {
+			t.Errorf("%s: downloaded %d bytes, listed %d", format, len(data), e.Size)
+		}
+		if err := os.WriteFile(files[format], data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("mp4", func(t *testing.T) {
+		out := tool(t, "ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+			"stream=width,height,nb_read_frames,r_frame_rate:format=duration", "-of", "json", files["mp4"])
+		var probe struct {
+			Streams []struct {
+				Width, Height int
+				Frames        string `json:"nb_read_frames"`
+				Rate          string `json:"r_frame_rate"`
+			}
+			Format struct{ Duration string }
+		}
+		if err := json.Unmarshal([]byte(out), &probe); err != nil || len(probe.Streams) != 1 {
+			t.Fatalf("ffprobe: %v %s", err, out)
+		}
+		st := probe.Streams[0]
+		if st.Width != 640 || st.Height != 360 || st.Rate != "25/1" {
+			t.Errorf("video %dx%d at %s, want 640x360 at 25/1", st.Width, st.Height, st.Rate)
+		}
+		if st.Frames != "75" {
+			t.Errorf("%s frames, want 75 (3 s at 25 fps)", st.Frames)
+		}
+		if d, _ := strconv.ParseFloat(probe.Format.Duration, 64); d < 3-0.001 || d > 3+0.04 {
+			t.Errorf("duration %s, want 3 s to the frame", probe.Format.Duration)
+		}
+	})
+
+	t.Run("pdf", func(t *testing.T) {
+		if info := tool(t, "pdfinfo", files["pdf"]); !regexp.MustCompile(`(?m)^Pages:\s+1$`).MatchString(info) {
+			t.Errorf("pdfinfo: %s", info)
+		}
+		text := tool(t, "pdftotext", "-layout", files["pdf"], "-")
+		for _, want := range []string{"B", "#1 Café opening", "Crème brûlée", "東京の夜", "#2 Street", "#3 Card", "Page 1 of 1",
+			"Review: Approved", "Note 1", "1.5 s", "□", "film…"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the PDF's text lacks %q:\n%s", want, text)
+			}
+		}
+		if strings.Contains(text, "End.") {
+			t.Error("the long prompt was not cut to its lines")
+		}
+		images := tool(t, "pdfimages", "-list", "-f", "1", "-l", "1", files["pdf"])
+		if n := len(strings.Split(strings.TrimSpace(images), "\n")) - 2; n != 2 {
+			t.Errorf("page 1 has %d images, want 2 (s1's render poster, s2's reference):\n%s", n, images)
+		}
+	})
+
+	t.Run("csv", func(t *testing.T) {
+		data, _ := os.ReadFile(files["csv"])
+		if !bytes.HasPrefix(data, []byte("\uFEFF")) {
+			t.Fatal("no UTF-8 byte order mark")
+		}
+		rows, err := csv.NewReader(bytes.NewReader(data[3:])).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 4 || strings.Join(rows[0], ",") != strings.Join(export.ShotListHeader, ",") {
+			t.Fatalf("rows: %q", rows)
+		}
+		for i, row := range rows[1:] {
+			if row[0] != strconv.Itoa(i+1) || row[1] != fmt.Sprintf("s%d", i+1) || export.Unneutralize(row[8]) != prompts[i] ||
+				row[3] != strconv.FormatFloat(durations[i], 'f', -1, 64) || row[9] != "Note "+strconv.Itoa(i+1) {
+				t.Errorf("row %d: %q", i+1, row)
+			}
+		}
+		if rows[1][8][0] != '\'' || rows[3][8][0] != '\'' || rows[2][8][0] == '\'' {
+			t.Errorf("formula neutralization: %q %q %q", rows[1][8], rows[2][8], rows[3][8])
+		}
+		if rows[1][7] != "Approved" || rows[1][16] != "1" || rows[2][16] != "0" || rows[1][15] == "" || rows[2][13] != "ref.jpg" {
+			t.Errorf("review, comments, render and references: %q / %q", rows[1], rows[2])
+		}
+	})
+
+	t.Run("otio", func(t *testing.T) {
+		c := jsonschema.NewCompiler()
+		sch, err := c.Compile("../export/testdata/otio.schema.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, _ := os.Open(files["otio"])
+		defer f.Close()
+		doc, err := jsonschema.UnmarshalJSON(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sch.Validate(doc); err != nil {
+			t.Fatalf("the OTIO file does not validate: %v", err)
+		}
+		var tl struct {
+			Tracks struct {
+				Children []struct {
+					Children []struct {
+						Name        string
+						SourceRange struct {
+							Duration struct{ Value, Rate float64 }
+						} `json:"source_range"`
+						Markers []struct{ Comment string }
+						Refs    map[string]struct {
+							Schema string `json:"OTIO_SCHEMA"`
+						} `json:"media_references"`
+					}
+				}
+			}
+		}
+		data, _ := os.ReadFile(files["otio"])
+		if err := json.Unmarshal(data, &tl); err != nil {
+			t.Fatal(err)
+		}
+		clips := tl.Tracks.Children[0].Children
+		total := 0.0
+		for _, c := range clips {
+			total += c.SourceRange.Duration.Value
+		}
+		if len(clips) != 3 || total != 75 {
+			t.Errorf("%d clips of %g frames, want 3 of 75", len(clips), total)
+		}
+		if len(clips[0].Markers) != 1 || clips[0].Markers[0].Comment != "Tighter framing here" || len(clips[1].Markers) != 0 {
+			t.Errorf("markers: %+v", clips)
+		}
+		if clips[0].Refs["DEFAULT_MEDIA"].Schema != "ExternalReference.1" || clips[2].Refs["DEFAULT_MEDIA"].Schema != "MissingReference.1" {
+			t.Errorf("media references: %+v", clips)
+		}
+	})
+
+	t.Run("fcpxml", func(t *testing.T) {
+		data, _ := os.ReadFile(files["fcpxml"])
+		var doc struct {
+			Spine struct {
+				Clips []struct {
+					Duration string `xml:"duration,attr"`
+					Markers  []struct {
+						Value string `xml:"value,attr"`
+					} `xml:"marker"`
+				} `xml:"asset-clip"`
+				Gaps []struct {
+					Duration string `xml:"duration,attr"`
+				} `xml:"gap"`
+			} `xml:"library>event>project>sequence>spine"`
+		}
+		if err := xml.Unmarshal(data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		if len(doc.Spine.Clips) != 1 || doc.Spine.Clips[0].Duration != "38/25s" || len(doc.Spine.Clips[0].Markers) != 1 || len(doc.Spine.Gaps) != 2 {
+			t.Errorf("spine: %+v\n%s", doc.Spine, data)
+		}
+	})
+
+	t.Run("bundle imports into a fresh workspace", func(t *testing.T) {
+		other := s.signUp(t, "Other")
+		ws2 := other.do("POST", "/api/workspaces", map[string]any{"name": "W2"}).must(t, 201).Str("id")
+		data, _ := os.ReadFile(files["bundle"])
+		rep := other.do("POST", "/api/workspaces/"+ws2+"/imports", data).must(t, 201)
+		var report export.ImportReport
+		_ = json.Unmarshal(rep.Body, &report)
+		if len(report.Boards) != 1 || report.Boards[0].Shots != 3 || report.Boards[0].Comments != 2 || report.Boards[0].Assets != 1 || report.Boards[0].Renders != 1 {
+			t.Fatalf("report: %s", rep.Body)
+		}
+		nb := report.Boards[0].ID
+		orig, imported := boardContent(t, owner, board), boardContent(t, other, nb)
+		if orig != imported {
+			t.Errorf("imported board differs:\n got %s\nwant %s", imported, orig)
+		}
+		if assetBytes(t, owner, board, "s1", "s2") != assetBytes(t, other, nb, "", "") {
+			t.Error("the imported reference file differs")
+		}
+		if renderBytes(t, owner, board) != renderBytes(t, other, nb) {
+			t.Error("the imported render differs")
+		}
+	})
+}
+
+// boardContent is a board's content without ids, as JSON.
+func boardContent(t *testing.T, c *client, board string) string {
+	t.Helper()
+	var b struct {
+		Title    string
+		Shots    []realtime.Shot
+		Comments []realtime.Comment
+	}
+	if err := json.Unmarshal(c.do("GET", "/api/boards/"+board, nil).must(t, 200).Body, &b); err != nil {
+		t.Fatal(err)
+	}
+	type shot struct {
+		Title, Prompt, Notes, Status, Review, AspectRatio string
+		Duration                                          float64
+	}
+	type comment struct {
+		Shot     int
+		Body     string
+		Resolved bool
+		Range    *realtime.TimeRange
+	}
+	index := map[string]int{}
+	var out struct {
+		Title    string
+		Shots    []shot
+		Comments []comment
+	}
+	out.Title = b.Title
+	for i, sh := range b.Shots {
+		index[sh.ID] = i
+		out.Shots = append(out.Shots, shot{sh.Title, sh.Prompt, sh.Notes, sh.Status, sh.Review.Status, sh.AspectRatio, sh.Duration})
+	}
+	for _, cm := range b.Comments {
+		out.Comments = append(out.Comments, comment{index[cm.ShotID], cm.Body, cm.Resolved, cm.TimeRange})
+	}
+	return toJSON(out)
+}
+
+// assetBytes downloads the board's only reference file.
+func assetBytes(t *testing.T, c *client, board string, _ ...string) string {
+	t.Helper()
+	var list struct {
+		Shots map[string][]struct{ URL string }
+	}
+	_ = json.Unmarshal(c.do("GET", "/api/boards/"+board+"/assets", nil).must(t, 200).Body, &list)
+	for _, as := range list.Shots {
+		if len(as) == 1 {
+			return string(fetch(t, as[0].URL))
+		}
+	}
+	t.Fatalf("no asset on %s", board)
+	return ""
+}
+
+// renderBytes downloads the board's only render.
+func renderBytes(t *testing.T, c *client, board string) string {
+	t.Helper()
+	var list struct {
+		Shots map[string][]struct{ URL string }
+	}
+	_ = json.Unmarshal(c.do("GET", "/api/boards/"+board+"/renders", nil).must(t, 200).Body, &list)
+	for _, rs := range list.Shots {
+		if len(rs) == 1 && rs[0].URL != "" {
+			return string(fetch(t, rs[0].URL))
+		}
+	}
+	t.Fatalf("no render on %s", board)
+	return ""
+}
