@@ -95,8 +95,8 @@ func newExporter(cfg config, db *mongo.DB, store *objectstore.Store, queue *mong
 		fallback = ""
 	}
 	return &export.Exporter{
-		Source:  &shttp.ExportSource{Boards: mongo.NewBoardService(db), Projects: mongo.NewProjectService(db), Snapshot: snapshot},
-		Queue:   queue, Assets: mongo.NewAssetStore(db), Objects: store, FFmpeg: cfg.FFmpeg, Log: log,
+		Source: &shttp.ExportSource{Boards: mongo.NewBoardService(db), Projects: mongo.NewProjectService(db), Snapshot: snapshot},
+		Queue:  queue, Assets: mongo.NewAssetStore(db), Objects: store, FFmpeg: cfg.FFmpeg, Log: log,
 		Fonts: export.Fonts{Regular: cfg.FontRegular, Bold: cfg.FontBold, Fallback: fallback},
 	}
 }
