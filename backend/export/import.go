@@ -163,6 +163,8 @@ func checkEntry(f *zip.File, limits ImportLimits) error {
 		return refuse("a file has no name")
 	case strings.HasPrefix(name, "/") || strings.Contains(name, `\`) || (len(name) > 1 && name[1] == ':'):
 		return refuse("%q is an absolute path", name)
+	case strings.HasSuffix(name, "/"):
+		return refuse("%q is a directory entry", name)
 	case path.Clean(name) != name || name == "." || strings.HasPrefix(name, "../") || name == ".." || strings.Contains(name, "/../"):
 		return refuse("%q is not a plain relative path", name)
 	}
