@@ -4,12 +4,14 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
 	nethttp "net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,7 +25,9 @@ import (
 
 	"github.com/shotline/shotline/backend/export"
 	shttp "github.com/shotline/shotline/backend/http"
+	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/render"
 	"github.com/shotline/shotline/backend/shotline"
 )
 
@@ -430,4 +434,159 @@ func renderBytes(t *testing.T, c *client, board string) string {
 	}
 	t.Fatalf("no render on %s", board)
 	return ""
+}
+
+// TestImportRefusedLeavesNothing: a bundle refused before anything is
+// stored, and one that fails halfway (a file whose checksum is wrong, read
+// after another was stored), both leave the workspace as it was.
+func TestImportRefusedLeavesNothing(t *testing.T) {
+	s := newServer(t, shttp.Config{ImportLimit: 1 << 20})
+	ctx := context.Background()
+	owner := s.signUp(t, "Owner")
+	ws := owner.do("POST", "/api/workspaces", map[string]any{"name": "W"}).must(t, 201).Str("id")
+	projects := func() int {
+		var list struct{ Projects []any }
+		_ = json.Unmarshal(owner.do("GET", "/api/workspaces/"+ws+"/projects", nil).must(t, 200).Body, &list)
+		return len(list.Projects)
+	}
+
+	slip := bundleZip(map[string]any{}, map[string][]byte{"../../escape": []byte("x")})
+	owner.do("POST", "/api/workspaces/"+ws+"/imports", slip).wantError(t, 422, shotline.EINVALID)
+	// fasthttp refuses a bundle over the import limit before the handler
+	// runs (app.Test sees the connection end).
+	req := httptest.NewRequest("POST", "/api/workspaces/"+ws+"/imports", bytes.NewReader(make([]byte, 2<<20)))
+	req.Header.Set("X-CSRF-Token", owner.csrf)
+	for _, ck := range owner.cookies {
+		req.AddCookie(ck)
+	}
+	if resp, err := s.App().Test(req, -1); err == nil && resp.StatusCode != 413 {
+		t.Errorf("oversized bundle: %d, want it refused", resp.StatusCode)
+	}
+
+	good, bad := []byte("\x89PNG good"), []byte("\x89PNG bad!")
+	man := map[string]any{"format": export.BundleFormat, "version": 1, "createdAt": time.Now().UTC(), "project": map[string]any{"name": "Half"},
+		"files": []any{
+			map[string]any{"path": "a1", "size": len(good), "sha256": fmt.Sprintf("%x", sha256Sum(good))},
+			map[string]any{"path": "a2", "size": len(bad), "sha256": fmt.Sprintf("%x", sha256Sum(good))}, // wrong
+		},
+		"boards": []any{map[string]any{"id": "b1", "projectId": "p1", "title": "Board", "description": "", "aspectRatio": "16:9",
+			"defaultShotDuration": 3, "comments": []any{}, "renders": []any{},
+			"shots": []any{map[string]any{"id": "s1", "position": "a0", "number": 1, "title": "One", "prompt": "", "notes": "",
+				"duration": 2, "aspectRatio": "16:9", "status": "draft", "review": "none", "provider": "", "model": "", "settings": map[string]any{}}},
+			"assets": []any{
+				map[string]any{"id": "x1", "shotIds": []string{"s1"}, "kind": "image", "contentType": "image/png", "name": "a.png", "size": len(good), "file": "a1", "createdAt": time.Now().UTC()},
+				map[string]any{"id": "x2", "shotIds": []string{"s1"}, "kind": "image", "contentType": "image/png", "name": "b.png", "size": len(bad), "file": "a2", "createdAt": time.Now().UTC()},
+			}}}}
+	r := owner.do("POST", "/api/workspaces/"+ws+"/imports", bundleZip(man, map[string][]byte{"a1": good, "a2": bad}))
+	r.wantError(t, 422, shotline.EINVALID)
+	if !strings.Contains(r.Str("message"), "checksum") {
+		t.Errorf("message: %s", r.Body)
+	}
+	if n := projects(); n != 0 {
+		t.Errorf("%d projects after refused imports, want 0", n)
+	}
+	if used, err := s.assets.Store.Usage(ctx, ws); err != nil || used != 0 {
+		t.Errorf("usage after refused imports = %d (%v), want 0", used, err)
+	}
+
+	owner.do("POST", "/api/workspaces/"+ws+"/imports", minimalBundle()).must(t, 201)
+	if n := projects(); n != 1 {
+		t.Errorf("%d projects after an import, want 1", n)
+	}
+}
+
+func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// TestExportsOfShareLinks: a share link's guest exports only where the
+// link allows downloads.
+func TestExportsOfShareLinks(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	owner := s.signUp(t, "Owner")
+	_, board := boardFor(t, owner)
+	for _, allow := range []bool{false, true} {
+		tok := owner.do("POST", "/api/boards/"+board+"/links", map[string]any{"role": "viewer", "allowDownloads": allow}).must(t, 201).Str("token")
+		guest := s.client(t)
+		guest.do("POST", "/api/share/open", map[string]any{"token": tok, "name": "Guest"}).must(t, 200)
+		post := guest.do("POST", "/api/boards/"+board+"/exports", map[string]any{"format": "csv"})
+		list := guest.do("GET", "/api/boards/"+board+"/exports", nil)
+		if allow {
+			post.must(t, 202)
+			list.must(t, 200)
+		} else {
+			post.wantError(t, 403, shotline.EFORBIDDEN)
+			list.wantError(t, 403, shotline.EFORBIDDEN)
+		}
+	}
+}
+
+// cancelingExporter cancels its run at the first progress it reports, as a
+// worker killed mid-export would stop.
+type cancelingExporter struct {
+	next   render.Exporter
+	cancel context.CancelFunc
+}
+
+func (c *cancelingExporter) Export(ctx context.Context, j *shotline.RenderJob, dst string, progress func(float64)) error {
+	return c.next.Export(ctx, j, dst, func(p float64) { progress(p); c.cancel() })
+}
+
+// TestInterruptedExportIsTakenOverWithoutOrphans: a worker stopped in the
+// middle of an animatic stores nothing; after its lease another worker
+// makes the export once; at the end of the retention the file and the
+// record are deleted.
+func TestInterruptedExportIsTakenOverWithoutOrphans(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	ctx := context.Background()
+	owner := s.signUp(t, "Owner")
+	_, board := boardFor(t, owner)
+	uid := owner.userID()
+	insertShotAs(t, s, board, uid, "s1", "a0", "One")
+	insertShotAs(t, s, board, uid, "s2", "a1", "Two")
+	id := owner.do("POST", "/api/boards/"+board+"/exports", map[string]any{"format": "mp4", "options": map[string]any{"resolution": "360p"}}).must(t, 202).Str("id")
+
+	queue := s.renders.Queue.(*mongo.RenderQueue)
+	var offset time.Duration
+	base := queue.Now
+	queue.Now = func() time.Time { return base().Add(offset) }
+	killed, cancel := context.WithCancel(ctx)
+	svc := *s.renders
+	svc.Exporter = &cancelingExporter{next: s.renders.Exporter, cancel: cancel}
+	first := &render.Worker{ID: "doomed", Service: &svc, Lease: 10 * time.Second}
+	if ran, err := first.RunOne(killed); !ran || err != nil {
+		t.Fatalf("first run: %v %v", ran, err)
+	}
+	j, err := queue.Job(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.State != shotline.JobRunning {
+		t.Fatalf("after the interrupted run the export is %s, want running under its lease", j.State)
+	}
+	if _, err := s.renders.Objects.Size(ctx, render.ExportKey(j)); shotline.ErrorCode(err) != shotline.ENOTFOUND {
+		t.Fatalf("an interrupted export stored its file: %v", err)
+	}
+	// Not before its lease ends...
+	if ran, _ := s.worker.RunOne(ctx); ran {
+		t.Fatal("another worker took the export over under a live lease")
+	}
+	offset = time.Minute
+	runJobs(t, s)
+	j, err = queue.Job(ctx, id)
+	if err != nil || j.State != shotline.JobSucceeded || j.Attempt != 2 {
+		t.Fatalf("after the takeover: %+v %v", j, err)
+	}
+	if size, err := s.renders.Objects.Size(ctx, j.ResultKey); err != nil || size != j.ResultSize {
+		t.Fatalf("export file: %d %v, want %d", size, err, j.ResultSize)
+	}
+
+	sweep := &render.Retention{Service: s.renders, Expirer: queue}
+	if n, err := sweep.Sweep(ctx, j.ExpiresAt.Add(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("sweep: %d %v", n, err)
+	}
+	if _, err := s.renders.Objects.Size(ctx, j.ResultKey); shotline.ErrorCode(err) != shotline.ENOTFOUND {
+		t.Errorf("the expired export's file is still there: %v", err)
+	}
+	if list := exportsOf(t, owner, "/api/boards/"+board+"/exports"); len(list) != 0 {
+		t.Errorf("expired exports still listed: %v", list)
+	}
 }
