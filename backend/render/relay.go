@@ -100,8 +100,8 @@ func (r *Relay) Tick(ctx context.Context) error {
 
 func (r *Relay) check(ctx context.Context, id string, open map[string]bool) {
 	j, err := r.Service.Queue.Job(ctx, id)
-	if err != nil || !open[j.BoardID] {
-		return
+	if err != nil || !open[j.BoardID] || j.Kind == shotline.JobExport {
+		return // exports' progress is read from their list, not pushed
 	}
 	sig := signature(j)
 	if prev, ok := r.seen[id]; ok && prev.state == sig {
