@@ -21,7 +21,7 @@ RUN CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -o /out/shotline ./
 
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ffmpeg ca-certificates curl \
+    && apt-get install -y --no-install-recommends ffmpeg ca-certificates curl fonts-dejavu-core fonts-droid-fallback \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /app shotline
 WORKDIR /app

@@ -2,7 +2,9 @@
 # Installs what Shotline needs to run and test without Docker. Idempotent and
 # silent when there is nothing to do; safe to run before every run or test.
 #
-#   - Debian packages: ffmpeg, chromium, docker-compose, curl (apt-get)
+#   - Debian packages: ffmpeg, chromium, docker-compose, curl, and the fonts
+#     of PDF storyboards (fonts-dejavu-core, fonts-droid-fallback for CJK);
+#     with --tests also poppler-utils (pdftotext, pdfimages) (apt-get)
 #   - $TOOLS/bin/ferretdb: our FerretDB launcher (scripts/ferretdb)
 #   - $TOOLS/bin/minio: the MinIO server, built from source (~6 min cold)
 #   - $TOOLS/bin/versitygw: the versitygw S3 gateway, the second S3 server the
@@ -16,8 +18,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_debian_packages() {
-	local pkg missing=()
-	for pkg in ffmpeg chromium docker-compose curl; do
+	local pkg missing=() wanted=(ffmpeg chromium docker-compose curl fonts-dejavu-core fonts-droid-fallback)
+	((for_tests)) && wanted+=(poppler-utils)
+	for pkg in "${wanted[@]}"; do
 		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 	done
 	((${#missing[@]} == 0)) && return 0
