@@ -326,6 +326,50 @@ export interface Render extends RenderJob {
   url?: string;
 }
 
+/** What an export makes (backend/shotline/export.go). */
+export type ExportFormat = 'mp4' | 'pdf' | 'csv' | 'otio' | 'fcpxml' | 'bundle';
+
+/** Options of an export; each format reads its own, the server fills defaults. */
+export interface ExportOptions {
+  resolution?: '360p' | '720p' | '1080p';
+  fps?: 24 | 25 | 30;
+  burnIn?: boolean;
+  perRow?: 1 | 2 | 3 | 4;
+  orientation?: 'portrait' | 'landscape';
+  paper?: 'A4' | 'Letter';
+}
+
+/** An export job of a board or project, with its download URL once made. */
+export interface ExportJob {
+  id: string;
+  format: ExportFormat;
+  boardId?: string;
+  projectId?: string;
+  options: ExportOptions;
+  state: 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
+  /** 0..1 */
+  progress: number;
+  error?: string;
+  size?: number;
+  fileName: string;
+  createdBy: string;
+  createdAt: string;
+  finishedAt?: string;
+  /** When the file is deleted (the workspace's retention). */
+  expiresAt?: string;
+  /** Presigned, valid for 30 minutes. */
+  url?: string;
+}
+
+/** What an import made. */
+export interface ImportReport {
+  projectId: string;
+  projectName: string;
+  boards: { id: string; title: string; shots: number; comments: number; assets: number; renders: number }[];
+  files: number;
+  bytes: number;
+}
+
 export interface RenderChanged {
   jobs: Render[];
   refused: { shotId: string; code: ServerErrorCode; message: string }[];
@@ -726,6 +770,20 @@ export function createApiClient(options: ApiClientOptions = {}) {
         request<{ shots: Record<string, Render[] | null> }>('GET', `/boards/${enc(boardId)}/renders`).then((r) => r.shots ?? {}),
       cancel: (boardId: string, jobId: string) =>
         request<Render>('POST', `/boards/${enc(boardId)}/renders/${enc(jobId)}/cancel`),
+    },
+
+    exports: {
+      /** Same key, format and options: the first export, not another. 403 for a link without downloads. */
+      exportBoard: (boardId: string, format: ExportFormat, options: ExportOptions, key: string) =>
+        request<ExportJob>('POST', `/boards/${enc(boardId)}/exports`, { format, options, key }),
+      /** Newest first. */
+      listBoard: (boardId: string) =>
+        request<{ exports: ExportJob[] | null }>('GET', `/boards/${enc(boardId)}/exports`).then((r) => r.exports ?? []),
+      /** A project exports as a bundle only. */
+      exportProject: (projectId: string, options: ExportOptions, key: string) =>
+        request<ExportJob>('POST', `/projects/${enc(projectId)}/exports`, { format: 'bundle', options, key }),
+      listProject: (projectId: string) =>
+        request<{ exports: ExportJob[] | null }>('GET', `/projects/${enc(projectId)}/exports`).then((r) => r.exports ?? []),
     },
 
     credits: {

@@ -5,7 +5,7 @@
  * browser API that reports upload progress. A failure or abort drops the
  * upload on the server, so nothing half-stored is left.
  */
-import { ApiError, CSRF_COOKIE, CSRF_HEADER, parseError, readCookie, type ApiClient, type Asset } from './client';
+import { ApiError, CSRF_COOKIE, CSRF_HEADER, parseError, readCookie, type ApiClient, type Asset, type ImportReport } from './client';
 
 export interface UploadOptions {
   boardId: string;
@@ -16,15 +16,29 @@ export interface UploadOptions {
   signal?: AbortSignal;
 }
 
-function putPart(url: string, body: Blob, csrf: string | null, onProgress: (sent: number) => void, signal?: AbortSignal): Promise<void> {
+/**
+ * Sends body with XMLHttpRequest (the one browser API that reports upload
+ * progress) and resolves with the response's text; an error answer rejects
+ * with its ApiError.
+ */
+export function sendWithProgress(
+  method: 'PUT' | 'POST',
+  url: string,
+  body: Blob,
+  contentType: string,
+  csrf: string | null,
+  onProgress: (sent: number) => void,
+  signal?: AbortSignal,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('PUT', url);
-    xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+    xhr.open(method, url);
+    xhr.setRequestHeader('Content-Type', contentType);
+    xhr.setRequestHeader('Accept', 'application/json');
     if (csrf) xhr.setRequestHeader(CSRF_HEADER, csrf);
     xhr.upload.onprogress = (e) => onProgress(e.loaded);
     xhr.onload = () => {
-      if (xhr.status >= 200 && xhr.status < 300) return resolve();
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(xhr.responseText);
       let data: unknown;
       try {
         data = JSON.parse(xhr.responseText);
@@ -40,11 +54,42 @@ function putPart(url: string, body: Blob, csrf: string | null, onProgress: (sent
   });
 }
 
+function putPart(url: string, body: Blob, csrf: string | null, onProgress: (sent: number) => void, signal?: AbortSignal): Promise<void> {
+  return sendWithProgress('PUT', url, body, 'application/octet-stream', csrf, onProgress, signal).then(() => undefined);
+}
+
+function csrfOf(api: ApiClient): string | null {
+  return typeof document === 'undefined' ? api.csrfToken() : readCookie(document.cookie, CSRF_COOKIE) ?? api.csrfToken();
+}
+
+/**
+ * Imports a project bundle (ZIP) into a workspace as a new project; the
+ * server checks all of it and stores nothing unless all of it is right.
+ */
+export async function importBundle(
+  api: ApiClient,
+  workspaceId: string,
+  file: File,
+  onProgress?: (sent: number, total: number) => void,
+  signal?: AbortSignal,
+): Promise<ImportReport> {
+  const text = await sendWithProgress(
+    'POST',
+    `/api/workspaces/${encodeURIComponent(workspaceId)}/imports`,
+    file,
+    'application/zip',
+    csrfOf(api),
+    (sent) => onProgress?.(sent, file.size),
+    signal,
+  );
+  return JSON.parse(text) as ImportReport;
+}
+
 /** Uploads file to the board (and shot) and returns the asset. */
 export async function uploadFile(api: ApiClient, o: UploadOptions): Promise<Asset> {
   const { boardId, file } = o;
   const start = await api.assets.begin(boardId, { name: file.name, size: file.size, shotId: o.shotId });
-  const csrf = typeof document === 'undefined' ? api.csrfToken() : readCookie(document.cookie, CSRF_COOKIE) ?? api.csrfToken();
+  const csrf = csrfOf(api);
   try {
     let done = 0;
     for (let n = 1; n <= start.parts; n++) {

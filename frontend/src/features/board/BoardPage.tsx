@@ -25,6 +25,7 @@ import { useBoardMedia } from '../renders/useBoardMedia';
 import { useCommentNotifications } from '../../state/useCommentNotifications';
 import { matchesReview, ReviewControls, ReviewFilterSelect, ReviewSummaryBar, type ReviewFilter } from '../share/Review';
 import { ShareDialog } from '../share/ShareDialog';
+import { ExportMenu } from '../exports/ExportMenu';
 
 /** /b/:boardId — one board: its details, settings and shot list. */
 export function BoardPage() {
@@ -175,6 +176,7 @@ export function BoardView({
             )}
           </div>
           <div className="page-actions live-status">
+            {can(workspace, 'export:create') && <ExportMenu scope={{ kind: 'board', id: board.id }} />}
             {can(workspace, 'link:manage') && (
               <button type="button" className="btn btn-small" data-testid="open-share" onClick={() => setSharing(true)}>
                 Share

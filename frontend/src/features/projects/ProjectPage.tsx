@@ -8,7 +8,9 @@ import { NameDialog } from '../../components/NameDialog';
 import { EmptyState, Loading, PageHeader } from '../../components/States';
 import { formatDate, formatSeconds } from '../../components/format';
 import { LoadFailure } from '../../app/NotFound';
-import { boardControls } from '../../state/permissions';
+import { boardControls, can } from '../../state/permissions';
+import { ExportMenu } from '../exports/ExportMenu';
+import { ImportBundle } from '../exports/ImportBundle';
 import { useStore } from '../../state/store';
 import { useAction } from '../../state/useAction';
 import { useResource } from '../../state/useResource';
@@ -78,16 +80,20 @@ function BoardsOfProject({
         badge={project.archived && <span className="badge badge-muted">Archived</span>}
         subtitle="Boards"
         actions={
-          controls.create && (
-            <button
-              type="button"
-              className="btn btn-primary"
-              data-testid="new-board"
-              onClick={() => open({ kind: 'create' })}
-            >
-              New board
-            </button>
-          )
+          <>
+            {can(workspace, 'export:create') && <ExportMenu scope={{ kind: 'project', id: project.id }} />}
+            {can(workspace, 'project:create') && <ImportBundle workspaceId={project.workspaceId} />}
+            {controls.create && (
+              <button
+                type="button"
+                className="btn btn-primary"
+                data-testid="new-board"
+                onClick={() => open({ kind: 'create' })}
+              >
+                New board
+              </button>
+            )}
+          </>
         }
       />
       {project.archived && (

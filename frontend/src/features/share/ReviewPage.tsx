@@ -9,6 +9,7 @@ import { useStore } from '../../state/store';
 import { CommentsPanel, type CommentRights } from '../board/CommentsPanel';
 import { LinkProblemPage, linkProblem, type LinkProblem } from './SharePage';
 import { matchesReview, ReviewBadge, ReviewControls, ReviewFilterSelect, ReviewSummaryBar, type ReviewFilter } from './Review';
+import { ExportMenu } from '../exports/ExportMenu';
 
 /**
  * /review/:boardId — the board as a share link shows it: the timeline
@@ -106,6 +107,7 @@ function Reviewer({
         </p>
         <ReviewSummaryBar board={board} />
         <ReviewFilterSelect value={filter} onChange={setFilter} />
+        {guest.allowDownloads && <ExportMenu scope={{ kind: 'board', id: boardId }} />}
       </header>
       <div className="review-layout">
         <ol className="review-shots" data-testid="review-shots">
