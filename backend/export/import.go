@@ -2,6 +2,7 @@ package export
 
 import (
 	"archive/zip"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -38,28 +39,9 @@ var DefaultImportLimits = ImportLimits{MaxSize: 2 << 30, MaxFiles: 20000, MaxFil
 // WithDefaults fills zero fields from DefaultImportLimits.
 func (l ImportLimits) WithDefaults() ImportLimits {
 	d := DefaultImportLimits
-	if l.MaxSize <= 0 {
-		l.MaxSize = d.MaxSize
-	}
-	if l.MaxFiles <= 0 {
-		l.MaxFiles = d.MaxFiles
-	}
-	if l.MaxFile <= 0 {
-		l.MaxFile = d.MaxFile
-	}
-	if l.MaxTotal <= 0 {
-		l.MaxTotal = d.MaxTotal
-	}
-	if l.MaxRatio <= 0 {
-		l.MaxRatio = d.MaxRatio
-	}
-	if l.MaxManifest <= 0 {
-		l.MaxManifest = d.MaxManifest
-	}
-	if l.MaxBoards <= 0 {
-		l.MaxBoards = d.MaxBoards
-	}
-	return l
+	return ImportLimits{MaxSize: cmp.Or(l.MaxSize, d.MaxSize), MaxFiles: cmp.Or(l.MaxFiles, d.MaxFiles), MaxFile: cmp.Or(l.MaxFile, d.MaxFile),
+		MaxTotal: cmp.Or(l.MaxTotal, d.MaxTotal), MaxRatio: cmp.Or(l.MaxRatio, d.MaxRatio), MaxManifest: cmp.Or(l.MaxManifest, d.MaxManifest),
+		MaxBoards: cmp.Or(l.MaxBoards, d.MaxBoards)}
 }
 
 // Bundle is a checked bundle: its manifest and its files by path.

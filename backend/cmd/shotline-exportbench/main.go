@@ -24,6 +24,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shotline/shotline/backend/cmd/internal/procstat"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/realtime/liveclient"
 )
@@ -165,7 +166,9 @@ func run(base string, nShots int) error {
 		return err
 	}
 	for {
-		var hist struct{ Shots map[string][]struct{ State string } }
+		var hist struct {
+			Shots map[string][]struct{ State string }
+		}
 		if err := c.call("GET", "/api/boards/"+board.ID+"/renders", nil, &hist); err != nil {
 			return err
 		}
@@ -324,7 +327,7 @@ func bundleMemory(base string, pid int, state string) error {
 	time.Sleep(3 * time.Second)
 	idle := int64(0)
 	for range 10 {
-		idle = max(idle, rss(pid))
+		idle = max(idle, procstat.RSS(pid))
 		time.Sleep(100 * time.Millisecond)
 	}
 	var e export
@@ -344,7 +347,7 @@ func bundleMemory(base string, pid int, state string) error {
 			case <-stop:
 				return
 			case <-t.C:
-				peak = max(peak, rss(pid))
+				peak = max(peak, procstat.RSS(pid))
 			}
 		}
 	}()
@@ -359,22 +362,4 @@ func bundleMemory(base string, pid int, state string) error {
 	fmt.Printf("| %d clips | %.1f s | %.2f GiB | %.1f MiB | %.1f MiB | %.1f MiB |\n", n, time.Since(t0).Seconds(), float64(done.Size)/(1<<30),
 		float64(idle)/1024, float64(peak)/1024, float64(peak-idle)/1024)
 	return nil
-}
-
-// rss is the resident memory of process pid in KiB (0 if unknown).
-func rss(pid int) int64 {
-	if pid <= 0 {
-		return 0
-	}
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			n, _ := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
-			return n
-		}
-	}
-	return 0
 }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shotline/shotline/backend/cmd/internal/procstat"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/realtime/liveclient"
 )
@@ -155,7 +156,7 @@ func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate 
 		return err
 	}
 	cookie := w.Cookie
-	rssBefore := rss(pid)
+	rssBefore := procstat.RSS(pid)
 
 	st := &stats{}
 	var (
@@ -213,7 +214,7 @@ func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate 
 	}
 	ready.Wait()
 	connected := time.Since(start)
-	rssAfter := rss(pid)
+	rssAfter := procstat.RSS(pid)
 	fmt.Printf("connected %d sockets on %d boards in %s\n", len(socks), nBoards, connected.Round(time.Millisecond))
 	if pid > 0 {
 		fmt.Printf("server RSS %d KiB before, %d KiB after: %.1f KiB per connection\n", rssBefore, rssAfter, float64(rssAfter-rssBefore)/float64(len(socks)))
@@ -441,23 +442,6 @@ func percentiles(d []time.Duration) string {
 }
 
 // rss returns a process's resident memory in KiB (0 if unknown).
-func rss(pid int) int64 {
-	if pid <= 0 {
-		return 0
-	}
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			n, _ := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
-			return n
-		}
-	}
-	return 0
-}
-
 // cpuSeconds returns the user+system CPU time a process has used (0 if
 // unknown), from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s).
 func cpuSeconds(pid int) float64 {
