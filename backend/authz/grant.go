@@ -51,7 +51,7 @@ func Resolve(w *shotline.Workspace, p Principal, projectID, boardID string) (g G
 // Allowed reports whether the grant holds perm: the policy's answer for its
 // role, and for downloads (assets and exports) the link's switch too.
 func (g Grant) Allowed(az shotline.Authorizer, perm shotline.Permission) bool {
-	if (perm == shotline.PermAssetDownload || perm == shotline.PermExportCreate) && !g.AllowDownloads {
+	if (perm == shotline.PermAssetDownload || perm == shotline.PermExportDownload) && !g.AllowDownloads {
 		return false
 	}
 	return az.Allowed(g.Role, perm)

@@ -113,7 +113,7 @@ func (s *Server) viewExport(ctx context.Context, j *shotline.RenderJob, title st
 func (s *Server) registerExports() {
 	register(s, Route{ID: "exportBoard", Method: nethttp.MethodPost, Path: "/api/boards/{boardId}/exports", Tag: "exports",
 		Summary: "Export a board (MP4 animatic, PDF storyboard, CSV shot list, OTIO, FCPXML or bundle) as a job", Scope: ScopeBoard,
-		Perm: shotline.PermExportCreate, Status: nethttp.StatusAccepted},
+		Perm: shotline.PermExportDownload, Status: nethttp.StatusAccepted},
 		func(ctx context.Context, in *boardExportInput) (*exportOutput, error) {
 			a := accessFrom(ctx)
 			return s.requestExport(ctx, export.Request{WorkspaceID: a.Workspace.ID, ProjectID: a.Board.ProjectID, BoardID: a.Board.ID,
@@ -121,7 +121,7 @@ func (s *Server) registerExports() {
 		})
 
 	register(s, Route{ID: "listBoardExports", Method: nethttp.MethodGet, Path: "/api/boards/{boardId}/exports", Tag: "exports",
-		Summary: "A board's exports, newest first, with progress, expiry and download URLs", Scope: ScopeBoard, Perm: shotline.PermExportCreate},
+		Summary: "A board's exports, newest first, with progress, expiry and download URLs", Scope: ScopeBoard, Perm: shotline.PermExportDownload},
 		func(ctx context.Context, _ *boardIDInput) (*exportsOutput, error) {
 			a := accessFrom(ctx)
 			return s.listExports(ctx, shotline.ExportScope(a.Board.ProjectID, a.Board.ID), a.Board.Title)
@@ -129,7 +129,7 @@ func (s *Server) registerExports() {
 
 	register(s, Route{ID: "exportProject", Method: nethttp.MethodPost, Path: "/api/projects/{projectId}/exports", Tag: "exports",
 		Summary: "Export a whole project as a bundle (ZIP) that imports into another workspace", Scope: ScopeProject,
-		Perm: shotline.PermExportCreate, Status: nethttp.StatusAccepted},
+		Perm: shotline.PermExportDownload, Status: nethttp.StatusAccepted},
 		func(ctx context.Context, in *projectExportInput) (*exportOutput, error) {
 			a := accessFrom(ctx)
 			return s.requestExport(ctx, export.Request{WorkspaceID: a.Workspace.ID, ProjectID: a.Project.ID,
@@ -137,7 +137,7 @@ func (s *Server) registerExports() {
 		})
 
 	register(s, Route{ID: "listProjectExports", Method: nethttp.MethodGet, Path: "/api/projects/{projectId}/exports", Tag: "exports",
-		Summary: "A project's bundle exports, newest first", Scope: ScopeProject, Perm: shotline.PermExportCreate},
+		Summary: "A project's bundle exports, newest first", Scope: ScopeProject, Perm: shotline.PermExportDownload},
 		func(ctx context.Context, _ *projectIDInput) (*exportsOutput, error) {
 			a := accessFrom(ctx)
 			return s.listExports(ctx, shotline.ExportScope(a.Project.ID, ""), a.Project.Name)

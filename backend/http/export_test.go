@@ -364,6 +364,25 @@ func TestExportsEndToEnd(t *testing.T) {
 			t.Error("the imported render differs")
 		}
 	})
+
+	t.Run("project bundle", func(t *testing.T) {
+		var b struct{ ProjectID string }
+		_ = json.Unmarshal(owner.do("GET", "/api/boards/"+board, nil).must(t, 200).Body, &b)
+		owner.do("POST", "/api/projects/"+b.ProjectID+"/exports", map[string]any{"format": "csv"}).wantError(t, 422, shotline.EINVALID)
+		owner.do("POST", "/api/projects/"+b.ProjectID+"/exports", map[string]any{"format": "bundle", "key": "project"}).must(t, 202)
+		runJobs(t, s)
+		e := exportsOf(t, owner, "/api/projects/"+b.ProjectID+"/exports")["bundle"]
+		if e.State != "succeeded" || e.FileName != "P.zip" {
+			t.Fatalf("project bundle: %+v", e)
+		}
+		ws3 := owner.do("POST", "/api/workspaces", map[string]any{"name": "W3"}).must(t, 201).Str("id")
+		rep := owner.do("POST", "/api/workspaces/"+ws3+"/imports", fetch(t, e.URL)).must(t, 201)
+		var report export.ImportReport
+		_ = json.Unmarshal(rep.Body, &report)
+		if report.ProjectName != "P" || len(report.Boards) != 1 || report.Boards[0].Shots != 3 || report.Boards[0].Renders != 1 {
+			t.Errorf("project bundle import: %s", rep.Body)
+		}
+	})
 }
 
 // boardContent is a board's content without ids, as JSON.

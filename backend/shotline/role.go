@@ -51,14 +51,14 @@ const (
 	PermBoardCreate     Permission = "board:create"
 	PermBoardUpdate     Permission = "board:update"
 	PermBoardDelete     Permission = "board:delete"
-	PermAssetUpload     Permission = "asset:upload"   // upload, attach and detach reference files
-	PermRenderCreate    Permission = "render:create"  // queue and cancel renders (spends credits)
-	PermCreditRead      Permission = "credit:read"    // the credit balance and ledger
-	PermCreditTopUp     Permission = "credit:topup"   // add credits
-	PermAssetDownload   Permission = "asset:download" // a share link may forbid it
-	PermLinkManage      Permission = "link:manage"    // create, list, edit and revoke share links
-	PermAuditRead       Permission = "audit:read"     // browse and download the audit log
-	PermExportCreate    Permission = "export:create"  // make, list and download exports; a share link may forbid it
+	PermAssetUpload     Permission = "asset:upload"    // upload, attach and detach reference files
+	PermRenderCreate    Permission = "render:create"   // queue and cancel renders (spends credits)
+	PermCreditRead      Permission = "credit:read"     // the credit balance and ledger
+	PermCreditTopUp     Permission = "credit:topup"    // add credits
+	PermAssetDownload   Permission = "asset:download"  // a share link may forbid it
+	PermLinkManage      Permission = "link:manage"     // create, list, edit and revoke share links
+	PermAuditRead       Permission = "audit:read"      // browse and download the audit log
+	PermExportDownload  Permission = "export:download" // make, list and download exports; a share link may forbid it
 
 	// Comments, checked by the realtime channel. A commenter may edit,
 	// delete, resolve and reopen their own comments; resolving anyone's

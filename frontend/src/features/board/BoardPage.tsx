@@ -176,7 +176,7 @@ export function BoardView({
             )}
           </div>
           <div className="page-actions live-status">
-            {can(workspace, 'export:create') && <ExportMenu scope={{ kind: 'board', id: board.id }} />}
+            {can(workspace, 'export:download') && <ExportMenu scope={{ kind: 'board', id: board.id }} />}
             {can(workspace, 'link:manage') && (
               <button type="button" className="btn btn-small" data-testid="open-share" onClick={() => setSharing(true)}>
                 Share

@@ -46,14 +46,14 @@ const routes = {
 };
 
 describe('export menu', () => {
-  it('is offered only with export:create', async () => {
+  it('is offered only with export:download', async () => {
     renderApp('/b/b1', { workspaces: [workspace(VIEWER_PERMISSIONS)], routes });
     expect(await screen.findByTestId('board-title')).toBeInTheDocument();
     expect(screen.queryByTestId('open-exports')).toBeNull();
   });
 
   it('lists past exports with downloads and starts one with its options and a key', async () => {
-    const { seen } = renderApp('/b/b1', { workspaces: [workspace([...VIEWER_PERMISSIONS, 'export:create'])], routes });
+    const { seen } = renderApp('/b/b1', { workspaces: [workspace([...VIEWER_PERMISSIONS, 'export:download'])], routes });
     const u = userEvent.setup();
     await u.click(await screen.findByTestId('open-exports'));
     const dialog = screen.getByTestId('export-dialog');

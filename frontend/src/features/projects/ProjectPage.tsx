@@ -81,7 +81,7 @@ function BoardsOfProject({
         subtitle="Boards"
         actions={
           <>
-            {can(workspace, 'export:create') && <ExportMenu scope={{ kind: 'project', id: project.id }} />}
+            {can(workspace, 'export:download') && <ExportMenu scope={{ kind: 'project', id: project.id }} />}
             {can(workspace, 'project:create') && <ImportBundle workspaceId={project.workspaceId} />}
             {controls.create && (
               <button
