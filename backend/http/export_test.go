@@ -516,6 +516,38 @@ func TestImportRefusedLeavesNothing(t *testing.T) {
 
 func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
 
+// TestImportOfBinaryBytes: a bundle is bytes, not JSON: a file full of '{'
+// imports (the JSON depth check is for JSON bodies only).
+func TestImportOfBinaryBytes(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	owner := s.signUp(t, "Owner")
+	ws := owner.do("POST", "/api/workspaces", map[string]any{"name": "W"}).must(t, 201).Str("id")
+	png := append([]byte("\x89PNG"), bytes.Repeat([]byte("{["), 200)...)
+	man := map[string]any{"format": export.BundleFormat, "version": 1, "createdAt": time.Now().UTC(), "project": map[string]any{"name": "Braces"},
+		"files": []any{map[string]any{"path": "a1", "size": len(png), "sha256": fmt.Sprintf("%x", sha256Sum(png))}},
+		"boards": []any{map[string]any{"id": "b1", "projectId": "p1", "title": "Board", "description": "", "aspectRatio": "16:9",
+			"defaultShotDuration": 3, "comments": []any{}, "renders": []any{},
+			"shots": []any{map[string]any{"id": "s1", "position": "a0", "number": 1, "title": "One", "prompt": "", "notes": "",
+				"duration": 2, "aspectRatio": "16:9", "status": "draft", "review": "none", "provider": "", "model": "", "settings": map[string]any{}}},
+			"assets": []any{map[string]any{"id": "x1", "shotIds": []string{"s1"}, "kind": "image", "contentType": "image/png", "name": "a.png",
+				"size": len(png), "file": "a1", "createdAt": time.Now().UTC()}}}}}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.CreateHeader(&zip.FileHeader{Name: "a1", Method: zip.Store})
+	_, _ = w.Write(png)
+	w, _ = zw.Create(export.ManifestName)
+	_ = json.NewEncoder(w).Encode(man)
+	_ = zw.Close()
+	owner.header.Set("Content-Type", "application/zip")
+	rep := owner.do("POST", "/api/workspaces/"+ws+"/imports", buf.Bytes()).must(t, 201)
+	owner.header.Del("Content-Type")
+	if !strings.Contains(string(rep.Body), `"assets":1`) {
+		t.Errorf("report: %s", rep.Body)
+	}
+	// A JSON body is still checked.
+	owner.do("POST", "/api/workspaces", strings.Repeat("[", 40)+strings.Repeat("]", 40)).wantError(t, 422, shotline.EINVALID)
+}
+
 // TestExportsOfShareLinks: a share link's guest exports only where the
 // link allows downloads.
 func TestExportsOfShareLinks(t *testing.T) {

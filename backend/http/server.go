@@ -364,6 +364,12 @@ func (s *Server) checkOrigin(c *fiber.Ctx) error {
 // nothing in the API nests that deep, and stored documents must stay
 // within MongoDB's 100 levels.
 func (s *Server) checkBodyDepth(c *fiber.Ctx) error {
+	// Raw bodies (upload parts, bundles) are bytes, not JSON: their '{'
+	// and '[' bytes are no nesting, and huma parses no JSON from them.
+	switch ct, _, _ := strings.Cut(string(c.Request().Header.ContentType()), ";"); strings.TrimSpace(ct) {
+	case "application/octet-stream", "application/zip":
+		return c.Next()
+	}
 	if body := c.Body(); len(body) > 0 {
 		if err := shotline.ValidateJSONDepth("body", body, shotline.MaxJSONDepth); err != nil {
 			e := apiError(c.UserContext(), s.log, err)
