@@ -39,7 +39,7 @@ export SHOTLINE_ADDR="127.0.0.1:$app_port" \
 	SHOTLINE_WORKSPACE_QUOTA=$((16 << 30))
 start_app "$url" "$tmp/shotline.log"
 say "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
-"$TOOLS/bin/shotline-exportbench" -url "$url" -shots "${SHOTS:-100}"
+"$TOOLS/bin/shotline-exportbench" -url "$url" -pid "$SERVER_PID" -shots "${SHOTS:-100}"
 
 say "making a noise clip for the bundle's project"
 ffmpeg -nostdin -loglevel error -y -f lavfi -i "nullsrc=s=1280x720:r=24,geq=lum='random(1)*255':cb=128:cr=128" -t 6 \

@@ -45,7 +45,7 @@ func main() {
 	case *state != "":
 		err = bundleMemory(*base, *pid, *state)
 	default:
-		err = run(*base, *shots)
+		err = run(*base, *pid, *shots)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "shotline-exportbench:", err)
@@ -141,7 +141,7 @@ func signUp(base string) (*client, string, error) {
 }
 
 // run times the MP4 and PDF exports of a board of nShots rendered shots.
-func run(base string, nShots int) error {
+func run(base string, pid, nShots int) error {
 	c, wsID, err := signUp(base)
 	if err != nil {
 		return err
@@ -185,8 +185,8 @@ func run(base string, nShots int) error {
 	}
 	fmt.Printf("setup: %d shots rendered with the animatic in %s\n", nShots, time.Since(start).Round(time.Second))
 
-	fmt.Println("| export | options | wall time | file |")
-	fmt.Println("|---|---|---|---|")
+	fmt.Println("| export | options | wall time | CPU time (app + ffmpeg) | file |")
+	fmt.Println("|---|---|---|---|---|")
 	for _, x := range []struct {
 		format string
 		opts   map[string]any
@@ -195,7 +195,7 @@ func run(base string, nShots int) error {
 		{"pdf", map[string]any{"perRow": 2, "orientation": "landscape", "paper": "A4"}},
 	} {
 		var e export
-		t0 := time.Now()
+		t0, cpu0 := time.Now(), procstat.CPUSeconds(pid, true)
 		if err := c.call("POST", "/api/boards/"+board.ID+"/exports", map[string]any{"format": x.format, "options": x.opts}, &e); err != nil {
 			return err
 		}
@@ -204,7 +204,8 @@ func run(base string, nShots int) error {
 			return err
 		}
 		opts, _ := json.Marshal(x.opts)
-		fmt.Printf("| %s, %d shots with renders | %s | %.1f s | %.1f MiB |\n", x.format, nShots, opts, time.Since(t0).Seconds(), float64(done.Size)/(1<<20))
+		fmt.Printf("| %s, %d shots with renders | %s | %.1f s | %.1f s | %.1f MiB |\n", x.format, nShots, opts, time.Since(t0).Seconds(),
+			procstat.CPUSeconds(pid, true)-cpu0, float64(done.Size)/(1<<20))
 	}
 	return nil
 }

@@ -227,7 +227,7 @@ func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate 
 		}
 		defer stop()
 	}
-	cpuBefore, sendStart := cpuSeconds(pid), time.Now()
+	cpuBefore, sendStart := procstat.CPUSeconds(pid, false), time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), duration)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -292,7 +292,7 @@ func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate 
 	wg.Wait()
 	time.Sleep(2 * time.Second) // let the last ops arrive before counting
 	if pid > 0 {
-		fmt.Printf("server CPU while sending: %.0f%% of one core\n", 100*(cpuSeconds(pid)-cpuBefore)/time.Since(sendStart).Seconds())
+		fmt.Printf("server CPU while sending: %.0f%% of one core\n", 100*(procstat.CPUSeconds(pid, false)-cpuBefore)/time.Since(sendStart).Seconds())
 	}
 	for _, s := range socks {
 		s.conn.Close()
@@ -442,28 +442,6 @@ func percentiles(d []time.Duration) string {
 }
 
 // rss returns a process's resident memory in KiB (0 if unknown).
-// cpuSeconds returns the user+system CPU time a process has used (0 if
-// unknown), from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s).
-func cpuSeconds(pid int) float64 {
-	if pid <= 0 {
-		return 0
-	}
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	i := bytes.LastIndexByte(data, ')') // the command name may hold spaces
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(data[i+1:])) // f[0] is field 3
-	if len(f) < 13 {
-		return 0
-	}
-	u, _ := strconv.ParseFloat(f[11], 64)
-	k, _ := strconv.ParseFloat(f[12], 64)
-	return (u + k) / 100
-}
 
 // startCPUProfile writes this process's CPU profile to file until the
 // returned stop is called.
