@@ -287,7 +287,7 @@ func (t *ImportTarget) CreateProject(ctx context.Context, workspaceID, name stri
 // positions in their order; comments are the importing user's (the
 // bundle's authors are not members here).
 func (t *ImportTarget) CreateBoard(ctx context.Context, workspaceID, projectID, userID string, eb *export.Board) (string, error) {
-	b := &shotline.Board{WorkspaceID: workspaceID, ProjectID: projectID, Title: eb.Title, Description: eb.Description,
+	b := &shotline.Board{WorkspaceID: workspaceID, ProjectID: projectID, Title: strings.TrimSpace(eb.Title), Description: eb.Description,
 		AspectRatio: eb.AspectRatio, DefaultShotDuration: eb.DefaultShotDuration}
 	if b.DefaultShotDuration == 0 {
 		b.DefaultShotDuration = shotline.DefaultShotDuration

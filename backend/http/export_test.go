@@ -508,6 +508,22 @@ func TestImportRefusedLeavesNothing(t *testing.T) {
 		t.Errorf("usage after refused imports = %d (%v), want 0", used, err)
 	}
 
+	// A field the board's ops would refuse (a prompt over 20,000
+	// characters) is found once the project exists: it is undone too.
+	long := map[string]any{"format": export.BundleFormat, "version": 1, "createdAt": time.Now().UTC(), "project": map[string]any{"name": "Long"},
+		"files": []any{}, "boards": []any{map[string]any{"id": "b1", "projectId": "p1", "title": "Board", "description": "", "aspectRatio": "16:9",
+			"defaultShotDuration": 3, "comments": []any{}, "renders": []any{}, "assets": []any{},
+			"shots": []any{map[string]any{"id": "s1", "position": "a0", "number": 1, "title": "One", "prompt": strings.Repeat("x", 20001), "notes": "",
+				"duration": 2, "aspectRatio": "16:9", "status": "draft", "review": "none", "provider": "", "model": "", "settings": map[string]any{}}}}}}
+	r = owner.do("POST", "/api/workspaces/"+ws+"/imports", bundleZip(long, nil))
+	r.wantError(t, 422, shotline.EINVALID)
+	if !strings.Contains(r.Str("message"), "prompt") {
+		t.Errorf("message: %s", r.Body)
+	}
+	if n := projects(); n != 0 {
+		t.Errorf("%d projects after refused imports, want 0", n)
+	}
+
 	owner.do("POST", "/api/workspaces/"+ws+"/imports", minimalBundle()).must(t, 201)
 	if n := projects(); n != 1 {
 		t.Errorf("%d projects after an import, want 1", n)

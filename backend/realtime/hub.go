@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -493,13 +494,54 @@ func (h *Hub) BoardCreated(ctx context.Context, b *shotline.Board) error {
 
 // SaveImportedState stores snap as the whole state of a new board with no
 // ops (an imported board: shots, comments and review statuses at once),
-// after checking it as a loaded snapshot is checked.
+// after checking every field as the ops that would have made it are
+// checked. Returns EINVALID naming the first field that breaks a rule.
 func SaveImportedState(ctx context.Context, oplog shotline.OpLog, snap BoardSnapshot) error {
+	if err := validateImported(&snap); err != nil {
+		return err
+	}
 	st, err := FromSnapshot(snap, 0)
 	if err != nil {
 		return err
 	}
 	return saveHead(ctx, oplog, st)
+}
+
+// validateImported checks an imported board as its ops would be checked,
+// compacting shots' settings.
+func validateImported(snap *BoardSnapshot) error {
+	if err := validateBoardSettings(snap.BoardSettings); err != nil {
+		return err
+	}
+	if len(snap.Shots) > MaxShots || len(snap.Comments) > MaxComments {
+		return shotline.Invalid("board", fmt.Sprintf("holds more than %d shots or %d comments", MaxShots, MaxComments))
+	}
+	shots := map[string]bool{}
+	for i, sh := range snap.Shots {
+		v, err := validateShot(sh, "shot.")
+		if err != nil {
+			return err
+		}
+		if sh.Review.Status != "" && !slices.Contains(ReviewStatuses, sh.Review.Status) {
+			return shotline.Invalid("shot.review", "must be none, approved or changes_requested")
+		}
+		snap.Shots[i], shots[sh.ID] = v, true
+	}
+	for _, c := range snap.Comments {
+		if err := validID("comment.id", c.ID); err != nil {
+			return err
+		}
+		if err := validCommentBody(c.Body); err != nil {
+			return err
+		}
+		if !shots[c.ShotID] {
+			return shotline.Invalid("comment.shotId", "must be a shot of the board")
+		}
+		if tr := c.TimeRange; tr != nil && !(tr.Start >= 0 && tr.Start <= tr.End && tr.End <= shotline.MaxShotDuration) {
+			return shotline.Invalid("comment.timeRange", fmt.Sprintf("must satisfy 0 <= start <= end <= %d", shotline.MaxShotDuration))
+		}
+	}
+	return nil
 }
 
 // saveHead stores st as its board's head snapshot.
