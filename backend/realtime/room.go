@@ -263,10 +263,20 @@ func (r *Room) load(ctx context.Context) error {
 		return err
 	}
 	// Ops after the snapshot may have been stored by a write that a crash
-	// cut short before it indexed their op ids; index them again (a no-op
-	// for those that are).
-	if len(replayed) > 0 {
-		if err := r.hub.oplog.IndexOpIDs(ctx, replayed); err != nil {
+	// cut short before it indexed their op ids. Only the room's last
+	// write can be such (a room writes one batch at a time, indexed before
+	// the next, and an index write sends its commands one after another,
+	// each atomic on the local store): if the last op replayed is
+	// indexed, so are the others. Indexing them all again
+	// would be a write for every op, and writes wait for each other on
+	// the local store.
+	if n := len(replayed); n > 0 {
+		last := replayed[n-1]
+		if got, err := r.hub.oplog.FindOpByOpID(ctx, r.boardID, last.OpID); shotline.ErrorCode(err) == shotline.ENOTFOUND || err == nil && got.Seq != last.Seq {
+			if err := r.hub.oplog.IndexOpIDs(ctx, replayed); err != nil {
+				return err
+			}
+		} else if err != nil {
 			return err
 		}
 	}
