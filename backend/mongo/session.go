@@ -50,8 +50,14 @@ func (s *SessionService) CreateSession(ctx context.Context, se *shotline.Session
 
 // FindSession implements shotline.SessionService.
 func (s *SessionService) FindSession(ctx context.Context, id string) (*shotline.Session, error) {
-	var d sessionDoc
-	if err := s.db.sessions().FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+	// Shared while in flight: a reconnect storm sends every tab of a
+	// person with the same session at once.
+	d, err := shared(ctx, s.db, "sessions/"+id, func(ctx context.Context) (sessionDoc, error) {
+		var d sessionDoc
+		err := s.db.sessions().FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+		return d, err
+	})
+	if err != nil {
 		return nil, notFound(err, "Session not found.", "find session")
 	}
 	se := &shotline.Session{ID: d.ID, UserID: d.UserID, CSRFToken: d.CSRFToken, CreatedAt: d.CreatedAt.UTC(), ExpiresAt: d.ExpiresAt.UTC()}
