@@ -191,7 +191,7 @@ func (s *Server) registerAssets() {
 		})
 
 	register(s, Route{ID: "downloadAsset", Method: nethttp.MethodGet, Path: "/api/boards/{boardId}/assets/{assetId}/download", Tag: "assets",
-		Summary: "A short-lived download URL of an asset", Scope: ScopeBoard, Perm: shotline.PermBoardRead},
+		Summary: "A short-lived download URL of an asset (a share link only where it allows downloads)", Scope: ScopeBoard, Perm: shotline.PermAssetDownload},
 		func(ctx context.Context, in *assetIDInput) (*downloadOutput, error) {
 			a, err := s.boardAsset(ctx, in.AssetID)
 			if err != nil {

@@ -130,3 +130,42 @@ func TestViewerCannotUpload(t *testing.T) {
 		t.Errorf("usage %d: the viewer's attempt reserved bytes", used)
 	}
 }
+
+// A share link's "allow downloads" switch decides whether its guests get
+// download URLs; viewing the board's assets inline is reading the board.
+func TestShareLinkDownloadsFollowTheLinksSwitch(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	st := newSetup(t, s)
+	img := tinyJPEG(t)
+	up := st.owner.do("POST", "/api/boards/"+st.board+"/uploads", map[string]any{"name": "ref.jpg", "size": len(img), "shotId": "s1"}).must(t, 201)
+	asset := up.Str("id")
+	st.owner.do("PUT", "/api/boards/"+st.board+"/uploads/"+asset+"/parts/1", img).must(t, 204)
+	st.owner.do("POST", "/api/boards/"+st.board+"/uploads/"+asset+"/complete", nil).must(t, 200)
+	download := "/api/boards/" + st.board + "/assets/" + asset + "/download"
+
+	guestOf := func(allow bool) (*client, string) {
+		token, id := st.shareLink(t, map[string]any{"role": "viewer", "allowDownloads": allow})
+		g := s.client(t)
+		g.do("POST", "/api/share/open", map[string]any{"token": token, "name": "Dana"}).must(t, 200)
+		return g, id
+	}
+	forbidden, link := guestOf(false)
+	allowed, _ := guestOf(true)
+
+	for _, g := range []*client{forbidden, allowed} {
+		list := g.do("GET", "/api/boards/"+st.board+"/assets", nil).must(t, 200)
+		if shots, _ := list.JSON()["shots"].(map[string]any); len(shots["s1"].([]any)) != 1 {
+			t.Fatalf("a guest's asset list: %s", list.Body)
+		}
+	}
+	forbidden.do("GET", download, nil).wantError(t, 403, shotline.EFORBIDDEN)
+	if allowed.do("GET", download, nil).must(t, 200).Str("url") == "" {
+		t.Fatal("a guest whose link allows downloads got no URL")
+	}
+	// Switching downloads on applies to the guest already in.
+	st.owner.do("PATCH", "/api/links/"+link, map[string]any{"allowDownloads": true}).must(t, 200)
+	forbidden.do("GET", download, nil).must(t, 200)
+	// A member viewer always may.
+	viewer := st.join(t, s, shotline.RoleViewer)
+	viewer.do("GET", download, nil).must(t, 200)
+}

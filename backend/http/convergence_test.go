@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand"
 	"net"
 	"os"
@@ -42,6 +43,10 @@ type simClient struct {
 	readerDone chan struct{}
 	gotState   chan struct{}
 	errs       []string
+	acked      map[string]int64 // op id → the seq its ack gave
+	refused    map[string]int   // refusals by error code
+	refusedIDs map[string]bool  // the op ids refused
+	resent     map[string]bool  // op ids sent again after a reconnect
 }
 
 type sentOp struct {
@@ -64,6 +69,9 @@ func (c *simClient) connect() {
 	}
 	c.conn, c.readerDone, c.gotState = conn, make(chan struct{}), make(chan struct{})
 	resend := append([]sentOp(nil), c.pending...)
+	for _, p := range resend {
+		c.resent[p.id] = true
+	}
 	c.mu.Unlock()
 	if err := conn.Join(c.boardID, last); err != nil {
 		c.t.Fatalf("seed %d: join: %v", c.seed, err)
@@ -102,12 +110,19 @@ func (c *simClient) read(conn *liveclient.Conn, done, gotState chan struct{}) {
 		}
 		switch m := m.(type) {
 		case realtime.AckMessage:
+			if seq, ok := c.acked[m.OpID]; ok && seq != m.Seq {
+				c.errs = append(c.errs, fmt.Sprintf("op %s acked at seq %d and at %d", m.OpID, seq, m.Seq))
+			}
+			c.acked[m.OpID] = m.Seq
 			c.drop(m.OpID)
 		case realtime.ErrorMessage:
 			// Refused ops (a shot deleted concurrently, rate limits, …)
 			// changed nothing; the client forgets them.
 			if m.OpID == "" {
 				c.errs = append(c.errs, "connection error: "+m.Message)
+			} else if c.isPending(m.OpID) {
+				c.refused[m.Code]++
+				c.refusedIDs[m.OpID] = true
 			}
 			c.drop(m.OpID)
 		}
@@ -134,6 +149,15 @@ func keepAlive(conn *liveclient.Conn, done <-chan struct{}) {
 			}
 		}
 	}
+}
+
+func (c *simClient) isPending(opID string) bool {
+	for _, p := range c.pending {
+		if p.id == opID {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *simClient) drop(opID string) {
@@ -251,7 +275,8 @@ func convergence(t *testing.T, seed int64, instances int) {
 	for i := range sims {
 		c := st.join(t, s, shotline.RoleEditor)
 		sims[i] = &simClient{t: t, seed: seed, name: string(rune('A' + i)), bases: bases, cookie: c.cookies["shotline_session"].Value,
-			boardID: st.board, rng: rand.New(rand.NewSource(rng.Int63()))}
+			boardID: st.board, rng: rand.New(rand.NewSource(rng.Int63())), acked: map[string]int64{}, refused: map[string]int{},
+			refusedIDs: map[string]bool{}, resent: map[string]bool{}}
 		sims[i].connect()
 	}
 	var wg sync.WaitGroup
@@ -302,22 +327,79 @@ func convergence(t *testing.T, seed int64, instances int) {
 	for _, c := range sims {
 		waitFor(c.name+"'s acks", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return len(c.pending) == 0 })
 	}
-	want, seq, err := s.Hub.BoardSnapshot(context.Background(), st.board)
+	// Every op is acknowledged, so stored: the log's last seq is where
+	// every instance must arrive (the first may itself still be behind the
+	// ops the others stored).
+	seq, err := mongo.NewOpLog(s.db).LastSeq(context.Background(), st.board)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, other := range servers[1:] {
-		var got realtime.BoardSnapshot
-		waitFor("the other instance to catch up", func() bool {
+	snaps := make([]realtime.BoardSnapshot, len(servers))
+	for i, srv := range servers {
+		waitFor(fmt.Sprintf("instance %d to catch up to seq %d", i+1, seq), func() bool {
 			var at int64
-			got, at, err = other.Hub.BoardSnapshot(context.Background(), st.board)
+			snaps[i], at, err = srv.Hub.BoardSnapshot(context.Background(), st.board)
 			return err != nil || at == seq
 		})
-		if err != nil || !reflect.DeepEqual(got, want) {
-			t.Fatalf("seed %d: the instances' states differ at seq %d (%v)", seed, seq, err)
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
-	if seq < clients*opsEach/2 {
+	want := snaps[0]
+	for i := range snaps[1:] {
+		if !reflect.DeepEqual(snaps[i+1], want) {
+			t.Fatalf("seed %d: the instances' states differ at seq %d", seed, seq)
+		}
+	}
+	// Every op in the log was acknowledged to its sender, once, at its
+	// seq; the others were refused for what concurrent edits do to them.
+	acked := map[int64]string{}
+	refused := map[string]int{}
+	for _, c := range sims {
+		c.mu.Lock()
+		for id, at := range c.acked {
+			if other, ok := acked[at]; ok {
+				t.Errorf("seed %d: seq %d acked for op %s and op %s", seed, at, other, id)
+			}
+			acked[at] = id
+		}
+		for code, n := range c.refused {
+			refused[code] += n
+		}
+		c.mu.Unlock()
+	}
+	logged, err := mongo.NewOpLog(s.db).OpsSince(context.Background(), st.board, 0, int(seq))
+	if err != nil || int64(len(logged)) != seq {
+		t.Fatalf("seed %d: reading the op log: %d ops, %v", seed, len(logged), err)
+	}
+	raced := 0
+	for _, o := range logged {
+		if acked[o.Seq] == o.OpID {
+			continue
+		}
+		// Re-sent through the other instance while the first was still
+		// storing it, it could be refused there (docs/protocol.md).
+		refusedResend := false
+		for _, c := range sims {
+			c.mu.Lock()
+			refusedResend = refusedResend || instances > 1 && c.refusedIDs[o.OpID] && c.resent[o.OpID]
+			c.mu.Unlock()
+		}
+		if !refusedResend {
+			t.Errorf("seed %d: op %s at seq %d is in the log, and its sender got no ack for it", seed, o.OpID, o.Seq)
+		}
+		raced++
+	}
+	if int64(len(acked)+raced) != seq {
+		t.Errorf("seed %d: %d ops acked, the log holds %d", seed, len(acked), seq)
+	}
+	t.Logf("seed %d: %d of %d ops applied, refused: %v", seed, seq, clients*opsEach, refused)
+	for code := range refused {
+		if code != shotline.ENOTFOUND && code != shotline.ECONFLICT {
+			t.Errorf("seed %d: %d ops refused with %s", seed, refused[code], code)
+		}
+	}
+	if seq < clients*opsEach/4 {
 		t.Errorf("seed %d: only %d of %d ops were applied", seed, seq, clients*opsEach)
 	}
 	for _, c := range sims {

@@ -121,7 +121,8 @@ var linkCallers = []struct {
 
 // openLinkAs makes a link of role on w's board (or project) and opens it
 // in a fresh browser: a guest's, or a signed-in non-member's for an editor
-// link.
+// link. Its downloads are allowed, so that the matrix is the policy's
+// (TestShareLinkDownloadsFollowTheLinksSwitch tests the switch).
 func (mu *matrixUsers) openLinkAs(t *testing.T, s *testServer, w world, role shotline.Role, project bool) *client {
 	t.Helper()
 	path := "/api/boards/" + w.board + "/links"
@@ -372,9 +373,7 @@ func TestRoleMatrix(t *testing.T) {
 	// Every permission the policy grants for the REST API is used by a route
 	// (comment:* belongs to the realtime channel).
 	for _, p := range en.AllPermissions() {
-		// asset:download waits for the asset and export downloads that
-		// will check it (with the link's "allow downloads" switch).
-		if !used[p] && !strings.HasPrefix(string(p), "comment:") && !strings.HasPrefix(string(p), "review:") && p != shotline.PermMemberOwners && p != shotline.PermAssetDownload {
+		if !used[p] && !strings.HasPrefix(string(p), "comment:") && !strings.HasPrefix(string(p), "review:") && p != shotline.PermMemberOwners {
 			t.Errorf("the policy grants %s but no route checks it", p)
 		}
 	}

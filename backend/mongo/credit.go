@@ -99,6 +99,12 @@ func (s *CreditStore) Apply(ctx context.Context, e shotline.LedgerEntry) (bool, 
 	if err != nil {
 		return false, fmt.Errorf("change credit balance: %w", err)
 	}
+	// FerretDB 1.24 ignores $slice: the oldest go with $pop.
+	for n := len(d.Recent); n > MaxRecentEntries; n-- {
+		if _, err := s.credits().UpdateOne(ctx, byID(e.WorkspaceID), bson.D{{Key: "$pop", Value: bson.D{{Key: "recent", Value: -1}}}}); err != nil {
+			return false, fmt.Errorf("trim recent credit entries: %w", err)
+		}
+	}
 	if e.Amount < 0 && d.Balance < 0 {
 		// Not enough: undo, and drop the entry so a later try may charge.
 		_, err := s.credits().UpdateOne(ctx, byID(e.WorkspaceID), bson.D{

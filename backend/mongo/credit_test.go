@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/shotline"
 )
@@ -69,5 +71,28 @@ func TestCreditsApplyOncePerKey(t *testing.T) {
 	}
 	if got, want := fmt.Sprint(keys), "[refund:j1 charge:j2 charge:j1 topup:1]"; got != want {
 		t.Errorf("ledger %s, want %s", got, want)
+	}
+}
+
+// The balance document lists at most MaxRecentEntries entry ids, on
+// FerretDB too (whose $push ignores $slice): the oldest go.
+func TestCreditBalanceListsTheRecentEntriesOnly(t *testing.T) {
+	db := openDB(t)
+	s := mongo.NewCreditStore(db)
+	ctx := context.Background()
+	for i := range mongo.MaxRecentEntries + 3 {
+		if _, err := s.Apply(ctx, shotline.LedgerEntry{Key: fmt.Sprint("topup:", i), WorkspaceID: "w", Amount: 1, Reason: "top-up"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var d struct {
+		Balance int64    `bson:"balance"`
+		Recent  []string `bson:"recent"`
+	}
+	if err := db.Collection("credits").FindOne(ctx, bson.D{{Key: "_id", Value: "w"}}).Decode(&d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Balance != mongo.MaxRecentEntries+3 || len(d.Recent) != mongo.MaxRecentEntries {
+		t.Fatalf("balance %d with %d recent ids; want %d with %d", d.Balance, len(d.Recent), mongo.MaxRecentEntries+3, mongo.MaxRecentEntries)
 	}
 }

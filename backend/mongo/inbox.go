@@ -32,18 +32,6 @@ func NewInboxService(db *DB) *InboxService {
 	return &InboxService{db: db, Limit: shotline.MaxInboxEntries}
 }
 
-// trim drops the oldest items of the array field past the limit, with
-// $pop (FerretDB 1.24 ignores $push's $slice).
-func (s *InboxService) trim(ctx context.Context, userID, field string, n int) error {
-	for ; n > s.Limit; n-- {
-		_, err := s.inboxes().UpdateOne(ctx, bson.D{{Key: "_id", Value: userID}}, bson.D{{Key: "$pop", Value: bson.D{{Key: field, Value: -1}}}})
-		if err != nil {
-			return fmt.Errorf("trim inbox: %w", err)
-		}
-	}
-	return nil
-}
-
 func (s *InboxService) inboxes() *mongo.Collection { return s.db.db.Collection("inboxes") }
 
 type inboxEntryDoc struct {
@@ -88,12 +76,7 @@ func (s *InboxService) AddInboxEntry(ctx context.Context, userID string, e shotl
 	}
 	doc := inboxEntryDoc{ID: e.ID, Kind: e.Kind, BoardID: e.BoardID, ShotID: e.ShotID, ThreadID: e.ThreadID, CommentID: e.CommentID,
 		FromID: e.FromID, FromName: e.FromName, Excerpt: e.Excerpt, At: e.At}
-	_, err = s.inboxes().UpdateOne(ctx, bson.D{{Key: "_id", Value: userID}},
-		bson.D{{Key: "$push", Value: bson.D{{Key: "entries", Value: doc}}}}, options.UpdateOne().SetUpsert(true))
-	if err != nil {
-		return fmt.Errorf("add inbox entry: %w", err)
-	}
-	return s.trim(ctx, userID, "entries", len(d.Entries)+1)
+	return pushCapped(ctx, s.inboxes(), userID, "entries", doc, s.Limit)
 }
 
 // FindInbox implements shotline.InboxService.
@@ -130,15 +113,13 @@ func (s *InboxService) MarkInboxRead(ctx context.Context, userID string, ids []s
 	if err != nil {
 		return err
 	}
-	n := len(d.ReadIDs)
 	for _, id := range ids {
 		if slices.Contains(d.ReadIDs, id) || !slices.ContainsFunc(d.Entries, func(x inboxEntryDoc) bool { return x.ID == id }) {
 			continue // already read, or not in the inbox: nothing to keep
 		}
-		if _, err := s.inboxes().UpdateOne(ctx, bson.D{{Key: "_id", Value: userID}}, bson.D{{Key: "$push", Value: bson.D{{Key: "readIds", Value: id}}}}); err != nil {
-			return fmt.Errorf("mark inbox read: %w", err)
+		if err := pushCapped(ctx, s.inboxes(), userID, "readIds", id, s.Limit); err != nil {
+			return err
 		}
-		n++
 	}
-	return s.trim(ctx, userID, "readIds", n)
+	return nil
 }

@@ -179,7 +179,7 @@ func (db *DB) migrateScopes(ctx context.Context) error {
 				return err
 			}
 			if t, ok := r.Lookup("expiresAt").TimeOK(); ok {
-				return db.expireOn(ctx, t, id)
+				return db.sessionExpiries().add(ctx, t, id)
 			}
 			return nil
 		})

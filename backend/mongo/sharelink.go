@@ -230,10 +230,40 @@ type guestSessionDoc struct {
 func (s *ShareLinkService) CreateGuestSession(ctx context.Context, g *shotline.GuestSession) error {
 	d := guestSessionDoc{ID: g.ID, LinkID: g.LinkID, Name: g.Name, CSRFToken: g.CSRFToken, PasswordSerial: g.PasswordSerial,
 		CreatedAt: g.CreatedAt, ExpiresAt: g.ExpiresAt}
+	if err := s.db.guestExpiries().add(ctx, g.ExpiresAt, g.ID); err != nil {
+		return err
+	}
 	if _, err := s.guests().InsertOne(ctx, d); err != nil {
 		return fmt.Errorf("insert guest session: %w", err)
 	}
 	return nil
+}
+
+// guestExpiries is the day ledger of guest sessions.
+func (db *DB) guestExpiries() dayExpiry {
+	return dayExpiry{db: db, prefix: "guest:", sweptKey: "guest-sessions-swept"}
+}
+
+// DeleteExpiredGuestSessions deletes the guest sessions expired at now and
+// returns how many (FindGuestSession refuses them already; this frees
+// their space), reading the day ledger by _id as the session sweep does.
+func (s *ShareLinkService) DeleteExpiredGuestSessions(ctx context.Context, now time.Time) (int64, error) {
+	return s.db.guestExpiries().sweep(ctx, now, func(ctx context.Context, id string, over bool) (expiryOutcome, error) {
+		var d guestSessionDoc
+		err := s.guests().FindOne(ctx, linkDocID(id)).Decode(&d)
+		switch {
+		case errors.Is(err, mongo.ErrNoDocuments):
+			return expiryGone, nil
+		case err != nil:
+			return 0, fmt.Errorf("read expiring guest session: %w", err)
+		case !over && d.ExpiresAt.After(now):
+			return expiryLater, nil
+		}
+		if _, err := s.guests().DeleteOne(ctx, linkDocID(id)); err != nil {
+			return 0, fmt.Errorf("delete expired guest session: %w", err)
+		}
+		return expiryDeleted, nil
+	})
 }
 
 // FindGuestSession implements shotline.ShareLinkService.

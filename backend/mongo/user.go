@@ -117,17 +117,18 @@ func (db *DB) migrateEmails(ctx context.Context) error {
 	return nil
 }
 
-func (s *UserService) findOne(ctx context.Context, filter bson.D) (*shotline.User, error) {
-	var d userDoc
-	if err := s.db.users().FindOne(ctx, filter).Decode(&d); err != nil {
-		return nil, notFound(err, userNotFound, "find user")
-	}
-	return d.user(), nil
-}
-
 // FindUserByID implements shotline.UserService.
 func (s *UserService) FindUserByID(ctx context.Context, id string) (*shotline.User, error) {
-	return s.findOne(ctx, bson.D{{Key: "_id", Value: id}})
+	// Shared while in flight, like sessions (a reconnect storm).
+	d, err := shared(ctx, s.db, "users/"+id, func(ctx context.Context) (userDoc, error) {
+		var d userDoc
+		err := s.db.users().FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+		return d, err
+	})
+	if err != nil {
+		return nil, notFound(err, userNotFound, "find user")
+	}
+	return d.user(), nil // a copy of its own for each caller
 }
 
 // FindUserByEmail implements shotline.UserService.

@@ -97,10 +97,17 @@ func TestOpeningABoardAfterACrashReadsOnlyItsOwnHistory(t *testing.T) {
 	for _, q := range audit.Unbounded() {
 		t.Errorf("opening the board read a whole collection: %s", q)
 	}
-	// The board, its snapshot and the 50 ops after it; the lookups past
-	// the last op find nothing.
-	if got, want := audit.Returned(), 2+ours-200; got != want {
+	// The board, its snapshot, the 50 ops after it, and the last one's op
+	// id and op again (checking that its op id is indexed); the lookups
+	// past the last op find nothing.
+	if got, want := audit.Returned(), 2+ours-200+2; got != want {
 		t.Errorf("opening the board read %d documents, want %d (the op log holds %d)", got, want, otherOps+ours)
+	}
+	// Opening writes nothing of the op log: the op ids of the ops replayed
+	// are indexed already (the last one's says so); the one insert indexes
+	// the new op's.
+	if c := audit.Commands(); c["insert board_op_ids"] != 1 || c["update board_op_ids"] != 0 {
+		t.Errorf("opening the board and applying one op wrote op ids %d times (%v), want once", c["insert board_op_ids"]+c["update board_op_ids"], c)
 	}
 	t.Logf("opening the board: %d documents read (%v) in %v commands", audit.Returned(), audit.ReturnedBy(), audit.Commands())
 }

@@ -138,6 +138,14 @@ type Room struct {
 	awaiting    bool                   // a write conflicted: writes wait until others' ops are in
 	catchUpSoon bool                   // an evCatchUp is scheduled
 	conflicts   int                    // write conflicts in a row that others' ops did not explain
+
+	// The board document's copy of the settings (syncBoardDocument): one
+	// write at a time, the latest settings next.
+	boardSync struct {
+		mu      sync.Mutex
+		running bool
+		next    *BoardSettings
+	}
 }
 
 func newRoom(h *Hub, boardID string) *Room {
@@ -263,10 +271,20 @@ func (r *Room) load(ctx context.Context) error {
 		return err
 	}
 	// Ops after the snapshot may have been stored by a write that a crash
-	// cut short before it indexed their op ids; index them again (a no-op
-	// for those that are).
-	if len(replayed) > 0 {
-		if err := r.hub.oplog.IndexOpIDs(ctx, replayed); err != nil {
+	// cut short before it indexed their op ids. Only the room's last
+	// write can be such (a room writes one batch at a time, indexed before
+	// the next, and an index write sends its commands one after another,
+	// each atomic on the local store): if the last op replayed is
+	// indexed, so are the others. Indexing them all again
+	// would be a write for every op, and writes wait for each other on
+	// the local store.
+	if n := len(replayed); n > 0 {
+		last := replayed[n-1]
+		if got, err := r.hub.oplog.FindOpByOpID(ctx, r.boardID, last.OpID); shotline.ErrorCode(err) == shotline.ENOTFOUND || err == nil && got.Seq != last.Seq {
+			if err := r.hub.oplog.IndexOpIDs(ctx, replayed); err != nil {
+				return err
+			}
+		} else if err != nil {
 			return err
 		}
 	}
@@ -1146,12 +1164,31 @@ func (r *Room) sendPeers(local []Peer) {
 // which project lists read.
 func (r *Room) syncBoardDocument() {
 	set := r.durable.Settings
+	r.boardSync.mu.Lock()
+	defer r.boardSync.mu.Unlock()
+	if r.boardSync.running {
+		// The write in flight is followed by one with the latest settings:
+		// rapid changes cost two writes, and they land in order.
+		r.boardSync.next = &set
+		return
+	}
+	r.boardSync.running = true
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		upd := shotline.BoardUpdate{Title: &set.Title, Description: &set.Description, AspectRatio: &set.AspectRatio, DefaultShotDuration: &set.DefaultShotDuration}
-		if _, err := r.hub.boards.UpdateBoard(ctx, r.boardID, upd); err != nil && shotline.ErrorCode(err) != shotline.ENOTFOUND {
-			r.hub.log.Warn("sync board document", "board_id", r.boardID, "err", err)
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			upd := shotline.BoardUpdate{Title: &set.Title, Description: &set.Description, AspectRatio: &set.AspectRatio, DefaultShotDuration: &set.DefaultShotDuration}
+			if _, err := r.hub.boards.UpdateBoard(ctx, r.boardID, upd); err != nil && shotline.ErrorCode(err) != shotline.ENOTFOUND {
+				r.hub.log.Warn("sync board document", "board_id", r.boardID, "err", err)
+			}
+			cancel()
+			r.boardSync.mu.Lock()
+			if r.boardSync.next == nil {
+				r.boardSync.running = false
+				r.boardSync.mu.Unlock()
+				return
+			}
+			set, r.boardSync.next = *r.boardSync.next, nil
+			r.boardSync.mu.Unlock()
 		}
 	}()
 }

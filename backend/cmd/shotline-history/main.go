@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -363,6 +364,13 @@ func measure(ctx context.Context, c config, db *mongo.DB, w *world) error {
 	}
 	report("cold board open (GET /api/boards/{id})", d)
 
+	// Live acks with nothing else going on, for comparison with those
+	// while boards open below.
+	ackBoards := cold[len(cold)-min(10, len(cold)):]
+	quiet := startAckLoad(ctx, a, w, ackBoards)
+	time.Sleep(10 * time.Second)
+	report("op ack on 10 live boards, nothing else running (100 ops/s offered)", quiet())
+
 	// 100 boards live at the kill: a socket on each that had an op acked.
 	live := cold[:min(100, len(cold))]
 	var conns []*liveclient.Conn
@@ -392,7 +400,7 @@ func measure(ctx context.Context, c config, db *mongo.DB, w *world) error {
 	if err := a.start(); err != nil {
 		return err
 	}
-	acks := startAckLoad(ctx, a, w, cold[len(cold)-min(10, len(cold)):])
+	acks := startAckLoad(ctx, a, w, ackBoards)
 	d, err = samples(len(live), func(i int) (time.Duration, error) { return a.call("GET", "/api/boards/"+live[i], w.owner, nil) })
 	if err != nil {
 		return err
@@ -477,6 +485,9 @@ func startAckLoad(ctx context.Context, a *app, w *world, boards []string) func()
 			continue
 		}
 		sent := sync.Map{}
+		// The confirmed seq, sent as each op's baseSeq as a client does (a
+		// base older than the room's memory would make it look the op up).
+		var seq atomic.Int64
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
@@ -491,7 +502,7 @@ func startAckLoad(ctx context.Context, a *app, w *world, boards []string) func()
 				id := uuid.NewString()
 				raw, _ := json.Marshal("ack " + id[:8])
 				sent.Store(id, time.Now())
-				if conn.SendOp(id, 0, realtime.BoardSet{Field: realtime.BoardTitle, Value: raw}) != nil {
+				if conn.SendOp(id, seq.Load(), realtime.BoardSet{Field: realtime.BoardTitle, Value: raw}) != nil {
 					return
 				}
 			}
@@ -512,7 +523,14 @@ func startAckLoad(ctx context.Context, a *app, w *world, boards []string) func()
 					}
 					return
 				}
+				switch m := m.(type) {
+				case realtime.SnapshotMessage:
+					seq.Store(m.Seq)
+				case realtime.AppliedMessage:
+					seq.Store(max(seq.Load(), m.Seq))
+				}
 				if ack, ok := m.(realtime.AckMessage); ok {
+					seq.Store(max(seq.Load(), ack.Seq))
 					if at, ok := sent.LoadAndDelete(ack.OpID); ok {
 						mu.Lock()
 						lat = append(lat, time.Since(at.(time.Time)))

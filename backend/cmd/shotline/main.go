@@ -59,7 +59,7 @@ func run() error {
 		return err
 	}
 
-	sessions, boards := mongo.NewSessionService(db), mongo.NewBoardService(db)
+	sessions, boards, links := mongo.NewSessionService(db), mongo.NewBoardService(db), mongo.NewShareLinkService(db)
 	versions := mongo.NewVersionStore(db)
 	met := metrics.New()
 	hub := realtime.NewHub(boards, met.OpLog(mongo.NewOpLog(db)), versions, enforcer, realtime.Config{}, log)
@@ -109,7 +109,7 @@ func run() error {
 		Projects: projects, Boards: boards,
 		Passwords: password.Default, Authz: enforcer, Hub: hub, Versions: versions, Assets: assets,
 		Renders: renders, RenderSettings: mongo.NewRenderSettingsStore(db), Metrics: met,
-		Links: mongo.NewShareLinkService(db), Audit: mongo.NewAuditLog(db), Inbox: mongo.NewInboxService(db),
+		Links: links, Audit: mongo.NewAuditLog(db), Inbox: mongo.NewInboxService(db),
 		Exports: &export.Requests{Queue: queue, Queued: renders.Queued}, Importer: importer,
 	}, shttp.Config{
 		StaticDir: cfg.StaticDir, CookieSecure: cfg.CookieSecure, SessionTTL: cfg.SessionTTL, BodyLimit: cfg.BodyLimit,
@@ -125,7 +125,7 @@ func run() error {
 		},
 	}, log)
 
-	go sweepSessions(ctx, log, sessions)
+	go sweepSessions(ctx, log, sessions, links)
 	workers := startWorkers(ctx, cfg, renders, kick, met)
 	relay := &render.Relay{Service: renders, Boards: hub.OpenBoards, Send: hub.BroadcastRender,
 		Workspace: func(ctx context.Context, id string) (string, error) {
@@ -205,24 +205,23 @@ func retry(ctx context.Context, log *slog.Logger, what string, fn func(context.C
 	}
 }
 
-// sweepSessions deletes expired sessions every hour. Expired sessions are
-// already refused on read; this only reclaims space (no TTL index, so that
-// FerretDB works too).
-func sweepSessions(ctx context.Context, log *slog.Logger, sessions *mongo.SessionService) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		if n, err := sessions.DeleteExpiredSessions(ctx, time.Now().UTC()); err != nil && ctx.Err() == nil {
+// sweepSessions deletes expired sessions and guest sessions every hour.
+// They are already refused on read; this only reclaims space (no TTL
+// index, so that FerretDB works too).
+func sweepSessions(ctx context.Context, log *slog.Logger, sessions *mongo.SessionService, links *mongo.ShareLinkService) {
+	every(ctx, time.Hour, func() {
+		now := time.Now().UTC()
+		if n, err := sessions.DeleteExpiredSessions(ctx, now); err != nil && ctx.Err() == nil {
 			log.Warn("sweep sessions", "err", err)
 		} else if n > 0 {
 			log.Info("swept expired sessions", "count", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		if n, err := links.DeleteExpiredGuestSessions(ctx, now); err != nil && ctx.Err() == nil {
+			log.Warn("sweep guest sessions", "err", err)
+		} else if n > 0 {
+			log.Info("swept expired guest sessions", "count", n)
 		}
-	}
+	})
 }
 
 // every runs fn now and then every period until ctx ends.
