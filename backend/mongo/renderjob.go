@@ -96,12 +96,7 @@ func (q *RenderQueue) Enqueue(ctx context.Context, j *shotline.RenderJob) error 
 		return fmt.Errorf("mark workspace active: %w", err)
 	}
 	if j.Kind == shotline.JobExport {
-		if _, err := q.exports().UpdateOne(ctx, byID(shotline.ExportScope(j.ProjectID, j.BoardID)),
-			bson.D{{Key: "$push", Value: bson.D{{Key: "jobs", Value: bson.D{
-				{Key: "$each", Value: bson.A{j.ID}}, {Key: "$slice", Value: -shotline.MaxExportsPerScope}}}}}}, upsert); err != nil {
-			return fmt.Errorf("list export: %w", err)
-		}
-		return nil
+		return pushCapped(ctx, q.exports(), shotline.ExportScope(j.ProjectID, j.BoardID), "jobs", j.ID, shotline.MaxExportsPerScope)
 	}
 	if err := q.addToHistory(ctx, j); err != nil {
 		return err
@@ -111,12 +106,7 @@ func (q *RenderQueue) Enqueue(ctx context.Context, j *shotline.RenderJob) error 
 
 // addToHistory lists a render under its shot in its board's history.
 func (q *RenderQueue) addToHistory(ctx context.Context, j *shotline.RenderJob) error {
-	if _, err := q.history().UpdateOne(ctx, byID(j.BoardID),
-		bson.D{{Key: "$push", Value: bson.D{{Key: "shots." + j.ShotID, Value: bson.D{
-			{Key: "$each", Value: bson.A{j.ID}}, {Key: "$slice", Value: -MaxRendersPerShot}}}}}}, options.UpdateOne().SetUpsert(true)); err != nil {
-		return fmt.Errorf("record render in history: %w", err)
-	}
-	return nil
+	return pushCapped(ctx, q.history(), j.BoardID, "shots."+j.ShotID, j.ID, MaxRendersPerShot)
 }
 
 // Exports: _id equality on export_lists.
