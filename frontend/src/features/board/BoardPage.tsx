@@ -17,10 +17,17 @@ import { CommentsPanel, type CommentRights, type Mentionable } from './CommentsP
 import { ConnectionBadge, PresenceBar, SyncNotices, TerminalBanner } from './LiveStatus';
 import { ShotInspector } from './ShotInspector';
 import { Timeline } from './Timeline';
-import { positionForInsert, positionForMove } from './timeline';
+import { positionForInsert, positionForMove, timelineLayout } from './timeline';
 import { VersionsPanel } from './VersionsPanel';
 import { RenderQueuePanel } from '../renders/RenderQueuePanel';
-import { ShotCardMedia, ShotMediaPanel } from '../renders/ShotMedia';
+import { ShotMediaPanel } from '../renders/ShotMedia';
+import { AnimaticPlayer } from './AnimaticPlayer';
+import { imageFiles } from './frames';
+import { PlayheadClock, shotIndexAt } from './player';
+import { ShotFrame } from './ShotFrame';
+import { ShotGrid } from './ShotGrid';
+import { ShotReadView } from './ShotReadView';
+import { BoardViewSwitch, usePreferredView, ZoomControls } from './BoardToolbar';
 import { useBoardMedia } from '../renders/useBoardMedia';
 import { useCommentNotifications } from '../../state/useCommentNotifications';
 import { matchesReview, ReviewControls, ReviewFilterSelect, ReviewSummaryBar, type ReviewFilter } from '../share/Review';
@@ -120,6 +127,10 @@ export function BoardView({
   const onCommented = useCommentNotifications(board.id, live);
   const [confirmShotDelete, setConfirmShotDelete] = useState<string | null>(null);
   const [pxPerSecond, setPxPerSecond] = useState(ZOOMS[2]!);
+  const [view, setView] = usePreferredView();
+  const [clock] = useState(() => new PlayheadClock());
+  const [playerOpen, setPlayerOpen] = useState(false);
+  const [playingId, setPlayingId] = useState<string | null>(null);
   const selectedIndex = shots.findIndex((s) => s.id === selectedId);
   const selected = selectedIndex >= 0 ? shots[selectedIndex]! : null;
   const selectedLiveId = selected?.id ?? null;
@@ -135,6 +146,55 @@ export function BoardView({
   }, [comments]);
 
   const total = shots.reduce((sum, x) => sum + (x.duration || 0), 0);
+  const frame = (shot: Shot, i: number) => <ShotFrame shotId={shot.id} number={i + 1} aspectRatio={shown.aspectRatio} media={media} />;
+
+  const shotsRef = useRef(shots);
+  shotsRef.current = shots;
+  // The shot the animatic is on, for the grid's highlight (changes per shot, not per frame).
+  useEffect(() => {
+    if (!playerOpen) return setPlayingId(null);
+    let raf = 0;
+    const follow = () => {
+      const i = shotIndexAt(timelineLayout(shotsRef.current, 1), clock.time());
+      setPlayingId(shotsRef.current[i]?.id ?? null);
+      if (clock.playing) raf = requestAnimationFrame(follow);
+    };
+    const unsubscribe = clock.subscribe(() => {
+      cancelAnimationFrame(raf);
+      follow();
+    });
+    follow();
+    return () => {
+      unsubscribe();
+      cancelAnimationFrame(raf);
+    };
+  }, [playerOpen, clock]);
+  /** Opens the player and plays from the selected shot (or the start). */
+  function play() {
+    const layout = timelineLayout(shots, 1);
+    const at = selectedIndex >= 0 ? layout.items[selectedIndex]!.start : 0;
+    clock.seek(at);
+    setPlayerOpen(true);
+    clock.play(1);
+  }
+
+  // A picture pasted on the board becomes the frame of the focused card's shot, else the selected one's.
+  const pasteTarget = useRef<{ upload: ((id: string, f: File[]) => void) | null; selected: string | null }>({ upload: null, selected: null });
+  pasteTarget.current = { upload: canUpload ? media.upload : null, selected: selectedId };
+  useEffect(() => {
+    const onPaste = (e: ClipboardEvent) => {
+      const { upload, selected } = pasteTarget.current;
+      const el = e.target as HTMLElement | null;
+      if (!upload || !e.clipboardData || (el && /^(INPUT|TEXTAREA)$/.test(el.tagName))) return;
+      const card = el?.closest?.('[data-shot-id]')?.getAttribute('data-shot-id') ?? selected;
+      const files = imageFiles(e.clipboardData.files);
+      if (!card || files.length === 0) return;
+      e.preventDefault();
+      upload(card, files);
+    };
+    document.addEventListener('paste', onPaste);
+    return () => document.removeEventListener('paste', onPaste);
+  }, []);
 
   function insertAt(index: number) {
     if (!store) return;
@@ -198,28 +258,30 @@ export function BoardView({
               {shots.length > 0 && ` · ${formatSeconds(total)}`}
             </span>
             {liveBoard && <ReviewSummaryBar board={liveBoard} />}
-            <ReviewFilterSelect value={reviewFilter} onChange={setReviewFilter} />
-            <div className="zoom" role="group" aria-label="Timeline zoom">
+            {(controls.edit || rights.comment) && <ReviewFilterSelect value={reviewFilter} onChange={setReviewFilter} />}
+            <div className="shot-list-actions">
+              <BoardViewSwitch view={view} onChange={setView} />
+              {view === 'timeline' && <ZoomControls zooms={ZOOMS} value={pxPerSecond} onChange={setPxPerSecond} />}
               <button
                 type="button"
-                className="btn-icon"
-                aria-label="Zoom out"
-                disabled={pxPerSecond === ZOOMS[0]}
-                onClick={() => setPxPerSecond(ZOOMS[Math.max(0, ZOOMS.indexOf(pxPerSecond) - 1)]!)}
+                className="btn btn-small"
+                data-testid="play-board"
+                disabled={shots.length === 0}
+                aria-keyshortcuts="Space"
+                onClick={play}
               >
-                −
+                ▶ Play{selected ? ` from ${selectedIndex + 1}` : ''}
               </button>
-              <button
-                type="button"
-                className="btn-icon"
-                aria-label="Zoom in"
-                disabled={pxPerSecond === ZOOMS[ZOOMS.length - 1]}
-                onClick={() => setPxPerSecond(ZOOMS[Math.min(ZOOMS.length - 1, ZOOMS.indexOf(pxPerSecond) + 1)]!)}
-              >
-                +
-              </button>
+              {canEdit && (
+                <button type="button" className="btn btn-small btn-primary" data-testid="add-shot" onClick={() => insertAt(shots.length)}>
+                  Add shot
+                </button>
+              )}
             </div>
           </div>
+          {playerOpen && (
+            <AnimaticPlayer shots={shots} media={media} aspectRatio={shown.aspectRatio} clock={clock} onClose={() => setPlayerOpen(false)} />
+          )}
           {shots.length === 0 && (
             <EmptyState title="No shots yet" testId="shots-empty">
               {controls.edit
@@ -227,7 +289,23 @@ export function BoardView({
                 : 'Shots will appear here as your team adds them.'}
             </EmptyState>
           )}
-          {(shots.length > 0 || canEdit) && (
+          {shots.length > 0 && view === 'grid' && (
+            <ShotGrid
+              shots={shots}
+              selectedId={selectedId}
+              playingId={playingId}
+              peers={live.peers}
+              me={me}
+              openThreads={openThreads}
+              canEdit={canEdit}
+              onSelect={setSelectedId}
+              onMove={moveTo}
+              frame={frame}
+              onDropFiles={canUpload ? media.upload : undefined}
+              dimmed={(s) => !matchesReview(s, reviewFilter)}
+            />
+          )}
+          {(shots.length > 0 || canEdit) && view === 'timeline' && (
             <Timeline
               shots={shots}
               pxPerSecond={pxPerSecond}
@@ -239,14 +317,21 @@ export function BoardView({
               onSelect={setSelectedId}
               onInsert={insertAt}
               onMove={moveTo}
-              cardMedia={(id) => <ShotCardMedia shotId={id} media={media} />}
+              frame={frame}
               onDropFiles={canUpload ? media.upload : undefined}
               dimmed={(s) => !matchesReview(s, reviewFilter)}
+              clock={playerOpen ? clock : null}
             />
+          )}
+          {canUpload && shots.length > 0 && (
+            <p className="muted small">Drop an image on a card, or select a shot and paste one, to set its frame.</p>
           )}
         </section>
 
-        {selected && (
+        {selected && !controls.edit && (
+          <ShotReadView key={`read-${selected.id}`} shot={selected} index={selectedIndex} frame={frame(selected, selectedIndex)} />
+        )}
+        {selected && controls.edit && (
           <ShotInspector
             key={selected.id}
             shot={selected}
