@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"sort"
 	"sync"
@@ -1086,14 +1085,6 @@ func (r *Room) onPresence(c *Client, selected *string) {
 	}
 }
 
-var palette = []string{"#e5484d", "#f76b15", "#ffc53d", "#46a758", "#12a594", "#0090ff", "#6e56cf", "#d6409f"}
-
-func colorOf(userID string) string {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(userID))
-	return palette[h.Sum32()%uint32(len(palette))]
-}
-
 func (r *Room) broadcastPeers() {
 	local := r.localPeers()
 	r.publish(nil, local)
@@ -1110,13 +1101,14 @@ func (r *Room) localPeers() []Peer {
 	}
 	list := make([]entry, 0, len(r.members))
 	for c, p := range r.members {
-		list = append(list, entry{Peer{UserID: c.UserID, Name: c.Name, SelectedShotID: p.selected, Color: colorOf(c.UserID)}, p.joined})
+		list = append(list, entry{Peer{UserID: c.UserID, Name: c.Name, SelectedShotID: p.selected}, p.joined})
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].joined < list[j].joined })
 	peers := make([]Peer, len(list))
 	for i, e := range list {
 		peers[i] = e.peer
 	}
+	assignColors(peers)
 	return peers
 }
 
@@ -1134,6 +1126,8 @@ func (r *Room) sendPeers(local []Peer) {
 		for _, f := range from {
 			msg.Peers = append(msg.Peers, r.remotePeers[f].peers...)
 		}
+		// Colours are told apart across instances too.
+		assignColors(msg.Peers)
 	}
 	data, err := EncodeMessage(msg)
 	if err != nil {
