@@ -333,6 +333,8 @@ func DecodeServerMessage(data []byte) (ServerMessage, error) {
 		return decodeMessage[PongMessage](body)
 	case TypeRender:
 		return decodeMessage[RenderMessage](body)
+	case TypeVersions:
+		return decodeMessage[VersionsMessage](body)
 	}
 	return nil, shotline.Invalid("type", "unknown message type "+strconv.Quote(typ))
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shotline/shotline/backend/shotline"
@@ -100,6 +101,11 @@ type Room struct {
 	// Guarded by hub.mu.
 	joining int
 	closed  bool
+
+	// The board document's copy of settings and shot summary: the newest
+	// sync wins (docGen), one write at a time (docSync).
+	docGen  atomic.Int64
+	docSync sync.Mutex
 
 	// Guarded by mu: the member set, read by the hub for role changes.
 	mu      sync.Mutex
@@ -776,6 +782,11 @@ func (r *Room) onOp(ctx context.Context, e event) {
 		}
 		p.sent.Op = filled
 	}
+	if ca, ok := m.Op.(CommentAdd); ok {
+		// The server's clock dates a comment, whatever the client said.
+		ca.At = p.at.UTC().Format(time.RFC3339)
+		p.sent.Op = ca
+	}
 	if err := r.applyLive(&p); err != nil {
 		r.refusePending(p, err)
 		return
@@ -961,7 +972,7 @@ func (r *Room) durableOps(ops []pendingOp) {
 	r.headMarked = false // the write cleared the mark first
 	settingsChanged := false
 	for _, p := range ops {
-		if _, ok := p.op.Op.(BoardSet); ok {
+		if changesBoardList(p.op.Op) {
 			settingsChanged = true
 		}
 		if err := Replay(r.durable, p.op); err != nil {
@@ -1136,14 +1147,40 @@ func (r *Room) sendPeers(local []Peer) {
 	r.sendToMembers(data)
 }
 
-// syncBoardDocument copies the board's settings into the board document,
-// which project lists read.
+// changesBoardList reports whether an op changes what a project's board
+// list shows: the settings, the number of shots or which come first.
+func changesBoardList(op Op) bool {
+	switch op.(type) {
+	case BoardSet, ShotInsert, ShotMove, ShotDuplicate, ShotDelete, VersionRestore:
+		return true
+	}
+	return false
+}
+
+// syncBoardDocument copies the board's settings, shot count and first
+// shots into the board document, which project lists read.
 func (r *Room) syncBoardDocument() {
 	set := r.durable.Settings
+	shots := make([]Shot, 0, len(r.durable.Shots))
+	for _, sh := range r.durable.Shots {
+		shots = append(shots, sh)
+	}
+	SortShots(shots)
+	summary := shotline.ShotSummary{Count: len(shots), FrameShotIDs: []string{}}
+	for _, sh := range shots[:min(len(shots), shotline.MaxFrameShots)] {
+		summary.FrameShotIDs = append(summary.FrameShotIDs, sh.ID)
+	}
+	gen := r.docGen.Add(1)
 	go func() {
+		r.docSync.Lock()
+		defer r.docSync.Unlock()
+		if r.docGen.Load() != gen {
+			return // a newer copy follows
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		upd := shotline.BoardUpdate{Title: &set.Title, Description: &set.Description, AspectRatio: &set.AspectRatio, DefaultShotDuration: &set.DefaultShotDuration}
+		upd := shotline.BoardUpdate{Title: &set.Title, Description: &set.Description, AspectRatio: &set.AspectRatio,
+			DefaultShotDuration: &set.DefaultShotDuration, Shots: &summary}
 		if _, err := r.hub.boards.UpdateBoard(ctx, r.boardID, upd); err != nil && shotline.ErrorCode(err) != shotline.ENOTFOUND {
 			r.hub.log.Warn("sync board document", "board_id", r.boardID, "err", err)
 		}

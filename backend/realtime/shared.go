@@ -36,6 +36,8 @@ type remoteMessage struct {
 	Seq     int64      `json:"seq"`               // its durable seq
 	Applied *AppliedOp `json:"applied,omitempty"` // an op it made durable
 	Peers   []Peer     `json:"peers"`             // its members, on every change and every presenceEvery
+	// Versions says the board's named versions changed (and nothing else).
+	Versions bool `json:"versions,omitempty"`
 }
 
 // presenceEvery is how often a room with members publishes them again; a
@@ -120,6 +122,10 @@ func (r *Room) leaveShared() {
 func (r *Room) onRemote(ctx context.Context, data []byte) {
 	var m remoteMessage
 	if err := json.Unmarshal(data, &m); err != nil || m.From == r.hub.instance {
+		return
+	}
+	if m.Versions {
+		r.sendVersionsChanged()
 		return
 	}
 	if m.Applied == nil {

@@ -49,6 +49,8 @@ export interface LiveBoardState {
   notices: SyncNotice[];
   /** Render jobs of this board as the server pushed them since the page opened, by id. */
   renders: Record<string, RenderJob>;
+  /** Counts the server's "versions changed" messages: the versions list reads itself again on each. */
+  versionsChanged: number;
 }
 
 /** The parts of the connection the store uses (a fake in tests). */
@@ -77,6 +79,7 @@ export const initialLiveBoardState: LiveBoardState = {
   peers: [],
   notices: [],
   renders: {},
+  versionsChanged: 0,
 };
 
 const MAX_NOTICES = 4;
@@ -118,6 +121,7 @@ export class LiveBoardStore {
       notice: (code, message) => this.notify(code, message),
       terminal: (terminal) => this.set({ terminal }),
       render: (job) => this.set({ renders: { ...this.state.renders, [job.id]: job } }),
+      versions: () => this.set({ versionsChanged: this.state.versionsChanged + 1 }),
     };
     const options: ConnectionOptions = {
       boardId,

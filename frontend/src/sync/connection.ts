@@ -74,6 +74,8 @@ export interface ConnectionListener {
   terminal?(reason: TerminalReason): void;
   /** A render job of this board changed. */
   render?(job: RenderJob): void;
+  /** The board's named versions changed. */
+  versions?(): void;
 }
 
 /** The part of the browser's WebSocket this class uses. */
@@ -560,6 +562,9 @@ export class BoardConnection {
         break;
       case 'render':
         this.listener.render?.(m.job);
+        break;
+      case 'versions':
+        this.listener.versions?.();
         break;
     }
   }

@@ -80,6 +80,8 @@ export interface Comment {
   resolvedBy?: string;
   createdSeq: number;
   editedSeq?: number;
+  /** When the server took it (RFC 3339); missing while it is pending, and on old comments. */
+  createdAt?: string;
 }
 
 /** The whole board: shots in order, comments in creation order. */
@@ -167,6 +169,8 @@ export interface CommentAddOp {
   parentId?: string;
   body: string;
   timeRange?: TimeRange;
+  /** When the server took it (RFC 3339): set by the server, never by a client. */
+  at?: string;
 }
 
 export interface CommentEditOp {
@@ -365,6 +369,11 @@ export interface RenderMessage {
   job: RenderJob;
 }
 
+/** The board's named versions changed: read the list again (protocol 1, additive). */
+export interface VersionsMessage {
+  type: 'versions';
+}
+
 export type ClientMessage = JoinMessage | OpMessage | PresenceMessage | PingMessage;
 export type ServerMessage =
   | SnapshotMessage
@@ -374,9 +383,10 @@ export type ServerMessage =
   | PeersMessage
   | ErrorMessage
   | PongMessage
-  | RenderMessage;
+  | RenderMessage
+  | VersionsMessage;
 
-const SERVER_TYPES: ReadonlySet<string> = new Set(['snapshot', 'ops', 'ack', 'applied', 'presence', 'error', 'pong', 'render']);
+const SERVER_TYPES: ReadonlySet<string> = new Set(['snapshot', 'ops', 'ack', 'applied', 'presence', 'error', 'pong', 'render', 'versions']);
 
 export class ProtocolError extends Error {}
 

@@ -19,6 +19,7 @@ import { ShotInspector } from './ShotInspector';
 import { Timeline } from './Timeline';
 import { positionForInsert, positionForMove, timelineLayout } from './timeline';
 import { VersionsPanel } from './VersionsPanel';
+import { OpenThreads } from './OpenThreads';
 import { RenderQueuePanel } from '../renders/RenderQueuePanel';
 import { ShotMediaPanel } from '../renders/ShotMedia';
 import { AnimaticPlayer } from './AnimaticPlayer';
@@ -393,7 +394,8 @@ export function BoardView({
           mentionables={mentionables}
           onCommented={onCommented}
         />
-        <VersionsPanel boardId={board.id} canEdit={controls.edit} names={names} />
+        <OpenThreads shots={shots} comments={comments} names={names} onOpen={setSelectedId} />
+        <VersionsPanel boardId={board.id} canEdit={controls.edit} names={names} changed={live.versionsChanged} />
         {controls.edit ? (
           <BoardSettingsForm board={shown} onSaved={onSaved} />
         ) : (
