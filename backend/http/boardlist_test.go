@@ -48,3 +48,22 @@ func TestBoardListCountsShots(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestPendingInvitesAreForInviters checks that only those who may invite
+// see whom the workspace invited.
+func TestPendingInvitesAreForInviters(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	st := newSetup(t, s)
+	st.owner.do("POST", "/api/workspaces/"+st.workspace+"/members", map[string]any{"email": "not-yet@example.test", "role": "editor"}).must(t, 201)
+	viewer := st.join(t, s, shotline.RoleViewer)
+	for _, tc := range []struct {
+		name string
+		c    *client
+		want int
+	}{{"owner", st.owner, 1}, {"viewer", viewer, 0}} {
+		invites, _ := tc.c.do("GET", "/api/workspaces/"+st.workspace+"/members", nil).must(t, 200).JSON()["invites"].([]any)
+		if got := len(invites); got != tc.want {
+			t.Errorf("%s sees %d pending invites, want %d", tc.name, got, tc.want)
+		}
+	}
+}
