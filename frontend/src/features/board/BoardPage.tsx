@@ -179,6 +179,23 @@ export function BoardView({
     clock.play(1);
   }
 
+  // Space plays the board from anywhere on it (once open, the player takes its keys).
+  const playRef = useRef(play);
+  playRef.current = play;
+  useEffect(() => {
+    if (playerOpen) return;
+    const onKey = (e: KeyboardEvent) => {
+      const el = e.target as HTMLElement | null;
+      if (e.key !== ' ' || e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
+      if (el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT|BUTTON|A)$/.test(el.tagName))) return;
+      if (shotsRef.current.length === 0) return;
+      e.preventDefault();
+      playRef.current();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [playerOpen]);
+
   // A picture pasted on the board becomes the frame of the focused card's shot, else the selected one's.
   const pasteTarget = useRef<{ upload: ((id: string, f: File[]) => void) | null; selected: string | null }>({ upload: null, selected: null });
   pasteTarget.current = { upload: canUpload ? media.upload : null, selected: selectedId };
