@@ -106,8 +106,8 @@ describe('sign-up checks', () => {
     boot('/signup', {});
     const u = userEvent.setup();
     await u.click(await screen.findByLabelText('Name'));
-    await u.paste('x'.repeat(170));
-    expect(screen.getByTestId('field-count')).toHaveTextContent('170/200');
+    await u.paste('x'.repeat(85));
+    expect(screen.getByTestId('field-count')).toHaveTextContent('85/100');
   });
 });
 

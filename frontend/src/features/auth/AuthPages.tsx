@@ -135,7 +135,7 @@ export function SignUpPage() {
           <input
             autoComplete="name"
             required
-            maxLength={200}
+            maxLength={100}
             value={name}
             onChange={(e) => setName(e.target.value)}
           />
