@@ -283,7 +283,6 @@ test('the board as a storyboard: frames, two views, the animatic in step with li
         end: last.offsetLeft + parseFloat(last.style.width),
       };
     });
-    console.log("PLAYHEAD", head, end);
     expect(Math.abs(head - end)).toBeLessThan(3);
     await expectAccessible(owner, 'the board with the player open');
     await screenshot(owner, info, 'board-player');
