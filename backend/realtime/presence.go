@@ -6,8 +6,9 @@ import (
 )
 
 // palette holds the presence colours, chosen to stay apart from each other
-// and readable with dark initials on them.
-var palette = []string{"#e5484d", "#f76b15", "#ffc53d", "#46a758", "#12a594", "#0090ff", "#6e56cf", "#d6409f"}
+// and readable with dark initials on them (each 4.5:1 or more against
+// #0b0d10, WCAG AA).
+var palette = []string{"#e5484d", "#f76b15", "#ffc53d", "#46a758", "#12a594", "#0090ff", "#8e7cf0", "#d6409f"}
 
 // preferredColor is the palette slot a person gets when nobody on the board
 // has it: the same on every board and every instance.

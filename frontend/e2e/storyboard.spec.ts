@@ -366,6 +366,38 @@ test('the board as a storyboard: frames, two views, the animatic in step with li
     await expectAccessible(owner, 'the members page');
     await screenshot(owner, info, 'members');
   });
+
+  await test.step('the main pages at phone size: nothing wider than the phone', async () => {
+    await owner.setViewportSize(PHONE);
+    await owner.goto(boardPath);
+    await expect(owner.getByTestId('connection-badge')).toHaveAttribute('data-status', 'connected');
+    await owner.getByTestId('view-grid').click();
+    await expectNoHorizontalOverflow(owner, 'the grid on a phone');
+    await screenshot(owner, info, 'board-grid');
+    await owner.getByTestId('view-timeline').click();
+    await expectNoHorizontalOverflow(owner, 'the timeline on a phone');
+    await screenshot(owner, info, 'board-timeline');
+    await owner.getByTestId('play-board').click();
+    await screenshot(owner, info, 'board-player');
+    await viewer.setViewportSize(PHONE);
+    await viewer.goto(boardPath);
+    await card(viewer, 1).click();
+    await expectNoHorizontalOverflow(viewer, 'the read view on a phone');
+    await screenshot(viewer, info, 'board-read');
+    for (const [name, nav] of [
+      ['members', 'nav-members'],
+      ['workspace', 'nav-projects'],
+    ] as const) {
+      await owner.getByTestId('menu-toggle').click();
+      await owner.getByTestId(nav).click();
+      await expectNoHorizontalOverflow(owner, `the ${name} page on a phone`);
+      await screenshot(owner, info, name);
+    }
+    await owner.getByRole('link', { name: 'Spot' }).first().click();
+    await expect(owner.getByTestId('board-card')).toHaveCount(1);
+    await expectNoHorizontalOverflow(owner, 'the project page on a phone');
+    await screenshot(owner, info, 'project');
+  });
 });
 
 test('long names hold at desktop and phone sizes; the phone folds its navigation', async ({ browser }, info) => {

@@ -227,9 +227,19 @@ export function BoardView({
     <div className="board-page" data-testid="board-page">
       <div className="board-main">
         <nav className="breadcrumbs" aria-label="Breadcrumb">
-          {workspace && <Link to={`/w/${workspace.id}`}>{workspace.name}</Link>}
+          {workspace && (
+            <Link to={`/w/${workspace.id}`} title={workspace.name}>
+              {workspace.name}
+            </Link>
+          )}
           <span aria-hidden="true">/</span>
-          {project ? <Link to={`/p/${project.id}`}>{project.name}</Link> : <span>Project</span>}
+          {project ? (
+            <Link to={`/p/${project.id}`} title={project.name}>
+              {project.name}
+            </Link>
+          ) : (
+            <span>Project</span>
+          )}
           <span aria-hidden="true">/</span>
           <span aria-current="page">{shown.title}</span>
         </nav>
