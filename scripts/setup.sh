@@ -2,7 +2,8 @@
 # Installs what Shotline needs to run and test without Docker. Idempotent and
 # silent when there is nothing to do; safe to run before every run or test.
 #
-#   - Debian packages: ffmpeg, chromium, docker-compose, curl (apt-get)
+#   - Debian packages: ffmpeg and curl to run; chromium and docker-compose
+#     too with --tests (the browser tests and the compose file's check)
 #   - $TOOLS/bin/ferretdb: our FerretDB launcher (scripts/ferretdb)
 #   - $TOOLS/bin/minio: the MinIO server, built from source (~6 min cold)
 #   - $TOOLS/bin/versitygw: the versitygw S3 gateway, the second S3 server the
@@ -15,9 +16,10 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# install_debian_packages PKG... installs the packages that are missing.
 install_debian_packages() {
 	local pkg missing=()
-	for pkg in ffmpeg chromium docker-compose curl; do
+	for pkg in "$@"; do
 		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 	done
 	((${#missing[@]} == 0)) && return 0
@@ -98,7 +100,11 @@ case "${1:-}" in
 *) die "usage: setup.sh [--tests]" ;;
 esac
 
-install_debian_packages
+if ((for_tests)); then
+	install_debian_packages ffmpeg curl chromium docker-compose
+else
+	install_debian_packages ffmpeg curl
+fi
 check_toolchains
 build_ferretdb
 build_minio
