@@ -82,6 +82,7 @@ type pendingOp struct {
 
 type peer struct {
 	selected *string
+	caret    *Caret
 	joined   int64 // join order, for a stable peer list
 	// Owned by run.
 	errs      int      // messages refused so far
@@ -720,7 +721,7 @@ func (r *Room) onMessage(ctx context.Context, e *event) {
 	case OpMessage:
 		r.onOp(ctx, event{kind: evOp, client: c, op: m})
 	case PresenceMessage:
-		r.onPresence(c, m.SelectedShotID)
+		r.onPresence(c, m.SelectedShotID, m.Caret)
 	case PingMessage:
 		r.hub.send(c, PongMessage{})
 	case JoinMessage:
@@ -1079,7 +1080,7 @@ func (r *Room) snapshot(head bool) (shotline.BoardSnapshot, bool) {
 	return shotline.BoardSnapshot{BoardID: r.boardID, Seq: r.durable.Seq, State: data, Head: head, CreatedAt: time.Now().UTC()}, true
 }
 
-func (r *Room) onPresence(c *Client, selected *string) {
+func (r *Room) onPresence(c *Client, selected *string, caret *Caret) {
 	r.mu.Lock()
 	p, ok := r.members[c]
 	if ok {
@@ -1089,6 +1090,14 @@ func (r *Room) onPresence(c *Client, selected *string) {
 			}
 		}
 		p.selected = selected
+		// Like a selection, a caret in no field of a shot on the board is none.
+		if caret != nil {
+			if _, exists := r.live.Shots[caret.ShotID]; !exists || (caret.Field != TextPrompt && caret.Field != TextNotes) ||
+				caret.Offset < 0 || caret.Offset > 2*MaxTextLength { // UTF-16 units: at most two a character
+				caret = nil
+			}
+		}
+		p.caret = caret
 	}
 	r.mu.Unlock()
 	if ok {
@@ -1112,7 +1121,7 @@ func (r *Room) localPeers() []Peer {
 	}
 	list := make([]entry, 0, len(r.members))
 	for c, p := range r.members {
-		list = append(list, entry{Peer{UserID: c.UserID, Name: c.Name, SelectedShotID: p.selected}, p.joined})
+		list = append(list, entry{Peer{UserID: c.UserID, Name: c.Name, SelectedShotID: p.selected, Caret: p.caret}, p.joined})
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].joined < list[j].joined })
 	peers := make([]Peer, len(list))

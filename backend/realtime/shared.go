@@ -154,7 +154,8 @@ const maxRemoteOps = 10000
 
 func samePeer(a, b Peer) bool {
 	return a.UserID == b.UserID && a.Name == b.Name && (a.SelectedShotID == nil) == (b.SelectedShotID == nil) &&
-		(a.SelectedShotID == nil || *a.SelectedShotID == *b.SelectedShotID)
+		(a.SelectedShotID == nil || *a.SelectedShotID == *b.SelectedShotID) &&
+		(a.Caret == nil) == (b.Caret == nil) && (a.Caret == nil || *a.Caret == *b.Caret)
 }
 
 // catchUp takes in the ops other instances stored after this room's

@@ -315,6 +315,28 @@ test('the board as a storyboard: frames, two views, the animatic in step with li
     await expect(owner.getByTestId('peer-avatar').first()).toHaveText(/^[A-Z]{2}$/);
   });
 
+  await test.step("the editor types in a prompt: the owner sees the editor's caret there, in the editor's colour", async () => {
+    await card(owner, 0).click();
+    await card(editor, 0).click();
+    await editor.getByTestId('shot-prompt').click();
+    await editor.keyboard.type('Fog over the water');
+    const caret = owner.getByTestId('remote-caret');
+    await expect(caret).toHaveCount(1);
+    await expect(caret).toContainText('Eda Editor');
+    const editorAvatar = owner.getByTestId('peer-avatar').filter({ hasText: 'EE' });
+    const [caretColour, avatarColour] = await Promise.all([
+      caret.evaluate((e) => getComputedStyle(e).backgroundColor),
+      editorAvatar.evaluate((e) => getComputedStyle(e).backgroundColor),
+    ]);
+    expect(caretColour).toBe(avatarColour);
+    // It sits at the end of the typed text, inside the field.
+    const [c, field] = [(await caret.boundingBox())!, (await owner.getByTestId('shot-prompt').boundingBox())!];
+    expect(c.x).toBeGreaterThan(field.x + 20);
+    expect(c.x).toBeLessThan(field.x + field.width);
+    await editor.getByTestId('shot-title-input').click(); // leaves the prompt: the caret goes
+    await expect(caret).toHaveCount(0);
+  });
+
   await test.step('a shot retimed by someone else while the board plays: the player follows', async () => {
     await card(editor, 2).click();
     const duration = editor.getByTestId('shot-duration-input');

@@ -16,6 +16,7 @@ import {
 } from '../sync/connection';
 import type {
   BoardSnapshot,
+  Caret,
   Comment,
   ErrorCode,
   Op,
@@ -56,7 +57,7 @@ export interface LiveBoardState {
 /** The parts of the connection the store uses (a fake in tests). */
 export type ConnectionLike = Pick<
   BoardConnection,
-  'start' | 'stop' | 'submit' | 'select' | 'disconnect' | 'reconnectNow' | 'persistNow'
+  'start' | 'stop' | 'submit' | 'select' | 'setCaret' | 'disconnect' | 'reconnectNow' | 'persistNow'
 >;
 
 export type ConnectionFactory = (options: ConnectionOptions) => ConnectionLike;
@@ -274,6 +275,11 @@ export class LiveBoardStore {
   /** Approves a shot, requests changes, or clears the review (commenters and up). */
   setReview(shotId: string, status: ReviewStatus): void {
     this.submit({ kind: 'shot.review', shotId, status });
+  }
+
+  /** Tells the others where this person is typing (null: nowhere). */
+  setCaret(caret: Caret | null): void {
+    this.conn.setCaret(caret);
   }
 
   select(shotId: string | null): void {

@@ -38,6 +38,7 @@ export const protocolFixtures = {
   ] satisfies PingMessage[],
   'client-presence.json': [
     {"type":"presence","selectedShotId":"shot-7"},
+    {"type":"presence","selectedShotId":"shot-7","caret":{"shotId":"shot-7","field":"prompt","offset":12}},
     {"type":"presence","selectedShotId":null},
   ] satisfies PresenceMessage[],
   'server-ack.json': [
@@ -63,7 +64,7 @@ export const protocolFixtures = {
     {"type":"pong"},
   ] satisfies PongMessage[],
   'server-presence.json': [
-    {"type":"presence","peers":[{"userId":"user-1","name":"Ada","selectedShotId":"shot-7","color":"#e4572e"},{"userId":"guest-link-9","name":"Client (guest)","selectedShotId":null,"color":"#17bebb"}]},
+    {"type":"presence","peers":[{"userId":"user-1","name":"Ada","selectedShotId":"shot-7","color":"#e4572e","caret":{"shotId":"shot-7","field":"notes","offset":0}},{"userId":"guest-link-9","name":"Client (guest)","selectedShotId":null,"color":"#17bebb"}]},
     {"type":"presence","peers":[]},
   ] satisfies PeersMessage[],
   'server-render.json': [

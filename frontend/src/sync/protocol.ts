@@ -270,9 +270,18 @@ export interface OpMessage {
   op: Op;
 }
 
+/** A text caret in a shot's prompt or notes, in UTF-16 units from the field's start. */
+export interface Caret {
+  shotId: string;
+  field: TextField;
+  offset: number;
+}
+
 export interface PresenceMessage {
   type: 'presence';
   selectedShotId: string | null;
+  /** Where this person is typing; absent or null: in no prompt or notes. */
+  caret?: Caret | null;
 }
 
 export interface PingMessage {
@@ -306,6 +315,8 @@ export interface Peer {
   name: string;
   selectedShotId: string | null;
   color: string;
+  /** Where they are typing, if they are. */
+  caret?: Caret;
 }
 
 /** "presence" from the server: everyone on the board. */

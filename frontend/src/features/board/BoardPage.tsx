@@ -374,6 +374,8 @@ export function BoardView({
               setSelectedId(store.duplicateShot(selected.id, positionForInsert(shots, selectedIndex + 1)));
             }}
             onDelete={() => setConfirmShotDelete(selected.id)}
+            peers={live.peers}
+            me={me}
           />
         )}
         {selected && (
