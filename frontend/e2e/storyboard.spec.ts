@@ -1,5 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type Page, type TestInfo } from '@playwright/test';
+import { invite, signUp } from './accounts';
 
 // Issue 15, end to end: the board reads and plays like a storyboard.
 // Frames on cards (a pasted picture becomes one), grid and timeline views,
@@ -10,18 +11,8 @@ import { expect, test, type Browser, type Page, type TestInfo } from '@playwrigh
 // test-results/ (Playwright's outputDir).
 
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-const password = 'correct horse battery staple';
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
-
-async function signUp(page: Page, name: string, email: string) {
-  await page.goto('/signup');
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByTestId('current-user-name')).toHaveText(name);
-}
 
 /** A workspace, a project and a board of the given names; leaves the page on the board. */
 async function newBoard(page: Page, names: { workspace: string; project: string; board: string }) {
@@ -37,14 +28,6 @@ async function newBoard(page: Page, names: { workspace: string; project: string;
   await page.getByRole('button', { name: 'Create board' }).click();
   await expect(page).toHaveURL(/\/b\/[^/]+$/);
   await expect(page.getByTestId('connection-badge')).toHaveAttribute('data-status', 'connected');
-}
-
-async function invite(page: Page, email: string, role: string) {
-  await page.getByTestId('nav-members').click();
-  await page.getByLabel('Invite by email').fill(email);
-  await page.getByLabel('Role', { exact: true }).selectOption(role);
-  await page.getByRole('button', { name: 'Invite', exact: true }).click();
-  await expect(page.getByTestId('member-notice')).toContainText('has no account yet');
 }
 
 async function addShot(page: Page, title: string, seconds: number) {
@@ -168,7 +151,7 @@ async function newPage(browser: Browser, viewport = DESKTOP): Promise<Page> {
 }
 
 test('the board as a storyboard: frames, two views, the animatic in step with live edits, colours, a read view', async ({ browser }, info) => {
-  test.setTimeout(240_000);
+  test.setTimeout(300_000); // four people, a minute of playback, on a shared machine
   const emails = {
     owner: `story-owner-${run}@e2e.shotline.test`,
     editor: `story-editor-${run}@e2e.shotline.test`,

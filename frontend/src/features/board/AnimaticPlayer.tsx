@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState, type PointerEvent as ReactPointer
 import type { Shot } from '../../sync/protocol';
 import type { BoardMedia } from '../renders/useBoardMedia';
 import { aspectCss, frameOf } from './frames';
-import { fasterRate, playerAction, shotIndexAt, type PlayheadClock } from './player';
+import { fasterRate, followClock, playerAction, shotIndexAt, type PlayheadClock } from './player';
 import { formatTimecode } from './shotFields';
 import { timelineLayout } from './timeline';
 
@@ -48,32 +48,23 @@ export function AnimaticPlayer({
 
   // Follow the clock: one animation frame at a time while playing, and
   // stop at the end of the board (which may move while it plays).
-  useEffect(() => {
-    let raf = 0;
-    const tick = () => {
-      let t = clock.time();
-      const total = layoutRef.current.duration;
-      if (clock.playing && t >= total) {
-        // Pause first: each call re-enters tick, which must see it stopped.
-        clock.pause();
-        clock.seek(total);
-        t = total;
-      }
-      setTime(t);
-      if (clock.playing) raf = requestAnimationFrame(tick);
-    };
-    const unsubscribe = clock.subscribe(() => {
-      setPlaying(clock.playing);
-      setRate(clock.rate);
-      cancelAnimationFrame(raf);
-      tick();
-    });
-    tick();
-    return () => {
-      unsubscribe();
-      cancelAnimationFrame(raf);
-    };
-  }, [clock]);
+  useEffect(
+    () =>
+      followClock(clock, () => {
+        let t = clock.time();
+        const total = layoutRef.current.duration;
+        if (clock.playing && t >= total) {
+          // Pause first: each call re-enters this function, which must see it stopped.
+          clock.pause();
+          clock.seek(total);
+          t = total;
+        }
+        setTime(t);
+        setPlaying(clock.playing);
+        setRate(clock.rate);
+      }),
+    [clock],
+  );
 
   // A render plays in step with the playhead; past its end its last frame holds.
   useEffect(() => {

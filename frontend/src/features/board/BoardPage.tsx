@@ -24,7 +24,7 @@ import { RenderQueuePanel } from '../renders/RenderQueuePanel';
 import { ShotMediaPanel } from '../renders/ShotMedia';
 import { AnimaticPlayer } from './AnimaticPlayer';
 import { imageFiles } from './frames';
-import { PlayheadClock, shotIndexAt } from './player';
+import { followClock, PlayheadClock, shotIndexAt } from './player';
 import { ShotFrame } from './ShotFrame';
 import { ShotGrid } from './ShotGrid';
 import { ShotReadView } from './ShotReadView';
@@ -154,21 +154,10 @@ export function BoardView({
   // The shot the animatic is on, for the grid's highlight (changes per shot, not per frame).
   useEffect(() => {
     if (!playerOpen) return setPlayingId(null);
-    let raf = 0;
-    const follow = () => {
+    return followClock(clock, () => {
       const i = shotIndexAt(timelineLayout(shotsRef.current, 1), clock.time());
       setPlayingId(shotsRef.current[i]?.id ?? null);
-      if (clock.playing) raf = requestAnimationFrame(follow);
-    };
-    const unsubscribe = clock.subscribe(() => {
-      cancelAnimationFrame(raf);
-      follow();
     });
-    follow();
-    return () => {
-      unsubscribe();
-      cancelAnimationFrame(raf);
-    };
   }, [playerOpen, clock]);
   /** Opens the player and plays from the selected shot (or the start). */
   function play() {
@@ -213,6 +202,21 @@ export function BoardView({
     document.addEventListener('paste', onPaste);
     return () => document.removeEventListener('paste', onPaste);
   }, []);
+
+  // What the grid and the timeline both show and do with the shots.
+  const cards = {
+    shots,
+    selectedId,
+    peers: live.peers,
+    me,
+    openThreads,
+    canEdit,
+    onSelect: setSelectedId,
+    onMove: moveTo,
+    frame,
+    onDropFiles: canUpload ? media.upload : undefined,
+    dimmed: (s: Shot) => !matchesReview(s, reviewFilter),
+  };
 
   function insertAt(index: number) {
     if (!store) return;
@@ -317,39 +321,9 @@ export function BoardView({
                 : 'Shots will appear here as your team adds them.'}
             </EmptyState>
           )}
-          {shots.length > 0 && view === 'grid' && (
-            <ShotGrid
-              shots={shots}
-              selectedId={selectedId}
-              playingId={playingId}
-              peers={live.peers}
-              me={me}
-              openThreads={openThreads}
-              canEdit={canEdit}
-              onSelect={setSelectedId}
-              onMove={moveTo}
-              frame={frame}
-              onDropFiles={canUpload ? media.upload : undefined}
-              dimmed={(s) => !matchesReview(s, reviewFilter)}
-            />
-          )}
+          {shots.length > 0 && view === 'grid' && <ShotGrid {...cards} playingId={playingId} />}
           {(shots.length > 0 || canEdit) && view === 'timeline' && (
-            <Timeline
-              shots={shots}
-              pxPerSecond={pxPerSecond}
-              selectedId={selectedId}
-              peers={live.peers}
-              me={me}
-              openThreads={openThreads}
-              canEdit={canEdit}
-              onSelect={setSelectedId}
-              onInsert={insertAt}
-              onMove={moveTo}
-              frame={frame}
-              onDropFiles={canUpload ? media.upload : undefined}
-              dimmed={(s) => !matchesReview(s, reviewFilter)}
-              clock={playerOpen ? clock : null}
-            />
+            <Timeline {...cards} pxPerSecond={pxPerSecond} onInsert={insertAt} clock={playerOpen ? clock : null} />
           )}
           {canUpload && shots.length > 0 && (
             <p className="muted small">Drop an image on a card, or select a shot and paste one, to set its frame.</p>

@@ -75,3 +75,23 @@ export function fileDropHandlers(shotId: string, onDropFiles: ((shotId: string, 
 
 /** The drag type that carries a shot being reordered. */
 export const SHOT_DRAG_TYPE = 'application/x-shotline-shot';
+
+/**
+ * A card's handlers for dragging its shot (number index + 1) to reorder it:
+ * other apps get its title as text; dragging says which shot moves, and
+ * ends with nothing dragged and no drop gap.
+ */
+export function shotDragHandlers(shot: Shot, index: number, setDragging: (id: string | null) => void, setDropGap: (gap: number | null) => void) {
+  return {
+    onDragStart: (e: DragEvent) => {
+      e.dataTransfer.setData(SHOT_DRAG_TYPE, shot.id);
+      e.dataTransfer.setData('text/plain', shot.title || `Shot ${index + 1}`);
+      e.dataTransfer.effectAllowed = 'move';
+      setDragging(shot.id);
+    },
+    onDragEnd: () => {
+      setDragging(null);
+      setDropGap(null);
+    },
+  };
+}

@@ -2,7 +2,7 @@ import { useMemo, useRef, useState, type DragEvent, type KeyboardEvent, type Rea
 import { formatSeconds } from '../../components/format';
 import type { Peer, Shot } from '../../sync/protocol';
 import { reviewOf } from '../share/Review';
-import { CardBadges, CardPeers, fileDropHandlers, peersByShot, SHOT_DRAG_TYPE } from './ShotCardParts';
+import { CardBadges, CardPeers, fileDropHandlers, peersByShot, shotDragHandlers, SHOT_DRAG_TYPE } from './ShotCardParts';
 import { indexAfterDrop } from './timeline';
 
 /**
@@ -101,16 +101,7 @@ export function ShotGrid({
               style={(watchers.get(shot.id) ?? []).length ? { boxShadow: `0 0 0 2px ${watchers.get(shot.id)![0]!.color}` } : undefined}
               onClick={() => onSelect(shot.id)}
               onKeyDown={(e) => onKey(e, i)}
-              onDragStart={(e) => {
-                e.dataTransfer.setData(SHOT_DRAG_TYPE, shot.id);
-                e.dataTransfer.setData('text/plain', shot.title || `Shot ${i + 1}`);
-                e.dataTransfer.effectAllowed = 'move';
-                setDragging(shot.id);
-              }}
-              onDragEnd={() => {
-                setDragging(null);
-                setDropGap(null);
-              }}
+              {...shotDragHandlers(shot, i, setDragging, setDropGap)}
               onDragOver={(e) => {
                 if (canEdit && (dragging || e.dataTransfer.types.includes(SHOT_DRAG_TYPE))) {
                   e.preventDefault();

@@ -2,8 +2,8 @@ import { reviewOf } from '../share/Review';
 import { useEffect, useMemo, useRef, useState, type DragEvent, type ReactNode } from 'react';
 import { formatSeconds } from '../../components/format';
 import type { Peer, Shot } from '../../sync/protocol';
-import type { PlayheadClock } from './player';
-import { CardBadges, CardPeers, fileDropHandlers, peersByShot, SHOT_DRAG_TYPE as DRAG_TYPE } from './ShotCardParts';
+import { followClock, type PlayheadClock } from './player';
+import { CardBadges, CardPeers, fileDropHandlers, peersByShot, shotDragHandlers, SHOT_DRAG_TYPE as DRAG_TYPE } from './ShotCardParts';
 import { formatTimecode } from './shotFields';
 import { gapAt, indexAfterDrop, timelineLayout, type TimelineLayout } from './timeline';
 
@@ -136,16 +136,7 @@ export function Timeline({
                     onSelect(shot.id);
                   }
                 }}
-                onDragStart={(e) => {
-                  e.dataTransfer.setData(DRAG_TYPE, shot.id);
-                  e.dataTransfer.setData('text/plain', shot.title || `Shot ${i + 1}`);
-                  e.dataTransfer.effectAllowed = 'move';
-                  setDragging(shot.id);
-                }}
-                onDragEnd={() => {
-                  setDragging(null);
-                  setDropGap(null);
-                }}
+                {...shotDragHandlers(shot, i, setDragging, setDropGap)}
                 {...fileDropHandlers(shot.id, onDropFiles)}
               >
                 {frame?.(shot, i)}
@@ -207,24 +198,15 @@ export function Timeline({
 /** The animatic's playhead over the cards, moved each animation frame without re-rendering the timeline. */
 function TimelinePlayhead({ clock, layout, pxPerSecond }: { clock: PlayheadClock; layout: TimelineLayout; pxPerSecond: number }) {
   const line = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    let raf = 0;
-    const place = () => {
-      const t = Math.min(clock.time(), layout.duration);
-      const item = layout.items.find((it) => t < it.end) ?? layout.items[layout.items.length - 1];
-      const x = item ? item.left + (Math.min(t, item.end) - item.start) * pxPerSecond : 0;
-      if (line.current) line.current.style.transform = `translateX(${x}px)`;
-      if (clock.playing) raf = requestAnimationFrame(place);
-    };
-    const unsubscribe = clock.subscribe(() => {
-      cancelAnimationFrame(raf);
-      place();
-    });
-    place();
-    return () => {
-      unsubscribe();
-      cancelAnimationFrame(raf);
-    };
-  }, [clock, layout, pxPerSecond]);
+  useEffect(
+    () =>
+      followClock(clock, () => {
+        const t = Math.min(clock.time(), layout.duration);
+        const item = layout.items.find((it) => t < it.end) ?? layout.items[layout.items.length - 1];
+        const x = item ? item.left + (Math.min(t, item.end) - item.start) * pxPerSecond : 0;
+        if (line.current) line.current.style.transform = `translateX(${x}px)`;
+      }),
+    [clock, layout, pxPerSecond],
+  );
   return <div ref={line} className="timeline-playhead" data-testid="timeline-playhead" aria-hidden="true" />;
 }

@@ -64,6 +64,29 @@ export class PlayheadClock {
   }
 }
 
+/**
+ * Calls fn now, on every play, pause and seek of clock, and on every
+ * animation frame while it plays; returns the stop function. What follows
+ * the playhead (the player, the timeline's line, the grid's highlight) moves
+ * with it without re-rendering more than itself.
+ */
+export function followClock(clock: PlayheadClock, fn: () => void): () => void {
+  let raf = 0;
+  const frame = () => {
+    fn();
+    if (clock.playing) raf = requestAnimationFrame(frame);
+  };
+  const unsubscribe = clock.subscribe(() => {
+    cancelAnimationFrame(raf);
+    frame();
+  });
+  frame();
+  return () => {
+    unsubscribe();
+    cancelAnimationFrame(raf);
+  };
+}
+
 /** What a key does in the player. */
 export type PlayerAction =
   | 'toggle'
