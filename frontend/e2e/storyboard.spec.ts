@@ -164,7 +164,12 @@ test('the board as a storyboard: frames, two views, the animatic in step with li
 
   await test.step('an owner makes a board of three two-second shots', async () => {
     const signin = await newPage(browser);
+    const complaints: string[] = [];
+    signin.on('console', (m) => m.type() === 'error' && complaints.push(m.text()));
+    signin.on('response', (r) => r.status() === 401 && complaints.push(`401 from ${r.url()}`));
     await signin.goto('/signin');
+    await expect(signin.getByTestId('signin-form')).toBeVisible();
+    expect(complaints, 'errors on the sign-in page').toEqual([]);
     await expectAccessible(signin, 'the sign-in page');
     await screenshot(signin, info, 'signin');
     await signin.setViewportSize(PHONE);
