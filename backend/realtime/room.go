@@ -1156,6 +1156,9 @@ func (r *Room) sendPeers(local []Peer) {
 	r.sendToMembers(data)
 }
 
+// docSyncDelay is how long the board document's copy may lag the board.
+const docSyncDelay = 250 * time.Millisecond
+
 // changesBoardList reports whether an op changes what a project's board
 // list shows: the settings, the number of shots or which come first.
 func changesBoardList(op Op) bool {
@@ -1181,6 +1184,9 @@ func (r *Room) syncBoardDocument() {
 	}
 	gen := r.docGen.Add(1)
 	go func() {
+		// A burst of edits writes the document once, after it: FerretDB
+		// serializes writes, and the op log's must not queue behind these.
+		time.Sleep(docSyncDelay)
 		r.docSync.Lock()
 		defer r.docSync.Unlock()
 		if r.docGen.Load() != gen {
