@@ -24,9 +24,9 @@ func composeConfig(t *testing.T, env []string, args ...string) (stdout, stderr s
 	bin, lookErr := exec.LookPath("docker-compose")
 	if lookErr != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatal("docker-compose is not installed; scripts/setup.sh installs it (apt-get install docker-compose)")
+			t.Fatal("docker-compose is not installed; scripts/setup.sh --tests installs it (apt-get install docker-compose)")
 		}
-		t.Skip("docker-compose is not installed; run scripts/setup.sh to check docker-compose.yml")
+		t.Skip("docker-compose is not installed; run scripts/setup.sh --tests to check docker-compose.yml")
 	}
 	_, self, _, _ := runtime.Caller(0)
 	file := filepath.Join(filepath.Dir(self), "..", "docker-compose.yml")

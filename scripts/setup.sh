@@ -2,9 +2,10 @@
 # Installs what Shotline needs to run and test without Docker. Idempotent and
 # silent when there is nothing to do; safe to run before every run or test.
 #
-#   - Debian packages: ffmpeg, chromium, docker-compose, curl, and the fonts
-#     of PDF storyboards (fonts-dejavu-core, fonts-droid-fallback for CJK);
-#     with --tests also poppler-utils (pdftotext, pdfimages) (apt-get)
+#   - Debian packages: ffmpeg, curl and the fonts of PDF storyboards
+#     (fonts-dejavu-core, fonts-droid-fallback for CJK) to run; chromium,
+#     docker-compose and poppler-utils (pdftotext, pdfimages) too with
+#     --tests (the browser tests, the compose file's check, the PDF tests)
 #   - $TOOLS/bin/ferretdb: our FerretDB launcher (scripts/ferretdb)
 #   - $TOOLS/bin/minio: the MinIO server, built from source (~6 min cold)
 #   - $TOOLS/bin/versitygw: the versitygw S3 gateway, the second S3 server the
@@ -17,10 +18,10 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# install_debian_packages PKG... installs the packages that are missing.
 install_debian_packages() {
-	local pkg missing=() wanted=(ffmpeg chromium docker-compose curl fonts-dejavu-core fonts-droid-fallback)
-	((for_tests)) && wanted+=(poppler-utils)
-	for pkg in "${wanted[@]}"; do
+	local pkg missing=()
+	for pkg in "$@"; do
 		dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 	done
 	((${#missing[@]} == 0)) && return 0
@@ -101,7 +102,11 @@ case "${1:-}" in
 *) die "usage: setup.sh [--tests]" ;;
 esac
 
-install_debian_packages
+if ((for_tests)); then
+	install_debian_packages ffmpeg curl fonts-dejavu-core fonts-droid-fallback chromium docker-compose poppler-utils
+else
+	install_debian_packages ffmpeg curl fonts-dejavu-core fonts-droid-fallback
+fi
 check_toolchains
 build_ferretdb
 build_minio

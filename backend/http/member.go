@@ -97,7 +97,12 @@ func (s *Server) registerMembers() {
 				}
 				out.Body.Members = append(out.Body.Members, v)
 			}
-			out.Body.Invites = append([]shotline.Invite{}, w.Invites...)
+			// Pending invites are for those who may invite: others (viewers,
+			// commenters, editors) see who is in, not who was asked.
+			out.Body.Invites = []shotline.Invite{}
+			if s.Authz.Allowed(accessFrom(ctx).Role, shotline.PermMemberInvite) {
+				out.Body.Invites = append(out.Body.Invites, w.Invites...)
+			}
 			return out, nil
 		})
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	nethttp "net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/shotline"
@@ -44,8 +45,39 @@ type versionListOutput struct {
 
 type restoreOutput struct {
 	Body struct {
-		Seq int64 `json:"seq" doc:"Sequence number of the restore op; restoring an earlier version undoes it."`
+		Seq   int64       `json:"seq" doc:"Sequence number of the restore op."`
+		Saved versionView `json:"saved" doc:"The version the board was saved as just before the restore: restoring it undoes the restore."`
 	}
+}
+
+// saveVersion names the board's current state as a version and tells
+// everyone on the board that its versions changed.
+func (s *Server) saveVersion(ctx context.Context, versions shotline.VersionStore, boardID, name, actor string) (*shotline.BoardVersion, error) {
+	snap, seq, err := s.Hub.BoardSnapshot(ctx, boardID)
+	if err != nil {
+		return nil, err
+	}
+	state, err := json.Marshal(snap)
+	if err != nil {
+		return nil, err
+	}
+	v := &shotline.BoardVersion{BoardID: boardID, Name: name, Seq: seq, State: state, CreatedBy: actor}
+	if err := versions.CreateVersion(ctx, v); err != nil {
+		return nil, err
+	}
+	s.Hub.BroadcastVersions(boardID)
+	return v, nil
+}
+
+// beforeRestoreName names the version saved before restoring name,
+// shortening name (with an ellipsis, so the cut shows) to fit.
+func beforeRestoreName(name string) string {
+	const prefix, suffix = "Before restoring “", "”"
+	room := shotline.MaxTitleLength - utf8.RuneCountInString(prefix+suffix)
+	if r := []rune(name); len(r) > room {
+		name = string(r[:room-1]) + "…"
+	}
+	return prefix + name + suffix
 }
 
 // registerVersions adds named versions. They need the realtime hub, which
@@ -73,17 +105,8 @@ func (s *Server) registerVersions(versions shotline.VersionStore) {
 			if err != nil {
 				return nil, err
 			}
-			b := accessFrom(ctx).Board
-			snap, seq, err := s.Hub.BoardSnapshot(ctx, b.ID)
+			v, err := s.saveVersion(ctx, versions, accessFrom(ctx).Board.ID, name, callerFrom(ctx).Actor())
 			if err != nil {
-				return nil, err
-			}
-			state, err := json.Marshal(snap)
-			if err != nil {
-				return nil, err
-			}
-			v := &shotline.BoardVersion{BoardID: b.ID, Name: name, Seq: seq, State: state, CreatedBy: callerFrom(ctx).Actor()}
-			if err := versions.CreateVersion(ctx, v); err != nil {
 				return nil, err
 			}
 			return &struct{ Body versionView }{Body: viewVersion(v)}, nil
@@ -102,16 +125,25 @@ func (s *Server) registerVersions(versions shotline.VersionStore) {
 		})
 
 	register(s, Route{ID: "restoreVersion", Method: nethttp.MethodPost, Path: "/api/boards/{boardId}/versions/{versionId}/restore", Tag: "versions",
-		Summary: "Restore a version: an op everyone on the board sees", Scope: ScopeBoard, Perm: shotline.PermBoardUpdate},
+		Summary: "Restore a version: saves the board as a version first, then restores with an op everyone on the board sees", Scope: ScopeBoard, Perm: shotline.PermBoardUpdate},
 		func(ctx context.Context, in *versionIDInput) (*restoreOutput, error) {
 			a := accessFrom(ctx)
+			target, err := versions.FindVersion(ctx, a.Board.ID, in.VersionID)
+			if err != nil {
+				return nil, err
+			}
+			// The board as it is becomes a version first: restoring it undoes this restore.
+			saved, err := s.saveVersion(ctx, versions, a.Board.ID, beforeRestoreName(target.Name), callerFrom(ctx).Actor())
+			if err != nil {
+				return nil, err
+			}
 			seq, err := s.Hub.Apply(ctx, a.Board.ID, callerFrom(ctx).Actor(), a.Role, realtime.VersionRestore{VersionID: in.VersionID})
 			if err != nil {
 				return nil, err
 			}
 			s.audit(ctx, a.Workspace.ID, shotline.AuditVersionRestored, "version:"+in.VersionID, "board="+a.Board.ID)
 			out := &restoreOutput{}
-			out.Body.Seq = seq
+			out.Body.Seq, out.Body.Saved = seq, viewVersion(saved)
 			return out, nil
 		})
 }

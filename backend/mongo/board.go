@@ -33,8 +33,11 @@ type boardDoc struct {
 	Archived            bool      `bson:"archived"`
 	Seq                 int64     `bson:"seq"`
 	Shots               []shotDoc `bson:"shots"`
-	CreatedAt           time.Time `bson:"createdAt"`
-	UpdatedAt           time.Time `bson:"updatedAt"`
+	// Kept by the room; absent in boards no room has written since.
+	ShotCount    *int      `bson:"shotCount,omitempty"`
+	FrameShotIDs []string  `bson:"frameShotIds,omitempty"`
+	CreatedAt    time.Time `bson:"createdAt"`
+	UpdatedAt    time.Time `bson:"updatedAt"`
 }
 
 type shotDoc struct {
@@ -61,6 +64,13 @@ func (d *boardDoc) board() *shotline.Board {
 		}
 		return b.Shots[i].ID < b.Shots[j].ID
 	})
+	b.ShotCount, b.FrameShotIDs = len(b.Shots), []string{}
+	for _, s := range b.Shots[:min(len(b.Shots), shotline.MaxFrameShots)] {
+		b.FrameShotIDs = append(b.FrameShotIDs, s.ID)
+	}
+	if d.ShotCount != nil { // the room's count is newer than the stored shots
+		b.ShotCount, b.FrameShotIDs = *d.ShotCount, append([]string{}, d.FrameShotIDs...)
+	}
 	return b
 }
 
@@ -135,6 +145,9 @@ func (s *BoardService) UpdateBoard(ctx context.Context, id string, upd shotline.
 	}
 	if upd.Archived != nil {
 		set = append(set, bson.E{Key: "archived", Value: *upd.Archived})
+	}
+	if upd.Shots != nil {
+		set = append(set, bson.E{Key: "shotCount", Value: upd.Shots.Count}, bson.E{Key: "frameShotIds", Value: upd.Shots.FrameShotIDs})
 	}
 	var d boardDoc
 	err := s.db.boards().FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}},

@@ -38,9 +38,9 @@ func (g *gatedBoards) UpdateBoard(ctx context.Context, id string, upd shotline.B
 }
 
 // TestBoardDocumentFollowsRapidSettingsInOrder: twenty title changes while
-// the board document's first write waits cost two writes, and the document
-// ends with the last title (writes in flight at once could land out of
-// order and leave an older one).
+// the board document's first write waits end with the last title in the
+// document, written last (writes in flight at once could land out of
+// order and leave an older one), in fewer writes than changes.
 func TestBoardDocumentFollowsRapidSettingsInOrder(t *testing.T) {
 	ctx := context.Background()
 	db, err := mongo.Open(ctx, testenv.Get(t).MongoURI, testenv.Database(t))
@@ -81,7 +81,7 @@ func TestBoardDocumentFollowsRapidSettingsInOrder(t *testing.T) {
 	}
 	boards.mu.Lock()
 	defer boards.mu.Unlock()
-	if len(boards.titles) != 2 || boards.titles[0] != "title 1" {
-		t.Fatalf("board document writes: %q; want the first title, then the last", boards.titles)
+	if n := len(boards.titles); n == 0 || n >= 20 || boards.titles[n-1] != "title 20" {
+		t.Fatalf("board document writes: %q; want fewer than the 20 changes, the last one last", boards.titles)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/shotline/shotline/backend/shotline"
@@ -51,12 +52,17 @@ func (s *BoardState) prepareCommentAdd(c caller, o CommentAdd) (Op, func(int64),
 	if tr := o.TimeRange; tr != nil && !(tr.Start >= 0 && tr.Start <= tr.End && tr.End <= shotline.MaxShotDuration) {
 		return nil, nil, shotline.Invalid("timeRange", fmt.Sprintf("must satisfy 0 <= start <= end <= %d", shotline.MaxShotDuration))
 	}
-	cm := Comment{ID: o.CommentID, ShotID: o.ShotID, ParentID: o.ParentID, AuthorID: c.actor, Body: o.Body}
+	if o.At != "" {
+		if _, err := time.Parse(time.RFC3339, o.At); err != nil {
+			return nil, nil, shotline.Invalid("at", "must be an RFC 3339 time")
+		}
+	}
+	cm := Comment{ID: o.CommentID, ShotID: o.ShotID, ParentID: o.ParentID, AuthorID: c.actor, Body: o.Body, CreatedAt: o.At}
 	if o.TimeRange != nil {
 		tr := *o.TimeRange
 		cm.TimeRange = &tr
 	}
-	applied := CommentAdd{CommentID: cm.ID, ShotID: cm.ShotID, ParentID: cm.ParentID, Body: cm.Body, TimeRange: cloneComment(cm).TimeRange}
+	applied := CommentAdd{CommentID: cm.ID, ShotID: cm.ShotID, ParentID: cm.ParentID, Body: cm.Body, TimeRange: cloneComment(cm).TimeRange, At: cm.CreatedAt}
 	if cur, ok := s.Comments[cm.ID]; ok {
 		if cur.ShotID == cm.ShotID && cur.ParentID == cm.ParentID && cur.AuthorID == cm.AuthorID &&
 			cur.Body == cm.Body && equalTimeRange(cur.TimeRange, cm.TimeRange) {

@@ -150,6 +150,9 @@ type CommentAdd struct {
 	ParentID  string     `json:"parentId,omitempty"`
 	Body      string     `json:"body"`
 	TimeRange *TimeRange `json:"timeRange,omitempty"`
+	// At is when the server took the comment (RFC 3339), set by the room
+	// on every comment.add it receives; what a client sends is replaced.
+	At string `json:"at,omitempty"`
 }
 
 // CommentEdit replaces the body of the actor's own comment.

@@ -76,6 +76,17 @@ type OpMessage struct {
 // none).
 type PresenceMessage struct {
 	SelectedShotID *string `json:"selectedShotId"`
+	// Caret is where the client is typing (nil: in no prompt or notes),
+	// so the others can show it in the field.
+	Caret *Caret `json:"caret,omitempty"`
+}
+
+// Caret is a text caret in a shot's prompt or notes: Offset characters
+// (UTF-16 code units, as browsers count) from the start of the field.
+type Caret struct {
+	ShotID string    `json:"shotId"`
+	Field  TextField `json:"field"`
+	Offset int       `json:"offset"`
 }
 
 // PingMessage asks for a PongMessage (an application-level keepalive).
@@ -114,6 +125,8 @@ type Peer struct {
 	Name           string  `json:"name"`
 	SelectedShotID *string `json:"selectedShotId"`
 	Color          string  `json:"color"`
+	// Caret is where they are typing, if they are.
+	Caret *Caret `json:"caret,omitempty"`
 }
 
 // ErrorMessage reports a failed op (OpID set; the op changed nothing) or a
@@ -333,6 +346,8 @@ func DecodeServerMessage(data []byte) (ServerMessage, error) {
 		return decodeMessage[PongMessage](body)
 	case TypeRender:
 		return decodeMessage[RenderMessage](body)
+	case TypeVersions:
+		return decodeMessage[VersionsMessage](body)
 	}
 	return nil, shotline.Invalid("type", "unknown message type "+strconv.Quote(typ))
 }

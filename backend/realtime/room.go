@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shotline/shotline/backend/shotline"
@@ -82,6 +82,7 @@ type pendingOp struct {
 
 type peer struct {
 	selected *string
+	caret    *Caret
 	joined   int64 // join order, for a stable peer list
 	// Owned by run.
 	errs      int      // messages refused so far
@@ -101,6 +102,11 @@ type Room struct {
 	// Guarded by hub.mu.
 	joining int
 	closed  bool
+
+	// The board document's copy of settings and shot summary: the newest
+	// sync wins (docGen), one write at a time (docSync).
+	docGen  atomic.Int64
+	docSync sync.Mutex
 
 	// Guarded by mu: the member set, read by the hub for role changes.
 	mu      sync.Mutex
@@ -138,14 +144,6 @@ type Room struct {
 	awaiting    bool                   // a write conflicted: writes wait until others' ops are in
 	catchUpSoon bool                   // an evCatchUp is scheduled
 	conflicts   int                    // write conflicts in a row that others' ops did not explain
-
-	// The board document's copy of the settings (syncBoardDocument): one
-	// write at a time, the latest settings next.
-	boardSync struct {
-		mu      sync.Mutex
-		running bool
-		next    *BoardSettings
-	}
 }
 
 func newRoom(h *Hub, boardID string) *Room {
@@ -733,7 +731,7 @@ func (r *Room) onMessage(ctx context.Context, e *event) {
 	case OpMessage:
 		r.onOp(ctx, event{kind: evOp, client: c, op: m})
 	case PresenceMessage:
-		r.onPresence(c, m.SelectedShotID)
+		r.onPresence(c, m.SelectedShotID, m.Caret)
 	case PingMessage:
 		r.hub.send(c, PongMessage{})
 	case JoinMessage:
@@ -794,6 +792,11 @@ func (r *Room) onOp(ctx context.Context, e event) {
 			return
 		}
 		p.sent.Op = filled
+	}
+	if ca, ok := m.Op.(CommentAdd); ok {
+		// The server's clock dates a comment, whatever the client said.
+		ca.At = p.at.UTC().Format(time.RFC3339)
+		p.sent.Op = ca
 	}
 	if err := r.applyLive(&p); err != nil {
 		r.refusePending(p, err)
@@ -980,7 +983,7 @@ func (r *Room) durableOps(ops []pendingOp) {
 	r.headMarked = false // the write cleared the mark first
 	settingsChanged := false
 	for _, p := range ops {
-		if _, ok := p.op.Op.(BoardSet); ok {
+		if changesBoardList(p.op.Op) {
 			settingsChanged = true
 		}
 		if err := Replay(r.durable, p.op); err != nil {
@@ -1087,7 +1090,7 @@ func (r *Room) snapshot(head bool) (shotline.BoardSnapshot, bool) {
 	return shotline.BoardSnapshot{BoardID: r.boardID, Seq: r.durable.Seq, State: data, Head: head, CreatedAt: time.Now().UTC()}, true
 }
 
-func (r *Room) onPresence(c *Client, selected *string) {
+func (r *Room) onPresence(c *Client, selected *string, caret *Caret) {
 	r.mu.Lock()
 	p, ok := r.members[c]
 	if ok {
@@ -1097,19 +1100,19 @@ func (r *Room) onPresence(c *Client, selected *string) {
 			}
 		}
 		p.selected = selected
+		// Like a selection, a caret in no field of a shot on the board is none.
+		if caret != nil {
+			if _, exists := r.live.Shots[caret.ShotID]; !exists || (caret.Field != TextPrompt && caret.Field != TextNotes) ||
+				caret.Offset < 0 || caret.Offset > 2*MaxTextLength { // UTF-16 units: at most two a character
+				caret = nil
+			}
+		}
+		p.caret = caret
 	}
 	r.mu.Unlock()
 	if ok {
 		r.broadcastPeers()
 	}
-}
-
-var palette = []string{"#e5484d", "#f76b15", "#ffc53d", "#46a758", "#12a594", "#0090ff", "#6e56cf", "#d6409f"}
-
-func colorOf(userID string) string {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(userID))
-	return palette[h.Sum32()%uint32(len(palette))]
 }
 
 func (r *Room) broadcastPeers() {
@@ -1128,13 +1131,14 @@ func (r *Room) localPeers() []Peer {
 	}
 	list := make([]entry, 0, len(r.members))
 	for c, p := range r.members {
-		list = append(list, entry{Peer{UserID: c.UserID, Name: c.Name, SelectedShotID: p.selected, Color: colorOf(c.UserID)}, p.joined})
+		list = append(list, entry{Peer{UserID: c.UserID, Name: c.Name, SelectedShotID: p.selected, Caret: p.caret}, p.joined})
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].joined < list[j].joined })
 	peers := make([]Peer, len(list))
 	for i, e := range list {
 		peers[i] = e.peer
 	}
+	assignColors(peers)
 	return peers
 }
 
@@ -1152,6 +1156,8 @@ func (r *Room) sendPeers(local []Peer) {
 		for _, f := range from {
 			msg.Peers = append(msg.Peers, r.remotePeers[f].peers...)
 		}
+		// Colours are told apart across instances too.
+		assignColors(msg.Peers)
 	}
 	data, err := EncodeMessage(msg)
 	if err != nil {
@@ -1160,35 +1166,48 @@ func (r *Room) sendPeers(local []Peer) {
 	r.sendToMembers(data)
 }
 
-// syncBoardDocument copies the board's settings into the board document,
-// which project lists read.
+// docSyncDelay is how long the board document's copy may lag the board.
+const docSyncDelay = 250 * time.Millisecond
+
+// changesBoardList reports whether an op changes what a project's board
+// list shows: the settings, the number of shots or which come first.
+func changesBoardList(op Op) bool {
+	switch op.(type) {
+	case BoardSet, ShotInsert, ShotMove, ShotDuplicate, ShotDelete, VersionRestore:
+		return true
+	}
+	return false
+}
+
+// syncBoardDocument copies the board's settings, shot count and first
+// shots into the board document, which project lists read.
 func (r *Room) syncBoardDocument() {
 	set := r.durable.Settings
-	r.boardSync.mu.Lock()
-	defer r.boardSync.mu.Unlock()
-	if r.boardSync.running {
-		// The write in flight is followed by one with the latest settings:
-		// rapid changes cost two writes, and they land in order.
-		r.boardSync.next = &set
-		return
+	shots := make([]Shot, 0, len(r.durable.Shots))
+	for _, sh := range r.durable.Shots {
+		shots = append(shots, sh)
 	}
-	r.boardSync.running = true
+	SortShots(shots)
+	summary := shotline.ShotSummary{Count: len(shots), FrameShotIDs: []string{}}
+	for _, sh := range shots[:min(len(shots), shotline.MaxFrameShots)] {
+		summary.FrameShotIDs = append(summary.FrameShotIDs, sh.ID)
+	}
+	gen := r.docGen.Add(1)
 	go func() {
-		for {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			upd := shotline.BoardUpdate{Title: &set.Title, Description: &set.Description, AspectRatio: &set.AspectRatio, DefaultShotDuration: &set.DefaultShotDuration}
-			if _, err := r.hub.boards.UpdateBoard(ctx, r.boardID, upd); err != nil && shotline.ErrorCode(err) != shotline.ENOTFOUND {
-				r.hub.log.Warn("sync board document", "board_id", r.boardID, "err", err)
-			}
-			cancel()
-			r.boardSync.mu.Lock()
-			if r.boardSync.next == nil {
-				r.boardSync.running = false
-				r.boardSync.mu.Unlock()
-				return
-			}
-			set, r.boardSync.next = *r.boardSync.next, nil
-			r.boardSync.mu.Unlock()
+		// A burst of edits writes the document once, after it: FerretDB
+		// serializes writes, and the op log's must not queue behind these.
+		time.Sleep(docSyncDelay)
+		r.docSync.Lock()
+		defer r.docSync.Unlock()
+		if r.docGen.Load() != gen {
+			return // a newer copy follows
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		upd := shotline.BoardUpdate{Title: &set.Title, Description: &set.Description, AspectRatio: &set.AspectRatio,
+			DefaultShotDuration: &set.DefaultShotDuration, Shots: &summary}
+		if _, err := r.hub.boards.UpdateBoard(ctx, r.boardID, upd); err != nil && shotline.ErrorCode(err) != shotline.ENOTFOUND {
+			r.hub.log.Warn("sync board document", "board_id", r.boardID, "err", err)
 		}
 	}()
 }

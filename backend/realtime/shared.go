@@ -36,6 +36,8 @@ type remoteMessage struct {
 	Seq     int64      `json:"seq"`               // its durable seq
 	Applied *AppliedOp `json:"applied,omitempty"` // an op it made durable
 	Peers   []Peer     `json:"peers"`             // its members, on every change and every presenceEvery
+	// Versions says the board's named versions changed (and nothing else).
+	Versions bool `json:"versions,omitempty"`
 }
 
 // presenceEvery is how often a room with members publishes them again; a
@@ -122,6 +124,10 @@ func (r *Room) onRemote(ctx context.Context, data []byte) {
 	if err := json.Unmarshal(data, &m); err != nil || m.From == r.hub.instance {
 		return
 	}
+	if m.Versions {
+		r.sendVersionsChanged()
+		return
+	}
 	if m.Applied == nil {
 		before := r.remotePeers[m.From].peers
 		if len(m.Peers) == 0 {
@@ -148,7 +154,8 @@ const maxRemoteOps = 10000
 
 func samePeer(a, b Peer) bool {
 	return a.UserID == b.UserID && a.Name == b.Name && (a.SelectedShotID == nil) == (b.SelectedShotID == nil) &&
-		(a.SelectedShotID == nil || *a.SelectedShotID == *b.SelectedShotID)
+		(a.SelectedShotID == nil || *a.SelectedShotID == *b.SelectedShotID) &&
+		(a.Caret == nil) == (b.Caret == nil) && (a.Caret == nil || *a.Caret == *b.Caret)
 }
 
 // catchUp takes in the ops other instances stored after this room's

@@ -77,6 +77,9 @@ type Comment struct {
 	ResolvedBy string     `json:"resolvedBy,omitempty"`
 	CreatedSeq int64      `json:"createdSeq"`
 	EditedSeq  int64      `json:"editedSeq,omitempty"`
+	// CreatedAt is when the server took the comment (RFC 3339); empty for
+	// comments made before the server kept it.
+	CreatedAt string `json:"createdAt,omitempty"`
 }
 
 // BoardSnapshot is the whole board as clients see it: settings, shots in

@@ -55,19 +55,26 @@ const (
 // Board is a storyboard: settings and an ordered list of shots. Seq is the
 // sequence number of the last realtime op applied to it.
 type Board struct {
-	ID                  string    `json:"id"`
-	WorkspaceID         string    `json:"workspaceId"`
-	ProjectID           string    `json:"projectId"`
-	Title               string    `json:"title"`
-	Description         string    `json:"description"`
-	AspectRatio         string    `json:"aspectRatio"`
-	DefaultShotDuration float64   `json:"defaultShotDuration"`
-	Archived            bool      `json:"archived"`
-	Seq                 int64     `json:"seq"`
-	Shots               []Shot    `json:"shots"`
-	CreatedAt           time.Time `json:"createdAt"`
-	UpdatedAt           time.Time `json:"updatedAt"`
+	ID                  string  `json:"id"`
+	WorkspaceID         string  `json:"workspaceId"`
+	ProjectID           string  `json:"projectId"`
+	Title               string  `json:"title"`
+	Description         string  `json:"description"`
+	AspectRatio         string  `json:"aspectRatio"`
+	DefaultShotDuration float64 `json:"defaultShotDuration"`
+	Archived            bool    `json:"archived"`
+	Seq                 int64   `json:"seq"`
+	Shots               []Shot  `json:"shots"`
+	// ShotCount and FrameShotIDs (the first shots, in order) let board
+	// lists show a board's size and first frames without its shots.
+	ShotCount    int       `json:"shotCount"`
+	FrameShotIDs []string  `json:"frameShotIds"`
+	CreatedAt    time.Time `json:"createdAt"`
+	UpdatedAt    time.Time `json:"updatedAt"`
 }
+
+// MaxFrameShots is how many first shots a board list names per board.
+const MaxFrameShots = 4
 
 // Shot is one clip of a board. Position is a fractional index: shots are
 // ordered by it, and a shot can be put between any two others.
@@ -113,6 +120,15 @@ type BoardUpdate struct {
 	AspectRatio         *string
 	DefaultShotDuration *float64
 	Archived            *bool
+	// Shots: the board's shot count and first shot ids (set by the room
+	// when shots come, go or move; never by a request).
+	Shots *ShotSummary
+}
+
+// ShotSummary is what a board list shows of a board's shots.
+type ShotSummary struct {
+	Count        int
+	FrameShotIDs []string
 }
 
 // Validate checks and normalizes the fields that are set.

@@ -1,4 +1,5 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { signUp } from './accounts';
 
 // Two people on one board, each in their own browser context, against the
 // real server: shots added and reordered in one show up in the other, both
@@ -6,18 +7,8 @@ import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 // and edits made offline reach the other person once back online.
 
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-const password = 'correct horse battery staple';
 const ownerEmail = `collab-owner-${run}@e2e.shotline.test`;
 const editorEmail = `collab-editor-${run}@e2e.shotline.test`;
-
-async function signUp(page: Page, name: string, email: string) {
-  await page.goto('/signup');
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByTestId('current-user-name')).toHaveText(name);
-}
 
 /** A context whose pages expose window.__shotlineSync (see state/useLiveBoard.ts). */
 async function contextWithHooks(browser: import('@playwright/test').Browser): Promise<BrowserContext> {

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { signUp } from './accounts';
 
 // One run of the foundation flow against a real server: an owner builds a
 // workspace → project → board and invites an email that has no account; that
@@ -8,19 +9,9 @@ import { expect, test, type Page } from '@playwright/test';
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 const ownerEmail = `owner-${run}@e2e.shotline.test`;
 const viewerEmail = `viewer-${run}@e2e.shotline.test`;
-const password = 'correct horse battery staple';
 const workspaceName = `Studio ${run}`;
 const projectName = `Launch film ${run}`;
 const boardTitle = `Opening sequence ${run}`;
-
-async function signUp(page: Page, name: string, email: string) {
-  await page.goto('/signup');
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByTestId('current-user-name')).toHaveText(name);
-}
 
 test('an invited viewer sees a board read-only and the server refuses their edit', async ({
   browser,

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { signUp } from './accounts';
 
 // The everyday management screens against the real server: renaming,
 // archiving and deleting projects and boards, adding an existing account as
@@ -6,16 +7,6 @@ import { expect, test, type Page } from '@playwright/test';
 // when leaving, and the profile forms.
 
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-const password = 'correct horse battery staple';
-
-async function signUp(page: Page, name: string, email: string) {
-  await page.goto('/signup');
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByTestId('current-user-name')).toHaveText(name);
-}
 
 test('projects, boards, members and profile can be managed', async ({ browser }) => {
   const memberEmail = `member-${run}@e2e.shotline.test`;

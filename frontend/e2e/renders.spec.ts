@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { signUp } from './accounts';
 
 // The story of issue 13, end to end on the real server (FerretDB, MinIO,
 // ffmpeg): an editor drops two reference images on shot 1 and a clip on
@@ -14,7 +15,6 @@ import { expect, test, type Locator, type Page } from '@playwright/test';
 // naming its rule.
 
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-const password = 'correct horse battery staple';
 const ownerEmail = `render-owner-${run}@e2e.shotline.test`;
 const mateEmail = `render-mate-${run}@e2e.shotline.test`;
 
@@ -51,15 +51,6 @@ async function dropFiles(target: Locator, files: FileSpec[]) {
     files.map((f) => ({ name: f.name, mimeType: f.mimeType, base64: f.buffer.toString('base64') })),
   );
   for (const type of ['dragenter', 'dragover', 'drop']) await target.dispatchEvent(type, { dataTransfer: data });
-}
-
-async function signUp(page: Page, name: string, email: string) {
-  await page.goto('/signup');
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByTestId('current-user-name')).toHaveText(name);
 }
 
 const card = (page: Page, n: number) => page.getByTestId('shot-card').nth(n);

@@ -1,4 +1,5 @@
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { invite, password, signUp } from './accounts';
 
 // The review loop, end to end (issue 12's user story): a producer shares a
 // board with a client who has no account; the client reviews it on a
@@ -7,30 +8,12 @@ import { expect, test, type Browser, type BrowserContext, type Page } from '@pla
 // finds every step in the audit log.
 
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-const password = 'correct horse battery staple';
 const linkPassword = 'open sesame';
 const emails = {
   producer: `share-producer-${run}@e2e.shotline.test`,
   editor: `share-editor-${run}@e2e.shotline.test`,
   mate: `share-mate-${run}@e2e.shotline.test`,
 };
-
-async function signUp(page: Page, name: string, email: string) {
-  await page.goto('/signup');
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByTestId('current-user-name')).toHaveText(name);
-}
-
-async function invite(page: Page, email: string, role: string) {
-  await page.getByTestId('nav-members').click();
-  await page.getByLabel('Invite by email').fill(email);
-  await page.getByLabel('Role', { exact: true }).selectOption(role);
-  await page.getByRole('button', { name: 'Invite', exact: true }).click();
-  await expect(page.getByTestId('member-notice')).toContainText('has no account yet');
-}
 
 /** The timeline card of shot n (1-based) on the team's board page. */
 const card = (page: Page, n: number) => page.getByTestId('shot-card').nth(n - 1);

@@ -292,6 +292,10 @@ export interface Board {
   seq: number;
   /** Omitted or null in board lists, and null for a board without shots. */
   shots?: Shot[] | null;
+  /** How many shots the board has (board lists too). */
+  shotCount?: number;
+  /** The board's first shots, in order (up to four), for its frames in lists. */
+  frameShotIds?: string[] | null;
   /** The board's comments (single boards only), by createdSeq then id. */
   comments?: Comment[];
   createdAt: string;

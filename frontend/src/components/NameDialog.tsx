@@ -7,6 +7,7 @@ import { ErrorBanner } from './ErrorBanner';
 export function NameDialog({
   title,
   label,
+  maxLength = 200,
   initial = '',
   submitLabel,
   pending,
@@ -17,6 +18,8 @@ export function NameDialog({
 }: {
   title: string;
   label: string;
+  /** The server's limit for this name (workspaces 100, projects and boards 200). */
+  maxLength?: number;
   initial?: string;
   submitLabel: string;
   pending: boolean;
@@ -39,7 +42,7 @@ export function NameDialog({
           <Field label={label}>
             <input
               required
-              maxLength={200}
+              maxLength={maxLength}
               value={name}
               onChange={(e) => setName(e.target.value)}
               onFocus={(e) => e.currentTarget.select()}

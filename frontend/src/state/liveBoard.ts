@@ -16,6 +16,7 @@ import {
 } from '../sync/connection';
 import type {
   BoardSnapshot,
+  Caret,
   Comment,
   ErrorCode,
   Op,
@@ -49,12 +50,14 @@ export interface LiveBoardState {
   notices: SyncNotice[];
   /** Render jobs of this board as the server pushed them since the page opened, by id. */
   renders: Record<string, RenderJob>;
+  /** Counts the server's "versions changed" messages: the versions list reads itself again on each. */
+  versionsChanged: number;
 }
 
 /** The parts of the connection the store uses (a fake in tests). */
 export type ConnectionLike = Pick<
   BoardConnection,
-  'start' | 'stop' | 'submit' | 'select' | 'disconnect' | 'reconnectNow' | 'persistNow'
+  'start' | 'stop' | 'submit' | 'select' | 'setCaret' | 'disconnect' | 'reconnectNow' | 'persistNow'
 >;
 
 export type ConnectionFactory = (options: ConnectionOptions) => ConnectionLike;
@@ -77,6 +80,7 @@ export const initialLiveBoardState: LiveBoardState = {
   peers: [],
   notices: [],
   renders: {},
+  versionsChanged: 0,
 };
 
 const MAX_NOTICES = 4;
@@ -118,6 +122,7 @@ export class LiveBoardStore {
       notice: (code, message) => this.notify(code, message),
       terminal: (terminal) => this.set({ terminal }),
       render: (job) => this.set({ renders: { ...this.state.renders, [job.id]: job } }),
+      versions: () => this.set({ versionsChanged: this.state.versionsChanged + 1 }),
     };
     const options: ConnectionOptions = {
       boardId,
@@ -270,6 +275,11 @@ export class LiveBoardStore {
   /** Approves a shot, requests changes, or clears the review (commenters and up). */
   setReview(shotId: string, status: ReviewStatus): void {
     this.submit({ kind: 'shot.review', shotId, status });
+  }
+
+  /** Tells the others where this person is typing (null: nowhere). */
+  setCaret(caret: Caret | null): void {
+    this.conn.setCaret(caret);
   }
 
   select(shotId: string | null): void {

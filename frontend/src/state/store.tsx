@@ -190,6 +190,13 @@ export function AppStoreProvider({
   // Restore the session once at start.
   useEffect(() => {
     if (initial) return;
+    // Sign-in sets the readable CSRF cookie beside the session cookie and
+    // sign-out clears both: without it nobody is signed in here, and asking
+    // would only log a 401 in the console of the sign-in page.
+    if (api.csrfToken() === null) {
+      dispatch({ type: 'signedOut' });
+      return;
+    }
     let cancelled = false;
     api.auth.session().then(
       (s) => {

@@ -20,6 +20,7 @@ import {
   shouldReconnect,
   type AppliedOp,
   type BoardSnapshot,
+  type Caret,
   type ClientMessage,
   type ErrorCode,
   type Op,
@@ -74,6 +75,8 @@ export interface ConnectionListener {
   terminal?(reason: TerminalReason): void;
   /** A render job of this board changed. */
   render?(job: RenderJob): void;
+  /** The board's named versions changed. */
+  versions?(): void;
 }
 
 /** The part of the browser's WebSocket this class uses. */
@@ -125,6 +128,8 @@ export interface ConnectionOptions {
 }
 
 const OPEN = 1;
+/** The shortest time between two caret updates sent, in ms. */
+const CARET_EVERY = 150;
 
 /** The socket URL of a board, on the page's own origin. */
 export function liveUrl(boardId: string, loc: Pick<Location, 'protocol' | 'host'> = location): string {
@@ -216,6 +221,9 @@ export class BoardConnection {
   private socketOpenedInRun = false;
   private resyncs = 0; // rejoins for resyncNeeded without progress
   private selection: string | null = null;
+  private caret: Caret | null = null;
+  private caretTimer: ReturnType<typeof setTimeout> | null = null;
+  private caretSentAt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private pongTimer: ReturnType<typeof setTimeout> | null = null;
@@ -325,7 +333,29 @@ export class BoardConnection {
   select(shotId: string | null): void {
     if (this.selection === shotId) return;
     this.selection = shotId;
-    if (this.joined) this.send({ type: 'presence', selectedShotId: shotId });
+    if (this.joined) this.sendPresence();
+  }
+
+  /**
+   * Tells the others where this person is typing (null: nowhere). Sent at
+   * most every CARET_EVERY ms, the last position always: a caret moves on
+   * every keystroke, and presence counts against the socket's rate limit.
+   */
+  setCaret(caret: Caret | null): void {
+    const same = (a: Caret | null, b: Caret | null) => a === b || (!!a && !!b && a.shotId === b.shotId && a.field === b.field && a.offset === b.offset);
+    if (same(this.caret, caret)) return;
+    this.caret = caret;
+    if (this.caretTimer !== null) return;
+    const wait = Math.max(0, this.caretSentAt + CARET_EVERY - Date.now());
+    this.caretTimer = setTimeout(() => {
+      this.caretTimer = null;
+      this.caretSentAt = Date.now();
+      if (this.joined) this.sendPresence();
+    }, wait);
+  }
+
+  private sendPresence(): void {
+    this.send({ type: 'presence', selectedShotId: this.selection, ...(this.caret ? { caret: this.caret } : {}) });
   }
 
   // --- socket ---------------------------------------------------------------
@@ -515,6 +545,8 @@ export class BoardConnection {
     this.stopHeartbeat();
     if (this.persistTimer) clearTimeout(this.persistTimer);
     this.persistTimer = null;
+    if (this.caretTimer) clearTimeout(this.caretTimer);
+    this.caretTimer = null;
   }
 
   // --- messages ---------------------------------------------------------------
@@ -560,6 +592,9 @@ export class BoardConnection {
         break;
       case 'render':
         this.listener.render?.(m.job);
+        break;
+      case 'versions':
+        this.listener.versions?.();
         break;
     }
   }
@@ -632,7 +667,7 @@ export class BoardConnection {
     this.failures = 0;
     this.socketOpenedInRun = false;
     this.setStatus('connected');
-    if (this.selection !== null) this.send({ type: 'presence', selectedShotId: this.selection });
+    if (this.selection !== null || this.caret !== null) this.sendPresence();
     this.flush();
   }
 

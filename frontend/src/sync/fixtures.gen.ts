@@ -4,7 +4,7 @@
 // checked against the TypeScript type named like its Go type: if protocol.ts
 // drifts from protocol.go, `npm run typecheck` fails here.
 
-import type { AckMessage, AppliedMessage, ErrorMessage, JoinMessage, OpMessage, OpsMessage, PeersMessage, PingMessage, PongMessage, PresenceMessage, RenderMessage, SnapshotMessage } from './protocol';
+import type { AckMessage, AppliedMessage, ErrorMessage, JoinMessage, OpMessage, OpsMessage, PeersMessage, PingMessage, PongMessage, PresenceMessage, RenderMessage, SnapshotMessage, VersionsMessage } from './protocol';
 
 export const protocolFixtures = {
   'client-join.json': [
@@ -38,6 +38,7 @@ export const protocolFixtures = {
   ] satisfies PingMessage[],
   'client-presence.json': [
     {"type":"presence","selectedShotId":"shot-7"},
+    {"type":"presence","selectedShotId":"shot-7","caret":{"shotId":"shot-7","field":"prompt","offset":12}},
     {"type":"presence","selectedShotId":null},
   ] satisfies PresenceMessage[],
   'server-ack.json': [
@@ -63,7 +64,7 @@ export const protocolFixtures = {
     {"type":"pong"},
   ] satisfies PongMessage[],
   'server-presence.json': [
-    {"type":"presence","peers":[{"userId":"user-1","name":"Ada","selectedShotId":"shot-7","color":"#e4572e"},{"userId":"guest-link-9","name":"Client (guest)","selectedShotId":null,"color":"#17bebb"}]},
+    {"type":"presence","peers":[{"userId":"user-1","name":"Ada","selectedShotId":"shot-7","color":"#e4572e","caret":{"shotId":"shot-7","field":"notes","offset":0}},{"userId":"guest-link-9","name":"Client (guest)","selectedShotId":null,"color":"#17bebb"}]},
     {"type":"presence","peers":[]},
   ] satisfies PeersMessage[],
   'server-render.json': [
@@ -74,4 +75,7 @@ export const protocolFixtures = {
     {"type":"snapshot","seq":48,"board":{"id":"6650f1c2a1b2c3d4e5f60718","title":"Opening sequence","description":"Act one, scene two","aspectRatio":"2.39:1","defaultShotDuration":3.5,"shots":[{"id":"shot-9","position":"Zz","title":"Wide","prompt":"City at dusk","notes":"","duration":3,"aspectRatio":"2.39:1","status":"approved","provider":"animatic","model":"","settings":{}},{"id":"shot-7","position":"a0","title":"Extreme close-up","prompt":"Hands on the wheel, rain 🌧","notes":"🎬 take 2","duration":4,"aspectRatio":"2.39:1","status":"changes_requested","provider":"openai-compatible","model":"wan-2.2","settings":{"motion":"slow","seed":8},"review":{"status":"changes_requested","by":"guest:6f1c2a9e0b7d4c31","seq":47}}],"comments":[{"id":"cm-1","shotId":"shot-7","authorId":"user-3","body":"Too dark around 0:02","timeRange":{"start":1.5,"end":2.25},"resolved":true,"resolvedBy":"user-1","createdSeq":45},{"id":"cm-2","shotId":"shot-7","parentId":"cm-1","authorId":"guest-link-9","body":"Brightened it, have a look","resolved":false,"createdSeq":46,"editedSeq":47}]}},
     {"type":"snapshot","seq":0,"board":{"id":"6650f1c2a1b2c3d4e5f60719","title":"Untitled","description":"","aspectRatio":"16:9","defaultShotDuration":3,"shots":[],"comments":[]}},
   ] satisfies SnapshotMessage[],
+  'server-versions.json': [
+    {"type":"versions"},
+  ] satisfies VersionsMessage[],
 };

@@ -80,6 +80,8 @@ export interface Comment {
   resolvedBy?: string;
   createdSeq: number;
   editedSeq?: number;
+  /** When the server took it (RFC 3339); missing while it is pending, and on old comments. */
+  createdAt?: string;
 }
 
 /** The whole board: shots in order, comments in creation order. */
@@ -167,6 +169,8 @@ export interface CommentAddOp {
   parentId?: string;
   body: string;
   timeRange?: TimeRange;
+  /** When the server took it (RFC 3339): set by the server, never by a client. */
+  at?: string;
 }
 
 export interface CommentEditOp {
@@ -266,9 +270,18 @@ export interface OpMessage {
   op: Op;
 }
 
+/** A text caret in a shot's prompt or notes, in UTF-16 units from the field's start. */
+export interface Caret {
+  shotId: string;
+  field: TextField;
+  offset: number;
+}
+
 export interface PresenceMessage {
   type: 'presence';
   selectedShotId: string | null;
+  /** Where this person is typing; absent or null: in no prompt or notes. */
+  caret?: Caret | null;
 }
 
 export interface PingMessage {
@@ -302,6 +315,8 @@ export interface Peer {
   name: string;
   selectedShotId: string | null;
   color: string;
+  /** Where they are typing, if they are. */
+  caret?: Caret;
 }
 
 /** "presence" from the server: everyone on the board. */
@@ -365,6 +380,11 @@ export interface RenderMessage {
   job: RenderJob;
 }
 
+/** The board's named versions changed: read the list again (protocol 1, additive). */
+export interface VersionsMessage {
+  type: 'versions';
+}
+
 export type ClientMessage = JoinMessage | OpMessage | PresenceMessage | PingMessage;
 export type ServerMessage =
   | SnapshotMessage
@@ -374,9 +394,10 @@ export type ServerMessage =
   | PeersMessage
   | ErrorMessage
   | PongMessage
-  | RenderMessage;
+  | RenderMessage
+  | VersionsMessage;
 
-const SERVER_TYPES: ReadonlySet<string> = new Set(['snapshot', 'ops', 'ack', 'applied', 'presence', 'error', 'pong', 'render']);
+const SERVER_TYPES: ReadonlySet<string> = new Set(['snapshot', 'ops', 'ack', 'applied', 'presence', 'error', 'pong', 'render', 'versions']);
 
 export class ProtocolError extends Error {}
 

@@ -141,6 +141,7 @@ export function applyOp(board: BoardSnapshot, op: Op, ctx: ApplyContext): BoardS
       };
       if (op.parentId !== undefined) c.parentId = op.parentId;
       if (op.timeRange !== undefined) c.timeRange = { ...op.timeRange };
+      if (op.at !== undefined) c.createdAt = op.at;
       const existing = board.comments.find((x) => x.id === c.id);
       if (existing) {
         const same =

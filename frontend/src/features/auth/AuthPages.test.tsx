@@ -84,6 +84,33 @@ describe('sign-in flow', () => {
   });
 });
 
+describe('sign-up checks', () => {
+  it('shows its own errors in the field-error style, not browser bubbles, and sends nothing', async () => {
+    const seen = boot('/signup', {
+      'GET /api/auth/session': { status: 401, body: { code: 'EUNAUTHORIZED', message: 'Sign in first.' } },
+    });
+    const u = userEvent.setup();
+    await u.type(await screen.findByLabelText('Email'), 'not-an-address');
+    await u.type(screen.getByLabelText('Password'), 'short');
+    await u.click(screen.getByRole('button', { name: 'Create account' }));
+    expect(screen.getByTestId('signup-form')).toHaveAttribute('novalidate');
+    expect(screen.getByText('Enter your name.')).toHaveClass('field-error');
+    expect(screen.getByText('Enter an email address like name@example.com.')).toHaveClass('field-error');
+    expect(screen.getByLabelText('Password')).toHaveAttribute('aria-invalid', 'true');
+    expect(seen.some((c) => c.method === 'POST' && c.url === '/api/auth/signup')).toBe(false);
+    // Without a session cookie pair nobody asked the server who is signed in (no 401 in the console).
+    expect(seen.some((c) => c.url === '/api/auth/session')).toBe(false);
+  });
+
+  it('counts a name near its limit', async () => {
+    boot('/signup', {});
+    const u = userEvent.setup();
+    await u.click(await screen.findByLabelText('Name'));
+    await u.paste('x'.repeat(85));
+    expect(screen.getByTestId('field-count')).toHaveTextContent('85/100');
+  });
+});
+
 describe('safeNext', () => {
   it('follows only paths inside the app', () => {
     expect(safeNext('/b/123')).toBe('/b/123');

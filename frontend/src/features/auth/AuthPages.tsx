@@ -34,6 +34,19 @@ function fieldErrors(error: unknown): Record<string, string> {
   return error instanceof ApiError ? error.fieldErrors() : {};
 }
 
+/**
+ * The sign-up form's own checks, worded and shown like the server's field
+ * errors (the browser's validation bubbles look like neither).
+ */
+export function signUpErrors(input: { name: string; email: string; password: string }): Record<string, string> {
+  const errors: Record<string, string> = {};
+  if (!input.name.trim()) errors.name = 'Enter your name.';
+  if (!input.email.trim()) errors.email = 'Enter your email address.';
+  else if (!/^[^\s@]+@[^\s@]+$/.test(input.email.trim())) errors.email = 'Enter an email address like name@example.com.';
+  if (input.password.length < MIN_PASSWORD) errors.password = `Use at least ${MIN_PASSWORD} characters.`;
+  return errors;
+}
+
 export function SignInPage() {
   const { signIn } = useStore();
   const navigate = useNavigate();
@@ -96,14 +109,18 @@ export function SignUpPage() {
   const [password, setPassword] = useState('');
   const action = useAction(signUp);
   const next = safeNext(params.get('next'));
+  const [checked, setChecked] = useState<Record<string, string>>({});
 
   async function submit(e: FormEvent) {
     e.preventDefault();
+    const errors = signUpErrors({ name, email, password });
+    setChecked(errors);
+    if (Object.keys(errors).length > 0) return;
     const r = await action.run({ name: name.trim(), email: email.trim(), password });
     if (r.ok) navigate(next, { replace: true });
   }
 
-  const fe = fieldErrors(action.error);
+  const fe = { ...fieldErrors(action.error), ...checked };
   return (
     <AuthLayout
       title="Create your account"
@@ -113,12 +130,12 @@ export function SignUpPage() {
         </>
       }
     >
-      <form onSubmit={submit} className="form" data-testid="signup-form">
+      <form onSubmit={submit} className="form" data-testid="signup-form" noValidate>
         <Field label="Name" error={fe.name}>
           <input
             autoComplete="name"
             required
-            maxLength={200}
+            maxLength={100}
             value={name}
             onChange={(e) => setName(e.target.value)}
           />

@@ -74,8 +74,15 @@ async function openBoard(permissions: string[], shots: Shot[], comments: Comment
 const titles = () => screen.getAllByTestId('shot-card-title').map((e) => e.textContent);
 
 describe('live board editor', () => {
-  it('lays shots out in order with widths proportional to their durations', async () => {
+  it('opens on the grid of frames, placeholders numbered, and the timeline lays shots out as wide as their durations', async () => {
     await openBoard(EDITOR, [shot('a', 'a0', { duration: 1 }), shot('b', 'a1', { duration: 4 })]);
+    expect(screen.getByTestId('shot-grid')).toBeInTheDocument();
+    const frames = screen.getAllByTestId('shot-frame');
+    expect(frames.map((f) => f.getAttribute('data-frame'))).toEqual(['placeholder', 'placeholder']);
+    expect(frames.map((f) => f.textContent)).toEqual(['1', '2']);
+    expect(frames[0]!.style.aspectRatio).toBe('16 / 9');
+    await userEvent.setup().click(screen.getByTestId('view-timeline'));
+    expect(screen.queryByTestId('shot-grid')).toBeNull();
     expect(titles()).toEqual(['A', 'B']);
     const [a, b] = screen.getAllByTestId('shot-card');
     const w = (el: HTMLElement) => parseFloat(el.style.width);
@@ -117,6 +124,7 @@ describe('live board editor', () => {
 
   it('reorders by dragging a card onto another gap', async () => {
     const { sock } = await openBoard(EDITOR, [shot('a', 'a0'), shot('b', 'a1'), shot('c', 'a2')]);
+    await userEvent.setup().click(screen.getByTestId('view-timeline'));
     const track = screen.getByTestId('timeline-track');
     track.getBoundingClientRect = () => ({ left: 0, top: 0, right: 600, bottom: 90, width: 600, height: 90, x: 0, y: 0, toJSON() {} });
     const cards = screen.getAllByTestId('shot-card');
@@ -215,18 +223,21 @@ describe('live board editor', () => {
     expect(sock.sent).toContainEqual({ type: 'presence', selectedShotId: 'a' });
   });
 
-  it('is read-only for a viewer: no adding, no dragging, no typing, no comment form', async () => {
-    await openBoard(VIEWER_PERMISSIONS, [shot('a', 'a0', { prompt: 'dawn' })]);
+  it('gives a viewer a read view: the shot as text, no form controls, no adding or dragging', async () => {
+    await openBoard(VIEWER_PERMISSIONS, [shot('a', 'a0', { prompt: 'dawn', notes: 'fog' })]);
     expect(screen.queryByTestId('add-shot')).toBeNull();
-    expect(screen.queryAllByTestId('insert-shot')).toHaveLength(0);
     const card = screen.getByTestId('shot-card');
     expect(card).toHaveAttribute('draggable', 'false');
     const user = userEvent.setup();
     await user.click(card);
-    expect(screen.getByTestId('shot-prompt')).toHaveAttribute('readonly');
-    expect(screen.getByTestId('shot-title-input')).toBeDisabled();
+    expect(screen.getByTestId('shot-read-prompt')).toHaveTextContent('dawn');
+    expect(screen.getByTestId('shot-read-notes')).toHaveTextContent('fog');
+    expect(screen.queryByTestId('shot-prompt')).toBeNull();
     expect(screen.queryByTestId('delete-shot')).toBeNull();
     expect(screen.queryByTestId('new-comment-input')).toBeNull();
+    expect(screen.getByTestId('board-page').querySelectorAll('input, textarea, select')).toHaveLength(0);
+    await user.click(screen.getByTestId('view-timeline'));
+    expect(screen.queryAllByTestId('insert-shot')).toHaveLength(0);
   });
 
   it('lets a commenter comment, with a time range, and nothing else', async () => {

@@ -17,10 +17,18 @@ import { CommentsPanel, type CommentRights, type Mentionable } from './CommentsP
 import { ConnectionBadge, PresenceBar, SyncNotices, TerminalBanner } from './LiveStatus';
 import { ShotInspector } from './ShotInspector';
 import { Timeline } from './Timeline';
-import { positionForInsert, positionForMove } from './timeline';
+import { positionForInsert, positionForMove, timelineLayout } from './timeline';
 import { VersionsPanel } from './VersionsPanel';
+import { OpenThreads } from './OpenThreads';
 import { RenderQueuePanel } from '../renders/RenderQueuePanel';
-import { ShotCardMedia, ShotMediaPanel } from '../renders/ShotMedia';
+import { ShotMediaPanel } from '../renders/ShotMedia';
+import { AnimaticPlayer } from './AnimaticPlayer';
+import { imageFiles } from './frames';
+import { followClock, PlayheadClock, shotIndexAt } from './player';
+import { ShotFrame } from './ShotFrame';
+import { ShotGrid } from './ShotGrid';
+import { ShotReadView } from './ShotReadView';
+import { BoardViewSwitch, usePreferredView, ZoomControls } from './BoardToolbar';
 import { useBoardMedia } from '../renders/useBoardMedia';
 import { useCommentNotifications } from '../../state/useCommentNotifications';
 import { matchesReview, ReviewControls, ReviewFilterSelect, ReviewSummaryBar, type ReviewFilter } from '../share/Review';
@@ -121,6 +129,10 @@ export function BoardView({
   const onCommented = useCommentNotifications(board.id, live);
   const [confirmShotDelete, setConfirmShotDelete] = useState<string | null>(null);
   const [pxPerSecond, setPxPerSecond] = useState(ZOOMS[2]!);
+  const [view, setView] = usePreferredView();
+  const [clock] = useState(() => new PlayheadClock());
+  const [playerOpen, setPlayerOpen] = useState(false);
+  const [playingId, setPlayingId] = useState<string | null>(null);
   const selectedIndex = shots.findIndex((s) => s.id === selectedId);
   const selected = selectedIndex >= 0 ? shots[selectedIndex]! : null;
   const selectedLiveId = selected?.id ?? null;
@@ -136,6 +148,76 @@ export function BoardView({
   }, [comments]);
 
   const total = shots.reduce((sum, x) => sum + (x.duration || 0), 0);
+  const frame = (shot: Shot, i: number) => <ShotFrame shotId={shot.id} number={i + 1} aspectRatio={shown.aspectRatio} media={media} />;
+
+  const shotsRef = useRef(shots);
+  shotsRef.current = shots;
+  // The shot the animatic is on, for the grid's highlight (changes per shot, not per frame).
+  useEffect(() => {
+    if (!playerOpen) return setPlayingId(null);
+    return followClock(clock, () => {
+      const i = shotIndexAt(timelineLayout(shotsRef.current, 1), clock.time());
+      setPlayingId(shotsRef.current[i]?.id ?? null);
+    });
+  }, [playerOpen, clock]);
+  /** Opens the player and plays from the selected shot (or the start). */
+  function play() {
+    const layout = timelineLayout(shots, 1);
+    const at = selectedIndex >= 0 ? layout.items[selectedIndex]!.start : 0;
+    clock.seek(at);
+    setPlayerOpen(true);
+    clock.play(1);
+  }
+
+  // Space plays the board from anywhere on it (once open, the player takes its keys).
+  const playRef = useRef(play);
+  playRef.current = play;
+  useEffect(() => {
+    if (playerOpen) return;
+    const onKey = (e: KeyboardEvent) => {
+      const el = e.target as HTMLElement | null;
+      if (e.key !== ' ' || e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
+      if (el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT|BUTTON|A)$/.test(el.tagName))) return;
+      if (shotsRef.current.length === 0) return;
+      e.preventDefault();
+      playRef.current();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [playerOpen]);
+
+  // A picture pasted on the board becomes the frame of the focused card's shot, else the selected one's.
+  const pasteTarget = useRef<{ upload: ((id: string, f: File[]) => void) | null; selected: string | null }>({ upload: null, selected: null });
+  pasteTarget.current = { upload: canUpload ? media.upload : null, selected: selectedId };
+  useEffect(() => {
+    const onPaste = (e: ClipboardEvent) => {
+      const { upload, selected } = pasteTarget.current;
+      const el = e.target as HTMLElement | null;
+      if (!upload || !e.clipboardData || (el && /^(INPUT|TEXTAREA)$/.test(el.tagName))) return;
+      const card = el?.closest?.('[data-shot-id]')?.getAttribute('data-shot-id') ?? selected;
+      const files = imageFiles(e.clipboardData.files);
+      if (!card || files.length === 0) return;
+      e.preventDefault();
+      upload(card, files);
+    };
+    document.addEventListener('paste', onPaste);
+    return () => document.removeEventListener('paste', onPaste);
+  }, []);
+
+  // What the grid and the timeline both show and do with the shots.
+  const cards = {
+    shots,
+    selectedId,
+    peers: live.peers,
+    me,
+    openThreads,
+    canEdit,
+    onSelect: setSelectedId,
+    onMove: moveTo,
+    frame,
+    onDropFiles: canUpload ? media.upload : undefined,
+    dimmed: (s: Shot) => !matchesReview(s, reviewFilter),
+  };
 
   function insertAt(index: number) {
     if (!store) return;
@@ -150,9 +232,19 @@ export function BoardView({
     <div className="board-page" data-testid="board-page">
       <div className="board-main">
         <nav className="breadcrumbs" aria-label="Breadcrumb">
-          {workspace && <Link to={`/w/${workspace.id}`}>{workspace.name}</Link>}
+          {workspace && (
+            <Link to={`/w/${workspace.id}`} title={workspace.name}>
+              {workspace.name}
+            </Link>
+          )}
           <span aria-hidden="true">/</span>
-          {project ? <Link to={`/p/${project.id}`}>{project.name}</Link> : <span>Project</span>}
+          {project ? (
+            <Link to={`/p/${project.id}`} title={project.name}>
+              {project.name}
+            </Link>
+          ) : (
+            <span>Project</span>
+          )}
           <span aria-hidden="true">/</span>
           <span aria-current="page">{shown.title}</span>
         </nav>
@@ -200,28 +292,30 @@ export function BoardView({
               {shots.length > 0 && ` · ${formatSeconds(total)}`}
             </span>
             {liveBoard && <ReviewSummaryBar board={liveBoard} />}
-            <ReviewFilterSelect value={reviewFilter} onChange={setReviewFilter} />
-            <div className="zoom" role="group" aria-label="Timeline zoom">
+            {(controls.edit || rights.comment) && <ReviewFilterSelect value={reviewFilter} onChange={setReviewFilter} />}
+            <div className="shot-list-actions">
+              <BoardViewSwitch view={view} onChange={setView} />
+              {view === 'timeline' && <ZoomControls zooms={ZOOMS} value={pxPerSecond} onChange={setPxPerSecond} />}
               <button
                 type="button"
-                className="btn-icon"
-                aria-label="Zoom out"
-                disabled={pxPerSecond === ZOOMS[0]}
-                onClick={() => setPxPerSecond(ZOOMS[Math.max(0, ZOOMS.indexOf(pxPerSecond) - 1)]!)}
+                className="btn btn-small"
+                data-testid="play-board"
+                disabled={shots.length === 0}
+                aria-keyshortcuts="Space"
+                onClick={play}
               >
-                −
+                ▶ Play{selected ? ` from ${selectedIndex + 1}` : ''}
               </button>
-              <button
-                type="button"
-                className="btn-icon"
-                aria-label="Zoom in"
-                disabled={pxPerSecond === ZOOMS[ZOOMS.length - 1]}
-                onClick={() => setPxPerSecond(ZOOMS[Math.min(ZOOMS.length - 1, ZOOMS.indexOf(pxPerSecond) + 1)]!)}
-              >
-                +
-              </button>
+              {canEdit && (
+                <button type="button" className="btn btn-small btn-primary" data-testid="add-shot" onClick={() => insertAt(shots.length)}>
+                  Add shot
+                </button>
+              )}
             </div>
           </div>
+          {playerOpen && (
+            <AnimaticPlayer shots={shots} media={media} aspectRatio={shown.aspectRatio} clock={clock} onClose={() => setPlayerOpen(false)} />
+          )}
           {shots.length === 0 && (
             <EmptyState title="No shots yet" testId="shots-empty">
               {controls.edit
@@ -229,26 +323,19 @@ export function BoardView({
                 : 'Shots will appear here as your team adds them.'}
             </EmptyState>
           )}
-          {(shots.length > 0 || canEdit) && (
-            <Timeline
-              shots={shots}
-              pxPerSecond={pxPerSecond}
-              selectedId={selectedId}
-              peers={live.peers}
-              me={me}
-              openThreads={openThreads}
-              canEdit={canEdit}
-              onSelect={setSelectedId}
-              onInsert={insertAt}
-              onMove={moveTo}
-              cardMedia={(id) => <ShotCardMedia shotId={id} media={media} />}
-              onDropFiles={canUpload ? media.upload : undefined}
-              dimmed={(s) => !matchesReview(s, reviewFilter)}
-            />
+          {shots.length > 0 && view === 'grid' && <ShotGrid {...cards} playingId={playingId} />}
+          {(shots.length > 0 || canEdit) && view === 'timeline' && (
+            <Timeline {...cards} pxPerSecond={pxPerSecond} onInsert={insertAt} clock={playerOpen ? clock : null} />
+          )}
+          {canUpload && shots.length > 0 && (
+            <p className="muted small">Drop an image on a card, or select a shot and paste one, to set its frame.</p>
           )}
         </section>
 
-        {selected && (
+        {selected && !controls.edit && (
+          <ShotReadView key={`read-${selected.id}`} shot={selected} index={selectedIndex} frame={frame(selected, selectedIndex)} />
+        )}
+        {selected && controls.edit && (
           <ShotInspector
             key={selected.id}
             shot={selected}
@@ -263,6 +350,8 @@ export function BoardView({
               setSelectedId(store.duplicateShot(selected.id, positionForInsert(shots, selectedIndex + 1)));
             }}
             onDelete={() => setConfirmShotDelete(selected.id)}
+            peers={live.peers}
+            me={me}
           />
         )}
         {selected && (
@@ -310,7 +399,8 @@ export function BoardView({
           mentionables={mentionables}
           onCommented={onCommented}
         />
-        <VersionsPanel boardId={board.id} canEdit={controls.edit} names={names} />
+        <OpenThreads shots={shots} comments={comments} names={names} onOpen={setSelectedId} />
+        <VersionsPanel boardId={board.id} canEdit={controls.edit} names={names} changed={live.versionsChanged} />
         {controls.edit ? (
           <BoardSettingsForm board={shown} onSaved={onSaved} />
         ) : (

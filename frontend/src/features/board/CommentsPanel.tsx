@@ -2,7 +2,8 @@ import { useId, useState } from 'react';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import type { LiveBoardStore } from '../../state/liveBoard';
 import type { Comment, Shot } from '../../sync/protocol';
-import { formatTimecode, parseTimeRange } from './shotFields';
+import { RelativeTime } from '../../components/RelativeTime';
+import { formatTimecode, initials, parseTimeRange } from './shotFields';
 
 /** What the current person may do with comments, from the workspace's permissions. */
 export interface CommentRights {
@@ -280,9 +281,13 @@ function CommentItem({
   return (
     <div className="comment" data-testid="comment">
       <div className="comment-head">
+        <span className="comment-avatar" aria-hidden="true">
+          {initials(names.get(comment.authorId) ?? (comment.authorId.startsWith('guest:') ? 'Guest' : '?'))}
+        </span>
         <span className="comment-author" data-testid="comment-author">
           {authorName(comment.authorId, rights, names)}
         </span>
+        {comment.createdAt && <RelativeTime iso={comment.createdAt} />}
         {comment.timeRange && (
           <span className="comment-range" data-testid="comment-time-range">
             {formatTimecode(comment.timeRange.start)}–{formatTimecode(comment.timeRange.end)}

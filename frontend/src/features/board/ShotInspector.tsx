@@ -1,10 +1,10 @@
 import { useId } from 'react';
 import { ASPECT_RATIOS } from '../../api/client';
 import type { LiveBoardStore } from '../../state/liveBoard';
-import type { AspectRatio, Shot, ShotStatus } from '../../sync/protocol';
+import type { AspectRatio, Peer, Shot, ShotStatus, TextField } from '../../sync/protocol';
 import { CommitInput, CommitTextArea } from './CommitInput';
 import { formatSettings, parseDuration, parseSettings } from './shotFields';
-import { SyncedTextArea } from './SyncedTextArea';
+import { SyncedTextArea, type RemoteCaret } from './SyncedTextArea';
 
 const STATUSES: { value: ShotStatus; label: string }[] = [
   { value: 'draft', label: 'Draft' },
@@ -28,7 +28,12 @@ export function ShotInspector({
   onMove,
   onDuplicate,
   onDelete,
+  peers = [],
+  me = '',
 }: {
+  /** Everyone on the board: their carets show in the prompt and notes. */
+  peers?: Peer[];
+  me?: string;
   shot: Shot;
   index: number;
   count: number;
@@ -42,6 +47,14 @@ export function ShotInspector({
   const id = useId();
   const set = (op: Parameters<LiveBoardStore['setShot']>[0]) => store?.setShot(op);
   const shotId = shot.id;
+  const caretsIn = (field: TextField): RemoteCaret[] => {
+    const seen = new Set<string>();
+    return peers.flatMap((p) => {
+      if (p.userId === me || seen.has(p.userId) || p.caret?.shotId !== shotId || p.caret.field !== field) return [];
+      seen.add(p.userId);
+      return [{ userId: p.userId, name: p.name, color: p.color, offset: p.caret.offset }];
+    });
+  };
 
   return (
     <section className="shot-inspector" data-testid="shot-inspector" aria-label={`Shot ${index + 1}`}>
@@ -193,6 +206,7 @@ export function ShotInspector({
               shotId={shotId}
               field="prompt"
               value={shot.prompt}
+              carets={caretsIn('prompt')}
               readOnly={!canEdit}
               rows={6}
               placeholder={canEdit ? 'What the shot shows: subject, action, camera, light…' : ''}
@@ -208,6 +222,7 @@ export function ShotInspector({
               shotId={shotId}
               field="notes"
               value={shot.notes}
+              carets={caretsIn('notes')}
               readOnly={!canEdit}
               rows={4}
               placeholder={canEdit ? 'Negative prompt, direction, references…' : ''}

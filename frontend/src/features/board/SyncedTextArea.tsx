@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, type TextareaHTMLAttributes } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type TextareaHTMLAttributes } from 'react';
 import type { LiveBoardStore } from '../../state/liveBoard';
 import type { TextField } from '../../sync/protocol';
 import { inputTextOp, transformSelection } from '../../sync/selection';
@@ -18,6 +18,7 @@ export function SyncedTextArea({
   field,
   value,
   readOnly,
+  carets = [],
   ...rest
 }: {
   store: LiveBoardStore | null;
@@ -26,8 +27,24 @@ export function SyncedTextArea({
   /** The field's text in the board view. */
   value: string;
   readOnly?: boolean;
+  /** Where other people are typing in this field, shown in their colours. */
+  carets?: RemoteCaret[];
 } & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'value' | 'defaultValue' | 'onInput' | 'onChange'>) {
   const ref = useRef<HTMLTextAreaElement>(null);
+  // Others' carets, placed over the text (recomputed as text, carets or scroll change).
+  const [placed, setPlaced] = useState<(RemoteCaret & CaretBox)[]>([]);
+  const [scroll, setScroll] = useState(0);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || carets.length === 0) return setPlaced([]);
+    setPlaced(carets.map((c) => ({ ...c, ...caretBox(el, Math.min(c.offset, el.value.length)) })));
+  }, [carets, value, scroll]);
+
+  /** Tells the others where this person's caret is now. */
+  function reportCaret() {
+    const el = ref.current;
+    if (el && !readOnly && el.ownerDocument.activeElement === el) store?.setCaret({ shotId, field, offset: el.selectionEnd });
+  }
   // The text the textarea held after the last input or remote change we
   // took in: the base of the next input's op.
   const shown = useRef(value);
@@ -70,6 +87,7 @@ export function SyncedTextArea({
     const op = inputTextOp(before, after, el.selectionEnd);
     shown.current = after;
     store?.editText(shotId, field, op);
+    reportCaret();
   }
 
   function onCompositionEnd() {
@@ -91,18 +109,90 @@ export function SyncedTextArea({
   }
 
   return (
-    <textarea
-      {...rest}
-      ref={ref}
-      defaultValue={value}
-      readOnly={readOnly}
-      onInput={onInput}
-      onCompositionStart={() => {
-        composing.current = true;
-      }}
-      onCompositionEnd={onCompositionEnd}
-    />
+    <div className="synced-text">
+      <textarea
+        {...rest}
+        ref={ref}
+        defaultValue={value}
+        readOnly={readOnly}
+        onInput={onInput}
+        onSelect={reportCaret}
+        onFocus={reportCaret}
+        onBlur={() => store?.setCaret(null)}
+        onScroll={(e) => setScroll(e.currentTarget.scrollTop)}
+        onCompositionStart={() => {
+          composing.current = true;
+        }}
+        onCompositionEnd={onCompositionEnd}
+      />
+      {placed.length > 0 && (
+        <div className="caret-layer" aria-hidden="true">
+          {placed.map((c) =>
+            c.top < -c.height || c.top > (ref.current?.clientHeight ?? 0) ? null : (
+              <span
+                key={c.userId}
+                className="remote-caret"
+                data-testid="remote-caret"
+                data-user-id={c.userId}
+                style={{ top: c.top, left: c.left, height: c.height, background: c.color }}
+              >
+                <span className="remote-caret-name" style={{ background: c.color }}>
+                  {c.name}
+                </span>
+              </span>
+            ),
+          )}
+        </div>
+      )}
+    </div>
   );
+}
+
+/** Another person's caret in a field. */
+export interface RemoteCaret {
+  userId: string;
+  name: string;
+  color: string;
+  /** UTF-16 units from the start of the field. */
+  offset: number;
+}
+
+interface CaretBox {
+  top: number;
+  left: number;
+  height: number;
+}
+
+/**
+ * Where the caret at offset sits in the textarea, relative to its padding
+ * box as scrolled: measured on an invisible copy of the textarea with the
+ * same font, width and wrapping (textareas expose no caret geometry).
+ */
+function caretBox(el: HTMLTextAreaElement, offset: number): CaretBox {
+  const doc = el.ownerDocument;
+  const style = doc.defaultView!.getComputedStyle(el);
+  const mirror = doc.createElement('div');
+  for (const p of [
+    'boxSizing', 'width', 'paddingTop', 'paddingRight', 'paddingBottom', 'paddingLeft', 'borderTopWidth', 'borderRightWidth',
+    'borderBottomWidth', 'borderLeftWidth', 'borderStyle', 'fontFamily', 'fontSize', 'fontWeight', 'fontStyle', 'lineHeight',
+    'letterSpacing', 'textTransform', 'tabSize', 'textIndent', 'wordSpacing',
+  ] as const) {
+    mirror.style[p] = style[p];
+  }
+  Object.assign(mirror.style, { position: 'absolute', visibility: 'hidden', top: '0', left: '-9999px', whiteSpace: 'pre-wrap', overflowWrap: 'break-word', overflow: 'hidden' });
+  mirror.textContent = el.value.slice(0, offset);
+  const mark = doc.createElement('span');
+  mark.textContent = '\u200b';
+  mirror.appendChild(mark);
+  doc.body.appendChild(mirror);
+  const lineHeight = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.4;
+  const box = {
+    top: el.offsetTop + parseFloat(style.borderTopWidth) + mark.offsetTop - el.scrollTop,
+    left: el.offsetLeft + parseFloat(style.borderLeftWidth) + mark.offsetLeft,
+    height: lineHeight,
+  };
+  mirror.remove();
+  return box;
 }
 
 /** Applies op to the textarea's value, keeping the selection on the same characters. */

@@ -1,12 +1,13 @@
-import { ReviewBadge, reviewOf } from '../share/Review';
-import { useMemo, useRef, useState, type DragEvent, type ReactNode } from 'react';
+import { reviewOf } from '../share/Review';
+import { useEffect, useMemo, useRef, useState, type DragEvent, type ReactNode } from 'react';
 import { formatSeconds } from '../../components/format';
 import type { Peer, Shot } from '../../sync/protocol';
-import { formatTimecode, initials } from './shotFields';
-import { gapAt, indexAfterDrop, timelineLayout } from './timeline';
+import { followClock, type PlayheadClock } from './player';
+import { CardBadges, CardPeers, fileDropHandlers, peersByShot, shotDragHandlers, SHOT_DRAG_TYPE as DRAG_TYPE } from './ShotCardParts';
+import { formatTimecode } from './shotFields';
+import { gapAt, indexAfterDrop, timelineLayout, type TimelineLayout } from './timeline';
 
 const GAP = 12;
-const DRAG_TYPE = 'application/x-shotline-shot';
 
 /**
  * The horizontal timeline: one card per shot, as wide as its duration,
@@ -25,9 +26,10 @@ export function Timeline({
   onSelect,
   onInsert,
   onMove,
-  cardMedia,
+  frame,
   onDropFiles,
   dimmed,
+  clock,
 }: {
   shots: Shot[];
   pxPerSecond: number;
@@ -40,12 +42,14 @@ export function Timeline({
   onSelect: (id: string) => void;
   onInsert: (index: number) => void;
   onMove: (id: string, index: number) => void;
-  /** What a card shows of its shot's media (thumbnail, player, progress). */
-  cardMedia?: (shotId: string) => ReactNode;
+  /** A card's frame (render poster, reference picture or placeholder). */
+  frame?: (shot: Shot, index: number) => ReactNode;
   /** Files dropped on a card; without it cards take no files. */
   onDropFiles?: (shotId: string, files: File[]) => void;
   /** Shots the review filter leaves out: shown faded, in place. */
   dimmed?: (shot: Shot) => boolean;
+  /** The animatic's clock while the player is open: a playhead runs over the cards. */
+  clock?: PlayheadClock | null;
 }) {
   const layout = useMemo(() => timelineLayout(shots, pxPerSecond, GAP), [shots, pxPerSecond]);
   const track = useRef<HTMLDivElement>(null);
@@ -53,18 +57,7 @@ export function Timeline({
   const [dropGap, setDropGap] = useState<number | null>(null);
 
   // Who else has each shot selected.
-  const watchers = useMemo(() => {
-    const m = new Map<string, Peer[]>();
-    const seen = new Set<string>();
-    for (const p of peers) {
-      if (p.userId === me || !p.selectedShotId) continue;
-      const key = `${p.userId}\u0000${p.selectedShotId}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      m.set(p.selectedShotId, [...(m.get(p.selectedShotId) ?? []), p]);
-    }
-    return m;
-  }, [peers, me]);
+  const watchers = useMemo(() => peersByShot(peers, me), [peers, me]);
 
   function gapFromEvent(e: DragEvent): number {
     const el = track.current;
@@ -143,61 +136,23 @@ export function Timeline({
                     onSelect(shot.id);
                   }
                 }}
-                onDragStart={(e) => {
-                  e.dataTransfer.setData(DRAG_TYPE, shot.id);
-                  e.dataTransfer.setData('text/plain', shot.title || `Shot ${i + 1}`);
-                  e.dataTransfer.effectAllowed = 'move';
-                  setDragging(shot.id);
-                }}
-                onDragEnd={() => {
-                  setDragging(null);
-                  setDropGap(null);
-                }}
-                onDragOver={(e) => {
-                  if (!onDropFiles || !Array.from(e.dataTransfer.types).includes('Files')) return;
-                  e.preventDefault();
-                  e.stopPropagation();
-                  e.dataTransfer.dropEffect = 'copy';
-                }}
-                onDrop={(e) => {
-                  if (!onDropFiles || e.dataTransfer.files.length === 0) return;
-                  e.preventDefault();
-                  e.stopPropagation();
-                  onDropFiles(shot.id, Array.from(e.dataTransfer.files));
-                }}
+                {...shotDragHandlers(shot, i, setDragging, setDropGap)}
+                {...fileDropHandlers(shot.id, onDropFiles)}
               >
+                {frame?.(shot, i)}
                 <div className="shot-card-head">
                   <span className="shot-card-index">{i + 1}</span>
                   <span className={`status-dot status-dot-${shot.status}`} title={shot.status.replace('_', ' ')} />
-                  {threads > 0 && (
-                    <span className="shot-card-comments" data-testid="shot-comment-count" title={`${threads} open threads`}>
-                      {threads}
-                    </span>
-                  )}
+                  <CardBadges shot={shot} threads={threads} />
                 </div>
-                <div className="shot-card-title" data-testid="shot-card-title">
+                {/* The title wraps; where the card is too narrow for it, the card widens on hover and focus. */}
+                <div className="shot-card-title" data-testid="shot-card-title" title={shot.title || undefined}>
                   {shot.title || `Shot ${i + 1}`}
                 </div>
-                <ReviewBadge shot={shot} />
                 <div className="shot-card-meta">
                   {formatSeconds(shot.duration)} · {formatTimecode(item.start)}
                 </div>
-                {cardMedia?.(shot.id)}
-                {others.length > 0 && (
-                  <div className="shot-card-peers">
-                    {others.map((p) => (
-                      <span
-                        key={p.userId}
-                        className="peer-dot"
-                        data-testid="shot-peer"
-                        title={`${p.name} is here`}
-                        style={{ background: p.color }}
-                      >
-                        {initials(p.name)}
-                      </span>
-                    ))}
-                  </div>
-                )}
+                <CardPeers peers={others} />
               </div>
             );
           })}
@@ -222,7 +177,7 @@ export function Timeline({
             <button
               type="button"
               className="timeline-add"
-              data-testid="add-shot"
+              data-testid="add-shot-end"
               style={{ left: layout.width + (layout.items.length ? GAP : 0) }}
               onClick={() => onInsert(shots.length)}
             >
@@ -230,6 +185,7 @@ export function Timeline({
             </button>
           )}
           {dropX !== null && <div className="timeline-drop" data-testid="drop-indicator" style={{ left: dropX }} />}
+          {clock && <TimelinePlayhead clock={clock} layout={layout} pxPerSecond={pxPerSecond} />}
         </div>
       </div>
       <div className="timeline-ruler muted" aria-hidden="true">
@@ -237,4 +193,20 @@ export function Timeline({
       </div>
     </div>
   );
+}
+
+/** The animatic's playhead over the cards, moved each animation frame without re-rendering the timeline. */
+function TimelinePlayhead({ clock, layout, pxPerSecond }: { clock: PlayheadClock; layout: TimelineLayout; pxPerSecond: number }) {
+  const line = useRef<HTMLDivElement>(null);
+  useEffect(
+    () =>
+      followClock(clock, () => {
+        const t = Math.min(clock.time(), layout.duration);
+        const item = layout.items.find((it) => t < it.end) ?? layout.items[layout.items.length - 1];
+        const x = item ? item.left + (Math.min(t, item.end) - item.start) * pxPerSecond : 0;
+        if (line.current) line.current.style.transform = `translateX(${x}px)`;
+      }),
+    [clock, layout, pxPerSecond],
+  );
+  return <div ref={line} className="timeline-playhead" data-testid="timeline-playhead" aria-hidden="true" />;
 }

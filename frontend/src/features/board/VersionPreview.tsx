@@ -35,7 +35,7 @@ export function VersionPreview({
     <Modal title={`Version “${version.name}”`} onClose={onClose} testId="version-preview">
       <div className="modal-body version-preview">
         <p className="muted small">
-          Saved {formatDate(version.createdAt)} by {author} · #{version.seq}
+          Saved {formatDate(version.createdAt)} by {author}
         </p>
         {loaded.loading && <Loading label="Loading the version…" />}
         <ErrorBanner error={loaded.error} />

@@ -1,8 +1,8 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { BoardVersion } from '../../api/client';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
-import { formatDate } from '../../components/format';
+import { RelativeTime } from '../../components/RelativeTime';
 import { useStore } from '../../state/store';
 import { useAction } from '../../state/useAction';
 import { useResource } from '../../state/useResource';
@@ -12,20 +12,29 @@ import { VersionPreview } from './VersionPreview';
  * Named versions of the board (REST: /api/boards/{id}/versions). Saving
  * names the board's current state; viewing shows one as it was, read-only;
  * restoring puts a version back for everyone, as an op on the board, so it
- * arrives over the live connection like any other edit (and restoring a
- * later version undoes it).
+ * arrives over the live connection like any other edit. The server saves
+ * the board as a version just before a restore, so a restore can be undone.
+ * The list follows the server's "versions changed" messages: no refreshing.
  */
 export function VersionsPanel({
   boardId,
   canEdit,
   names,
+  changed,
 }: {
   boardId: string;
   canEdit: boolean;
   names: Map<string, string>;
+  /** Grows each time the server says the versions changed. */
+  changed: number;
 }) {
   const { api } = useStore();
   const versions = useResource(() => api.versions.list(boardId), [api, boardId]);
+  const reload = useRef(versions.reload);
+  reload.current = versions.reload;
+  useEffect(() => {
+    if (changed > 0) reload.current();
+  }, [changed]);
   const [name, setName] = useState('');
   const [restoring, setRestoring] = useState<BoardVersion | null>(null);
   const [viewing, setViewing] = useState<BoardVersion | null>(null);
@@ -37,9 +46,6 @@ export function VersionsPanel({
     <section className="inspector-section versions-panel" data-testid="versions-panel">
       <div className="section-head">
         <h3>Versions</h3>
-        <button type="button" className="btn-link small" onClick={versions.reload}>
-          Refresh
-        </button>
       </div>
       {canEdit && (
         <form
@@ -51,7 +57,7 @@ export function VersionsPanel({
             const r = await create.run(n);
             if (r.ok) {
               setName('');
-              versions.setData((prev) => [r.value, ...(prev ?? [])]);
+              versions.setData((prev) => [r.value, ...(prev ?? []).filter((x) => x.id !== r.value.id)]);
             }
           }}
         >
@@ -84,7 +90,7 @@ export function VersionsPanel({
                   {v.name}
                 </div>
                 <div className="muted small">
-                  {formatDate(v.createdAt)} · {names.get(v.createdBy) ?? 'Someone'} · #{v.seq}
+                  <RelativeTime iso={v.createdAt} /> · {names.get(v.createdBy) ?? 'Someone'}
                 </div>
               </div>
               <div className="version-actions">
@@ -140,7 +146,7 @@ export function VersionsPanel({
           }}
         >
           Put the board back as it was in <strong>{restoring.name}</strong>? Everyone on the board sees the change;
-          comments stay. Save a version first to be able to come back.
+          comments stay. The board as it is now is saved as a version first, so you can come back to it.
         </ConfirmDialog>
       )}
     </section>

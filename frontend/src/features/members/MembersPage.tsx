@@ -185,55 +185,58 @@ function Members({ workspace }: { workspace: Workspace }) {
             </tbody>
           </table>
 
-          <h2 className="section-title">Pending invites</h2>
-          {data.invites.length === 0 ? (
-            <EmptyState title="No pending invites" testId="invites-empty">
-              {page.invite
-                ? 'Invite someone by email. If they have no account yet, they join when they sign up.'
-                : undefined}
-            </EmptyState>
-          ) : (
-            <table className="table" data-testid="invite-list">
-              <thead>
-                <tr>
-                  <th>Email</th>
-                  <th className="col-role">Role</th>
-                  <th className="col-date">Invited</th>
-                  <th className="col-actions">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.invites.map((inv) => (
-                  <tr key={inv.email} data-testid="invite-row">
-                    <td>{inv.email}</td>
-                    <td className="col-role">{formatRole(inv.role)}</td>
-                    <td className="col-date muted">{formatDate(inv.invitedAt)}</td>
-                    <td className="col-actions">
-                      {page.cancelInvite && (
-                        <button
-                          type="button"
-                          className="btn btn-small btn-ghost btn-danger-text"
-                          aria-label={`Cancel invite for ${inv.email}`}
-                          disabled={cancelInvite.pending}
-                          onClick={async () => {
-                            const r = await cancelInvite.run(inv.email);
-                            if (r.ok) {
-                              list.setData(
-                                (d) => d && { ...d, invites: d.invites.filter((x) => x.email !== inv.email) },
-                              );
-                            }
-                          }}
-                        >
-                          Cancel invite
-                        </button>
-                      )}
-                    </td>
+          {/* Pending invites are for those who may invite (the server sends others none). */}
+          {page.invite && (
+            <>
+            <h2 className="section-title">Pending invites</h2>
+            {data.invites.length === 0 ? (
+              <EmptyState title="No pending invites" testId="invites-empty">
+                Invite someone by email. If they have no account yet, they join when they sign up.
+              </EmptyState>
+            ) : (
+              <table className="table" data-testid="invite-list">
+                <thead>
+                  <tr>
+                    <th>Email</th>
+                    <th className="col-role">Role</th>
+                    <th className="col-date">Invited</th>
+                    <th className="col-actions">
+                      <span className="sr-only">Actions</span>
+                    </th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {data.invites.map((inv) => (
+                    <tr key={inv.email} data-testid="invite-row">
+                      <td>{inv.email}</td>
+                      <td className="col-role">{formatRole(inv.role)}</td>
+                      <td className="col-date muted">{formatDate(inv.invitedAt)}</td>
+                      <td className="col-actions">
+                        {page.cancelInvite && (
+                          <button
+                            type="button"
+                            className="btn btn-small btn-ghost btn-danger-text"
+                            aria-label={`Cancel invite for ${inv.email}`}
+                            disabled={cancelInvite.pending}
+                            onClick={async () => {
+                              const r = await cancelInvite.run(inv.email);
+                              if (r.ok) {
+                                list.setData(
+                                  (d) => d && { ...d, invites: d.invites.filter((x) => x.email !== inv.email) },
+                                );
+                              }
+                            }}
+                          >
+                            Cancel invite
+                          </button>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+            </>
           )}
         </>
       )}

@@ -92,7 +92,7 @@ function ProfileForm() {
         <Field label="Name" error={fe.name}>
           <input
             required
-            maxLength={200}
+            maxLength={100}
             autoComplete="name"
             value={name}
             onChange={(e) => {

@@ -1,3 +1,4 @@
+import { BoardFrames } from './BoardFrames';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, type Board, type Project, type Workspace } from '../../api/client';
@@ -221,11 +222,6 @@ function BoardsOfProject({
 }
 
 /** CSS aspect-ratio value for a board's frame, e.g. "2.39:1" → "2.39 / 1". */
-export function cssAspect(ratio: string): string {
-  const [w, h] = ratio.split(':');
-  return `${w} / ${h}`;
-}
-
 function BoardCard({
   board,
   canRename,
@@ -239,19 +235,17 @@ function BoardCard({
   onRename: () => void;
   onDelete: () => void;
 }) {
-  const shots = board.shots?.length ?? 0;
+  const shots = board.shotCount ?? board.shots?.length ?? 0;
   return (
     <div className="board-card" data-testid="board-card">
       <Link to={`/b/${board.id}`} className="board-card-link">
-        <div className="board-thumb">
-          <div className="board-frame" style={{ aspectRatio: cssAspect(board.aspectRatio) }}>
-            <span>{board.aspectRatio}</span>
-          </div>
+        <BoardFrames board={board} />
+        <div className="board-card-title" title={board.title}>
+          {board.title}
         </div>
-        <div className="board-card-title">{board.title}</div>
       </Link>
       <div className="board-card-meta">
-        <span>
+        <span data-testid="board-card-shots">
           {shots} {shots === 1 ? 'shot' : 'shots'} · {formatSeconds(board.defaultShotDuration)} default
         </span>
         <span>{formatDate(board.updatedAt)}</span>

@@ -2,7 +2,7 @@ import { useRef, useState, type DragEvent } from 'react';
 import { errorMessage, type Asset, type Render } from '../../api/client';
 import { formatDate } from '../../components/format';
 import { wordDiff } from './diff';
-import { activeRender, latestVideo, type BoardMedia, type UploadState } from './useBoardMedia';
+import { latestVideo, type BoardMedia, type UploadState } from './useBoardMedia';
 
 const ACCEPT = 'image/png,image/jpeg,image/webp,video/mp4,video/quicktime,video/webm';
 
@@ -13,29 +13,6 @@ function percent(u: { sent: number; total: number }): number {
 /** Whether a drag carries files (not a shot being reordered). */
 export function hasFiles(e: DragEvent): boolean {
   return Array.from(e.dataTransfer.types).includes('Files');
-}
-
-/** The media on a shot's card: its render playing, else its first reference; uploads and a running render as bars. */
-export function ShotCardMedia({ shotId, media }: { shotId: string; media: BoardMedia }) {
-  const video = latestVideo(media.renders[shotId]);
-  const active = activeRender(media.renders[shotId]);
-  const thumb = media.assets[shotId]?.find((a) => a.thumbUrl);
-  const uploads = media.uploads.filter((u) => u.shotId === shotId && !u.error);
-  return (
-    <div className="shot-card-media">
-      {video ? (
-        <video className="shot-card-video" data-testid="card-player" src={video.url} muted loop autoPlay playsInline preload="metadata" />
-      ) : thumb ? (
-        <img className="shot-card-thumb" data-testid="card-thumb" src={thumb.thumbUrl} alt="" />
-      ) : null}
-      {uploads.map((u) => (
-        <progress key={u.key} className="bar" data-testid="card-upload-progress" max={100} value={percent(u)} />
-      ))}
-      {active && (
-        <progress className="bar bar-render" data-testid="card-render-progress" max={100} value={Math.round(active.progress * 100)} />
-      )}
-    </div>
-  );
 }
 
 function UploadRow({ u, onDismiss }: { u: UploadState; onDismiss: () => void }) {

@@ -51,7 +51,7 @@ function FirstWorkspace() {
         </p>
         <form onSubmit={submit} className="form" data-testid="first-workspace-form">
           <Field label="Workspace name">
-            <input required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+            <input required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
           </Field>
           <ErrorBanner error={create.error} />
           <button type="submit" className="btn btn-primary" disabled={create.pending || !name.trim()}>

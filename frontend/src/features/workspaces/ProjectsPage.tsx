@@ -247,6 +247,7 @@ function ProjectsOfWorkspace({ workspace }: { workspace: Workspace }) {
         <NameDialog
           title="Rename workspace"
           label="Workspace name"
+          maxLength={100}
           initial={workspace.name}
           submitLabel="Rename"
           pending={renameWs.pending}

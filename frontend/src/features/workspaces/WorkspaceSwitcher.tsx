@@ -114,6 +114,7 @@ export function CreateWorkspaceDialog(props: {
     <NameDialog
       title="Create workspace"
       label="Workspace name"
+      maxLength={100}
       submitLabel="Create workspace"
       testId="create-workspace-dialog"
       {...props}
