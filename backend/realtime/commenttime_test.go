@@ -32,3 +32,30 @@ func TestCommentsAreDatedByTheServer(t *testing.T) {
 		t.Errorf("snapshot comment createdAt = %v, want %v", got, want)
 	}
 }
+
+// TestReviewsAreDatedByTheServer: a review status carries who set it and
+// the server's time when it did, in the applied op and in a later snapshot.
+func TestReviewsAreDatedByTheServer(t *testing.T) {
+	e := newEnv(t, realtime.Config{})
+	a := e.connect(t, "alice", shotline.RoleCommenter, nil)
+	a.next("snapshot")
+	if _, err := e.hub.Apply(t.Context(), e.board.ID, "ed", shotline.RoleEditor, realtime.ShotInsert{ShotID: "s1", Position: "a0"}); err != nil {
+		t.Fatal(err)
+	}
+	a.next("applied")
+	before := time.Now().Add(-time.Second)
+	a.op(1, map[string]any{"kind": "shot.review", "shotId": "s1", "status": "approved", "at": "1999-01-01T00:00:00Z"})
+	applied := a.next("applied")
+	a.next("ack")
+	op := applied["op"].(map[string]any)
+	at, err := time.Parse(time.RFC3339, op["at"].(string))
+	if err != nil || at.Before(before) || at.After(time.Now().Add(time.Second)) || op["by"] != "alice" {
+		t.Fatalf("shot.review applied as %v (%v), want alice at the server's time now", op, err)
+	}
+	b := e.connect(t, "bob", shotline.RoleViewer, nil)
+	snap := b.next("snapshot")
+	review := snap["board"].(map[string]any)["shots"].([]any)[0].(map[string]any)["review"].(map[string]any)
+	if review["at"] != op["at"] || review["by"] != "alice" || review["status"] != "approved" {
+		t.Errorf("snapshot review = %v, want the applied op's", review)
+	}
+}

@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"slices"
+	"time"
 
 	"github.com/shotline/shotline/backend/shotline"
 )
@@ -25,14 +26,17 @@ type ShotReview struct {
 	Status string `json:"status"`
 	By     string `json:"by"`
 	Seq    int64  `json:"seq"`
+	At     string `json:"at,omitempty"` // RFC 3339, the server's clock when it took the op (absent before 2026-12-05)
 }
 
 // ShotReviewOp sets a shot's review status ("shot.review"). Clients send
-// ShotID and Status; the applied op carries By, the actor.
+// ShotID and Status; the applied op carries By, the actor, and At, the
+// server's time when it took the op (whatever a client sends is replaced).
 type ShotReviewOp struct {
 	ShotID string `json:"shotId"`
 	Status string `json:"status"`
 	By     string `json:"by,omitempty"`
+	At     string `json:"at,omitempty"`
 }
 
 // Kind implements Op.
@@ -56,9 +60,14 @@ func (s *BoardState) prepareShotReview(c caller, o ShotReviewOp) (Op, func(int64
 	if err != nil {
 		return nil, nil, err
 	}
-	applied := ShotReviewOp{ShotID: o.ShotID, Status: o.Status, By: c.actor}
+	if o.At != "" {
+		if _, err := time.Parse(time.RFC3339, o.At); err != nil {
+			return nil, nil, shotline.Invalid("at", "must be an RFC 3339 time")
+		}
+	}
+	applied := ShotReviewOp{ShotID: o.ShotID, Status: o.Status, By: c.actor, At: o.At}
 	return applied, func(seq int64) {
-		sh.Review = ShotReview{Status: o.Status, By: c.actor, Seq: seq}
+		sh.Review = ShotReview{Status: o.Status, By: c.actor, Seq: seq, At: o.At}
 		s.Shots[sh.ID] = sh
 	}, nil
 }

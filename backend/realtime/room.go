@@ -793,10 +793,15 @@ func (r *Room) onOp(ctx context.Context, e event) {
 		}
 		p.sent.Op = filled
 	}
-	if ca, ok := m.Op.(CommentAdd); ok {
-		// The server's clock dates a comment, whatever the client said.
-		ca.At = p.at.UTC().Format(time.RFC3339)
-		p.sent.Op = ca
+	// The server's clock dates a comment and a review, whatever the
+	// client said.
+	switch op := m.Op.(type) {
+	case CommentAdd:
+		op.At = p.at.UTC().Format(time.RFC3339)
+		p.sent.Op = op
+	case ShotReviewOp:
+		op.At = p.at.UTC().Format(time.RFC3339)
+		p.sent.Op = op
 	}
 	if err := r.applyLive(&p); err != nil {
 		r.refusePending(p, err)

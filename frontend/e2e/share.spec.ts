@@ -301,3 +301,46 @@ test('a link to a 200-shot board opens into a usable reviewer view', async ({ br
   console.log(`reviewer view of a 200-shot board usable after ${ms} ms`);
   await Promise.all([producerCtx.close(), guestCtx.close()]);
 });
+
+test('a project link, made from the project page, opens every board of the project', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const producerCtx = await newContext(browser);
+  const guestCtx = await newContext(browser);
+  const producer = await producerCtx.newPage();
+  const guest = await guestCtx.newPage();
+  await producer.goto('/');
+  const api = producer.request;
+  const signup = await api.post('/api/auth/signup', {
+    data: { email: `share-project-${run}@e2e.shotline.test`, password, name: 'Pia Producer' },
+  });
+  expect(signup.status()).toBe(201);
+  const headers = { 'X-CSRF-Token': (await signup.json()).csrfToken as string };
+  const ws = await (await api.post('/api/workspaces', { data: { name: `Series ${run}` }, headers })).json();
+  const project = await (await api.post(`/api/workspaces/${ws.id}/projects`, { data: { name: 'Series' }, headers })).json();
+  for (const title of ['Episode one', 'Episode two']) {
+    expect((await api.post(`/api/projects/${project.id}/boards`, { data: { title }, headers })).status()).toBe(201);
+  }
+
+  await producer.goto(`/p/${project.id}`);
+  await producer.getByTestId('open-project-share').click();
+  const share = producer.getByTestId('share-dialog');
+  await expect(share).toContainText('Share every board of this project');
+  await share.getByTestId('share-role').selectOption('viewer');
+  await share.getByTestId('share-label').fill('Network');
+  await share.getByTestId('create-link').click();
+  const url = await share.getByTestId('share-url').inputValue();
+  expect(url).toMatch(/\/s\/[A-Za-z0-9_-]{43}$/);
+  await expect(share.getByTestId('share-link')).toHaveCount(1);
+  // The project's list holds it; a board's does not.
+  const listed = await (await api.get(`/api/projects/${project.id}/links`)).json();
+  expect(listed.links.map((l: { label: string }) => l.label)).toEqual(['Network']);
+
+  await guest.goto(url);
+  await guest.getByTestId('guest-name').fill('Nell');
+  await guest.getByTestId('open-link').click();
+  await expect(guest.getByTestId('project-review')).toBeVisible();
+  await expect(guest.getByTestId('project-review').getByRole('link')).toHaveText(['Episode one', 'Episode two']);
+  await guest.getByRole('link', { name: 'Episode two' }).click();
+  await expect(guest).toHaveURL(/\/review\/[^/]+$/);
+  await Promise.all([producerCtx.close(), guestCtx.close()]);
+});

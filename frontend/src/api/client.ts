@@ -805,6 +805,11 @@ export function createApiClient(options: ApiClientOptions = {}) {
         request<{ links: ShareLink[] | null }>('GET', `/boards/${enc(boardId)}/links`).then((r) => r.links ?? []),
       createForBoard: (boardId: string, input: ShareLinkInput) =>
         request<CreatedShareLink>('POST', `/boards/${enc(boardId)}/links`, input),
+      /** Live links to every board of a project, newest first. */
+      listForProject: (projectId: string) =>
+        request<{ links: ShareLink[] | null }>('GET', `/projects/${enc(projectId)}/links`).then((r) => r.links ?? []),
+      createForProject: (projectId: string, input: ShareLinkInput) =>
+        request<CreatedShareLink>('POST', `/projects/${enc(projectId)}/links`, input),
       update: (id: string, patch: ShareLinkPatch) => request<ShareLink>('PATCH', `/links/${enc(id)}`, patch),
       revoke: (id: string) => request<void>('DELETE', `/links/${enc(id)}`),
     },

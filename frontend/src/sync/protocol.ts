@@ -53,11 +53,12 @@ export interface Shot {
 
 export type ReviewStatus = 'none' | 'approved' | 'changes_requested';
 
-/** A shot's review status, who set it (an actor id) and at which seq. */
+/** A shot's review status, who set it (an actor id), at which seq and when (the server's clock; absent on older reviews). */
 export interface ShotReview {
   status: ReviewStatus;
   by: string;
   seq: number;
+  at?: string;
 }
 
 export interface TimeRange {
@@ -200,6 +201,8 @@ export interface ShotReviewOp {
   shotId: string;
   status: ReviewStatus;
   by?: string;
+  /** Set by the server (RFC 3339). */
+  at?: string;
 }
 
 /** Clients send only versionId; the server fills content in the applied op. */

@@ -172,7 +172,8 @@ export function applyOp(board: BoardSnapshot, op: Op, ctx: ApplyContext): BoardS
     }
     case 'shot.review': {
       const shot = findShot(board, op.shotId);
-      return replaceShot(board, { ...shot, review: { status: op.status, by: ctx.actor, seq: ctx.seq } });
+      const review = { status: op.status, by: ctx.actor, seq: ctx.seq, ...(op.at ? { at: op.at } : {}) };
+      return replaceShot(board, { ...shot, review });
     }
     case 'version.restore': {
       if (!op.content) throw new SyncError('EINVALID', 'A restore applies once the server has filled in the version.');

@@ -444,7 +444,7 @@ export function BoardView({
         </div>
       </aside>
 
-      {sharing && <ShareDialog boardId={board.id} onClose={() => setSharing(false)} />}
+      {sharing && <ShareDialog scope={{ kind: 'board', id: board.id }} onClose={() => setSharing(false)} />}
 
       {confirmShotDelete && (
         <ConfirmDialog

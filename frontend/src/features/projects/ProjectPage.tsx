@@ -12,6 +12,7 @@ import { LoadFailure } from '../../app/NotFound';
 import { boardControls, can } from '../../state/permissions';
 import { ExportMenu } from '../exports/ExportMenu';
 import { ImportBundle } from '../exports/ImportBundle';
+import { ShareDialog } from '../share/ShareDialog';
 import { useStore } from '../../state/store';
 import { useAction } from '../../state/useAction';
 import { useResource } from '../../state/useResource';
@@ -56,6 +57,7 @@ function BoardsOfProject({
   const navigate = useNavigate();
   const boards = useResource(() => api.boards.list(project.id), [api, project.id]);
   const [dialog, setDialog] = useState<Dialog | null>(null);
+  const [sharing, setSharing] = useState(false);
   const controls = boardControls(workspace);
   const rename = useAction((b: Board, title: string) => api.boards.update(b.id, { title }));
   const remove = useAction((b: Board) => api.boards.delete(b.id));
@@ -84,6 +86,11 @@ function BoardsOfProject({
           <>
             {can(workspace, 'export:download') && <ExportMenu scope={{ kind: 'project', id: project.id }} />}
             {can(workspace, 'project:create') && <ImportBundle workspaceId={project.workspaceId} />}
+            {can(workspace, 'link:manage') && (
+              <button type="button" className="btn" data-testid="open-project-share" onClick={() => setSharing(true)}>
+                Share
+              </button>
+            )}
             {controls.create && (
               <button
                 type="button"
@@ -170,6 +177,7 @@ function BoardsOfProject({
         </>
       )}
 
+      {sharing && <ShareDialog scope={{ kind: 'project', id: project.id }} onClose={() => setSharing(false)} />}
       {dialog?.kind === 'create' && (
         <CreateBoardDialog
           projectId={project.id}

@@ -1,3 +1,4 @@
+import { RelativeTime } from '../../components/RelativeTime';
 import type { LiveBoardStore } from '../../state/liveBoard';
 import type { BoardSnapshot, ReviewStatus, Shot } from '../../sync/protocol';
 
@@ -93,6 +94,12 @@ export function ReviewControls({ shot, store, names }: { shot: Shot; store: Live
       {shot.review && s !== 'none' && (
         <p className="muted small" data-testid="review-by">
           {REVIEW_LABELS[s]} by {by}
+          {shot.review.at && (
+            <>
+              {' '}
+              <RelativeTime iso={shot.review.at} />
+            </>
+          )}
         </p>
       )}
     </div>

@@ -110,12 +110,16 @@ export function shareUrl(path: string): string {
   return `${location.origin}${path}`;
 }
 
+/** What a share link opens: one board, or every board of a project. */
+export type ShareScope = { kind: 'board' | 'project'; id: string };
+
 /**
- * The board's share links: make one (role, expiry, password, downloads,
- * label; its address is shown once, with a copy button), list the live
- * ones with when they were last opened, change their role or revoke them.
+ * The share links of a board or a project: make one (role, expiry,
+ * password, downloads, label; its address is shown once, with a copy
+ * button), list the live ones with when they were last opened, change
+ * their role or revoke them.
  */
-export function ShareDialog({ boardId, onClose }: { boardId: string; onClose: () => void }) {
+export function ShareDialog({ scope, onClose }: { scope: ShareScope; onClose: () => void }) {
   const { api } = useStore();
   const [links, setLinks] = useState<ShareLink[] | null>(null);
   const [created, setCreated] = useState<CreatedShareLink | null>(null);
@@ -125,7 +129,10 @@ export function ShareDialog({ boardId, onClose }: { boardId: string; onClose: ()
   const [editing, setEditing] = useState<string | null>(null);
   const [form, setForm] = useState({ role: 'commenter' as LinkRole, label: '', expires: '', password: '', downloads: false });
 
-  const load = useCallback(() => api.links.listForBoard(boardId).then(setLinks, setError), [api, boardId]);
+  const load = useCallback(
+    () => (scope.kind === 'board' ? api.links.listForBoard(scope.id) : api.links.listForProject(scope.id)).then(setLinks, setError),
+    [api, scope.kind, scope.id],
+  );
   useEffect(() => {
     void load();
   }, [load]);
@@ -134,13 +141,14 @@ export function ShareDialog({ boardId, onClose }: { boardId: string; onClose: ()
     setBusy(true);
     setError(null);
     try {
-      const c = await api.links.createForBoard(boardId, {
+      const input = {
         role: form.role,
         label: form.label || undefined,
         expiresAt: form.expires ? new Date(form.expires).toISOString() : undefined,
         password: form.password || undefined,
         allowDownloads: form.downloads,
-      });
+      };
+      const c = await (scope.kind === 'board' ? api.links.createForBoard(scope.id, input) : api.links.createForProject(scope.id, input));
       setCreated(c);
       setCopied(false);
       setForm({ ...form, label: '', password: '', expires: '' });
@@ -164,7 +172,7 @@ export function ShareDialog({ boardId, onClose }: { boardId: string; onClose: ()
   }
 
   return (
-    <Modal title="Share this board" onClose={onClose} testId="share-dialog">
+    <Modal title={scope.kind === 'board' ? 'Share this board' : 'Share every board of this project'} onClose={onClose} testId="share-dialog">
       <form
         className="share-form"
         onSubmit={(e) => {
