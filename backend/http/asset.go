@@ -146,6 +146,7 @@ func (s *Server) registerAssets() {
 			if err != nil {
 				return nil, err
 			}
+			s.assetsChanged(a.BoardID)
 			v, err := s.viewAsset(ctx, a)
 			return &assetOutput{Body: v}, err
 		})
@@ -213,8 +214,20 @@ func (s *Server) registerAssets() {
 			if err != nil {
 				return nil, err
 			}
-			return nil, s.Assets.Detach(ctx, a, in.ShotID)
+			if err := s.Assets.Detach(ctx, a, in.ShotID); err != nil {
+				return nil, err
+			}
+			s.assetsChanged(a.BoardID)
+			return nil, nil
 		})
+}
+
+// assetsChanged tells everyone on the board that its references changed,
+// so teammates see an upload or a removal live.
+func (s *Server) assetsChanged(boardID string) {
+	if s.Hub != nil {
+		s.Hub.BroadcastAssets(boardID)
+	}
 }
 
 // boardAsset returns an asset of the board the route names; assets of other

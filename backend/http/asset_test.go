@@ -169,3 +169,25 @@ func TestShareLinkDownloadsFollowTheLinksSwitch(t *testing.T) {
 	viewer := st.join(t, s, shotline.RoleViewer)
 	viewer.do("GET", download, nil).must(t, 200)
 }
+
+// A reference uploaded or detached by one member reaches the others on the
+// board live: an "assets" message, after which the list holds the change.
+func TestAssetChangesReachTheBoardLive(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	st := newSetup(t, s)
+	base := s.serve(t)
+	viewer := st.join(t, s, shotline.RoleViewer)
+	conn := joined(t, base, viewer, st.board)
+	img := tinyJPEG(t)
+	up := st.owner.do("POST", "/api/boards/"+st.board+"/uploads", map[string]any{"name": "ref.jpg", "size": len(img), "shotId": "s1"}).must(t, 201)
+	id := up.Str("id")
+	st.owner.do("PUT", "/api/boards/"+st.board+"/uploads/"+id+"/parts/1", img).must(t, 204)
+	st.owner.do("POST", "/api/boards/"+st.board+"/uploads/"+id+"/complete", nil).must(t, 200)
+	readType(t, conn, "assets")
+	shots, _ := viewer.do("GET", "/api/boards/"+st.board+"/assets", nil).must(t, 200).JSON()["shots"].(map[string]any)
+	if got, _ := shots["s1"].([]any); len(got) != 1 {
+		t.Fatalf("after the assets message, s1 has %d assets, want 1", len(got))
+	}
+	st.owner.do("DELETE", "/api/boards/"+st.board+"/shots/s1/assets/"+id, nil).must(t, 204)
+	readType(t, conn, "assets")
+}

@@ -348,6 +348,8 @@ func DecodeServerMessage(data []byte) (ServerMessage, error) {
 		return decodeMessage[RenderMessage](body)
 	case TypeVersions:
 		return decodeMessage[VersionsMessage](body)
+	case TypeAssets:
+		return decodeMessage[AssetsMessage](body)
 	}
 	return nil, shotline.Invalid("type", "unknown message type "+strconv.Quote(typ))
 }

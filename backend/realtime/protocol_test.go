@@ -52,8 +52,8 @@ func loadProtocolFixtures(t *testing.T) []protocolFixture {
 		}
 		out = append(out, f)
 	}
-	if len(out) != 13 {
-		t.Fatalf("found %d fixture files, want one per message type (13)", len(out))
+	if len(out) != 14 {
+		t.Fatalf("found %d fixture files, want one per message type (14)", len(out))
 	}
 	return out
 }

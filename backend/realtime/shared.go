@@ -38,6 +38,8 @@ type remoteMessage struct {
 	Peers   []Peer     `json:"peers"`             // its members, on every change and every presenceEvery
 	// Versions says the board's named versions changed (and nothing else).
 	Versions bool `json:"versions,omitempty"`
+	// Assets says the board's reference files changed (and nothing else).
+	Assets bool `json:"assets,omitempty"`
 }
 
 // presenceEvery is how often a room with members publishes them again; a
@@ -126,6 +128,10 @@ func (r *Room) onRemote(ctx context.Context, data []byte) {
 	}
 	if m.Versions {
 		r.sendVersionsChanged()
+		return
+	}
+	if m.Assets {
+		r.sendAssetsChanged()
 		return
 	}
 	if m.Applied == nil {

@@ -136,6 +136,9 @@ test('upload references, render shots, compare renders, live for a teammate', as
     await dropFiles(card(owner, 1), [files.waves]);
     await expect(card(owner, 1).getByTestId('card-thumb')).toBeVisible({ timeout: 20_000 });
     await expectLoaded(card(owner, 1).getByTestId('card-thumb')); // the clip's poster frame
+    // The teammate, who has not reloaded, sees both frames arrive.
+    await expect(card(mate, 0).getByTestId('card-thumb')).toBeVisible({ timeout: 20_000 });
+    await expect(card(mate, 1).getByTestId('card-thumb')).toBeVisible({ timeout: 20_000 });
   });
 
   await test.step('a file that is not an image is refused with a clear message and nothing is kept', async () => {

@@ -52,6 +52,8 @@ export interface LiveBoardState {
   renders: Record<string, RenderJob>;
   /** Counts the server's "versions changed" messages: the versions list reads itself again on each. */
   versionsChanged: number;
+  /** Counts the server's "assets changed" messages: the board's references are read again on each. */
+  assetsChanged: number;
 }
 
 /** The parts of the connection the store uses (a fake in tests). */
@@ -81,6 +83,7 @@ export const initialLiveBoardState: LiveBoardState = {
   notices: [],
   renders: {},
   versionsChanged: 0,
+  assetsChanged: 0,
 };
 
 const MAX_NOTICES = 4;
@@ -123,6 +126,7 @@ export class LiveBoardStore {
       terminal: (terminal) => this.set({ terminal }),
       render: (job) => this.set({ renders: { ...this.state.renders, [job.id]: job } }),
       versions: () => this.set({ versionsChanged: this.state.versionsChanged + 1 }),
+      assets: () => this.set({ assetsChanged: this.state.assetsChanged + 1 }),
     };
     const options: ConnectionOptions = {
       boardId,

@@ -113,6 +113,18 @@ describe('BoardConnection', () => {
     expect(conn.state!.seq).toBe(10);
   });
 
+  it('tells the listener when the board\'s references change', () => {
+    let changed = 0;
+    const t = setup({ listener: { assets: () => changed++ } });
+    t.conn.start();
+    t.last().open();
+    t.last().receive({ type: 'snapshot', board: board(), seq: 3 });
+    t.last().receive(protocolFixtures['server-assets.json'][0]!);
+    t.last().receive({ type: 'assets' });
+    expect(changed).toBe(2);
+    expect(t.conn.state!.seq).toBe(3);
+  });
+
   it('joins, takes the snapshot, sends an op and confirms it', () => {
     const t = setup();
     t.conn.start();

@@ -77,6 +77,8 @@ export interface ConnectionListener {
   render?(job: RenderJob): void;
   /** The board's named versions changed. */
   versions?(): void;
+  /** The board's reference files changed. */
+  assets?(): void;
 }
 
 /** The part of the browser's WebSocket this class uses. */
@@ -595,6 +597,9 @@ export class BoardConnection {
         break;
       case 'versions':
         this.listener.versions?.();
+        break;
+      case 'assets':
+        this.listener.assets?.();
         break;
     }
   }

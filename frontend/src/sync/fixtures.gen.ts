@@ -4,7 +4,7 @@
 // checked against the TypeScript type named like its Go type: if protocol.ts
 // drifts from protocol.go, `npm run typecheck` fails here.
 
-import type { AckMessage, AppliedMessage, ErrorMessage, JoinMessage, OpMessage, OpsMessage, PeersMessage, PingMessage, PongMessage, PresenceMessage, RenderMessage, SnapshotMessage, VersionsMessage } from './protocol';
+import type { AckMessage, AppliedMessage, AssetsMessage, ErrorMessage, JoinMessage, OpMessage, OpsMessage, PeersMessage, PingMessage, PongMessage, PresenceMessage, RenderMessage, SnapshotMessage, VersionsMessage } from './protocol';
 
 export const protocolFixtures = {
   'client-join.json': [
@@ -51,6 +51,9 @@ export const protocolFixtures = {
     {"type":"applied","seq":47,"opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a14","actor":"guest:6f1c2a9e0b7d4c31","op":{"kind":"shot.review","shotId":"shot-7","status":"changes_requested","by":"guest:6f1c2a9e0b7d4c31"}},
     {"type":"applied","seq":49,"opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a13","actor":"user-1","op":{"kind":"version.restore","versionId":"ver-3","content":{"title":"Opening sequence","description":"","aspectRatio":"16:9","defaultShotDuration":3,"shots":[{"id":"shot-7","position":"a0","title":"Close-up","prompt":"Hands","notes":"","duration":2.5,"aspectRatio":"16:9","status":"draft","provider":"","model":"","settings":{}}]}}},
   ] satisfies AppliedMessage[],
+  'server-assets.json': [
+    {"type":"assets"},
+  ] satisfies AssetsMessage[],
   'server-error.json': [
     {"type":"error","opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a03","code":"ENOTFOUND","message":"Shot shot-7 not found; it may have been deleted."},
     {"type":"error","opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a06","code":"EFORBIDDEN","message":"Your role cannot edit this board."},

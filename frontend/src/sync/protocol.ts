@@ -388,6 +388,11 @@ export interface VersionsMessage {
   type: 'versions';
 }
 
+/** The board's reference files changed (attached or detached): read them again (protocol 1, additive). */
+export interface AssetsMessage {
+  type: 'assets';
+}
+
 export type ClientMessage = JoinMessage | OpMessage | PresenceMessage | PingMessage;
 export type ServerMessage =
   | SnapshotMessage
@@ -398,9 +403,10 @@ export type ServerMessage =
   | ErrorMessage
   | PongMessage
   | RenderMessage
-  | VersionsMessage;
+  | VersionsMessage
+  | AssetsMessage;
 
-const SERVER_TYPES: ReadonlySet<string> = new Set(['snapshot', 'ops', 'ack', 'applied', 'presence', 'error', 'pong', 'render', 'versions']);
+const SERVER_TYPES: ReadonlySet<string> = new Set(['snapshot', 'ops', 'ack', 'applied', 'presence', 'error', 'pong', 'render', 'versions', 'assets']);
 
 export class ProtocolError extends Error {}
 

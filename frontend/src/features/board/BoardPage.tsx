@@ -95,7 +95,7 @@ export function BoardView({
   const archive = useAction(() => api.boards.update(board.id, { archived: !board.archived }));
 
   const { store, state: live } = useLiveBoard(board.id);
-  const media = useBoardMedia(api, board.id, live.renders);
+  const media = useBoardMedia(api, board.id, live.renders, live.assetsChanged);
   const [sessionStart] = useState(() => new Date().toISOString());
   const liveBoard = live.board;
   // Settings changed by anyone arrive live; the REST board has the rest.

@@ -32,9 +32,10 @@ const ACTIVE = new Set(['queued', 'running']);
 /**
  * A board's reference files and renders for the board screen. Live render
  * states come from the room (pushed jobs); finished renders are read again
- * from the API, which presigns their videos for this person.
+ * from the API, which presigns their videos for this person, and so are
+ * the references whenever the room says they changed (assetsChanged).
  */
-export function useBoardMedia(api: ApiClient, boardId: string, pushed: Record<string, RenderJob>): BoardMedia {
+export function useBoardMedia(api: ApiClient, boardId: string, pushed: Record<string, RenderJob>, assetsChanged = 0): BoardMedia {
   const [assets, setAssets] = useState<Record<string, Asset[]>>({});
   const [history, setHistory] = useState<Record<string, Render[]>>({});
   const [uploads, setUploads] = useState<UploadState[]>([]);
@@ -58,7 +59,7 @@ export function useBoardMedia(api: ApiClient, boardId: string, pushed: Record<st
     return () => {
       live = false;
     };
-  }, [api, boardId, nonce]);
+  }, [api, boardId, nonce, assetsChanged]);
 
   // A pushed job that finished: read the history again for its video's URL.
   const finished = Object.values(pushed)
