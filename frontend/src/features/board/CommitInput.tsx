@@ -51,11 +51,22 @@ export function CommitInput({
   const { draft, setDraft, error, commit, drop } = useDraft(value, onCommit);
 
   const shownError = error ?? outerError;
+  const shown = draft ?? value;
+  const max = rest.maxLength;
+  // Nearly full: say how much is used, so a long title is never cut silently.
+  const counter = typeof max === 'number' && shown.length >= max * 0.8;
+  const countId = rest.id ? `${rest.id}-count` : undefined;
   return (
     <>
+      {counter && (
+        <span className={`field-count${shown.length === max ? ' field-count-full' : ''}`} id={countId} data-testid="field-count">
+          {shown.length}/{max}
+        </span>
+      )}
       <input
         {...rest}
-        value={draft ?? value}
+        aria-describedby={counter ? countId : rest['aria-describedby']}
+        value={shown}
         aria-invalid={shownError ? true : undefined}
         onChange={(e) => setDraft(e.target.value)}
         onBlur={commit}

@@ -66,9 +66,15 @@ export function VersionsPanel({
             data-testid="version-name-input"
             placeholder="Name this version"
             maxLength={200}
+            aria-describedby={name.length >= 160 ? 'version-name-count' : undefined}
             value={name}
             onChange={(e) => setName(e.target.value)}
           />
+          {name.length >= 160 && (
+            <span className={`field-count${name.length === 200 ? ' field-count-full' : ''}`} id="version-name-count" data-testid="field-count">
+              {name.length}/200
+            </span>
+          )}
           <button type="submit" className="btn btn-small" data-testid="save-version" disabled={!name.trim() || create.pending}>
             Save
           </button>
