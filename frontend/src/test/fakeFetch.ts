@@ -1,4 +1,4 @@
-import type { Workspace } from '../api/client';
+import type { Board, Workspace } from '../api/client';
 
 /** One request the fake server saw. */
 export interface SeenRequest {
@@ -48,6 +48,30 @@ export function fakeFetch(routes: Record<string, Handler | Answer>) {
   };
   return { fetch: fetchImpl as typeof fetch, seen };
 }
+
+/** Board b1 of project p1 in workspace ws1, without shots. */
+export const BOARD: Board = {
+  id: 'b1',
+  workspaceId: 'ws1',
+  projectId: 'p1',
+  title: 'Harbour',
+  description: '',
+  aspectRatio: '16:9',
+  defaultShotDuration: 3,
+  archived: false,
+  seq: 0,
+  shots: [],
+  createdAt: '2026-01-01T00:00:00Z',
+  updatedAt: '2026-01-01T00:00:00Z',
+};
+
+/** What the board page of BOARD reads besides a feature's own routes: the board, its project, versions and members. */
+export const BOARD_PAGE_ROUTES: Record<string, Answer> = {
+  'GET /api/boards/b1': { status: 200, body: BOARD },
+  'GET /api/projects/p1': { status: 200, body: { id: 'p1', workspaceId: 'ws1', name: 'Spot' } },
+  'GET /api/boards/b1/versions': { status: 200, body: { versions: [] } },
+  'GET /api/workspaces/ws1/members': { status: 200, body: { members: [], invites: [] } },
+};
 
 /** A workspace with the given role and exactly the given permissions. */
 export function workspace(permissions: string[], over: Partial<Workspace> = {}): Workspace {

@@ -1,24 +1,10 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { VIEWER_PERMISSIONS, workspace } from '../../test/fakeFetch';
+import { BOARD_PAGE_ROUTES, VIEWER_PERMISSIONS, workspace } from '../../test/fakeFetch';
 import { renderApp } from '../../test/renderApp';
 import { formatBytes } from './exports';
 
-const board = {
-  id: 'b1',
-  workspaceId: 'ws1',
-  projectId: 'p1',
-  title: 'Harbour',
-  description: '',
-  aspectRatio: '16:9',
-  defaultShotDuration: 3,
-  archived: false,
-  seq: 0,
-  shots: [],
-  createdAt: '2026-01-01T00:00:00Z',
-  updatedAt: '2026-01-01T00:00:00Z',
-};
 const done = {
   id: 'e1',
   format: 'mp4',
@@ -34,10 +20,7 @@ const done = {
   url: 'http://objects.example/e1?sig',
 };
 const routes = {
-  'GET /api/boards/b1': { status: 200, body: board },
-  'GET /api/projects/p1': { status: 200, body: { id: 'p1', workspaceId: 'ws1', name: 'Spot' } },
-  'GET /api/boards/b1/versions': { status: 200, body: { versions: [] } },
-  'GET /api/workspaces/ws1/members': { status: 200, body: { members: [], invites: [] } },
+  ...BOARD_PAGE_ROUTES,
   'GET /api/boards/b1/exports': { status: 200, body: { exports: [done] } },
   'POST /api/boards/b1/exports': {
     status: 202,

@@ -1,23 +1,9 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { OWNER_PERMISSIONS, VIEWER_PERMISSIONS, workspace } from '../../test/fakeFetch';
+import { BOARD_PAGE_ROUTES, OWNER_PERMISSIONS, VIEWER_PERMISSIONS, workspace } from '../../test/fakeFetch';
 import { renderApp } from '../../test/renderApp';
 
-const board = {
-  id: 'b1',
-  workspaceId: 'ws1',
-  projectId: 'p1',
-  title: 'Harbour',
-  description: '',
-  aspectRatio: '16:9',
-  defaultShotDuration: 3,
-  archived: false,
-  seq: 0,
-  shots: [],
-  createdAt: '2026-01-01T00:00:00Z',
-  updatedAt: '2026-01-01T00:00:00Z',
-};
 const link = {
   id: 'l1',
   projectId: 'p1',
@@ -32,10 +18,7 @@ const link = {
   lastOpenedAt: '2026-01-02T00:00:00Z',
 };
 const routes = {
-  'GET /api/boards/b1': { status: 200, body: board },
-  'GET /api/projects/p1': { status: 200, body: { id: 'p1', workspaceId: 'ws1', name: 'Spot' } },
-  'GET /api/boards/b1/versions': { status: 200, body: { versions: [] } },
-  'GET /api/workspaces/ws1/members': { status: 200, body: { members: [], invites: [] } },
+  ...BOARD_PAGE_ROUTES,
   'GET /api/boards/b1/links': { status: 200, body: { links: [link] } },
   'PATCH /api/links/l1': { status: 200, body: link },
   'POST /api/boards/b1/links': {
