@@ -33,7 +33,14 @@ func pushCapped(ctx context.Context, c *mongo.Collection, id, field string, valu
 	if err != nil {
 		return fmt.Errorf("push to %s.%s: %w", c.Name(), field, err)
 	}
-	for n := len(items); n > max; n-- {
+	return trimOldest(ctx, c, id, field, len(items), max)
+}
+
+// trimOldest drops the oldest items of the array at field, which holds n,
+// down to max, one $pop each: the cap $push's $slice would keep, which
+// FerretDB 1.24 ignores.
+func trimOldest(ctx context.Context, c *mongo.Collection, id, field string, n, max int) error {
+	for ; n > max; n-- {
 		if _, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$pop", Value: bson.D{{Key: field, Value: -1}}}}); err != nil {
 			return fmt.Errorf("trim %s.%s: %w", c.Name(), field, err)
 		}

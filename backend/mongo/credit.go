@@ -99,11 +99,8 @@ func (s *CreditStore) Apply(ctx context.Context, e shotline.LedgerEntry) (bool, 
 	if err != nil {
 		return false, fmt.Errorf("change credit balance: %w", err)
 	}
-	// FerretDB 1.24 ignores $slice: the oldest go with $pop.
-	for n := len(d.Recent); n > MaxRecentEntries; n-- {
-		if _, err := s.credits().UpdateOne(ctx, byID(e.WorkspaceID), bson.D{{Key: "$pop", Value: bson.D{{Key: "recent", Value: -1}}}}); err != nil {
-			return false, fmt.Errorf("trim recent credit entries: %w", err)
-		}
+	if err := trimOldest(ctx, s.credits(), e.WorkspaceID, "recent", len(d.Recent), MaxRecentEntries); err != nil {
+		return false, err
 	}
 	if e.Amount < 0 && d.Balance < 0 {
 		// Not enough: undo, and drop the entry so a later try may charge.
