@@ -528,10 +528,9 @@ func startAckLoad(ctx context.Context, a *app, w *world, boards []string) func()
 					seq.Store(m.Seq)
 				case realtime.AppliedMessage:
 					seq.Store(max(seq.Load(), m.Seq))
-				}
-				if ack, ok := m.(realtime.AckMessage); ok {
-					seq.Store(max(seq.Load(), ack.Seq))
-					if at, ok := sent.LoadAndDelete(ack.OpID); ok {
+				case realtime.AckMessage:
+					seq.Store(max(seq.Load(), m.Seq))
+					if at, ok := sent.LoadAndDelete(m.OpID); ok {
 						mu.Lock()
 						lat = append(lat, time.Since(at.(time.Time)))
 						mu.Unlock()
