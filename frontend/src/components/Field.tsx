@@ -20,18 +20,13 @@ export function Field({
   const id = useId();
   const max = children.props.maxLength;
   const value = children.props.value;
-  const used = typeof max === 'number' && typeof value === 'string' ? value.length : null; // UTF-16 units, as maxLength counts
-  const counter = used !== null && used >= (max as number) * 0.8;
+  const counter = typeof value === 'string' && nearlyFull(value, max);
   const describedBy = [error ? `${id}-error` : hint ? `${id}-hint` : '', counter ? `${id}-count` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div className={`field${error ? ' field-invalid' : ''}`}>
       <div className="field-label-row">
         <label htmlFor={id}>{label}</label>
-        {counter && (
-          <span className={`field-count${used === max ? ' field-count-full' : ''}`} id={`${id}-count`} data-testid="field-count">
-            {used}/{max as number}
-          </span>
-        )}
+        {counter && <FieldCount id={`${id}-count`} used={value.length} max={max as number} />}
       </div>
       {cloneElement(children, {
         id,
@@ -48,5 +43,19 @@ export function Field({
         </div>
       ) : null}
     </div>
+  );
+}
+
+/** Whether a field of at most max holds enough of value to show how much (80%; UTF-16 units, as maxLength counts). */
+export function nearlyFull(value: string, max: unknown): max is number {
+  return typeof max === 'number' && value.length >= max * 0.8;
+}
+
+/** "used/max" beside a nearly full field, so a long text is never cut without saying so; id ties it to the control (aria-describedby). */
+export function FieldCount({ id, used, max }: { id?: string; used: number; max: number }) {
+  return (
+    <span className={`field-count${used === max ? ' field-count-full' : ''}`} id={id} data-testid="field-count">
+      {used}/{max}
+    </span>
   );
 }

@@ -1,4 +1,5 @@
 import { useState, type InputHTMLAttributes, type TextareaHTMLAttributes } from 'react';
+import { FieldCount, nearlyFull } from '../../components/Field';
 
 /**
  * The draft of a field edited as a whole: null while the person is not
@@ -53,16 +54,11 @@ export function CommitInput({
   const shownError = error ?? outerError;
   const shown = draft ?? value;
   const max = rest.maxLength;
-  // Nearly full: say how much is used, so a long title is never cut silently.
-  const counter = typeof max === 'number' && shown.length >= max * 0.8;
+  const counter = nearlyFull(shown, max);
   const countId = rest.id ? `${rest.id}-count` : undefined;
   return (
     <>
-      {counter && (
-        <span className={`field-count${shown.length === max ? ' field-count-full' : ''}`} id={countId} data-testid="field-count">
-          {shown.length}/{max}
-        </span>
-      )}
+      {counter && <FieldCount id={countId} used={shown.length} max={max} />}
       <input
         {...rest}
         aria-describedby={counter ? countId : rest['aria-describedby']}

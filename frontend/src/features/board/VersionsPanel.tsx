@@ -2,11 +2,15 @@ import { useEffect, useRef, useState } from 'react';
 import type { BoardVersion } from '../../api/client';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { FieldCount, nearlyFull } from '../../components/Field';
 import { RelativeTime } from '../../components/RelativeTime';
 import { useStore } from '../../state/store';
 import { useAction } from '../../state/useAction';
 import { useResource } from '../../state/useResource';
 import { VersionPreview } from './VersionPreview';
+
+/** The server's limit on a version's name. */
+const VERSION_NAME_MAX = 200;
 
 /**
  * Named versions of the board (REST: /api/boards/{id}/versions). Saving
@@ -65,16 +69,12 @@ export function VersionsPanel({
             aria-label="Version name"
             data-testid="version-name-input"
             placeholder="Name this version"
-            maxLength={200}
-            aria-describedby={name.length >= 160 ? 'version-name-count' : undefined}
+            maxLength={VERSION_NAME_MAX}
+            aria-describedby={nearlyFull(name, VERSION_NAME_MAX) ? 'version-name-count' : undefined}
             value={name}
             onChange={(e) => setName(e.target.value)}
           />
-          {name.length >= 160 && (
-            <span className={`field-count${name.length === 200 ? ' field-count-full' : ''}`} id="version-name-count" data-testid="field-count">
-              {name.length}/200
-            </span>
-          )}
+          {nearlyFull(name, VERSION_NAME_MAX) && <FieldCount id="version-name-count" used={name.length} max={VERSION_NAME_MAX} />}
           <button type="submit" className="btn btn-small" data-testid="save-version" disabled={!name.trim() || create.pending}>
             Save
           </button>
