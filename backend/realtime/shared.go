@@ -127,11 +127,11 @@ func (r *Room) onRemote(ctx context.Context, data []byte) {
 		return
 	}
 	if m.Versions {
-		r.sendVersionsChanged()
+		r.sendNews(VersionsMessage{})
 		return
 	}
 	if m.Assets {
-		r.sendAssetsChanged()
+		r.sendNews(AssetsMessage{})
 		return
 	}
 	if m.Applied == nil {
