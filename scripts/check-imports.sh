@@ -2,6 +2,9 @@
 # Fails when an import points the wrong way (see docs: CONVENTIONS, layout):
 #
 #   backend/shotline   the domain: imports only the standard library
+#   backend/board      a board's content (shots, comments, ops, text merge,
+#                      fractional keys): pure, imports only the domain; any
+#                      package may import it
 #   backend/http, backend/cmd/...
 #                      on top: may import any package of ours
 #   policies           leaf: imports nothing of ours
@@ -37,6 +40,12 @@ while read -r pkg imports; do
 				violations+=("$rel imports $imp: the domain imports only the standard library")
 			fi
 			;;
+		backend/board | backend/board/*)
+			first=${imp%%/*}
+			if [[ $first == *.* && $irel != backend/shotline && $irel != backend/board* ]]; then
+				violations+=("$rel imports $imp: a board's content imports only the domain and the standard library")
+			fi
+			;;
 		backend/http | backend/http/* | backend/cmd/* | backend/testenv | backend/testenv/*) ;;
 		policies | policies/*)
 			if $own && [[ $irel != policies* ]]; then
@@ -48,7 +57,7 @@ while read -r pkg imports; do
 			top=${rel#backend/}
 			top=${top%%/*}
 			case $irel in
-			backend/shotline | policies | "backend/$top" | "backend/$top"/*) ;;
+			backend/shotline | backend/board | policies | "backend/$top" | "backend/$top"/*) ;;
 			backend/http | backend/http/* | backend/cmd/*)
 				violations+=("$rel imports $irel: adapters never import the layers on top of them") ;;
 			*)

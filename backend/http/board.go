@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	nethttp "net/http"
 
-	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/shotline"
 )
 
@@ -25,14 +25,14 @@ type boardView struct {
 // names of their own in the OpenAPI document (shotline.Shot, which board
 // lists carry, is another schema).
 type (
-	shotView    realtime.Shot
-	commentView realtime.Comment
+	shotView    board.Shot
+	commentView board.Comment
 )
 
 type boardOutput struct{ Body *boardView }
 
 // viewOf returns b's view with its content from snap, the board at seq.
-func viewOf(b *shotline.Board, snap realtime.BoardSnapshot, seq int64) *boardView {
+func viewOf(b *shotline.Board, snap board.BoardSnapshot, seq int64) *boardView {
 	doc := *b
 	doc.Title, doc.Description, doc.AspectRatio, doc.DefaultShotDuration = snap.Title, snap.Description, snap.AspectRatio, snap.DefaultShotDuration
 	doc.Seq, doc.Shots = seq, nil
@@ -51,7 +51,7 @@ func viewOf(b *shotline.Board, snap realtime.BoardSnapshot, seq int64) *boardVie
 // stored snapshot and the ops after it); without one, the document.
 func (s *Server) boardContent(ctx context.Context, b *shotline.Board) (*boardView, error) {
 	if s.Hub == nil {
-		st, err := realtime.FromBoard(b)
+		st, err := board.FromBoard(b)
 		if err != nil {
 			return nil, err
 		}
@@ -67,20 +67,20 @@ func (s *Server) boardContent(ctx context.Context, b *shotline.Board) (*boardVie
 // setBoardLive changes board settings through the board's room, so that
 // open editors see the change in order with everyone's edits.
 func (s *Server) setBoardLive(ctx context.Context, boardID, userID string, role shotline.Role, upd shotline.BoardUpdate) error {
-	sets := map[realtime.BoardField]any{}
+	sets := map[board.BoardField]any{}
 	if upd.Title != nil {
-		sets[realtime.BoardTitle] = *upd.Title
+		sets[board.BoardTitle] = *upd.Title
 	}
 	if upd.Description != nil {
-		sets[realtime.BoardDescription] = *upd.Description
+		sets[board.BoardDescription] = *upd.Description
 	}
 	if upd.AspectRatio != nil {
-		sets[realtime.BoardAspectRatio] = *upd.AspectRatio
+		sets[board.BoardAspectRatio] = *upd.AspectRatio
 	}
 	if upd.DefaultShotDuration != nil {
-		sets[realtime.BoardDefaultShotDuration] = *upd.DefaultShotDuration
+		sets[board.BoardDefaultShotDuration] = *upd.DefaultShotDuration
 	}
-	for _, field := range []realtime.BoardField{realtime.BoardTitle, realtime.BoardDescription, realtime.BoardAspectRatio, realtime.BoardDefaultShotDuration} {
+	for _, field := range []board.BoardField{board.BoardTitle, board.BoardDescription, board.BoardAspectRatio, board.BoardDefaultShotDuration} {
 		v, ok := sets[field]
 		if !ok {
 			continue
@@ -89,7 +89,7 @@ func (s *Server) setBoardLive(ctx context.Context, boardID, userID string, role 
 		if err != nil {
 			return err
 		}
-		if _, err := s.Hub.Apply(ctx, boardID, userID, role, realtime.BoardSet{Field: field, Value: raw}); err != nil {
+		if _, err := s.Hub.Apply(ctx, boardID, userID, role, board.BoardSet{Field: field, Value: raw}); err != nil {
 			return err
 		}
 	}
@@ -173,7 +173,7 @@ func (s *Server) registerBoards() {
 					s.log.WarnContext(ctx, "store a new board's snapshot", "board_id", b.ID, "err", err)
 				}
 			}
-			st, err := realtime.FromBoard(b)
+			st, err := board.FromBoard(b)
 			if err != nil {
 				return nil, err
 			}
@@ -231,7 +231,7 @@ func (s *Server) registerBoards() {
 		})
 }
 
-type reviewSummaryOutput struct{ Body realtime.ReviewSummary }
+type reviewSummaryOutput struct{ Body board.ReviewSummary }
 
 // registerReview adds the board's review summary: shots per review status
 // and open threads, from the room's state (the same numbers the timeline

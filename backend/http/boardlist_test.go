@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shotline/shotline/backend/board"
 	shttp "github.com/shotline/shotline/backend/http"
-	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/shotline"
 )
 
@@ -20,14 +20,14 @@ func TestBoardListCountsShots(t *testing.T) {
 	for i, pos := range []string{"a0", "a1", "a2", "a3", "a4", "a5"} {
 		insertShotAs(t, s, st.board, st.owner.userID(), fmt.Sprintf("shot-%d", i), pos, "")
 	}
-	apply := func(op realtime.Op) {
+	apply := func(op board.Op) {
 		t.Helper()
 		if _, err := s.Hub.Apply(t.Context(), st.board, st.owner.userID(), shotline.RoleOwner, op); err != nil {
 			t.Fatal(err)
 		}
 	}
-	apply(realtime.ShotMove{ShotID: "shot-5", Position: "Zz"})
-	apply(realtime.ShotDelete{ShotID: "shot-1"})
+	apply(board.ShotMove{ShotID: "shot-5", Position: "Zz"})
+	apply(board.ShotDelete{ShotID: "shot-1"})
 
 	want := []any{"shot-5", "shot-0", "shot-2", "shot-3"}
 	var got map[string]any

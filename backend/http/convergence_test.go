@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shotline/shotline/backend/board"
 	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/realtime"
@@ -52,7 +53,7 @@ type simClient struct {
 type sentOp struct {
 	id      string
 	baseSeq int64
-	op      realtime.Op
+	op      board.Op
 }
 
 func (c *simClient) connect() {
@@ -175,7 +176,7 @@ func (c *simClient) disconnect() {
 }
 
 // randomOp makes an op from the replica (call with mu held).
-func (c *simClient) randomOp() realtime.Op {
+func (c *simClient) randomOp() board.Op {
 	st := c.rep.State
 	snap := st.Snapshot()
 	shots := snap.Shots
@@ -190,47 +191,47 @@ func (c *simClient) randomOp() realtime.Op {
 		if i < len(shots) {
 			b = shots[i].Position
 		}
-		pos, err := realtime.GenerateKeyBetween(a, b)
+		pos, err := board.GenerateKeyBetween(a, b)
 		if err != nil {
 			// Two shots inserted concurrently at one place share a key;
 			// nothing fits between them, so insert after the last shot.
-			pos, _ = realtime.GenerateKeyBetween(shots[len(shots)-1].Position, "")
+			pos, _ = board.GenerateKeyBetween(shots[len(shots)-1].Position, "")
 		}
 		return pos
 	}
 	if len(shots) == 0 || r < 15 {
-		return realtime.ShotInsert{ShotID: uuid.NewString(), Position: between(), Shot: realtime.ShotFields{Title: c.name}}
+		return board.ShotInsert{ShotID: uuid.NewString(), Position: between(), Shot: board.ShotFields{Title: c.name}}
 	}
 	sh := shots[c.rng.Intn(len(shots))]
 	switch {
 	case r < 25:
-		return realtime.ShotMove{ShotID: sh.ID, Position: between()}
+		return board.ShotMove{ShotID: sh.ID, Position: between()}
 	case r < 30:
-		return realtime.ShotDelete{ShotID: sh.ID}
+		return board.ShotDelete{ShotID: sh.ID}
 	case r < 35:
-		return realtime.ShotDuplicate{ShotID: sh.ID, NewShotID: uuid.NewString(), Position: between()}
+		return board.ShotDuplicate{ShotID: sh.ID, NewShotID: uuid.NewString(), Position: between()}
 	case r < 45:
 		v, _ := json.Marshal(c.name + " " + strconv.Itoa(c.rng.Intn(1000)))
-		return realtime.ShotSet{ShotID: sh.ID, Field: realtime.ShotTitle, Value: v}
+		return board.ShotSet{ShotID: sh.ID, Field: board.ShotTitle, Value: v}
 	case r < 50:
 		v, _ := json.Marshal(float64(1 + c.rng.Intn(20)))
-		return realtime.ShotSet{ShotID: sh.ID, Field: realtime.ShotDuration, Value: v}
+		return board.ShotSet{ShotID: sh.ID, Field: board.ShotDuration, Value: v}
 	case r < 90:
 		text := sh.Prompt
 		n := utf8.RuneCountInString(text)
 		at := c.rng.Intn(n + 1)
-		op := realtime.TextOp{}.Retain(at)
+		op := board.TextOp{}.Retain(at)
 		if n-at > 0 && c.rng.Intn(3) == 0 {
 			del := 1 + c.rng.Intn(min(3, n-at))
-			return realtime.TextEdit{ShotID: sh.ID, Field: realtime.TextPrompt, TextOp: op.Delete(del).Retain(n - at - del)}
+			return board.TextEdit{ShotID: sh.ID, Field: board.TextPrompt, TextOp: op.Delete(del).Retain(n - at - del)}
 		}
 		ins := string([]rune("abcdefghéü漢🎬")[c.rng.Intn(12)]) + c.name[:1]
-		return realtime.TextEdit{ShotID: sh.ID, Field: realtime.TextPrompt, TextOp: op.Insert(ins).Retain(n - at)}
+		return board.TextEdit{ShotID: sh.ID, Field: board.TextPrompt, TextOp: op.Insert(ins).Retain(n - at)}
 	case r < 95:
-		return realtime.CommentAdd{CommentID: uuid.NewString(), ShotID: sh.ID, Body: "note from " + c.name}
+		return board.CommentAdd{CommentID: uuid.NewString(), ShotID: sh.ID, Body: "note from " + c.name}
 	default:
 		v, _ := json.Marshal("Board by " + c.name)
-		return realtime.BoardSet{Field: realtime.BoardTitle, Value: v}
+		return board.BoardSet{Field: board.BoardTitle, Value: v}
 	}
 }
 
@@ -334,7 +335,7 @@ func convergence(t *testing.T, seed int64, instances int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snaps := make([]realtime.BoardSnapshot, len(servers))
+	snaps := make([]board.BoardSnapshot, len(servers))
 	for i, srv := range servers {
 		waitFor(fmt.Sprintf("instance %d to catch up to seq %d", i+1, seq), func() bool {
 			var at int64
@@ -424,7 +425,7 @@ func convergence(t *testing.T, seed int64, instances int) {
 		t.Fatalf("seed %d: a fresh load from the database (seq %d) differs from the server (seq %d)", seed, fresh.State.Seq, seq)
 	}
 	// The op log alone, replayed on the board document, gives the same.
-	replayed, err := realtime.FromBoard(fresh.Board)
+	replayed, err := board.FromBoard(fresh.Board)
 	if err == nil {
 		err = realtime.ReplayLog(context.Background(), oplog, st.board, replayed, nil)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/export"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/shotline"
@@ -194,7 +195,7 @@ func (s *Server) listExports(ctx context.Context, scope, title string) (*exports
 type ExportSource struct {
 	Boards   shotline.BoardService
 	Projects shotline.ProjectService
-	Snapshot func(ctx context.Context, b *shotline.Board) (realtime.BoardSnapshot, error)
+	Snapshot func(ctx context.Context, b *shotline.Board) (board.BoardSnapshot, error)
 }
 
 var _ export.Source = (*ExportSource)(nil)
@@ -233,7 +234,7 @@ func (es *ExportSource) Project(ctx context.Context, projectID string) (*export.
 	return out, nil
 }
 
-func exportBoardOf(b *shotline.Board, snap realtime.BoardSnapshot) *export.Board {
+func exportBoardOf(b *shotline.Board, snap board.BoardSnapshot) *export.Board {
 	out := &export.Board{ID: b.ID, ProjectID: b.ProjectID, Title: snap.Title, Description: snap.Description, AspectRatio: snap.AspectRatio,
 		DefaultShotDuration: snap.DefaultShotDuration, Shots: make([]export.Shot, len(snap.Shots)), Comments: make([]export.Comment, len(snap.Comments))}
 	for i, sh := range snap.Shots {
@@ -295,35 +296,35 @@ func (t *ImportTarget) CreateBoard(ctx context.Context, workspaceID, projectID, 
 	if err := t.Boards.CreateBoard(ctx, b); err != nil {
 		return "", err
 	}
-	keys, err := realtime.GenerateNKeysBetween("", "", len(eb.Shots))
+	keys, err := board.GenerateNKeysBetween("", "", len(eb.Shots))
 	if err != nil {
 		return "", err
 	}
-	snap := realtime.BoardSnapshot{ID: b.ID, BoardSettings: realtime.BoardSettings{Title: b.Title, Description: b.Description,
-		AspectRatio: b.AspectRatio, DefaultShotDuration: b.DefaultShotDuration}, Shots: []realtime.Shot{}, Comments: []realtime.Comment{}}
+	snap := board.BoardSnapshot{ID: b.ID, BoardSettings: board.BoardSettings{Title: b.Title, Description: b.Description,
+		AspectRatio: b.AspectRatio, DefaultShotDuration: b.DefaultShotDuration}, Shots: []board.Shot{}, Comments: []board.Comment{}}
 	for i, sh := range eb.Shots {
 		settings := sh.Settings
 		if len(settings) == 0 {
 			settings = []byte("{}")
 		}
-		review := realtime.ShotReview{}
-		if sh.Review != "" && sh.Review != realtime.ReviewNone {
-			review = realtime.ShotReview{Status: sh.Review, By: userID}
+		review := board.ShotReview{}
+		if sh.Review != "" && sh.Review != board.ReviewNone {
+			review = board.ShotReview{Status: sh.Review, By: userID}
 		}
 		status := sh.Status
 		if status == "" {
 			status = shotline.ShotDraft
 		}
-		snap.Shots = append(snap.Shots, realtime.Shot{ID: sh.ID, Position: keys[i], Title: sh.Title, Prompt: sh.Prompt, Notes: sh.Notes,
+		snap.Shots = append(snap.Shots, board.Shot{ID: sh.ID, Position: keys[i], Title: sh.Title, Prompt: sh.Prompt, Notes: sh.Notes,
 			Duration: sh.Duration, AspectRatio: sh.AspectRatio, Status: status, Provider: sh.Provider, Model: sh.Model, Settings: settings, Review: review})
 	}
 	for _, c := range eb.Comments {
-		rc := realtime.Comment{ID: c.ID, ShotID: c.ShotID, ParentID: c.ParentID, AuthorID: userID, Body: c.Body, Resolved: c.Resolved}
+		rc := board.Comment{ID: c.ID, ShotID: c.ShotID, ParentID: c.ParentID, AuthorID: userID, Body: c.Body, Resolved: c.Resolved}
 		if c.Resolved {
 			rc.ResolvedBy = userID
 		}
 		if c.TimeRange != nil && c.ParentID == "" {
-			rc.TimeRange = &realtime.TimeRange{Start: c.TimeRange.Start, End: c.TimeRange.End}
+			rc.TimeRange = &board.TimeRange{Start: c.TimeRange.Start, End: c.TimeRange.End}
 		}
 		snap.Comments = append(snap.Comments, rc)
 	}

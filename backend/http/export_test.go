@@ -23,10 +23,10 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	content "github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/export"
 	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/mongo"
-	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/render"
 	"github.com/shotline/shotline/backend/shotline"
 )
@@ -128,7 +128,7 @@ func TestExportsEndToEnd(t *testing.T) {
 	owner := s.signUp(t, "Owner")
 	_, board := boardFor(t, owner)
 	uid := owner.userID()
-	apply := func(op realtime.Op) {
+	apply := func(op content.Op) {
 		t.Helper()
 		if _, err := s.Hub.Apply(ctx, board, uid, shotline.RoleOwner, op); err != nil {
 			t.Fatal(err)
@@ -137,14 +137,14 @@ func TestExportsEndToEnd(t *testing.T) {
 	prompts := []string{"=SUM(A1:A9) Crème brûlée, 東京の夜 🎬", longPrompt, "-A title card only"}
 	durations := []float64{1.5, 1, 0.5} // 37.5 + 25 + 12.5 frames at 25 fps: rounded per shot, they would not add up
 	for i, p := range prompts {
-		apply(realtime.ShotInsert{ShotID: fmt.Sprintf("s%d", i+1), Position: fmt.Sprintf("a%d", i),
-			Shot: realtime.ShotFields{Title: []string{"Café opening", "Street", "Card"}[i], Prompt: p, Notes: "Note " + strconv.Itoa(i+1),
+		apply(content.ShotInsert{ShotID: fmt.Sprintf("s%d", i+1), Position: fmt.Sprintf("a%d", i),
+			Shot: content.ShotFields{Title: []string{"Café opening", "Street", "Card"}[i], Prompt: p, Notes: "Note " + strconv.Itoa(i+1),
 				Duration: durations[i], AspectRatio: "16:9"}})
 	}
-	apply(realtime.ShotReviewOp{ShotID: "s1", Status: realtime.ReviewApproved})
-	apply(realtime.CommentAdd{CommentID: "c1", ShotID: "s1", Body: "Tighter framing here", TimeRange: &realtime.TimeRange{Start: 0.5, End: 1}})
-	apply(realtime.CommentAdd{CommentID: "c2", ShotID: "s2", Body: "Resolved already"})
-	apply(realtime.CommentResolve{CommentID: "c2"})
+	apply(content.ShotReviewOp{ShotID: "s1", Status: content.ReviewApproved})
+	apply(content.CommentAdd{CommentID: "c1", ShotID: "s1", Body: "Tighter framing here", TimeRange: &content.TimeRange{Start: 0.5, End: 1}})
+	apply(content.CommentAdd{CommentID: "c2", ShotID: "s2", Body: "Resolved already"})
+	apply(content.CommentResolve{CommentID: "c2"})
 
 	// s1 gets a render, s2 a reference image, s3 nothing.
 	owner.do("POST", "/api/boards/"+board+"/shots/s1/renders", map[string]any{}).must(t, 201)
@@ -390,8 +390,8 @@ func boardContent(t *testing.T, c *client, board string) string {
 	t.Helper()
 	var b struct {
 		Title    string
-		Shots    []realtime.Shot
-		Comments []realtime.Comment
+		Shots    []content.Shot
+		Comments []content.Comment
 	}
 	if err := json.Unmarshal(c.do("GET", "/api/boards/"+board, nil).must(t, 200).Body, &b); err != nil {
 		t.Fatal(err)
@@ -404,7 +404,7 @@ func boardContent(t *testing.T, c *client, board string) string {
 		Shot     int
 		Body     string
 		Resolved bool
-		Range    *realtime.TimeRange
+		Range    *content.TimeRange
 	}
 	index := map[string]int{}
 	var out struct {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/shotline/shotline/backend/asset"
 	"github.com/shotline/shotline/backend/authz"
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/export"
 	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/metrics"
@@ -109,7 +110,7 @@ func openServer(t testing.TB, uri, name string, cfg shttp.Config) *testServer {
 	met.QueueDepth(queue.Depth)
 	projects := mongo.NewProjectService(db)
 	renders.Exporter = &export.Exporter{Source: &shttp.ExportSource{Boards: boards, Projects: projects,
-		Snapshot: func(ctx context.Context, b *shotline.Board) (realtime.BoardSnapshot, error) {
+		Snapshot: func(ctx context.Context, b *shotline.Board) (board.BoardSnapshot, error) {
 			snap, _, err := hub.BoardSnapshotOf(ctx, b)
 			return snap, err
 		}}, Queue: queue, Assets: assets.Store, Objects: assets.Objects, Log: log}

@@ -4,7 +4,7 @@ import (
 	"context"
 	nethttp "net/http"
 
-	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/shotline"
 )
 
@@ -74,7 +74,7 @@ func (s *Server) notifyComment(ctx context.Context, in *notifyInput) (*notifyOut
 	if err != nil {
 		return nil, err
 	}
-	var cm, thread *realtime.Comment
+	var cm, thread *board.Comment
 	for i := range snap.Comments {
 		if snap.Comments[i].ID == in.CommentID {
 			cm = &snap.Comments[i]

@@ -13,6 +13,7 @@ import (
 	"github.com/fasthttp/websocket"
 	"github.com/google/uuid"
 
+	"github.com/shotline/shotline/backend/board"
 	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/shotline"
@@ -305,7 +306,7 @@ func TestLiveSocketMalformedFrames(t *testing.T) {
 }
 
 // TestLiveSettingsNestingIsBounded: a shot's settings may nest
-// realtime.MaxSettingsDepth levels and no more, and a message at most
+// board.MaxSettingsDepth levels and no more, and a message at most
 // shotline.MaxJSONDepth, however small (MongoDB refuses documents nested
 // over 100 levels, so deeper ones could never be stored); each refusal is
 // EINVALID for that op, and the socket lives on.
@@ -321,10 +322,10 @@ func TestLiveSettingsNestingIsBounded(t *testing.T) {
 		_ = conn.WriteMessage(websocket.TextMessage, []byte(msg))
 		return opID
 	}
-	if id := insert(realtime.MaxSettingsDepth); readType(t, conn, "ack")["opId"] != id {
-		t.Fatalf("settings nested %d levels were not acknowledged", realtime.MaxSettingsDepth)
+	if id := insert(board.MaxSettingsDepth); readType(t, conn, "ack")["opId"] != id {
+		t.Fatalf("settings nested %d levels were not acknowledged", board.MaxSettingsDepth)
 	}
-	for _, levels := range []int{realtime.MaxSettingsDepth + 1, 200, 1300} {
+	for _, levels := range []int{board.MaxSettingsDepth + 1, 200, 1300} {
 		id := insert(levels)
 		if got := readType(t, conn, "error"); got["code"] != shotline.EINVALID || got["opId"] != id {
 			t.Fatalf("settings nested %d levels: %v, want EINVALID for %s", levels, got, id)

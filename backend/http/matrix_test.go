@@ -10,6 +10,7 @@ import (
 
 	"github.com/shotline/shotline/backend/asset"
 	"github.com/shotline/shotline/backend/authz"
+	"github.com/shotline/shotline/backend/board"
 	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/render"
@@ -90,7 +91,7 @@ func (mu *matrixUsers) newWorld(t *testing.T) world {
 		upload: func() string { return upload().ID },
 		job: func() string {
 			j, err := mu.services.r.Submit(ctx, render.Request{WorkspaceID: w.ID, BoardID: b.ID,
-				Shot: render.Shot{ID: "shot1", Number: 1, Prompt: "A lake", Duration: 1, AspectRatio: "16:9"}})
+				Shot: board.NumberedShot{Number: 1, Shot: board.Shot{ID: "shot1", Prompt: "A lake", Duration: 1, AspectRatio: "16:9"}}})
 			if err != nil {
 				t.Fatal(err)
 			}

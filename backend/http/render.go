@@ -5,7 +5,7 @@ import (
 	nethttp "net/http"
 	"time"
 
-	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/render"
 	"github.com/shotline/shotline/backend/shotline"
 )
@@ -94,21 +94,12 @@ type renderSettingsInput struct {
 
 // boardShots reads the board's shots from its live state, numbered in
 // timeline order.
-func (s *Server) boardShots(ctx context.Context, boardID string) ([]render.Shot, error) {
+func (s *Server) boardShots(ctx context.Context, boardID string) ([]board.NumberedShot, error) {
 	snap, _, err := s.Hub.BoardSnapshot(ctx, boardID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]render.Shot, len(snap.Shots))
-	for i, sh := range snap.Shots {
-		out[i] = shotForRender(sh, i+1)
-	}
-	return out, nil
-}
-
-func shotForRender(sh realtime.Shot, n int) render.Shot {
-	return render.Shot{ID: sh.ID, Number: n, Title: sh.Title, Prompt: sh.Prompt, Notes: sh.Notes, Duration: sh.Duration,
-		AspectRatio: sh.AspectRatio, Provider: sh.Provider, Model: sh.Model, Settings: string(sh.Settings)}
+	return snap.NumberedShots(), nil
 }
 
 func (s *Server) registerRenders() {

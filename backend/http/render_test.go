@@ -9,6 +9,7 @@ import (
 
 	"github.com/fasthttp/websocket"
 
+	"github.com/shotline/shotline/backend/board"
 	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/shotline"
@@ -18,7 +19,7 @@ import (
 func insertShotAs(t *testing.T, s *testServer, boardID, userID, shotID, position, prompt string) {
 	t.Helper()
 	_, err := s.Hub.Apply(context.Background(), boardID, userID, shotline.RoleOwner,
-		realtime.ShotInsert{ShotID: shotID, Position: position, Shot: realtime.ShotFields{Title: shotID, Prompt: prompt, Duration: 1, AspectRatio: "16:9"}})
+		board.ShotInsert{ShotID: shotID, Position: position, Shot: board.ShotFields{Title: shotID, Prompt: prompt, Duration: 1, AspectRatio: "16:9"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func setPrompt(t *testing.T, s *testServer, boardID, userID, shotID, prompt stri
 			old = sh.Prompt
 		}
 	}
-	op := realtime.TextEdit{ShotID: shotID, Field: realtime.TextPrompt, BaseVersion: &seq, TextOp: realtime.TextOp{}.Delete(len([]rune(old))).Insert(prompt)}
+	op := board.TextEdit{ShotID: shotID, Field: board.TextPrompt, BaseVersion: &seq, TextOp: board.TextOp{}.Delete(len([]rune(old))).Insert(prompt)}
 	if _, err := s.Hub.Apply(context.Background(), boardID, userID, shotline.RoleOwner, op); err != nil {
 		t.Fatal(err)
 	}

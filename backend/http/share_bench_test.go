@@ -8,8 +8,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shotline/shotline/backend/board"
 	shttp "github.com/shotline/shotline/backend/http"
-	"github.com/shotline/shotline/backend/realtime"
 )
 
 // BenchmarkLinkRevocation measures how long a revoked link's open socket
@@ -67,7 +67,7 @@ func BenchmarkOpenLink200Shots(b *testing.B) {
 	pos := ""
 	for i := range 200 {
 		var err error
-		if pos, err = realtime.GenerateKeyBetween(pos, ""); err != nil {
+		if pos, err = board.GenerateKeyBetween(pos, ""); err != nil {
 			b.Fatal(err)
 		}
 		_ = conn.WriteJSON(map[string]any{"type": "op", "opId": uuid.NewString(), "baseSeq": 0,

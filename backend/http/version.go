@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/shotline"
 )
 
@@ -137,7 +137,7 @@ func (s *Server) registerVersions(versions shotline.VersionStore) {
 			if err != nil {
 				return nil, err
 			}
-			seq, err := s.Hub.Apply(ctx, a.Board.ID, callerFrom(ctx).Actor(), a.Role, realtime.VersionRestore{VersionID: in.VersionID})
+			seq, err := s.Hub.Apply(ctx, a.Board.ID, callerFrom(ctx).Actor(), a.Role, board.VersionRestore{VersionID: in.VersionID})
 			if err != nil {
 				return nil, err
 			}

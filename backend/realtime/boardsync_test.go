@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shotline/shotline/backend/authz"
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/shotline"
@@ -65,7 +66,7 @@ func TestBoardDocumentFollowsRapidSettingsInOrder(t *testing.T) {
 	t.Cleanup(func() { _ = hub.Shutdown(context.Background()) })
 	for i := 1; i <= 20; i++ {
 		raw, _ := json.Marshal(fmt.Sprint("title ", i))
-		if _, err := hub.Apply(ctx, b.ID, "alice", shotline.RoleEditor, realtime.BoardSet{Field: realtime.BoardTitle, Value: raw}); err != nil {
+		if _, err := hub.Apply(ctx, b.ID, "alice", shotline.RoleEditor, board.BoardSet{Field: board.BoardTitle, Value: raw}); err != nil {
 			t.Fatal(err)
 		}
 	}

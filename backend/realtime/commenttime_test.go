@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/shotline"
 )
@@ -39,7 +40,7 @@ func TestReviewsAreDatedByTheServer(t *testing.T) {
 	e := newEnv(t, realtime.Config{})
 	a := e.connect(t, "alice", shotline.RoleCommenter, nil)
 	a.next("snapshot")
-	if _, err := e.hub.Apply(t.Context(), e.board.ID, "ed", shotline.RoleEditor, realtime.ShotInsert{ShotID: "s1", Position: "a0"}); err != nil {
+	if _, err := e.hub.Apply(t.Context(), e.board.ID, "ed", shotline.RoleEditor, board.ShotInsert{ShotID: "s1", Position: "a0"}); err != nil {
 		t.Fatal(err)
 	}
 	a.next("applied")

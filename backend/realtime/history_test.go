@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shotline/shotline/backend/authz"
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/shotline"
@@ -46,7 +47,7 @@ func TestOpeningABoardAfterACrashReadsOnlyItsOwnHistory(t *testing.T) {
 	// Our board's: snapshots at 100 and 200, then 50 more ops.
 	for i := 1; i <= ours; i++ {
 		raw, _ := json.Marshal(fmt.Sprint("title ", i))
-		if _, err := e.hub.Apply(ctx, e.board.ID, "alice", shotline.RoleEditor, realtime.BoardSet{Field: realtime.BoardTitle, Value: raw}); err != nil {
+		if _, err := e.hub.Apply(ctx, e.board.ID, "alice", shotline.RoleEditor, board.BoardSet{Field: board.BoardTitle, Value: raw}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -87,7 +88,7 @@ func TestOpeningABoardAfterACrashReadsOnlyItsOwnHistory(t *testing.T) {
 	restarted := realtime.NewHub(mongo.NewBoardService(db), mongo.NewOpLog(db), mongo.NewVersionStore(db), en, realtime.Config{SnapshotEvery: snapshotEvery}, slog.New(slog.NewTextHandler(testLog{t}, nil)))
 	t.Cleanup(func() { _ = restarted.Shutdown(context.Background()) })
 	raw, _ := json.Marshal("after the crash")
-	seq, err := restarted.Apply(ctx, e.board.ID, "alice", shotline.RoleEditor, realtime.BoardSet{Field: realtime.BoardTitle, Value: raw})
+	seq, err := restarted.Apply(ctx, e.board.ID, "alice", shotline.RoleEditor, board.BoardSet{Field: board.BoardTitle, Value: raw})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,10 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/shotline"
 )
 
@@ -255,7 +255,7 @@ func (h *Hub) room(boardID string) (*Room, error) {
 // sent over a socket, and returns once it is durable (with its seq) or
 // refused. Everyone on the board sees it. The REST API uses it so that its
 // changes go through the same order as everyone's edits.
-func (h *Hub) Apply(ctx context.Context, boardID, userID string, role shotline.Role, op Op) (int64, error) {
+func (h *Hub) Apply(ctx context.Context, boardID, userID string, role shotline.Role, op board.Op) (int64, error) {
 	reply := make(chan applyResult, 1)
 	opID := newOpID()
 	for {
@@ -420,13 +420,13 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 
 // BoardSnapshot returns the board as its durable state has it: from the
 // room if one is loaded here, else loaded from the database.
-func (h *Hub) BoardSnapshot(ctx context.Context, boardID string) (BoardSnapshot, int64, error) {
+func (h *Hub) BoardSnapshot(ctx context.Context, boardID string) (board.BoardSnapshot, int64, error) {
 	if snap, seq, ok := h.roomSnapshot(ctx, boardID); ok {
 		return snap, seq, ctx.Err()
 	}
 	b, err := h.boards.FindBoardByID(ctx, boardID)
 	if err != nil {
-		return BoardSnapshot{}, 0, err
+		return board.BoardSnapshot{}, 0, err
 	}
 	return h.storedSnapshot(ctx, b)
 }
@@ -434,7 +434,7 @@ func (h *Hub) BoardSnapshot(ctx context.Context, boardID string) (BoardSnapshot,
 // BoardSnapshotOf is BoardSnapshot for a board document the caller has
 // read already, which a board that is not loaded starts from (one round
 // trip less).
-func (h *Hub) BoardSnapshotOf(ctx context.Context, b *shotline.Board) (BoardSnapshot, int64, error) {
+func (h *Hub) BoardSnapshotOf(ctx context.Context, b *shotline.Board) (board.BoardSnapshot, int64, error) {
 	if snap, seq, ok := h.roomSnapshot(ctx, b.ID); ok {
 		return snap, seq, ctx.Err()
 	}
@@ -442,33 +442,33 @@ func (h *Hub) BoardSnapshotOf(ctx context.Context, b *shotline.Board) (BoardSnap
 }
 
 // roomSnapshot asks the board's room, if it is loaded, for its state.
-func (h *Hub) roomSnapshot(ctx context.Context, boardID string) (BoardSnapshot, int64, bool) {
+func (h *Hub) roomSnapshot(ctx context.Context, boardID string) (board.BoardSnapshot, int64, bool) {
 	h.mu.Lock()
 	r := h.rooms[boardID]
 	h.mu.Unlock()
 	if r == nil {
-		return BoardSnapshot{}, 0, false
+		return board.BoardSnapshot{}, 0, false
 	}
 	reply := make(chan snapshotResult, 1)
 	if !r.submit(event{kind: evSnapshot, reply: reply}) {
-		return BoardSnapshot{}, 0, false
+		return board.BoardSnapshot{}, 0, false
 	}
 	select {
 	case res := <-reply:
 		return res.snap, res.seq, res.err == nil
 	case <-ctx.Done():
-		return BoardSnapshot{}, 0, true
+		return board.BoardSnapshot{}, 0, true
 	}
 }
 
 // storedSnapshot builds a board's durable state from the store.
-func (h *Hub) storedSnapshot(ctx context.Context, b *shotline.Board) (BoardSnapshot, int64, error) {
+func (h *Hub) storedSnapshot(ctx context.Context, b *shotline.Board) (board.BoardSnapshot, int64, error) {
 	return StoredSnapshot(ctx, b, h.oplog)
 }
 
 // StoredSnapshot builds a board's durable state from the store, without a
 // hub (a worker process reads boards this way).
-func StoredSnapshot(ctx context.Context, b *shotline.Board, oplog shotline.OpLog) (BoardSnapshot, int64, error) {
+func StoredSnapshot(ctx context.Context, b *shotline.Board, oplog shotline.OpLog) (board.BoardSnapshot, int64, error) {
 	l, err := LoadStateOf(ctx, b, oplog, nil)
 	if err == nil && l.Head {
 		// Another instance's room may have stored ops after a head mark
@@ -476,7 +476,7 @@ func StoredSnapshot(ctx context.Context, b *shotline.Board, oplog shotline.OpLog
 		err = ReplayLog(ctx, oplog, b.ID, l.State, nil)
 	}
 	if err != nil {
-		return BoardSnapshot{}, 0, err
+		return board.BoardSnapshot{}, 0, err
 	}
 	return l.State.Snapshot(), l.State.Seq, nil
 }
@@ -485,7 +485,7 @@ func StoredSnapshot(ctx context.Context, b *shotline.Board, oplog shotline.OpLog
 // head (its op log is empty), so that loading the board need not read the
 // op log, which on FerretDB means scanning every board's ops.
 func (h *Hub) BoardCreated(ctx context.Context, b *shotline.Board) error {
-	st, err := FromBoard(b)
+	st, err := board.FromBoard(b)
 	if err != nil {
 		return err
 	}
@@ -496,56 +496,19 @@ func (h *Hub) BoardCreated(ctx context.Context, b *shotline.Board) error {
 // ops (an imported board: shots, comments and review statuses at once),
 // after checking every field as the ops that would have made it are
 // checked. Returns EINVALID naming the first field that breaks a rule.
-func SaveImportedState(ctx context.Context, oplog shotline.OpLog, snap BoardSnapshot) error {
-	if err := validateImported(&snap); err != nil {
+func SaveImportedState(ctx context.Context, oplog shotline.OpLog, snap board.BoardSnapshot) error {
+	if err := board.ValidateImported(&snap); err != nil {
 		return err
 	}
-	st, err := FromSnapshot(snap, 0)
+	st, err := board.FromSnapshot(snap, 0)
 	if err != nil {
 		return err
 	}
 	return saveHead(ctx, oplog, st)
 }
 
-// validateImported checks an imported board as its ops would be checked,
-// compacting shots' settings.
-func validateImported(snap *BoardSnapshot) error {
-	if err := validateBoardSettings(snap.BoardSettings); err != nil {
-		return err
-	}
-	if len(snap.Shots) > MaxShots || len(snap.Comments) > MaxComments {
-		return shotline.Invalid("board", fmt.Sprintf("holds more than %d shots or %d comments", MaxShots, MaxComments))
-	}
-	shots := map[string]bool{}
-	for i, sh := range snap.Shots {
-		v, err := validateShot(sh, "shot.")
-		if err != nil {
-			return err
-		}
-		if sh.Review.Status != "" && !slices.Contains(ReviewStatuses, sh.Review.Status) {
-			return shotline.Invalid("shot.review", "must be none, approved or changes_requested")
-		}
-		snap.Shots[i], shots[sh.ID] = v, true
-	}
-	for _, c := range snap.Comments {
-		if err := validID("comment.id", c.ID); err != nil {
-			return err
-		}
-		if err := validCommentBody(c.Body); err != nil {
-			return err
-		}
-		if !shots[c.ShotID] {
-			return shotline.Invalid("comment.shotId", "must be a shot of the board")
-		}
-		if tr := c.TimeRange; tr != nil && !(tr.Start >= 0 && tr.Start <= tr.End && tr.End <= shotline.MaxShotDuration) {
-			return shotline.Invalid("comment.timeRange", fmt.Sprintf("must satisfy 0 <= start <= end <= %d", shotline.MaxShotDuration))
-		}
-	}
-	return nil
-}
-
 // saveHead stores st as its board's head snapshot.
-func saveHead(ctx context.Context, oplog shotline.OpLog, st *BoardState) error {
+func saveHead(ctx context.Context, oplog shotline.OpLog, st *board.BoardState) error {
 	data, err := json.Marshal(st.Snapshot())
 	if err != nil {
 		return err

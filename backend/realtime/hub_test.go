@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/shotline/shotline/backend/authz"
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/shotline"
@@ -544,7 +545,7 @@ func TestSlowClientIsDroppedOthersContinue(t *testing.T) {
 	slow.sendJSON(map[string]any{"type": "join", "protocol": 1, "boardId": e.board.ID})
 
 	const n = 40
-	keys, err := realtime.GenerateNKeysBetween("", "", n)
+	keys, err := board.GenerateNKeysBetween("", "", n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -630,11 +631,11 @@ func TestPresence(t *testing.T) {
 func TestServerOpsAndRoomUnload(t *testing.T) {
 	e := newEnv(t, realtime.Config{IdleUnload: 10 * time.Millisecond})
 	raw, _ := json.Marshal("Renamed")
-	seq, err := e.hub.Apply(context.Background(), e.board.ID, "alice", shotline.RoleEditor, realtime.BoardSet{Field: realtime.BoardTitle, Value: raw})
+	seq, err := e.hub.Apply(context.Background(), e.board.ID, "alice", shotline.RoleEditor, board.BoardSet{Field: board.BoardTitle, Value: raw})
 	if err != nil || seq != 1 {
 		t.Fatalf("Apply = %d, %v", seq, err)
 	}
-	if _, err := e.hub.Apply(context.Background(), e.board.ID, "vic", shotline.RoleViewer, realtime.BoardSet{Field: realtime.BoardTitle, Value: raw}); shotline.ErrorCode(err) != shotline.EFORBIDDEN {
+	if _, err := e.hub.Apply(context.Background(), e.board.ID, "vic", shotline.RoleViewer, board.BoardSet{Field: board.BoardTitle, Value: raw}); shotline.ErrorCode(err) != shotline.EFORBIDDEN {
 		t.Fatalf("viewer Apply: %v", err)
 	}
 	snap, seq, err := e.hub.BoardSnapshot(context.Background(), e.board.ID)
@@ -721,7 +722,7 @@ func TestHeadSnapshotSkipsTheOpLogUntilTheNextWrite(t *testing.T) {
 	hl := &headLog{headSaved: make(chan struct{}, 1), gate: make(chan struct{})} // room of 1: the shutdown saves one more
 	e := newEnvWithLog(t, realtime.Config{IdleUnload: 10 * time.Millisecond}, func(l shotline.OpLog) shotline.OpLog { hl.OpLog = l; return hl })
 	raw, _ := json.Marshal("Renamed")
-	if _, err := e.hub.Apply(context.Background(), e.board.ID, "alice", shotline.RoleEditor, realtime.BoardSet{Field: realtime.BoardTitle, Value: raw}); err != nil {
+	if _, err := e.hub.Apply(context.Background(), e.board.ID, "alice", shotline.RoleEditor, board.BoardSet{Field: board.BoardTitle, Value: raw}); err != nil {
 		t.Fatal(err)
 	}
 	e.waitUnloaded(t)
@@ -786,7 +787,7 @@ func (e *env) joinFromHead(t *testing.T, hl *headLog, seq float64, title string)
 	return a
 }
 
-func hasShot(st *realtime.BoardState, id string) bool {
+func hasShot(st *board.BoardState, id string) bool {
 	_, ok := st.Shots[id]
 	return ok
 }
@@ -814,7 +815,7 @@ func TestApplyDuringUnloadGoesToTheNextRoom(t *testing.T) {
 	e := newEnvWithLog(t, realtime.Config{IdleUnload: 10 * time.Millisecond}, func(l shotline.OpLog) shotline.OpLog { hl.OpLog = l; return hl })
 	set := func(title string) (int64, error) {
 		raw, _ := json.Marshal(title)
-		return e.hub.Apply(context.Background(), e.board.ID, "alice", shotline.RoleEditor, realtime.BoardSet{Field: realtime.BoardTitle, Value: raw})
+		return e.hub.Apply(context.Background(), e.board.ID, "alice", shotline.RoleEditor, board.BoardSet{Field: board.BoardTitle, Value: raw})
 	}
 	if _, err := set("One"); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/shotline"
 )
 
@@ -67,9 +68,9 @@ type JoinMessage struct {
 // duplicate); BaseSeq is the last sequence number the client had applied
 // when it made the op.
 type OpMessage struct {
-	OpID    string `json:"opId"`
-	BaseSeq int64  `json:"baseSeq"`
-	Op      Op     `json:"op"`
+	OpID    string   `json:"opId"`
+	BaseSeq int64    `json:"baseSeq"`
+	Op      board.Op `json:"op"`
 }
 
 // PresenceMessage tells the room which shot the client has selected (nil:
@@ -84,9 +85,9 @@ type PresenceMessage struct {
 // Caret is a text caret in a shot's prompt or notes: Offset characters
 // (UTF-16 code units, as browsers count) from the start of the field.
 type Caret struct {
-	ShotID string    `json:"shotId"`
-	Field  TextField `json:"field"`
-	Offset int       `json:"offset"`
+	ShotID string          `json:"shotId"`
+	Field  board.TextField `json:"field"`
+	Offset int             `json:"offset"`
 }
 
 // PingMessage asks for a PongMessage (an application-level keepalive).
@@ -94,13 +95,13 @@ type PingMessage struct{}
 
 // SnapshotMessage is the whole board as of Seq.
 type SnapshotMessage struct {
-	Board BoardSnapshot `json:"board"`
-	Seq   int64         `json:"seq"`
+	Board board.BoardSnapshot `json:"board"`
+	Seq   int64               `json:"seq"`
 }
 
 // OpsMessage carries, in order, the ops a resuming client missed.
 type OpsMessage struct {
-	Ops []AppliedOp `json:"ops"`
+	Ops []board.AppliedOp `json:"ops"`
 }
 
 // AckMessage tells a client that its op is durable and applied at Seq.
@@ -111,7 +112,7 @@ type AckMessage struct {
 
 // AppliedMessage broadcasts one applied op.
 type AppliedMessage struct {
-	AppliedOp
+	board.AppliedOp
 }
 
 // PeersMessage lists who is on the board ("presence" on the wire).
@@ -139,16 +140,6 @@ type ErrorMessage struct {
 
 // PongMessage answers a PingMessage.
 type PongMessage struct{}
-
-// AppliedOp is an op as the room applied it: its sequence number, the
-// client's op id, the actor, and the op as transformed and resolved by
-// BoardState.Apply. It is what the op log stores and what clients apply.
-type AppliedOp struct {
-	Seq   int64  `json:"seq"`
-	OpID  string `json:"opId"`
-	Actor string `json:"actor"`
-	Op    Op     `json:"op"`
-}
 
 func (JoinMessage) MessageType() MessageType     { return TypeJoin }
 func (OpMessage) MessageType() MessageType       { return TypeOp }
@@ -183,7 +174,7 @@ type opMessageWire struct {
 }
 
 func (w opMessageWire) message() (OpMessage, error) {
-	op, err := requiredOp(w.Op)
+	op, err := board.RequiredOp(w.Op)
 	if err != nil {
 		return OpMessage{}, err
 	}
@@ -193,7 +184,7 @@ func (w opMessageWire) message() (OpMessage, error) {
 // UnmarshalJSON implements json.Unmarshaler (Op is an interface).
 func (m *OpMessage) UnmarshalJSON(data []byte) error {
 	var w opMessageWire
-	if err := strictUnmarshal(data, &w); err != nil {
+	if err := board.StrictUnmarshal(data, &w); err != nil {
 		return err
 	}
 	op, err := w.message()
@@ -204,40 +195,13 @@ func (m *OpMessage) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// UnmarshalJSON implements json.Unmarshaler (Op is an interface).
-func (a *AppliedOp) UnmarshalJSON(data []byte) error {
-	var w struct {
-		Seq   int64           `json:"seq"`
-		OpID  string          `json:"opId"`
-		Actor string          `json:"actor"`
-		Op    json.RawMessage `json:"op"`
-	}
-	if err := strictUnmarshal(data, &w); err != nil {
-		return err
-	}
-	op, err := requiredOp(w.Op)
-	if err != nil {
-		return err
-	}
-	*a = AppliedOp{Seq: w.Seq, OpID: w.OpID, Actor: w.Actor, Op: op}
-	return nil
-}
-
-// requiredOp decodes the "op" field of a message, which must be there.
-func requiredOp(raw json.RawMessage) (Op, error) {
-	if len(raw) == 0 {
-		return nil, shotline.Invalid("op", "is required")
-	}
-	return UnmarshalOp(raw)
-}
-
 // EncodeMessage returns m as JSON with its "type" first.
 func EncodeMessage(m Message) ([]byte, error) {
 	// Lists are never null on the wire.
 	switch v := m.(type) {
 	case OpsMessage:
 		if v.Ops == nil {
-			v.Ops = []AppliedOp{}
+			v.Ops = []board.AppliedOp{}
 		}
 		m = v
 	case PeersMessage:
@@ -246,23 +210,23 @@ func EncodeMessage(m Message) ([]byte, error) {
 		}
 		m = v
 	case SnapshotMessage:
-		v.Board = v.Board.withLists()
+		v.Board = v.Board.WithLists()
 		m = v
 	}
-	return marshalTagged("type", string(m.MessageType()), m)
+	return board.MarshalTagged("type", string(m.MessageType()), m)
 }
 
-func decodeMessage[T Message](body tagged) (T, error) {
+func decodeMessage[T Message](body board.Tagged) (T, error) {
 	var m T
-	err := body.decode(&m)
+	err := body.Decode(&m)
 	return m, err
 }
 
-// decodeOpMessage decodes an op message from its tagged body, without a
+// decodeOpMessage decodes an op message from its Tagged body, without a
 // second parse of the message (the hot path: every op a client sends).
-func decodeOpMessage(body tagged) (OpMessage, error) {
+func decodeOpMessage(body board.Tagged) (OpMessage, error) {
 	var w opMessageWire
-	if err := body.decode(&w); err != nil {
+	if err := body.Decode(&w); err != nil {
 		return OpMessage{}, err
 	}
 	return w.message()
@@ -282,7 +246,7 @@ func DecodeClientMessage(data []byte) (ClientMessage, error) {
 	if err := shotline.ValidateJSONDepth("message", data, shotline.MaxJSONDepth); err != nil {
 		return nil, err
 	}
-	typ, body, err := splitTagged(data, "type")
+	typ, body, err := board.SplitTagged(data, "type")
 	if err != nil {
 		return nil, err
 	}
@@ -310,7 +274,7 @@ func DecodeClientMessage(data []byte) (ClientMessage, error) {
 		if m.BaseSeq < 0 {
 			return nil, shotline.Invalid("baseSeq", "must not be negative")
 		}
-		if r, ok := m.Op.(VersionRestore); ok && r.Content != nil {
+		if r, ok := m.Op.(board.VersionRestore); ok && r.Content != nil {
 			return nil, shotline.Invalid("content", "is filled in by the server")
 		}
 		return m, nil
@@ -325,7 +289,7 @@ func DecodeClientMessage(data []byte) (ClientMessage, error) {
 // DecodeServerMessage decodes a message from the server (for Go clients
 // and tests). Returns EINVALID.
 func DecodeServerMessage(data []byte) (ServerMessage, error) {
-	typ, body, err := splitTagged(data, "type")
+	typ, body, err := board.SplitTagged(data, "type")
 	if err != nil {
 		return nil, err
 	}

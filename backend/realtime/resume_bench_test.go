@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/shotline"
 )
@@ -36,9 +37,9 @@ func BenchmarkResume5000Behind(b *testing.B) {
 	)
 	e := newBenchEnv(b)
 	ids := e.insertShots(b, shots)
-	e.applyAll(b, sets, func(i int) realtime.Op {
+	e.applyAll(b, sets, func(i int) board.Op {
 		title, _ := json.Marshal(fmt.Sprintf("Shot %d, take %d", i%shots, i))
-		return realtime.ShotSet{ShotID: ids[i%shots], Field: realtime.ShotTitle, Value: title}
+		return board.ShotSet{ShotID: ids[i%shots], Field: board.ShotTitle, Value: title}
 	})
 	head := e.head(b)
 	if head != shots+sets {
@@ -134,7 +135,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 // insertShots adds n shots with a title and a prompt and returns their ids.
 func (e *benchEnv) insertShots(b *testing.B, n int) []string {
 	b.Helper()
-	keys, err := realtime.GenerateNKeysBetween("", "", n)
+	keys, err := board.GenerateNKeysBetween("", "", n)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -143,8 +144,8 @@ func (e *benchEnv) insertShots(b *testing.B, n int) []string {
 		ids[i] = uuid.NewString()
 	}
 	prompt := strings.Repeat("A slow dolly in on the lighthouse at dusk, waves below. ", 4)
-	e.applyAll(b, n, func(i int) realtime.Op {
-		return realtime.ShotInsert{ShotID: ids[i], Position: keys[i], Shot: realtime.ShotFields{Title: "Shot " + strconv.Itoa(i), Prompt: prompt}}
+	e.applyAll(b, n, func(i int) board.Op {
+		return board.ShotInsert{ShotID: ids[i], Position: keys[i], Shot: board.ShotFields{Title: "Shot " + strconv.Itoa(i), Prompt: prompt}}
 	})
 	return ids
 }
@@ -152,7 +153,7 @@ func (e *benchEnv) insertShots(b *testing.B, n int) []string {
 // applyAll applies op(0) … op(n-1) through Hub.Apply from many goroutines
 // at once, so the room writes them in large group commits; the order they
 // land in does not matter to the callers.
-func (e *benchEnv) applyAll(b *testing.B, n int, op func(i int) realtime.Op) {
+func (e *benchEnv) applyAll(b *testing.B, n int, op func(i int) board.Op) {
 	b.Helper()
 	const workers = 64
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/shotline/shotline/backend/board"
 )
 
 func TestOpsMessageOfEqualsEncoding(t *testing.T) {
-	ops := []AppliedOp{
-		{Seq: 7, OpID: "0199c2c1-5b9d-7c3e-9d1e-5f9b6b1a1a1a", Actor: "u1", Op: ShotSet{ShotID: "s1", Field: ShotTitle, Value: json.RawMessage(`"A \"quoted\" title"`)}},
-		{Seq: 8, OpID: "0199c2c1-5b9d-7c3e-9d1e-5f9b6b1a1a1b", Actor: "u2", Op: ShotDelete{ShotID: "s1"}},
+	ops := []board.AppliedOp{
+		{Seq: 7, OpID: "0199c2c1-5b9d-7c3e-9d1e-5f9b6b1a1a1a", Actor: "u1", Op: board.ShotSet{ShotID: "s1", Field: board.ShotTitle, Value: json.RawMessage(`"A \"quoted\" title"`)}},
+		{Seq: 8, OpID: "0199c2c1-5b9d-7c3e-9d1e-5f9b6b1a1a1b", Actor: "u2", Op: board.ShotDelete{ShotID: "s1"}},
 	}
 	var applied [][]byte
 	for _, ao := range ops {

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/shotline"
 )
 
@@ -45,7 +46,7 @@ type event struct {
 	found    *shotline.StoredOp // evLookedUp: the stored op, if err is nil
 	lookedUp bool               // evOp: the op log was asked already
 	readBack bool               // evOp: the text history was read back for it already
-	ops      []AppliedOp        // evBackfilled: the ops after lastSeq
+	ops      []board.AppliedOp  // evBackfilled: the ops after lastSeq
 	op       OpMessage
 	err      error               // evFlushed, evRefused
 	reply    chan snapshotResult // evSnapshot
@@ -62,14 +63,14 @@ type applyResult struct {
 }
 
 type snapshotResult struct {
-	snap BoardSnapshot
+	snap board.BoardSnapshot
 	seq  int64
 	err  error
 }
 
 // pendingOp is an op the room applied and has not yet written to the op log.
 type pendingOp struct {
-	op    AppliedOp
+	op    board.AppliedOp
 	data  []byte    // the op as stored in the log (JSON of AppliedOp)
 	ackTo []*Client // who sent it (a re-send adds the new connection)
 	reply chan applyResult
@@ -117,12 +118,12 @@ type Room struct {
 
 	// Owned by run.
 	workspaceID  string
-	live         *BoardState // every applied op, durable or not
-	durable      *BoardState // only ops in the op log; what joiners get
-	pending      []pendingOp // applied, waiting for the next write
-	inflight     []pendingOp // being written
-	recent       []AppliedOp // last durable ops, for resuming clients
-	recentData   [][]byte    // their encoded "applied" messages
+	live         *board.BoardState // every applied op, durable or not
+	durable      *board.BoardState // only ops in the op log; what joiners get
+	pending      []pendingOp       // applied, waiting for the next write
+	inflight     []pendingOp       // being written
+	recent       []board.AppliedOp // last durable ops, for resuming clients
+	recentData   [][]byte          // their encoded "applied" messages
 	opIDs        map[string]int64
 	knownFrom    int64 // op ids of ops after this seq are in opIDs
 	logFrom      int64 // the op log holds no op at or below this seq (as far as we know)
@@ -137,17 +138,17 @@ type Room struct {
 
 	// Shared rooms (shared.go), with a broker only.
 	unsubscribe func()
-	remotePeers map[string]remotePeers // by instance
-	remoteOps   map[int64]AppliedOp    // published by others, ahead of the durable seq
-	remoteSeq   int64                  // the highest durable seq another instance announced
-	behind      bool                   // another instance stored ops this room has not taken in
-	awaiting    bool                   // a write conflicted: writes wait until others' ops are in
-	catchUpSoon bool                   // an evCatchUp is scheduled
-	conflicts   int                    // write conflicts in a row that others' ops did not explain
+	remotePeers map[string]remotePeers    // by instance
+	remoteOps   map[int64]board.AppliedOp // published by others, ahead of the durable seq
+	remoteSeq   int64                     // the highest durable seq another instance announced
+	behind      bool                      // another instance stored ops this room has not taken in
+	awaiting    bool                      // a write conflicted: writes wait until others' ops are in
+	catchUpSoon bool                      // an evCatchUp is scheduled
+	conflicts   int                       // write conflicts in a row that others' ops did not explain
 }
 
 func newRoom(h *Hub, boardID string) *Room {
-	return &Room{hub: h, boardID: boardID, inbox: make(chan *event, 256), quit: make(chan struct{}), members: map[*Client]*peer{}, resuming: map[*Client]*peer{}, opIDs: map[string]int64{}, remotePeers: map[string]remotePeers{}, remoteOps: map[int64]AppliedOp{}}
+	return &Room{hub: h, boardID: boardID, inbox: make(chan *event, 256), quit: make(chan struct{}), members: map[*Client]*peer{}, resuming: map[*Client]*peer{}, opIDs: map[string]int64{}, remotePeers: map[string]remotePeers{}, remoteOps: map[int64]board.AppliedOp{}}
 }
 
 // submit hands e to the room; false if the room has unloaded.
@@ -180,7 +181,7 @@ func (replayAuthz) Permissions(shotline.Role) []shotline.Permission { return nil
 
 // Loaded is a board's durable state as LoadState read it.
 type Loaded struct {
-	State       *BoardState
+	State       *board.BoardState
 	Board       *shotline.Board
 	SnapshotSeq int64 // the seq of the snapshot it started from; 0 for the board document
 	Head        bool  // the snapshot was marked as the head, so the op log was not read
@@ -190,7 +191,7 @@ type Loaded struct {
 // the board document) and the ops logged after it, calling each for every
 // replayed op. A snapshot marked as the head has no ops after it: the op
 // log, which FerretDB can only scan, is not read then.
-func LoadState(ctx context.Context, boards shotline.BoardService, oplog shotline.OpLog, boardID string, each func(AppliedOp)) (Loaded, error) {
+func LoadState(ctx context.Context, boards shotline.BoardService, oplog shotline.OpLog, boardID string, each func(board.AppliedOp)) (Loaded, error) {
 	board, err := boards.FindBoardByID(ctx, boardID)
 	if err != nil {
 		return Loaded{}, err
@@ -199,22 +200,22 @@ func LoadState(ctx context.Context, boards shotline.BoardService, oplog shotline
 }
 
 // LoadStateOf is LoadState from a board document read already.
-func LoadStateOf(ctx context.Context, board *shotline.Board, oplog shotline.OpLog, each func(AppliedOp)) (Loaded, error) {
-	boardID := board.ID
-	l := Loaded{Board: board}
+func LoadStateOf(ctx context.Context, b *shotline.Board, oplog shotline.OpLog, each func(board.AppliedOp)) (Loaded, error) {
+	boardID := b.ID
+	l := Loaded{Board: b}
 	snap, err := oplog.FindSnapshot(ctx, boardID)
 	switch shotline.ErrorCode(err) {
 	case "":
-		var bs BoardSnapshot
+		var bs board.BoardSnapshot
 		if err := json.Unmarshal(snap.State, &bs); err != nil {
 			return Loaded{}, fmt.Errorf("decode snapshot of %s: %w", boardID, err)
 		}
-		if l.State, err = FromSnapshot(bs, snap.Seq); err != nil {
+		if l.State, err = board.FromSnapshot(bs, snap.Seq); err != nil {
 			return Loaded{}, err
 		}
 		l.Head = snap.Head
 	case shotline.ENOTFOUND:
-		if l.State, err = FromBoard(board); err != nil {
+		if l.State, err = board.FromBoard(b); err != nil {
 			return Loaded{}, err
 		}
 	default:
@@ -230,7 +231,7 @@ func LoadStateOf(ctx context.Context, board *shotline.Board, oplog shotline.OpLo
 
 // ReplayLog replays onto st the board's logged ops after st.Seq, calling
 // each for every one.
-func ReplayLog(ctx context.Context, oplog shotline.OpLog, boardID string, st *BoardState, each func(AppliedOp)) error {
+func ReplayLog(ctx context.Context, oplog shotline.OpLog, boardID string, st *board.BoardState, each func(board.AppliedOp)) error {
 	for {
 		ops, err := oplog.OpsSince(ctx, boardID, st.Seq, 1000)
 		if err != nil {
@@ -258,7 +259,7 @@ func ReplayLog(ctx context.Context, oplog shotline.OpLog, boardID string, st *Bo
 func (r *Room) load(ctx context.Context) error {
 	var first = true
 	var replayed []shotline.StoredOp
-	l, err := LoadState(ctx, r.hub.boards, r.hub.oplog, r.boardID, func(ao AppliedOp) {
+	l, err := LoadState(ctx, r.hub.boards, r.hub.oplog, r.boardID, func(ao board.AppliedOp) {
 		if first {
 			r.knownFrom, first = ao.Seq-1, false
 		}
@@ -299,7 +300,7 @@ func (r *Room) load(ctx context.Context) error {
 // Replay applies an op the server applied (from the log, or an "applied"
 // message), which must land at the next seq. Clients use it too: their
 // confirmed state is the server's ops replayed in order.
-func Replay(st *BoardState, ao AppliedOp) error {
+func Replay(st *board.BoardState, ao board.AppliedOp) error {
 	if ao.Seq != st.Seq+1 {
 		return fmt.Errorf("op log gap: state at %d, next op %d", st.Seq, ao.Seq)
 	}
@@ -308,7 +309,7 @@ func Replay(st *BoardState, ao AppliedOp) error {
 }
 
 // remember keeps a durable op for resumes and its op id for duplicates.
-func (r *Room) remember(ao AppliedOp) {
+func (r *Room) remember(ao board.AppliedOp) {
 	r.opIDs[ao.OpID] = ao.Seq
 	msg, err := EncodeMessage(AppliedMessage{AppliedOp: ao})
 	if err != nil {
@@ -321,7 +322,7 @@ func (r *Room) remember(ao AppliedOp) {
 		for _, old := range r.recent[:over] {
 			delete(r.opIDs, old.OpID)
 		}
-		r.recent = append([]AppliedOp(nil), r.recent[over:]...)
+		r.recent = append([]board.AppliedOp(nil), r.recent[over:]...)
 		r.recentData = append([][]byte(nil), r.recentData[over:]...)
 		r.knownFrom = r.recent[0].Seq - 1
 	}
@@ -445,8 +446,8 @@ func (r *Room) onJoin(c *Client, lastSeq *int64) {
 }
 
 // appliedOf decodes an op as the op log stores it.
-func appliedOf(so shotline.StoredOp) (AppliedOp, error) {
-	var ao AppliedOp
+func appliedOf(so shotline.StoredOp) (board.AppliedOp, error) {
+	var ao board.AppliedOp
 	if err := json.Unmarshal(so.Op, &ao); err != nil {
 		return ao, fmt.Errorf("decode op %d of %s: %w", so.Seq, so.BoardID, err)
 	}
@@ -498,7 +499,7 @@ func (r *Room) readMissing(e *event, first int64) {
 		var stored []shotline.StoredOp
 		stored, e.err = r.hub.oplog.OpsSince(ctx, r.boardID, *e.lastSeq, int(first-*e.lastSeq))
 		for _, so := range stored {
-			var ao AppliedOp
+			var ao board.AppliedOp
 			if ao, e.err = appliedOf(so); e.err != nil {
 				break
 			}
@@ -542,7 +543,7 @@ func (r *Room) onBackfilled(ctx context.Context, e *event) {
 // prependRecent puts durable ops from after seq from, read from the op
 // log, before the ones the room holds, and extends the text history with
 // them.
-func (r *Room) prependRecent(from int64, ops []AppliedOp) {
+func (r *Room) prependRecent(from int64, ops []board.AppliedOp) {
 	msgs := make([][]byte, len(ops))
 	for i, ao := range ops {
 		msg, err := EncodeMessage(AppliedMessage{AppliedOp: ao})
@@ -663,7 +664,7 @@ func (r *Room) onLookedUp(ctx context.Context, e *event) {
 // history that reading the op log can reach: the ops from its base up to
 // where the room's memory starts, at most RecentOps of them.
 func (r *Room) textBase(m OpMessage) (int64, bool) {
-	te, ok := m.Op.(TextEdit)
+	te, ok := m.Op.(board.TextEdit)
 	if !ok {
 		return 0, false
 	}
@@ -785,7 +786,7 @@ func (r *Room) onOp(ctx context.Context, e event) {
 	if c != nil {
 		p.ackTo = []*Client{c}
 	}
-	if vr, ok := m.Op.(VersionRestore); ok {
+	if vr, ok := m.Op.(board.VersionRestore); ok {
 		filled, err := r.restoreContent(ctx, vr)
 		if err != nil {
 			r.refusePending(p, err)
@@ -796,10 +797,10 @@ func (r *Room) onOp(ctx context.Context, e event) {
 	// The server's clock dates a comment and a review, whatever the
 	// client said.
 	switch op := m.Op.(type) {
-	case CommentAdd:
+	case board.CommentAdd:
 		op.At = p.at.UTC().Format(time.RFC3339)
 		p.sent.Op = op
-	case ShotReviewOp:
+	case board.ShotReviewOp:
 		op.At = p.at.UTC().Format(time.RFC3339)
 		p.sent.Op = op
 	}
@@ -818,7 +819,7 @@ func (r *Room) applyLive(p *pendingOp) error {
 	if err != nil {
 		return err
 	}
-	p.op = AppliedOp{Seq: r.live.Seq, OpID: p.sent.OpID, Actor: p.actor, Op: applied}
+	p.op = board.AppliedOp{Seq: r.live.Seq, OpID: p.sent.OpID, Actor: p.actor, Op: applied}
 	if p.data, err = json.Marshal(p.op); err != nil {
 		r.hub.log.Error("encode op", "board_id", r.boardID, "err", err)
 		return err
@@ -845,7 +846,7 @@ func (r *Room) ackDuplicate(c *Client, opID string, seq int64) bool {
 	return false
 }
 
-func (r *Room) restoreContent(ctx context.Context, vr VersionRestore) (VersionRestore, error) {
+func (r *Room) restoreContent(ctx context.Context, vr board.VersionRestore) (board.VersionRestore, error) {
 	if r.hub.versions == nil {
 		return vr, shotline.Errorf(shotline.ENOTFOUND, "Version not found.")
 	}
@@ -853,11 +854,11 @@ func (r *Room) restoreContent(ctx context.Context, vr VersionRestore) (VersionRe
 	if err != nil {
 		return vr, err
 	}
-	var snap BoardSnapshot
+	var snap board.BoardSnapshot
 	if err := json.Unmarshal(v.State, &snap); err != nil {
 		return vr, fmt.Errorf("decode version %s: %w", v.ID, err)
 	}
-	vr.Content = &RestoreContent{BoardSettings: snap.BoardSettings, Shots: snap.Shots}
+	vr.Content = &board.RestoreContent{BoardSettings: snap.BoardSettings, Shots: snap.Shots}
 	return vr, nil
 }
 
@@ -1107,8 +1108,8 @@ func (r *Room) onPresence(c *Client, selected *string, caret *Caret) {
 		p.selected = selected
 		// Like a selection, a caret in no field of a shot on the board is none.
 		if caret != nil {
-			if _, exists := r.live.Shots[caret.ShotID]; !exists || (caret.Field != TextPrompt && caret.Field != TextNotes) ||
-				caret.Offset < 0 || caret.Offset > 2*MaxTextLength { // UTF-16 units: at most two a character
+			if _, exists := r.live.Shots[caret.ShotID]; !exists || (caret.Field != board.TextPrompt && caret.Field != board.TextNotes) ||
+				caret.Offset < 0 || caret.Offset > 2*board.MaxTextLength { // UTF-16 units: at most two a character
 				caret = nil
 			}
 		}
@@ -1176,9 +1177,9 @@ const docSyncDelay = 250 * time.Millisecond
 
 // changesBoardList reports whether an op changes what a project's board
 // list shows: the settings, the number of shots or which come first.
-func changesBoardList(op Op) bool {
+func changesBoardList(op board.Op) bool {
 	switch op.(type) {
-	case BoardSet, ShotInsert, ShotMove, ShotDuplicate, ShotDelete, VersionRestore:
+	case board.BoardSet, board.ShotInsert, board.ShotMove, board.ShotDuplicate, board.ShotDelete, board.VersionRestore:
 		return true
 	}
 	return false
@@ -1188,11 +1189,11 @@ func changesBoardList(op Op) bool {
 // shots into the board document, which project lists read.
 func (r *Room) syncBoardDocument() {
 	set := r.durable.Settings
-	shots := make([]Shot, 0, len(r.durable.Shots))
+	shots := make([]board.Shot, 0, len(r.durable.Shots))
 	for _, sh := range r.durable.Shots {
 		shots = append(shots, sh)
 	}
-	SortShots(shots)
+	board.SortShots(shots)
 	summary := shotline.ShotSummary{Count: len(shots), FrameShotIDs: []string{}}
 	for _, sh := range shots[:min(len(shots), shotline.MaxFrameShots)] {
 		summary.FrameShotIDs = append(summary.FrameShotIDs, sh.ID)

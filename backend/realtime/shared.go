@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/shotline/shotline/backend/board"
 )
 
 // Broker carries room traffic between app instances (NATS in production).
@@ -32,10 +34,10 @@ func boardSubject(boardID string) string { return "board." + boardID }
 
 // remoteMessage is what a room publishes to the board's rooms elsewhere.
 type remoteMessage struct {
-	From    string     `json:"from"`              // the publishing hub
-	Seq     int64      `json:"seq"`               // its durable seq
-	Applied *AppliedOp `json:"applied,omitempty"` // an op it made durable
-	Peers   []Peer     `json:"peers"`             // its members, on every change and every presenceEvery
+	From    string           `json:"from"`              // the publishing hub
+	Seq     int64            `json:"seq"`               // its durable seq
+	Applied *board.AppliedOp `json:"applied,omitempty"` // an op it made durable
+	Peers   []Peer           `json:"peers"`             // its members, on every change and every presenceEvery
 	// Versions says the board's named versions changed (and nothing else).
 	Versions bool `json:"versions,omitempty"`
 	// Assets says the board's reference files changed (and nothing else).
@@ -97,7 +99,7 @@ func (r *Room) subscribe() error {
 
 // publish tells the board's rooms on other instances about an op made
 // durable here (ao) or, with ao nil, about this room's members.
-func (r *Room) publish(ao *AppliedOp, peers []Peer) {
+func (r *Room) publish(ao *board.AppliedOp, peers []Peer) {
 	if r.hub.broker == nil {
 		return
 	}
@@ -260,10 +262,10 @@ func (r *Room) onCatchUp(ctx context.Context) {
 
 // tookRemote makes an op another instance stored, already replayed onto
 // the durable state, known here: kept for resumes and sent to the members.
-func (r *Room) tookRemote(ao AppliedOp) {
+func (r *Room) tookRemote(ao board.AppliedOp) {
 	r.remember(ao)
 	r.sendToMembers(r.recentData[len(r.recentData)-1])
-	if _, ok := ao.Op.(BoardSet); ok {
+	if _, ok := ao.Op.(board.BoardSet); ok {
 		r.syncBoardDocument()
 	}
 }

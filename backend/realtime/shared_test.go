@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shotline/shotline/backend/authz"
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/nats"
 	"github.com/shotline/shotline/backend/realtime"
@@ -89,7 +90,7 @@ func TestRoomsSharedBetweenInstances(t *testing.T) {
 
 	// Both send a burst at once: the rooms race for every seq.
 	const each = 30
-	keys, err := realtime.GenerateNKeysBetween("a0", "", each)
+	keys, err := board.GenerateNKeysBetween("a0", "", each)
 	if err != nil {
 		t.Fatal(err)
 	}

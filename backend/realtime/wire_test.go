@@ -4,21 +4,23 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/shotline/shotline/backend/board"
 )
 
-// TestTagIsNoField guards tagged.decode, which decodes a tagged object's
+// TestTagIsNoField guards Tagged.decode, which decodes a Tagged object's
 // bytes with the tag still in them: encoding/json would put the tag into a
 // field whose name matches it in any case.
 func TestTagIsNoField(t *testing.T) {
-	ops := []Op{ShotInsert{}, ShotMove{}, ShotDuplicate{}, ShotDelete{}, ShotSet{}, TextEdit{}, BoardSet{},
-		CommentAdd{}, CommentEdit{}, CommentDelete{}, CommentResolve{}, CommentReopen{}, VersionRestore{}, ShotReviewOp{}}
-	if len(ops) != len(OpKinds()) {
-		t.Fatalf("%d op types listed here, %d kinds: list the new one", len(ops), len(OpKinds()))
+	ops := []board.Op{board.ShotInsert{}, board.ShotMove{}, board.ShotDuplicate{}, board.ShotDelete{}, board.ShotSet{}, board.TextEdit{}, board.BoardSet{},
+		board.CommentAdd{}, board.CommentEdit{}, board.CommentDelete{}, board.CommentResolve{}, board.CommentReopen{}, board.VersionRestore{}, board.ShotReviewOp{}}
+	if len(ops) != len(board.OpKinds()) {
+		t.Fatalf("%d op types listed here, %d kinds: list the new one", len(ops), len(board.OpKinds()))
 	}
 	messages := []any{JoinMessage{}, opMessageWire{}, PresenceMessage{}, PingMessage{}, SnapshotMessage{},
 		OpsMessage{}, AckMessage{}, AppliedMessage{}, PeersMessage{}, ErrorMessage{}, PongMessage{}}
 	check := func(v any, tagKey string) {
-		for name := range jsonFields(reflect.TypeOf(v)) {
+		for name := range board.JSONFields(reflect.TypeOf(v)) {
 			if strings.EqualFold(name, tagKey) {
 				t.Errorf("%T has a field %q, which the tag %q would land in", v, name, tagKey)
 			}
@@ -51,7 +53,7 @@ func TestDecodeClientMessageIsStrictWithTheTagInPlace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if om, ok := m.(OpMessage); !ok || om.BaseSeq != 3 || om.Op != (ShotDelete{ShotID: "s1"}) {
+	if om, ok := m.(OpMessage); !ok || om.BaseSeq != 3 || om.Op != (board.ShotDelete{ShotID: "s1"}) {
 		t.Fatalf("decoded %#v", m)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/shotline/shotline/backend/asset"
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/objectstore"
 	"github.com/shotline/shotline/backend/render"
@@ -100,8 +101,8 @@ func (st *stack) runOne(t *testing.T) {
 	}
 }
 
-func shot(prompt string) render.Shot {
-	return render.Shot{ID: "shot1", Number: 1, Title: "Opening", Prompt: prompt, Duration: 2, AspectRatio: "16:9"}
+func shot(prompt string) board.NumberedShot {
+	return board.NumberedShot{Number: 1, Shot: board.Shot{ID: "shot1", Title: "Opening", Prompt: prompt, Duration: 2, AspectRatio: "16:9"}}
 }
 
 func pngOf(t *testing.T) []byte {
@@ -247,7 +248,7 @@ func (p *scripted) Render(ctx context.Context, _ *shotline.RenderJob, _ []render
 	return os.WriteFile(dst, []byte("not really a video"), 0o644)
 }
 
-func scriptedShot() render.Shot {
+func scriptedShot() board.NumberedShot {
 	s := shot("A harbour at dusk")
 	s.Provider = "scripted"
 	return s
@@ -378,12 +379,12 @@ func TestChangedShotsAndRetention(t *testing.T) {
 	ctx := context.Background()
 	a, b := scriptedShot(), scriptedShot()
 	b.ID, b.Number = "shot2", 2
-	for _, s := range []render.Shot{a, b} {
+	for _, s := range []board.NumberedShot{a, b} {
 		if _, err := st.svc.Submit(ctx, render.Request{WorkspaceID: "ws", BoardID: "board", Shot: s}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if changed, _ := st.svc.Changed(ctx, "board", []render.Shot{a, b}); len(changed) != 0 {
+	if changed, _ := st.svc.Changed(ctx, "board", []board.NumberedShot{a, b}); len(changed) != 0 {
 		t.Errorf("shots with renders queued count as changed: %v", changed)
 	}
 	st.runOne(t)
@@ -391,7 +392,7 @@ func TestChangedShotsAndRetention(t *testing.T) {
 	b.Prompt = "A harbour at night"
 	c := scriptedShot()
 	c.ID, c.Number = "shot3", 3
-	changed, err := st.svc.Changed(ctx, "board", []render.Shot{a, b, c})
+	changed, err := st.svc.Changed(ctx, "board", []board.NumberedShot{a, b, c})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,25 +13,12 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/shotline"
 )
 
 // DefaultProvider renders shots that name none.
 const DefaultProvider = "animatic"
-
-// Shot is what a render needs of a shot, read from the board's live state.
-type Shot struct {
-	ID          string
-	Number      int // 1-based position in the timeline
-	Title       string
-	Prompt      string
-	Notes       string
-	Duration    float64
-	AspectRatio string
-	Provider    string
-	Model       string
-	Settings    string // a JSON object
-}
 
 // SettingsStore reads a workspace's render settings.
 type SettingsStore interface {
@@ -86,7 +73,7 @@ func (s *Service) notify(j *shotline.RenderJob) {
 // Request is one render asked for.
 type Request struct {
 	WorkspaceID, BoardID string
-	Shot                 Shot
+	Shot                 board.NumberedShot
 	Resolution           string // "720p" (default) or "1080p"
 	UserID               string
 }
@@ -118,7 +105,7 @@ func (s *Service) Submit(ctx context.Context, r Request) (*shotline.RenderJob, e
 	if err != nil {
 		return nil, err
 	}
-	settings := sh.Settings
+	settings := string(sh.Settings)
 	if settings == "" {
 		settings = "{}"
 	}
@@ -204,15 +191,15 @@ func (s *Service) refund(ctx context.Context, j *shotline.RenderJob, why string)
 
 // Signature is what decides whether a shot changed since a render: the
 // prompt and every setting that shapes the video.
-func Signature(sh Shot) string {
-	b, _ := json.Marshal([]any{strings.TrimSpace(sh.Title), sh.Prompt, sh.Notes, sh.Duration, sh.AspectRatio, providerOr(sh.Provider), sh.Model, compactJSON(sh.Settings)})
+func Signature(sh board.Shot) string {
+	b, _ := json.Marshal([]any{strings.TrimSpace(sh.Title), sh.Prompt, sh.Notes, sh.Duration, sh.AspectRatio, providerOr(sh.Provider), sh.Model, compactJSON(string(sh.Settings))})
 	return string(b)
 }
 
 // JobSignature is Signature of the shot a job rendered.
 func JobSignature(j *shotline.RenderJob) string {
-	return Signature(Shot{Title: j.Title, Prompt: j.Prompt, Notes: j.Notes, Duration: j.Duration, AspectRatio: j.AspectRatio,
-		Provider: j.Provider, Model: j.Model, Settings: j.Settings})
+	return Signature(board.Shot{Title: j.Title, Prompt: j.Prompt, Notes: j.Notes, Duration: j.Duration, AspectRatio: j.AspectRatio,
+		Provider: j.Provider, Model: j.Model, Settings: json.RawMessage(j.Settings)})
 }
 
 func providerOr(p string) string {
@@ -259,12 +246,12 @@ func (s *Service) History(ctx context.Context, boardID string, perShot int) (map
 // Changed returns the shots whose prompt or settings differ from their
 // last successful render (or that have none), in timeline order, skipping
 // shots with a render queued or running.
-func (s *Service) Changed(ctx context.Context, boardID string, shots []Shot) ([]Shot, error) {
+func (s *Service) Changed(ctx context.Context, boardID string, shots []board.NumberedShot) ([]board.NumberedShot, error) {
 	ids, err := s.Queue.ShotRenders(ctx, boardID)
 	if err != nil {
 		return nil, err
 	}
-	var out []Shot
+	var out []board.NumberedShot
 	for _, sh := range shots {
 		list := ids[sh.ID]
 		changed, busy := true, false
@@ -280,7 +267,7 @@ func (s *Service) Changed(ctx context.Context, boardID string, shots []Shot) ([]
 				break
 			}
 			if j.State == shotline.JobSucceeded {
-				changed = JobSignature(j) != Signature(sh)
+				changed = JobSignature(j) != Signature(sh.Shot)
 				break
 			}
 		}

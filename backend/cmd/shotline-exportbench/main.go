@@ -24,6 +24,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/cmd/internal/procstat"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/realtime/liveclient"
@@ -228,12 +229,12 @@ func insertShots(c *client, boardID string, n int) error {
 	if err := conn.Join(boardID, nil); err != nil {
 		return err
 	}
-	keys, err := realtime.GenerateNKeysBetween("", "", n)
+	keys, err := board.GenerateNKeysBetween("", "", n)
 	if err != nil {
 		return err
 	}
 	for i := range n {
-		op := realtime.ShotInsert{ShotID: fmt.Sprintf("shot-%03d", i+1), Position: keys[i], Shot: realtime.ShotFields{
+		op := board.ShotInsert{ShotID: fmt.Sprintf("shot-%03d", i+1), Position: keys[i], Shot: board.ShotFields{
 			Title: fmt.Sprintf("Shot %d", i+1), Prompt: strings.Repeat(fmt.Sprintf("Shot %d: a slow push-in on the harbour at dawn. ", i+1), 3),
 			Notes: "Hold on the last frame.", Duration: 3, AspectRatio: "16:9"}}
 		id := uuid.NewString()

@@ -29,6 +29,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/password"
 	"github.com/shotline/shotline/backend/realtime"
@@ -166,22 +167,22 @@ func fill(ctx context.Context, db *mongo.DB, c config) (*world, error) {
 		return nil
 	}
 	var batch []shotline.StoredOp
-	add := func(board string) error {
-		seqs[board]++
-		seq := seqs[board]
+	add := func(boardID string) error {
+		seqs[boardID]++
+		seq := seqs[boardID]
 		raw, _ := json.Marshal(fmt.Sprint("t", seq))
-		data, err := json.Marshal(realtime.AppliedOp{Seq: seq, OpID: uuid.NewString(), Actor: ownerID, Op: realtime.BoardSet{Field: realtime.BoardTitle, Value: raw}})
+		data, err := json.Marshal(board.AppliedOp{Seq: seq, OpID: uuid.NewString(), Actor: ownerID, Op: board.BoardSet{Field: board.BoardTitle, Value: raw}})
 		if err != nil {
 			return err
 		}
-		var ao realtime.AppliedOp
+		var ao board.AppliedOp
 		if err := json.Unmarshal(data, &ao); err != nil {
 			return err
 		}
-		so := shotline.StoredOp{BoardID: board, Seq: seq, OpID: ao.OpID, ActorID: ownerID, Op: data, CreatedAt: time.Now().UTC()}
+		so := shotline.StoredOp{BoardID: boardID, Seq: seq, OpID: ao.OpID, ActorID: ownerID, Op: data, CreatedAt: time.Now().UTC()}
 		batch = append(batch, so)
-		if filling[board] = append(filling[board], so); len(filling[board]) == shotline.OpPageSize {
-			full, filling[board] = append(full, filling[board]), nil
+		if filling[boardID] = append(filling[boardID], so); len(filling[boardID]) == shotline.OpPageSize {
+			full, filling[boardID] = append(full, filling[boardID]), nil
 		}
 		if len(batch) == 100 {
 			err, batch = appendOps(batch), batch[:0]
@@ -214,7 +215,7 @@ func fill(ctx context.Context, db *mongo.DB, c config) (*world, error) {
 		}
 		at := seqs[id] / int64(c.snapshotEvery) * int64(c.snapshotEvery)
 		b.Title = fmt.Sprint("t", at)
-		st, err := realtime.FromBoard(b)
+		st, err := board.FromBoard(b)
 		if err != nil {
 			return nil, err
 		}
@@ -384,7 +385,7 @@ func measure(ctx context.Context, c config, db *mongo.DB, w *world) error {
 			return err
 		}
 		raw, _ := json.Marshal("live")
-		if err := conn.SendOp(uuid.NewString(), 0, realtime.BoardSet{Field: realtime.BoardTitle, Value: raw}); err != nil {
+		if err := conn.SendOp(uuid.NewString(), 0, board.BoardSet{Field: board.BoardTitle, Value: raw}); err != nil {
 			return err
 		}
 	}
@@ -502,7 +503,7 @@ func startAckLoad(ctx context.Context, a *app, w *world, boards []string) func()
 				id := uuid.NewString()
 				raw, _ := json.Marshal("ack " + id[:8])
 				sent.Store(id, time.Now())
-				if conn.SendOp(id, seq.Load(), realtime.BoardSet{Field: realtime.BoardTitle, Value: raw}) != nil {
+				if conn.SendOp(id, seq.Load(), board.BoardSet{Field: board.BoardTitle, Value: raw}) != nil {
 					return
 				}
 			}

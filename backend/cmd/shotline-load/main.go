@@ -25,6 +25,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/cmd/internal/procstat"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/realtime/liveclient"
@@ -117,11 +118,11 @@ func makeSetup(hc *http.Client, base string, nBoards int) (*setup, error) {
 	}
 	w.CSRF = sess.CSRFToken
 	for b := 0; b < nBoards; b++ {
-		var board struct{ ID string }
-		if err := call(hc, base, sess.CSRFToken, "POST", "/api/projects/"+proj.ID+"/boards", map[string]any{"title": "Board " + strconv.Itoa(b)}, &board); err != nil {
+		var created struct{ ID string }
+		if err := call(hc, base, sess.CSRFToken, "POST", "/api/projects/"+proj.ID+"/boards", map[string]any{"title": "Board " + strconv.Itoa(b)}, &created); err != nil {
 			return nil, err
 		}
-		w.Boards = append(w.Boards, board.ID)
+		w.Boards = append(w.Boards, created.ID)
 	}
 	if world.save != "" {
 		data, _ := json.Marshal(w)
@@ -168,7 +169,7 @@ func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate 
 	start := time.Now()
 	var opening sync.WaitGroup
 	for b := 0; b < nBoards; b++ {
-		board := struct{ ID string }{w.Boards[b]}
+		boardID := w.Boards[b]
 		shotID := uuid.NewString()
 		for p := 0; p < nPeers; p++ {
 			dials <- struct{}{}
@@ -180,9 +181,9 @@ func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate 
 				if byBoard {
 					instance = b
 				}
-				conn, err := liveclient.Dial(context.Background(), bases[instance%len(bases)], cookie, board.ID)
+				conn, err := liveclient.Dial(context.Background(), bases[instance%len(bases)], cookie, boardID)
 				if err == nil {
-					err = conn.Join(board.ID, nil)
+					err = conn.Join(boardID, nil)
 				}
 				<-dials
 				if err != nil {
@@ -191,10 +192,10 @@ func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate 
 					ready.Done()
 					return
 				}
-				s := &sock{conn: conn, boardID: board.ID, shotID: shotID}
+				s := &sock{conn: conn, boardID: boardID, shotID: shotID}
 				socks[b*nPeers+p] = s
 				if p == 0 {
-					_ = conn.SendOp(uuid.NewString(), 0, realtime.ShotInsert{ShotID: shotID, Position: "a0", Shot: realtime.ShotFields{Title: "load"}})
+					_ = conn.SendOp(uuid.NewString(), 0, board.ShotInsert{ShotID: shotID, Position: "a0", Shot: board.ShotFields{Title: "load"}})
 				}
 				go func() {
 					// Browsers ping every 20 s; the server closes silent sockets.
@@ -278,7 +279,7 @@ func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate 
 				now := time.Now()
 				s.sentAt.Store(id, now)
 				v, _ := json.Marshal("t" + strconv.FormatInt(now.UnixNano(), 10))
-				if err := s.conn.SendOp(id, 0, realtime.ShotSet{ShotID: s.shotID, Field: realtime.ShotTitle, Value: v}); err != nil {
+				if err := s.conn.SendOp(id, 0, board.ShotSet{ShotID: s.shotID, Field: board.ShotTitle, Value: v}); err != nil {
 					return
 				}
 				st.sent.Add(1)
@@ -346,7 +347,7 @@ func (f *floodStats) run(ctx context.Context, base, cookie, boardID, shotID stri
 			}
 		}()
 		for f.bytes < total && ctx.Err() == nil {
-			data, _ := realtime.EncodeMessage(realtime.OpMessage{OpID: uuid.NewString(), Op: realtime.ShotSet{ShotID: shotID, Field: realtime.ShotTitle, Value: value}})
+			data, _ := realtime.EncodeMessage(realtime.OpMessage{OpID: uuid.NewString(), Op: board.ShotSet{ShotID: shotID, Field: board.ShotTitle, Value: value}})
 			if conn.SendRaw(data) != nil {
 				break
 			}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/realtime/liveclient"
 	"github.com/shotline/shotline/backend/testenv"
@@ -185,7 +186,7 @@ func TestCrashLosesNoAcknowledgedOp(t *testing.T) {
 	ackCount := func() int { mu.Lock(); defer mu.Unlock(); return len(acked) }
 	type sent struct {
 		id string
-		op realtime.Op
+		op board.Op
 	}
 	var all []sent
 	readUntil := func(c *liveclient.Conn, stop func() bool) error {
@@ -216,9 +217,9 @@ func TestCrashLosesNoAcknowledgedOp(t *testing.T) {
 	// server the moment the 50th ack arrives, while the ops after it are in
 	// flight at every stage: sent and not yet applied, applied and being
 	// written, written and not yet acked.
-	keys, _ := realtime.GenerateNKeysBetween("", "", 150)
+	keys, _ := board.GenerateNKeysBetween("", "", 150)
 	for i := range keys {
-		all = append(all, sent{uuid.NewString(), realtime.ShotInsert{ShotID: uuid.NewString(), Position: keys[i], Shot: realtime.ShotFields{Title: fmt.Sprint(i)}}})
+		all = append(all, sent{uuid.NewString(), board.ShotInsert{ShotID: uuid.NewString(), Position: keys[i], Shot: board.ShotFields{Title: fmt.Sprint(i)}}})
 	}
 	var sentBeforeKill atomic.Int64
 	killed := make(chan struct{})
@@ -297,14 +298,14 @@ func TestCrashWithManyBoardsLiveLosesNoAcknowledgedOp(t *testing.T) {
 	t.Cleanup(s.kill)
 	hc, sess, p, cookie := ownProject(t, s, "many@example.com")
 	const boards, perBoard = 20, 40
-	type board struct {
+	type liveBoard struct {
 		id    string
 		conn  *liveclient.Conn
 		mu    sync.Mutex
 		shots map[string]string // op id → shot id
 		acked []string          // shot ids whose op was acked
 	}
-	var all []*board
+	var all []*liveBoard
 	var acks atomic.Int64
 	killed := make(chan struct{})
 	var wg sync.WaitGroup
@@ -318,9 +319,9 @@ func TestCrashWithManyBoardsLiveLosesNoAcknowledgedOp(t *testing.T) {
 		if err := conn.Join(b.ID, nil); err != nil {
 			t.Fatal(err)
 		}
-		bd := &board{id: b.ID, conn: conn, shots: map[string]string{}}
+		bd := &liveBoard{id: b.ID, conn: conn, shots: map[string]string{}}
 		all = append(all, bd)
-		keys, _ := realtime.GenerateNKeysBetween("", "", perBoard)
+		keys, _ := board.GenerateNKeysBetween("", "", perBoard)
 		wg.Add(2)
 		go func() { // sender
 			defer wg.Done()
@@ -329,7 +330,7 @@ func TestCrashWithManyBoardsLiveLosesNoAcknowledgedOp(t *testing.T) {
 				bd.mu.Lock()
 				bd.shots[opID] = shotID
 				bd.mu.Unlock()
-				if conn.SendOp(opID, 0, realtime.ShotInsert{ShotID: shotID, Position: k, Shot: realtime.ShotFields{Title: k}}) != nil {
+				if conn.SendOp(opID, 0, board.ShotInsert{ShotID: shotID, Position: k, Shot: board.ShotFields{Title: k}}) != nil {
 					return
 				}
 				select {

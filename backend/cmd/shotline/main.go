@@ -17,6 +17,7 @@ import (
 
 	"github.com/shotline/shotline/backend/asset"
 	"github.com/shotline/shotline/backend/authz"
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/export"
 	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/metrics"
@@ -92,7 +93,7 @@ func run() error {
 		default:
 		}
 	}
-	renders.Exporter = newExporter(cfg, db, store, queue, log, func(ctx context.Context, b *shotline.Board) (realtime.BoardSnapshot, error) {
+	renders.Exporter = newExporter(cfg, db, store, queue, log, func(ctx context.Context, b *shotline.Board) (board.BoardSnapshot, error) {
 		snap, _, err := hub.BoardSnapshotOf(ctx, b)
 		return snap, err
 	})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/export"
 	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/metrics"
@@ -88,7 +89,7 @@ func newRenders(cfg config, db *mongo.DB, store *objectstore.Store, log *slog.Lo
 // newExporter builds what export jobs run on: the board's state through
 // snapshot (the hub's in the app, the stored one in a worker process).
 func newExporter(cfg config, db *mongo.DB, store *objectstore.Store, queue *mongo.RenderQueue, log *slog.Logger,
-	snapshot func(ctx context.Context, b *shotline.Board) (realtime.BoardSnapshot, error)) *export.Exporter {
+	snapshot func(ctx context.Context, b *shotline.Board) (board.BoardSnapshot, error)) *export.Exporter {
 	fallback := cfg.FontFallback
 	if _, err := os.Stat(fallback); err != nil {
 		log.Warn("fallback font not found; CJK text in storyboards is drawn as boxes", "path", fallback)
@@ -102,8 +103,8 @@ func newExporter(cfg config, db *mongo.DB, store *objectstore.Store, queue *mong
 }
 
 // storedSnapshot reads a board's state from the store (no hub).
-func storedSnapshot(oplog shotline.OpLog) func(ctx context.Context, b *shotline.Board) (realtime.BoardSnapshot, error) {
-	return func(ctx context.Context, b *shotline.Board) (realtime.BoardSnapshot, error) {
+func storedSnapshot(oplog shotline.OpLog) func(ctx context.Context, b *shotline.Board) (board.BoardSnapshot, error) {
+	return func(ctx context.Context, b *shotline.Board) (board.BoardSnapshot, error) {
 		snap, _, err := realtime.StoredSnapshot(ctx, b, oplog)
 		return snap, err
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/mongo"
 	"github.com/shotline/shotline/backend/objectstore"
 	"github.com/shotline/shotline/backend/render"
@@ -67,7 +68,7 @@ func TestKilledWorkersJobIsTakenOverAndFinishesOnce(t *testing.T) {
 	}
 	// A long title card: long enough to be killed in the middle.
 	job, err := svc.Submit(ctx, render.Request{WorkspaceID: "ws", BoardID: "board", UserID: "u",
-		Shot: render.Shot{ID: "shot1", Number: 1, Title: "Long", Prompt: "A long slow shot", Duration: 60, AspectRatio: "16:9"}})
+		Shot: board.NumberedShot{Number: 1, Shot: board.Shot{ID: "shot1", Title: "Long", Prompt: "A long slow shot", Duration: 60, AspectRatio: "16:9"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

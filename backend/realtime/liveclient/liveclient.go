@@ -15,6 +15,7 @@ import (
 
 	"github.com/fasthttp/websocket"
 
+	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/realtime"
 )
 
@@ -97,7 +98,7 @@ func (c *Conn) Join(boardID string, lastSeq *int64) error {
 }
 
 // SendOp sends one op.
-func (c *Conn) SendOp(opID string, baseSeq int64, op realtime.Op) error {
+func (c *Conn) SendOp(opID string, baseSeq int64, op board.Op) error {
 	return c.sendMessage(realtime.OpMessage{OpID: opID, BaseSeq: baseSeq, Op: op})
 }
 
@@ -149,7 +150,7 @@ func CloseCode(err error) int {
 // Replica is a client's confirmed copy of a board: the server's snapshot
 // and its applied ops, replayed in order.
 type Replica struct {
-	State *realtime.BoardState
+	State *board.BoardState
 }
 
 // Handle applies a snapshot, missed ops or an applied op to the replica and
@@ -157,7 +158,7 @@ type Replica struct {
 func (r *Replica) Handle(m realtime.ServerMessage) (bool, error) {
 	switch m := m.(type) {
 	case realtime.SnapshotMessage:
-		st, err := realtime.FromSnapshot(m.Board, m.Seq)
+		st, err := board.FromSnapshot(m.Board, m.Seq)
 		if err != nil {
 			return true, err
 		}

@@ -12,9 +12,9 @@ import {
   type ClientMessage,
   type OpMessage,
 } from './protocol';
-import { readFixture } from './testdata';
+import { protocolRoot, readProtocolFixture } from './testdata';
 
-const files = readdirSync(join(__dirname, '../../../backend/realtime/testdata/protocol')).filter(
+const files = readdirSync(join(protocolRoot, 'protocol')).filter(
   (f) => f.startsWith('client-') || f.startsWith('server-'),
 );
 
@@ -22,7 +22,7 @@ describe('shared protocol fixtures (backend/realtime/testdata/protocol)', () => 
   it('fixtures.gen.ts holds exactly the fixture files (else run go test ./backend/realtime -update)', () => {
     expect(Object.keys(protocolFixtures).sort()).toEqual([...files].sort());
     for (const f of files) {
-      expect(protocolFixtures[f as keyof typeof protocolFixtures], f).toEqual(readFixture(`protocol/${f}`));
+      expect(protocolFixtures[f as keyof typeof protocolFixtures], f).toEqual(readProtocolFixture(`protocol/${f}`));
     }
   });
 
@@ -64,7 +64,7 @@ describe('decodeServerMessage', () => {
 
 describe('close codes', () => {
   it('match the server (testdata/close-codes.json)', () => {
-    const { cases } = readFixture<{ cases: { code: number; name: string; reconnect: boolean }[] }>('close-codes.json');
+    const { cases } = readProtocolFixture<{ cases: { code: number; name: string; reconnect: boolean }[] }>('close-codes.json');
     const ours = Object.entries(CLOSE_CODES).map(([code, v]) => ({ code: Number(code), ...v }));
     expect(ours).toEqual(cases);
   });

@@ -1,11 +1,11 @@
 // Applying ops to a board snapshot, the client-side mirror of
-// BoardState.Apply in backend/realtime/state.go minus authorization,
+// BoardState.Apply in backend/board/state.go minus authorization,
 // validation of values and text transformation (the server does those; the
 // ops a client applies are either the server's applied ops or its own
 // pending ones). Pure: returns a new snapshot, never changes its input.
 //
 // Checked against the Go implementation by state.test.ts, which replays
-// backend/realtime/testdata/replay.json.
+// backend/board/testdata/replay.json.
 
 import type { BoardSnapshot, Comment, ErrorCode, Op, Shot, ShotFields } from './protocol';
 import { apply as applyText } from './text';

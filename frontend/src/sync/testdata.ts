@@ -1,15 +1,23 @@
-// Test-only: reads the fixtures shared with the Go tests in
-// backend/realtime/testdata, so both implementations are checked against
-// the same data.
+// Test-only: reads the fixtures shared with the Go tests (a board's content
+// in backend/board/testdata, the protocol in backend/realtime/testdata), so
+// both implementations are checked against the same data.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 // Vitest defines __dirname for test modules (import.meta.url is an http URL
 // under jsdom).
-const root = join(__dirname, '../../../backend/realtime/testdata');
+const boardRoot = join(__dirname, '../../../backend/board/testdata');
+/** The protocol's fixtures (messages, close codes). */
+export const protocolRoot = join(__dirname, '../../../backend/realtime/testdata');
 
+/** Reads a fixture of a board's content (text merge, fractional keys, replay). */
 export function readFixture<T>(name: string): T {
-  return JSON.parse(readFileSync(join(root, name), 'utf8')) as T;
+  return JSON.parse(readFileSync(join(boardRoot, name), 'utf8')) as T;
+}
+
+/** Reads a fixture of the protocol. */
+export function readProtocolFixture<T>(name: string): T {
+  return JSON.parse(readFileSync(join(protocolRoot, name), 'utf8')) as T;
 }
 
 /** mulberry32: a small seeded PRNG, so randomized tests can be replayed. */

@@ -1,5 +1,5 @@
 // Character-wise operational transformation for text fields, the TypeScript
-// twin of backend/realtime/text.go (ot.js style).
+// twin of backend/board/text.go (ot.js style).
 //
 // A TextOp walks the whole document: a positive number keeps that many
 // characters, a negative number deletes that many, a string inserts itself.

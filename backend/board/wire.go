@@ -1,4 +1,4 @@
-package realtime
+package board
 
 import (
 	"bytes"
@@ -20,9 +20,9 @@ import (
 // case-insensitively and, even with DisallowUnknownFields, cannot skip the
 // tag, hence these helpers.
 
-// marshalTagged encodes v, a struct, as a JSON object whose first key is
+// MarshalTagged encodes v, a struct, as a JSON object whose first key is
 // tagKey with the value tag.
-func marshalTagged(tagKey, tag string, v any) ([]byte, error) {
+func MarshalTagged(tagKey, tag string, v any) ([]byte, error) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
@@ -44,35 +44,35 @@ func marshalTagged(tagKey, tag string, v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// tagged is a JSON object read by splitTagged: its bytes, tag included, and
+// Tagged is a JSON object read by SplitTagged: its bytes, tag included, and
 // its parsed tree without the tag.
-type tagged struct {
+type Tagged struct {
 	data   []byte
 	tagKey string
 	tree   map[string]any
 }
 
-// splitTagged reads a JSON object's tag. The object is parsed once; decode
+// SplitTagged reads a JSON object's tag. The object is parsed once; decode
 // then reads the rest of it.
-func splitTagged(data []byte, tagKey string) (tag string, body tagged, err error) {
+func SplitTagged(data []byte, tagKey string) (tag string, body Tagged, err error) {
 	var tree map[string]any
 	if err := json.Unmarshal(data, &tree); err != nil || tree == nil {
-		return "", tagged{}, shotline.Invalid(tagKey, "must be a JSON object with a "+tagKey)
+		return "", Tagged{}, shotline.Invalid(tagKey, "must be a JSON object with a "+tagKey)
 	}
 	tag, ok := tree[tagKey].(string)
 	if !ok || tag == "" {
-		return "", tagged{}, shotline.Invalid(tagKey, "must be a non-empty string")
+		return "", Tagged{}, shotline.Invalid(tagKey, "must be a non-empty string")
 	}
 	delete(tree, tagKey)
-	return tag, tagged{data: data, tagKey: tagKey, tree: tree}, nil
+	return tag, Tagged{data: data, tagKey: tagKey, tree: tree}, nil
 }
 
 // decode decodes the object without its tag into v (a pointer), strictly:
 // every key must be a field of the type it lands in. The tag is not a
-// field of any tagged type (TestTagIsNoField), so v is decoded from the
+// field of any Tagged type (TestTagIsNoField), so v is decoded from the
 // object's bytes as they are; a type with its own UnmarshalJSON gets them
 // without the tag.
-func (b tagged) decode(v any) error {
+func (b Tagged) Decode(v any) error {
 	t := reflect.TypeOf(v).Elem()
 	if !t.Implements(unmarshalerType) && !reflect.PointerTo(t).Implements(unmarshalerType) {
 		if err := checkFields(b.tree, t, ""); err != nil {
@@ -89,12 +89,12 @@ func (b tagged) decode(v any) error {
 	if err != nil {
 		return shotline.Invalid("message", "malformed JSON")
 	}
-	return strictUnmarshal(body, v)
+	return StrictUnmarshal(body, v)
 }
 
-// strictUnmarshal decodes data into v (a pointer), failing on any key that is
+// StrictUnmarshal decodes data into v (a pointer), failing on any key that is
 // not a field of the type it lands in.
-func strictUnmarshal(data []byte, v any) error {
+func StrictUnmarshal(data []byte, v any) error {
 	var tree any
 	if err := json.Unmarshal(data, &tree); err != nil {
 		return shotline.Invalid("message", "malformed JSON")
@@ -137,7 +137,7 @@ func checkFields(tree any, t reflect.Type, path string) error {
 		if !ok {
 			return nil // a type mismatch: json.Unmarshal reports it
 		}
-		fields := jsonFields(t)
+		fields := JSONFields(t)
 		for k, v := range obj {
 			ft, ok := fields[k]
 			if !ok {
@@ -174,9 +174,9 @@ func joinPath(path, key string) string {
 
 var jsonFieldsCache sync.Map // reflect.Type → map[string]reflect.Type
 
-// jsonFields maps the JSON keys of struct type t, including those of
+// JSONFields maps the JSON keys of struct type t, including those of
 // embedded structs, to their field types.
-func jsonFields(t reflect.Type) map[string]reflect.Type {
+func JSONFields(t reflect.Type) map[string]reflect.Type {
 	if m, ok := jsonFieldsCache.Load(t); ok {
 		return m.(map[string]reflect.Type)
 	}
@@ -189,7 +189,7 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 		}
 		name, _, _ := strings.Cut(tag, ",")
 		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-			for k, v := range jsonFields(f.Type) {
+			for k, v := range JSONFields(f.Type) {
 				m[k] = v
 			}
 			continue

@@ -1,4 +1,4 @@
-package realtime
+package board
 
 import (
 	"encoding/json"

@@ -5,7 +5,7 @@
 // a scratch folder and pass its entry point:
 //
 //   cd "$(mktemp -d)" && npm pack fractional-indexing@4.0.0 && tar xzf fractional-indexing-4.0.0.tgz
-//   node backend/realtime/testdata/gen-fracindex.mjs "$PWD/package/src/index.js" > backend/realtime/testdata/fracindex.json
+//   node backend/board/testdata/gen-fracindex.mjs "$PWD/package/src/index.js" > backend/board/testdata/fracindex.json
 //
 // The output is deterministic (seeded PRNG), so regenerating it is a no-op
 // unless the library changed.
@@ -107,6 +107,6 @@ for (const [a, b, n] of [
 // One case per line keeps diffs readable.
 const rows = (cases) => cases.map((c) => '  ' + JSON.stringify(c)).join(',\n');
 process.stdout.write(
-  `{\n"generator": "backend/realtime/testdata/gen-fracindex.mjs",\n"library": ${JSON.stringify(`${pkg.name}@${pkg.version}`)},\n` +
+  `{\n"generator": "backend/board/testdata/gen-fracindex.mjs",\n"library": ${JSON.stringify(`${pkg.name}@${pkg.version}`)},\n` +
     `"between": [\n${rows(between)}\n],\n"nBetween": [\n${rows(nBetween)}\n]\n}\n`,
 );

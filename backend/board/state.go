@@ -1,4 +1,4 @@
-package realtime
+package board
 
 import (
 	"bytes"
@@ -61,6 +61,23 @@ type Shot struct {
 	Review      ShotReview      `json:"review,omitzero"`
 }
 
+// NumberedShot is a shot with its 1-based place in the timeline, as
+// render and export read a board ("shot 3").
+type NumberedShot struct {
+	Shot
+	Number int `json:"number"`
+}
+
+// NumberedShots returns the board's shots in timeline order with their
+// numbers.
+func (b BoardSnapshot) NumberedShots() []NumberedShot {
+	out := make([]NumberedShot, len(b.Shots))
+	for i, sh := range b.Shots {
+		out[i] = NumberedShot{Shot: sh, Number: i + 1}
+	}
+	return out
+}
+
 // Comment is a comment on a shot. A thread is a comment without ParentID;
 // its replies point at it with ParentID (one level deep). Only threads
 // carry a TimeRange and can be resolved. CreatedSeq and EditedSeq are the
@@ -91,7 +108,7 @@ type BoardSnapshot struct {
 	Comments []Comment `json:"comments"`
 }
 
-func (b BoardSnapshot) withLists() BoardSnapshot {
+func (b BoardSnapshot) WithLists() BoardSnapshot {
 	if b.Shots == nil {
 		b.Shots = []Shot{}
 	}
@@ -928,4 +945,41 @@ func shotsEqual(a, b Shot) bool {
 		a.Notes == b.Notes && a.Duration == b.Duration && a.AspectRatio == b.AspectRatio &&
 		a.Status == b.Status && a.Provider == b.Provider && a.Model == b.Model &&
 		bytes.Equal(a.Settings, b.Settings)
+}
+
+// ValidateImported checks an imported board as its ops would be checked,
+// compacting shots' settings.
+func ValidateImported(snap *BoardSnapshot) error {
+	if err := validateBoardSettings(snap.BoardSettings); err != nil {
+		return err
+	}
+	if len(snap.Shots) > MaxShots || len(snap.Comments) > MaxComments {
+		return shotline.Invalid("board", fmt.Sprintf("holds more than %d shots or %d comments", MaxShots, MaxComments))
+	}
+	shots := map[string]bool{}
+	for i, sh := range snap.Shots {
+		v, err := validateShot(sh, "shot.")
+		if err != nil {
+			return err
+		}
+		if sh.Review.Status != "" && !slices.Contains(ReviewStatuses, sh.Review.Status) {
+			return shotline.Invalid("shot.review", "must be none, approved or changes_requested")
+		}
+		snap.Shots[i], shots[sh.ID] = v, true
+	}
+	for _, c := range snap.Comments {
+		if err := validID("comment.id", c.ID); err != nil {
+			return err
+		}
+		if err := validCommentBody(c.Body); err != nil {
+			return err
+		}
+		if !shots[c.ShotID] {
+			return shotline.Invalid("comment.shotId", "must be a shot of the board")
+		}
+		if tr := c.TimeRange; tr != nil && !(tr.Start >= 0 && tr.Start <= tr.End && tr.End <= shotline.MaxShotDuration) {
+			return shotline.Invalid("comment.timeRange", fmt.Sprintf("must satisfy 0 <= start <= end <= %d", shotline.MaxShotDuration))
+		}
+	}
+	return nil
 }

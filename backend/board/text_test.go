@@ -1,11 +1,9 @@
-package realtime
+package board
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
+	"github.com/shotline/shotline/backend/testenv/golden"
 	"math/rand/v2"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -13,8 +11,6 @@ import (
 
 	"github.com/shotline/shotline/backend/shotline"
 )
-
-var update = flag.Bool("update", false, "rewrite the generated fixtures in testdata/ and frontend/src/sync/")
 
 // op builds a TextOp from ot.js's compact notation (positive ints retain,
 // negative ints delete, strings insert) with the builders, normalized.
@@ -469,54 +465,12 @@ func buildTextFixture(tb testing.TB) []byte {
 		doc := randomText(r, 12)
 		add(doc, randomTextOp(r, doc), randomTextOp(r, doc))
 	}
-	return fixtureLines(tb, f.Comment, f.Cases)
-}
-
-// fixtureLines writes {"comment": …, "cases": [one case per line]}, which
-// keeps diffs of generated fixtures readable.
-func fixtureLines[T any](tb testing.TB, comment string, cases []T) []byte {
-	tb.Helper()
-	var buf bytes.Buffer
-	c, _ := json.Marshal(comment)
-	buf.WriteString("{\n\"comment\": " + string(c) + ",\n\"cases\": [\n")
-	for i, x := range cases {
-		line, err := json.Marshal(x)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		buf.WriteString("  ")
-		buf.Write(line)
-		if i < len(cases)-1 {
-			buf.WriteByte(',')
-		}
-		buf.WriteByte('\n')
-	}
-	buf.WriteString("]\n}\n")
-	return buf.Bytes()
+	return golden.Lines(tb, f.Comment, f.Cases)
 }
 
 // TestTextFixture keeps testdata/text.json in step with the code; run with
 // -update to rewrite it.
 func TestTextFixture(t *testing.T) {
 	want := buildTextFixture(t)
-	checkGenerated(t, "testdata/text.json", want)
-}
-
-// checkGenerated compares a generated file with its committed copy, or
-// rewrites it with -update.
-func checkGenerated(t *testing.T, path string, want []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, want, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	got, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./backend/realtime -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s is stale: run go test ./backend/realtime -update", path)
-	}
+	golden.Check(t, "./backend/board", "testdata/text.json", want)
 }

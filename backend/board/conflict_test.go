@@ -1,9 +1,10 @@
-package realtime
+package board
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/shotline/shotline/backend/testenv/golden"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -566,5 +567,5 @@ func TestReplayFixture(t *testing.T) {
 		line("  ", c, map[bool]string{true: ",\n", false: "\n"}[i < len(f.Checkpoints)-1])
 	}
 	buf.WriteString("]\n}\n")
-	checkGenerated(t, "testdata/replay.json", buf.Bytes())
+	golden.Check(t, "./backend/board", "testdata/replay.json", buf.Bytes())
 }

@@ -1,4 +1,4 @@
-package realtime
+package board
 
 import (
 	"slices"
@@ -46,7 +46,7 @@ func (ShotReviewOp) isOp()        {}
 // MarshalJSON implements json.Marshaler.
 func (o ShotReviewOp) MarshalJSON() ([]byte, error) {
 	type plain ShotReviewOp
-	return marshalTagged("kind", string(o.Kind()), plain(o))
+	return MarshalTagged("kind", string(o.Kind()), plain(o))
 }
 
 func (s *BoardState) prepareShotReview(c caller, o ShotReviewOp) (Op, func(int64), error) {

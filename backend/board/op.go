@@ -1,4 +1,4 @@
-package realtime
+package board
 
 import (
 	"encoding/json"
@@ -225,91 +225,91 @@ func (VersionRestore) isOp() {}
 // MarshalJSON implements json.Marshaler.
 func (o ShotInsert) MarshalJSON() ([]byte, error) {
 	type plain ShotInsert
-	return marshalTagged("kind", string(o.Kind()), plain(o))
+	return MarshalTagged("kind", string(o.Kind()), plain(o))
 }
 
 // MarshalJSON implements json.Marshaler.
 func (o ShotMove) MarshalJSON() ([]byte, error) {
 	type plain ShotMove
-	return marshalTagged("kind", string(o.Kind()), plain(o))
+	return MarshalTagged("kind", string(o.Kind()), plain(o))
 }
 
 // MarshalJSON implements json.Marshaler.
 func (o ShotDuplicate) MarshalJSON() ([]byte, error) {
 	type plain ShotDuplicate
-	return marshalTagged("kind", string(o.Kind()), plain(o))
+	return MarshalTagged("kind", string(o.Kind()), plain(o))
 }
 
 // MarshalJSON implements json.Marshaler.
 func (o ShotDelete) MarshalJSON() ([]byte, error) {
 	type plain ShotDelete
-	return marshalTagged("kind", string(o.Kind()), plain(o))
+	return MarshalTagged("kind", string(o.Kind()), plain(o))
 }
 
 // MarshalJSON implements json.Marshaler.
 func (o ShotSet) MarshalJSON() ([]byte, error) {
 	type plain ShotSet
-	return marshalTagged("kind", string(o.Kind()), plain(o))
+	return MarshalTagged("kind", string(o.Kind()), plain(o))
 }
 
 // MarshalJSON implements json.Marshaler.
 func (o TextEdit) MarshalJSON() ([]byte, error) {
 	type plain TextEdit
-	return marshalTagged("kind", string(o.Kind()), plain(o))
+	return MarshalTagged("kind", string(o.Kind()), plain(o))
 }
 
 // MarshalJSON implements json.Marshaler.
 func (o BoardSet) MarshalJSON() ([]byte, error) {
 	type plain BoardSet
-	return marshalTagged("kind", string(o.Kind()), plain(o))
+	return MarshalTagged("kind", string(o.Kind()), plain(o))
 }
 
 // MarshalJSON implements json.Marshaler.
 func (o CommentAdd) MarshalJSON() ([]byte, error) {
 	type plain CommentAdd
-	return marshalTagged("kind", string(o.Kind()), plain(o))
+	return MarshalTagged("kind", string(o.Kind()), plain(o))
 }
 
 // MarshalJSON implements json.Marshaler.
 func (o CommentEdit) MarshalJSON() ([]byte, error) {
 	type plain CommentEdit
-	return marshalTagged("kind", string(o.Kind()), plain(o))
+	return MarshalTagged("kind", string(o.Kind()), plain(o))
 }
 
 // MarshalJSON implements json.Marshaler.
 func (o CommentDelete) MarshalJSON() ([]byte, error) {
 	type plain CommentDelete
-	return marshalTagged("kind", string(o.Kind()), plain(o))
+	return MarshalTagged("kind", string(o.Kind()), plain(o))
 }
 
 // MarshalJSON implements json.Marshaler.
 func (o CommentResolve) MarshalJSON() ([]byte, error) {
 	type plain CommentResolve
-	return marshalTagged("kind", string(o.Kind()), plain(o))
+	return MarshalTagged("kind", string(o.Kind()), plain(o))
 }
 
 // MarshalJSON implements json.Marshaler.
 func (o CommentReopen) MarshalJSON() ([]byte, error) {
 	type plain CommentReopen
-	return marshalTagged("kind", string(o.Kind()), plain(o))
+	return MarshalTagged("kind", string(o.Kind()), plain(o))
 }
 
 // MarshalJSON implements json.Marshaler.
 func (o VersionRestore) MarshalJSON() ([]byte, error) {
 	type plain VersionRestore
-	return marshalTagged("kind", string(o.Kind()), plain(o))
+	return MarshalTagged("kind", string(o.Kind()), plain(o))
 }
 
 // decodeOp decodes an op body (without its kind) into a T.
-func decodeOp[T Op](body tagged) (Op, error) {
+func decodeOp[T Op](body Tagged) (Op, error) {
 	var o T
-	if err := body.decode(&o); err != nil {
+	if err := body.Decode(&o); err != nil {
 		return nil, err
 	}
 	return o, nil
 }
 
-var opDecoders = map[OpKind]func(tagged) (Op, error){
+var opDecoders = map[OpKind]func(Tagged) (Op, error){
 	KindShotInsert:     decodeOp[ShotInsert],
 	KindShotMove:       decodeOp[ShotMove],
 	KindShotDuplicate:  decodeOp[ShotDuplicate],
@@ -337,7 +337,7 @@ func OpKinds() []OpKind {
 // kind, known fields, JSON types); BoardState.Apply checks the values.
 // Returns EINVALID.
 func UnmarshalOp(data []byte) (Op, error) {
-	kind, body, err := splitTagged(data, "kind")
+	kind, body, err := SplitTagged(data, "kind")
 	if err != nil {
 		return nil, err
 	}
@@ -346,4 +346,41 @@ func UnmarshalOp(data []byte) (Op, error) {
 		return nil, shotline.Invalid("kind", "unknown op kind "+kind)
 	}
 	return dec(body)
+}
+
+// AppliedOp is an op as the room applied it: its sequence number, the
+// client's op id, the actor, and the op as transformed and resolved by
+// BoardState.Apply. It is what the op log stores and what clients apply.
+type AppliedOp struct {
+	Seq   int64  `json:"seq"`
+	OpID  string `json:"opId"`
+	Actor string `json:"actor"`
+	Op    Op     `json:"op"`
+}
+
+// UnmarshalJSON implements json.Unmarshaler (Op is an interface).
+func (a *AppliedOp) UnmarshalJSON(data []byte) error {
+	var w struct {
+		Seq   int64           `json:"seq"`
+		OpID  string          `json:"opId"`
+		Actor string          `json:"actor"`
+		Op    json.RawMessage `json:"op"`
+	}
+	if err := StrictUnmarshal(data, &w); err != nil {
+		return err
+	}
+	op, err := RequiredOp(w.Op)
+	if err != nil {
+		return err
+	}
+	*a = AppliedOp{Seq: w.Seq, OpID: w.OpID, Actor: w.Actor, Op: op}
+	return nil
+}
+
+// RequiredOp decodes the "op" field of a message, which must be there.
+func RequiredOp(raw json.RawMessage) (Op, error) {
+	if len(raw) == 0 {
+		return nil, shotline.Invalid("op", "is required")
+	}
+	return UnmarshalOp(raw)
 }
