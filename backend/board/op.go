@@ -67,6 +67,7 @@ const (
 	BoardDescription         BoardField = "description"
 	BoardAspectRatio         BoardField = "aspectRatio"
 	BoardDefaultShotDuration BoardField = "defaultShotDuration"
+	BoardDefaultProvider     BoardField = "defaultProvider"
 )
 
 // ShotFields are the fields of a new shot. Zero values take defaults when the

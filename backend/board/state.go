@@ -17,14 +17,14 @@ import (
 
 // Limits that Apply enforces, besides those of package shotline.
 const (
-	MaxShots          = 1000    // shots on one board
-	MaxComments       = 10000   // comments on one board
-	MaxCommentLength  = 5000    // code points in a comment body
-	MaxIDLength       = 64      // bytes in a shot, comment or version id
-	MaxPositionLength = 128     // bytes in a shot's order key
-	MaxProviderLength = 100     // code points in a provider or model name
-	MaxSettingsBytes  = 8 << 10 // bytes of a shot's settings object
-	MaxSettingsDepth  = 8       // levels a shot's settings nest, the object itself included
+	MaxShots          = 1000                           // shots on one board
+	MaxComments       = 10000                          // comments on one board
+	MaxCommentLength  = 5000                           // code points in a comment body
+	MaxIDLength       = 64                             // bytes in a shot, comment or version id
+	MaxPositionLength = 128                            // bytes in a shot's order key
+	MaxProviderLength = shotline.MaxProviderNameLength // code points in a provider or model name
+	MaxSettingsBytes  = 8 << 10                        // bytes of a shot's settings object
+	MaxSettingsDepth  = 8                              // levels a shot's settings nest, the object itself included
 )
 
 // Bounds of the text op history kept for transforming late text edits. A
@@ -41,6 +41,9 @@ type BoardSettings struct {
 	Description         string  `json:"description"`
 	AspectRatio         string  `json:"aspectRatio"`
 	DefaultShotDuration float64 `json:"defaultShotDuration"`
+	// DefaultProvider renders the board's shots that name no provider of
+	// their own; empty means the server's default (animatic).
+	DefaultProvider string `json:"defaultProvider,omitempty"`
 }
 
 // Shot is a shot as the realtime state holds it. Position is a fractional
@@ -69,10 +72,17 @@ type NumberedShot struct {
 }
 
 // NumberedShots returns the board's shots in timeline order with their
-// numbers.
+// numbers, as a render or an export takes them: a shot that names no
+// provider or aspect ratio of its own gets the board's.
 func (b BoardSnapshot) NumberedShots() []NumberedShot {
 	out := make([]NumberedShot, len(b.Shots))
 	for i, sh := range b.Shots {
+		if sh.Provider == "" {
+			sh.Provider = b.DefaultProvider
+		}
+		if sh.AspectRatio == "" {
+			sh.AspectRatio = b.AspectRatio
+		}
 		out[i] = NumberedShot{Shot: sh, Number: i + 1}
 	}
 	return out
@@ -705,7 +715,7 @@ func (s *BoardState) prepareBoardSet(c caller, o BoardSet) (Op, func(int64), err
 	bs := s.Settings
 	var v any
 	switch o.Field {
-	case BoardTitle, BoardDescription, BoardAspectRatio:
+	case BoardTitle, BoardDescription, BoardAspectRatio, BoardDefaultProvider:
 		str, err := decodeString("value", o.Value)
 		if err != nil {
 			return nil, nil, err
@@ -715,6 +725,8 @@ func (s *BoardState) prepareBoardSet(c caller, o BoardSet) (Op, func(int64), err
 			bs.Title = str
 		case BoardDescription:
 			bs.Description = str
+		case BoardDefaultProvider:
+			bs.DefaultProvider = str
 		default:
 			bs.AspectRatio = str
 		}
@@ -849,9 +861,7 @@ func validateShotField(sh *Shot, f ShotField, prefix string) error {
 			return shotline.Invalid(prefix+"status", "must be draft, approved or changes_requested")
 		}
 	case ShotProvider:
-		if utf8.RuneCountInString(sh.Provider) > MaxProviderLength {
-			return shotline.Invalid(prefix+"provider", fmt.Sprintf("must be at most %d characters", MaxProviderLength))
-		}
+		return shotline.ValidateProviderName(prefix+"provider", sh.Provider)
 	case ShotModel:
 		if utf8.RuneCountInString(sh.Model) > MaxProviderLength {
 			return shotline.Invalid(prefix+"model", fmt.Sprintf("must be at most %d characters", MaxProviderLength))
@@ -888,7 +898,7 @@ func compactObject(field string, raw json.RawMessage) (json.RawMessage, error) {
 }
 
 func validateBoardSettings(bs BoardSettings) error {
-	for _, f := range []BoardField{BoardTitle, BoardDescription, BoardAspectRatio, BoardDefaultShotDuration} {
+	for _, f := range []BoardField{BoardTitle, BoardDescription, BoardAspectRatio, BoardDefaultShotDuration, BoardDefaultProvider} {
 		if err := validateBoardField(bs, f); err != nil {
 			return err
 		}
@@ -916,6 +926,8 @@ func validateBoardField(bs BoardSettings, f BoardField) error {
 		return shotline.ValidateAspectRatio(bs.AspectRatio)
 	case BoardDefaultShotDuration:
 		return shotline.ValidateDuration("defaultShotDuration", bs.DefaultShotDuration)
+	case BoardDefaultProvider:
+		return shotline.ValidateProviderName("defaultProvider", bs.DefaultProvider)
 	}
 	return nil
 }

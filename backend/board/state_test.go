@@ -2,6 +2,8 @@ package board
 
 import (
 	"encoding/json"
+	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -271,6 +273,23 @@ func TestApplyOps(t *testing.T) {
 					t.Fatalf("%+v", s.Settings)
 				}
 			}},
+		{name: "board default provider", actor: "ed", setup: []Op{ShotSet{ShotID: "s2", Field: ShotProvider, Value: json.RawMessage(`"fal"`)}},
+			op: BoardSet{Field: BoardDefaultProvider, Value: json.RawMessage(`"openai"`)},
+			check: func(t *testing.T, s *BoardState, _ Op) {
+				if s.Settings.DefaultProvider != "openai" {
+					t.Fatal(s.Settings.DefaultProvider)
+				}
+				// s1 and s3 name no provider: they take the board's; s2 names its own.
+				got := map[string]string{}
+				for _, sh := range s.Snapshot().NumberedShots() {
+					got[sh.ID] = fmt.Sprint(sh.Number, " ", sh.Provider)
+				}
+				if want := map[string]string{"s1": "1 openai", "s2": "2 fal", "s3": "3 openai"}; !maps.Equal(got, want) {
+					t.Errorf("shots render as %v, want %v", got, want)
+				}
+			}},
+		{name: "board default provider too long", actor: "ed", op: BoardSet{Field: BoardDefaultProvider, Value: raw(t, strings.Repeat("p", 101))}, code: shotline.EINVALID},
+		{name: "board default provider not a string", actor: "ed", op: BoardSet{Field: BoardDefaultProvider, Value: json.RawMessage(`7`)}, code: shotline.EINVALID},
 		{name: "board title empty", actor: "ed", op: BoardSet{Field: BoardTitle, Value: json.RawMessage(`"  "`)}, code: shotline.EINVALID},
 		{name: "board title untrimmed", actor: "ed", op: BoardSet{Field: BoardTitle, Value: json.RawMessage(`" A"`)}, code: shotline.EINVALID},
 		{name: "board description too long", actor: "ed", op: BoardSet{Field: BoardDescription, Value: raw(t, strings.Repeat("x", 5001))}, code: shotline.EINVALID},

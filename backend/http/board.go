@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	nethttp "net/http"
 
 	"github.com/shotline/shotline/backend/board"
@@ -17,8 +18,9 @@ import (
 // (docs/protocol.md), so a client reads the same board from either.
 type boardView struct {
 	shotline.Board
-	Shots    []shotView    `json:"shots" doc:"In timeline order: by position, then id."`
-	Comments []commentView `json:"comments" doc:"Threads and replies, by createdSeq then id."`
+	DefaultProvider string        `json:"defaultProvider" doc:"Renders the shots that name no provider; empty: the server's default (animatic)."`
+	Shots           []shotView    `json:"shots" doc:"In timeline order: by position, then id."`
+	Comments        []commentView `json:"comments" doc:"Threads and replies, by createdSeq then id."`
 }
 
 // shotView and commentView are the protocol's shot and comment under
@@ -36,7 +38,7 @@ func viewOf(b *shotline.Board, snap board.BoardSnapshot, seq int64) *boardView {
 	doc := *b
 	doc.Title, doc.Description, doc.AspectRatio, doc.DefaultShotDuration = snap.Title, snap.Description, snap.AspectRatio, snap.DefaultShotDuration
 	doc.Seq, doc.Shots = seq, nil
-	v := &boardView{Board: doc, Shots: make([]shotView, len(snap.Shots)), Comments: make([]commentView, len(snap.Comments))}
+	v := &boardView{Board: doc, DefaultProvider: snap.DefaultProvider, Shots: make([]shotView, len(snap.Shots)), Comments: make([]commentView, len(snap.Comments))}
 	for i, sh := range snap.Shots {
 		v.Shots[i] = shotView(sh)
 	}
@@ -80,7 +82,10 @@ func (s *Server) setBoardLive(ctx context.Context, boardID, userID string, role 
 	if upd.DefaultShotDuration != nil {
 		sets[board.BoardDefaultShotDuration] = *upd.DefaultShotDuration
 	}
-	for _, field := range []board.BoardField{board.BoardTitle, board.BoardDescription, board.BoardAspectRatio, board.BoardDefaultShotDuration} {
+	if upd.DefaultProvider != nil {
+		sets[board.BoardDefaultProvider] = *upd.DefaultProvider
+	}
+	for _, field := range []board.BoardField{board.BoardTitle, board.BoardDescription, board.BoardAspectRatio, board.BoardDefaultShotDuration, board.BoardDefaultProvider} {
 		v, ok := sets[field]
 		if !ok {
 			continue
@@ -128,6 +133,7 @@ type updateBoardInput struct {
 		Description         *string  `json:"description,omitempty" maxLength:"5000"`
 		AspectRatio         *string  `json:"aspectRatio,omitempty" enum:"16:9,9:16,1:1,4:3,2.39:1"`
 		DefaultShotDuration *float64 `json:"defaultShotDuration,omitempty" minimum:"0.5" maximum:"60"`
+		DefaultProvider     *string  `json:"defaultProvider,omitempty" maxLength:"100" doc:"A configured render provider (GET .../render-providers), or empty for the server's default."`
 		Archived            *bool    `json:"archived,omitempty"`
 	}
 }
@@ -194,9 +200,12 @@ func (s *Server) registerBoards() {
 		Summary: "Change a board's settings or archive it", Scope: ScopeBoard, Perm: shotline.PermBoardUpdate},
 		func(ctx context.Context, in *updateBoardInput) (*boardOutput, error) {
 			upd := shotline.BoardUpdate{Title: in.Body.Title, Description: in.Body.Description, AspectRatio: in.Body.AspectRatio,
-				DefaultShotDuration: in.Body.DefaultShotDuration, Archived: in.Body.Archived}
+				DefaultShotDuration: in.Body.DefaultShotDuration, DefaultProvider: in.Body.DefaultProvider, Archived: in.Body.Archived}
 			if err := upd.Validate(); err != nil {
 				return nil, err
+			}
+			if p := upd.DefaultProvider; p != nil && *p != "" && !s.hasProvider(*p) {
+				return nil, shotline.Invalid("defaultProvider", fmt.Sprintf("%q is not a render provider of this server", *p))
 			}
 			a := accessFrom(ctx)
 			if s.Hub != nil {

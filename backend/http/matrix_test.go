@@ -228,7 +228,8 @@ var matrixRequests = map[string]func(w world) (path string, body any){
 		inviteSeq++
 		return "/api/workspaces/" + w.workspace + "/credits", map[string]any{"amount": 50, "key": fmt.Sprintf("matrix-%d", inviteSeq)}
 	},
-	"getRenderSettings": func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/render-settings", nil },
+	"listRenderProviders": func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/render-providers", nil },
+	"getRenderSettings":   func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/render-settings", nil },
 	"setRenderSettings": func(w world) (string, any) {
 		return "/api/workspaces/" + w.workspace + "/render-settings", map[string]any{"retentionDays": 7}
 	},

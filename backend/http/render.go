@@ -85,6 +85,22 @@ type topUpInput struct {
 
 type renderSettingsOutput struct{ Body shotline.RenderSettings }
 
+type renderProvidersOutput struct {
+	Body struct {
+		Providers []string `json:"providers" doc:"The render providers this server has, sorted."`
+		Default   string   `json:"default" doc:"The provider of shots and boards that name none."`
+	}
+}
+
+// hasProvider answers whether this server renders with the named provider.
+func (s *Server) hasProvider(name string) bool {
+	if s.Renders == nil {
+		return false
+	}
+	_, ok := s.Renders.Providers[name]
+	return ok
+}
+
 type renderSettingsInput struct {
 	WorkspaceID string `path:"workspaceId" maxLength:"64"`
 	Body        struct {
@@ -205,6 +221,14 @@ func (s *Server) registerRenders() {
 				return nil, err
 			}
 			return s.credits(ctx, in.WorkspaceID)
+		})
+
+	register(s, Route{ID: "listRenderProviders", Method: nethttp.MethodGet, Path: "/api/workspaces/{workspaceId}/render-providers", Tag: "renders",
+		Summary: "The render providers a board or shot can name", Scope: ScopeWorkspace, Perm: shotline.PermWorkspaceRead},
+		func(ctx context.Context, _ *workspaceIDInput) (*renderProvidersOutput, error) {
+			out := &renderProvidersOutput{}
+			out.Body.Providers, out.Body.Default = s.Renders.ProviderNames(), render.DefaultProvider
+			return out, nil
 		})
 
 	register(s, Route{ID: "getRenderSettings", Method: nethttp.MethodGet, Path: "/api/workspaces/{workspaceId}/render-settings", Tag: "credits",

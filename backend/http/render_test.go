@@ -3,6 +3,7 @@ package http_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/shotline/shotline/backend/board"
 	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/realtime"
+	"github.com/shotline/shotline/backend/render"
 	"github.com/shotline/shotline/backend/shotline"
 )
 
@@ -150,5 +152,62 @@ func TestRenderThroughTheAPIWithLiveProgress(t *testing.T) {
 	again := owner.do("POST", "/api/workspaces/"+ws+"/credits", map[string]any{"amount": 10, "key": "order-1234"}).must(t, 200)
 	if b := again.JSON()["balance"]; b != float64(108) {
 		t.Errorf("balance after the same top-up twice: %v, want 108", b)
+	}
+}
+
+// TestBoardDefaultProvider sets a board's default render provider through
+// the API: shots that name no provider render with it, a shot's own
+// provider wins, and a provider the server lacks is refused by name.
+func TestBoardDefaultProvider(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	s.Renders.Providers["studio"] = &render.Animatic{}
+	owner := s.signUp(t, "Owner")
+	ws, boardID := boardFor(t, owner)
+	uid := owner.userID()
+	insertShotAs(t, s, boardID, uid, "shot1", "a0", "A lake at dawn")
+	insertShotAs(t, s, boardID, uid, "shot2", "a1", "A boat")
+	if _, err := s.Hub.Apply(context.Background(), boardID, uid, shotline.RoleOwner,
+		board.ShotSet{ShotID: "shot2", Field: board.ShotProvider, Value: json.RawMessage(`"animatic"`)}); err != nil {
+		t.Fatal(err)
+	}
+
+	var providers struct {
+		Providers []string `json:"providers"`
+		Default   string   `json:"default"`
+	}
+	_ = json.Unmarshal(owner.do("GET", "/api/workspaces/"+ws+"/render-providers", nil).must(t, 200).Body, &providers)
+	if !slices.Equal(providers.Providers, []string{"animatic", "studio"}) || providers.Default != "animatic" {
+		t.Errorf("providers %+v", providers)
+	}
+
+	r := owner.do("PATCH", "/api/boards/"+boardID, map[string]any{"defaultProvider": "nope"})
+	r.wantError(t, 422, shotline.EINVALID)
+	if !strings.Contains(r.Str("message"), "nope") {
+		t.Errorf("refusal %q does not name the provider", r.Str("message"))
+	}
+	if got := owner.do("PATCH", "/api/boards/"+boardID, map[string]any{"defaultProvider": "studio"}).must(t, 200).Str("defaultProvider"); got != "studio" {
+		t.Fatalf("the board's default provider is %q after setting it", got)
+	}
+	if got := owner.do("GET", "/api/boards/"+boardID, nil).must(t, 200).Str("defaultProvider"); got != "studio" {
+		t.Fatalf("GET shows default provider %q", got)
+	}
+	for shot, want := range map[string]string{"shot1": "studio", "shot2": "animatic"} {
+		if got := owner.do("POST", "/api/boards/"+boardID+"/shots/"+shot+"/renders", map[string]any{}).must(t, 201).Str("provider"); got != want {
+			t.Errorf("%s rendered with %q, want %q", shot, got, want)
+		}
+	}
+	// Back to the server's default: shot 1 counts as changed since its render.
+	owner.do("PATCH", "/api/boards/"+boardID, map[string]any{"defaultProvider": ""}).must(t, 200)
+	for range 2 {
+		if ran, err := s.worker.RunOne(context.Background()); !ran || err != nil {
+			t.Fatalf("worker: %v %v", ran, err)
+		}
+	}
+	var changed struct {
+		Jobs []shotline.RenderJob `json:"jobs"`
+	}
+	_ = json.Unmarshal(owner.do("POST", "/api/boards/"+boardID+"/renders/changed", nil).must(t, 200).Body, &changed)
+	if len(changed.Jobs) != 1 || changed.Jobs[0].ShotID != "shot1" || changed.Jobs[0].Provider != "animatic" {
+		t.Errorf("changed shots after the board's provider changed: %+v", changed.Jobs)
 	}
 }

@@ -202,6 +202,16 @@ func JobSignature(j *shotline.RenderJob) string {
 		Provider: j.Provider, Model: j.Model, Settings: json.RawMessage(j.Settings)})
 }
 
+// ProviderNames lists the providers configured on this server, sorted.
+func (s *Service) ProviderNames() []string {
+	names := make([]string, 0, len(s.Providers))
+	for name := range s.Providers {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
 func providerOr(p string) string {
 	if p == "" {
 		return DefaultProvider

@@ -2,7 +2,9 @@ package shotline
 
 import (
 	"context"
+	"fmt"
 	"time"
+	"unicode/utf8"
 )
 
 // Project groups boards within a workspace.
@@ -95,6 +97,20 @@ const (
 	MaxDescriptionLength = 5000
 )
 
+// MaxProviderNameLength bounds a render provider's or model's name, in
+// code points.
+const MaxProviderNameLength = 100
+
+// ValidateProviderName returns EINVALID if name is too long to be a render
+// provider's name. Whether the server has such a provider is the render
+// service's question, asked when a render is queued.
+func ValidateProviderName(field, name string) error {
+	if utf8.RuneCountInString(name) > MaxProviderNameLength {
+		return Invalid(field, fmt.Sprintf("must be at most %d characters", MaxProviderNameLength))
+	}
+	return nil
+}
+
 // ValidateAspectRatio returns EINVALID unless s is one of AspectRatios.
 func ValidateAspectRatio(s string) error {
 	for _, v := range AspectRatios {
@@ -119,6 +135,7 @@ type BoardUpdate struct {
 	Description         *string
 	AspectRatio         *string
 	DefaultShotDuration *float64
+	DefaultProvider     *string
 	Archived            *bool
 	// Shots: the board's shot count and first shot ids (set by the room
 	// when shots come, go or move; never by a request).
@@ -150,6 +167,11 @@ func (u *BoardUpdate) Validate() error {
 	}
 	if u.DefaultShotDuration != nil {
 		if err := ValidateDuration("defaultShotDuration", *u.DefaultShotDuration); err != nil {
+			return err
+		}
+	}
+	if u.DefaultProvider != nil {
+		if err := ValidateProviderName("defaultProvider", *u.DefaultProvider); err != nil {
 			return err
 		}
 	}

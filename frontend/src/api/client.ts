@@ -288,6 +288,8 @@ export interface Board {
   description: string;
   aspectRatio: AspectRatio;
   defaultShotDuration: number;
+  /** Renders the shots that name no provider (single boards); empty: the server's default. */
+  defaultProvider?: string;
   archived: boolean;
   seq: number;
   /** Omitted or null in board lists, and null for a board without shots. */
@@ -555,7 +557,15 @@ export interface BoardPatch {
   description?: string;
   aspectRatio?: AspectRatio;
   defaultShotDuration?: number;
+  /** A name from renders.providers, or '' for the server's default. */
+  defaultProvider?: string;
   archived?: boolean;
+}
+
+/** The render providers this server has, and the one used when none is named. */
+export interface RenderProviders {
+  providers: string[];
+  default: string;
 }
 
 // ---------------------------------------------------------------------------
@@ -774,6 +784,9 @@ export function createApiClient(options: ApiClientOptions = {}) {
         request<{ shots: Record<string, Render[] | null> }>('GET', `/boards/${enc(boardId)}/renders`).then((r) => r.shots ?? {}),
       cancel: (boardId: string, jobId: string) =>
         request<Render>('POST', `/boards/${enc(boardId)}/renders/${enc(jobId)}/cancel`),
+      /** The render providers a board or shot can name. */
+      providers: (workspaceId: string) =>
+        request<RenderProviders>('GET', `/workspaces/${enc(workspaceId)}/render-providers`),
     },
 
     exports: {

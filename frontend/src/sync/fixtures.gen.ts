@@ -24,6 +24,7 @@ export const protocolFixtures = {
     {"type":"op","opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a0a","baseSeq":44,"op":{"kind":"text.edit","shotId":"shot-7","field":"notes","baseVersion":40,"textOp":["🎬 take 2"]}},
     {"type":"op","opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a0b","baseSeq":45,"op":{"kind":"board.set","field":"title","value":"Opening sequence"}},
     {"type":"op","opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a0c","baseSeq":45,"op":{"kind":"board.set","field":"defaultShotDuration","value":3.5}},
+    {"type":"op","opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a1c","baseSeq":45,"op":{"kind":"board.set","field":"defaultProvider","value":"studio"}},
     {"type":"op","opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a0d","baseSeq":45,"op":{"kind":"comment.add","commentId":"cm-1","shotId":"shot-7","body":"Too dark around 0:02","timeRange":{"start":1.5,"end":2.25}}},
     {"type":"op","opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a0e","baseSeq":46,"op":{"kind":"comment.add","commentId":"cm-2","shotId":"shot-7","parentId":"cm-1","body":"Brightened it"}},
     {"type":"op","opId":"0b6f3c1e-8a47-4c1d-9f00-2f4b8f1e6a0f","baseSeq":46,"op":{"kind":"comment.edit","commentId":"cm-2","body":"Brightened it, have a look"}},

@@ -32,6 +32,8 @@ export interface BoardSettings {
   description: string;
   aspectRatio: AspectRatio;
   defaultShotDuration: number;
+  /** Renders the shots that name no provider; absent or empty: the server's default. */
+  defaultProvider?: string;
 }
 
 /** Shots are ordered by position (a fractional key), then by id. */
@@ -161,7 +163,8 @@ export interface TextEditOp {
 export type BoardSetOp =
   | { kind: 'board.set'; field: 'title' | 'description'; value: string }
   | { kind: 'board.set'; field: 'aspectRatio'; value: AspectRatio }
-  | { kind: 'board.set'; field: 'defaultShotDuration'; value: number };
+  | { kind: 'board.set'; field: 'defaultShotDuration'; value: number }
+  | { kind: 'board.set'; field: 'defaultProvider'; value: string };
 
 export interface CommentAddOp {
   kind: 'comment.add';

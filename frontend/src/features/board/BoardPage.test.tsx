@@ -76,6 +76,28 @@ describe('board page', () => {
     expect(patch?.headers['x-csrf-token']).toBe('tok');
   });
 
+  it('sets the board render provider from the server providers, and keeps one the server lost visible', async () => {
+    const { seen } = renderApp('/b/b1', {
+      workspaces: [workspace([...VIEWER_PERMISSIONS, 'board:update'], { role: 'editor' })],
+      routes: {
+        ...routes,
+        'GET /api/boards/b1': { status: 200, body: { ...board, defaultProvider: 'retired' } },
+        'GET /api/workspaces/ws1/render-providers': { status: 200, body: { providers: ['animatic', 'studio'], default: 'animatic' } },
+        'PATCH /api/boards/b1': (req) => ({ status: 200, body: { ...board, ...(req.body as object) } }),
+      },
+    });
+    const select = (await screen.findByTestId('board-provider-input')) as HTMLSelectElement;
+    expect([...select.options].map((o) => o.text)).toEqual(['Server default (animatic)', 'animatic', 'studio', 'retired']);
+    expect(select.value).toBe('retired');
+
+    const user = userEvent.setup();
+    await user.selectOptions(select, 'studio');
+    await user.click(screen.getByTestId('save-board'));
+    await waitFor(() => expect(seen.some((r) => r.method === 'PATCH')).toBe(true));
+    expect(seen.find((r) => r.method === 'PATCH')?.body).toMatchObject({ defaultProvider: 'studio' });
+    await waitFor(() => expect(screen.getByTestId('board-provider-input')).toHaveValue('studio'));
+  });
+
   it('shows the server message when a save is refused', async () => {
     renderApp('/b/b1', {
       workspaces: [workspace([...VIEWER_PERMISSIONS, 'board:update'])],

@@ -106,6 +106,7 @@ export function BoardView({
         description: liveBoard.description,
         aspectRatio: liveBoard.aspectRatio,
         defaultShotDuration: liveBoard.defaultShotDuration,
+        defaultProvider: liveBoard.defaultProvider ?? '',
       }
     : board;
   const restShots = useMemo(() => shotsFromRest(board), [board]);
@@ -352,6 +353,7 @@ export function BoardView({
             onDelete={() => setConfirmShotDelete(selected.id)}
             peers={live.peers}
             me={me}
+            boardProvider={shown.defaultProvider || 'animatic'}
           />
         )}
         {selected && (
@@ -528,7 +530,8 @@ function sameDraft(a: BoardDraft, b: BoardDraft): boolean {
     a.title === b.title &&
     a.description === b.description &&
     a.aspectRatio === b.aspectRatio &&
-    Number(a.defaultShotDuration) === Number(b.defaultShotDuration)
+    Number(a.defaultShotDuration) === Number(b.defaultShotDuration) &&
+    a.defaultProvider === b.defaultProvider
   );
 }
 
@@ -541,6 +544,7 @@ function BoardSettingsForm({ board, onSaved }: { board: Board; onSaved: (b: Boar
   const save = useAction((patch: Parameters<typeof api.boards.update>[1]) =>
     api.boards.update(board.id, patch),
   );
+  const providers = useResource(() => api.renders.providers(board.workspaceId), [api, board.workspaceId]);
   const serverErrors = save.error instanceof ApiError ? save.error.fieldErrors() : {};
   const dirty = !sameDraft(draft, saved);
   // Someone else changed the settings: follow, unless this form has edits.
@@ -561,7 +565,7 @@ function BoardSettingsForm({ board, onSaved }: { board: Board; onSaved: (b: Boar
         const { input, errors } = validateDraft(draft);
         setClientErrors(errors);
         if (!input) return;
-        const r = await save.run(input);
+        const r = await save.run(providers.data ? { ...input, defaultProvider: draft.defaultProvider } : input);
         if (r.ok) {
           // A PATCH answer may leave out shots; keep the ones we show.
           onSaved({ ...r.value, shots: r.value.shots ?? board.shots });
@@ -578,6 +582,7 @@ function BoardSettingsForm({ board, onSaved }: { board: Board; onSaved: (b: Boar
           setDraft(d);
         }}
         errors={{ ...serverErrors, ...clientErrors }}
+        providers={providers.data}
       />
       <ErrorBanner error={save.error} />
       <div className="form-actions">

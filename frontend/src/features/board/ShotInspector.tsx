@@ -30,10 +30,13 @@ export function ShotInspector({
   onDelete,
   peers = [],
   me = '',
+  boardProvider,
 }: {
   /** Everyone on the board: their carets show in the prompt and notes. */
   peers?: Peer[];
   me?: string;
+  /** The provider of shots that name none (the board's, else the server's). */
+  boardProvider?: string;
   shot: Shot;
   index: number;
   count: number;
@@ -159,7 +162,7 @@ export function ShotInspector({
                 data-testid="shot-provider-input"
                 value={shot.provider}
                 maxLength={100}
-                placeholder="animatic"
+                placeholder={`${boardProvider ?? 'animatic'} (board default)`}
                 disabled={!canEdit}
                 onCommit={(v) => set({ shotId, field: 'provider', value: v.trim() })}
               />

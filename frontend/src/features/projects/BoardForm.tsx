@@ -4,6 +4,7 @@ import {
   SHOT_DURATION_MIN,
   type AspectRatio,
   type BoardInput,
+  type RenderProviders,
 } from '../../api/client';
 import { Field } from '../../components/Field';
 
@@ -13,14 +14,17 @@ export interface BoardDraft {
   description: string;
   aspectRatio: AspectRatio;
   defaultShotDuration: string;
+  /** '' for the server's default; only the board page edits it. */
+  defaultProvider: string;
 }
 
-export function draftFrom(b?: Partial<BoardInput>): BoardDraft {
+export function draftFrom(b?: Partial<BoardInput> & { defaultProvider?: string }): BoardDraft {
   return {
     title: b?.title ?? '',
     description: b?.description ?? '',
     aspectRatio: b?.aspectRatio ?? '16:9',
     defaultShotDuration: String(b?.defaultShotDuration ?? 3),
+    defaultProvider: b?.defaultProvider ?? '',
   };
 }
 
@@ -50,15 +54,20 @@ export function validateDraft(d: BoardDraft): { input?: Required<BoardInput>; er
   };
 }
 
-/** The fields of a board's settings, shared by "New board" and the board page. */
+/**
+ * The fields of a board's settings, shared by "New board" and the board page.
+ * With providers (the board page), the board's default render provider too.
+ */
 export function BoardFields({
   draft,
   onChange,
   errors,
+  providers,
 }: {
   draft: BoardDraft;
   onChange: (d: BoardDraft) => void;
   errors: Record<string, string>;
+  providers?: RenderProviders;
 }) {
   const set = (patch: Partial<BoardDraft>) => onChange({ ...draft, ...patch });
   return (
@@ -108,6 +117,34 @@ export function BoardFields({
           />
         </Field>
       </div>
+      {providers && (
+        <Field
+          label="Render provider"
+          hint="Renders the shots that name no provider of their own."
+          error={errors.defaultProvider}
+        >
+          <select
+            data-testid="board-provider-input"
+            value={draft.defaultProvider}
+            onChange={(e) => set({ defaultProvider: e.target.value })}
+          >
+            <option value="">Server default ({providers.default})</option>
+            {providerOptions(providers, draft.defaultProvider).map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </Field>
+      )}
     </>
   );
+}
+
+/**
+ * The providers to offer: the server's, plus the board's current one if the
+ * server no longer has it (so the select shows the truth, not a blank).
+ */
+export function providerOptions(providers: RenderProviders, current: string): string[] {
+  return current && !providers.providers.includes(current) ? [...providers.providers, current] : providers.providers;
 }
