@@ -62,7 +62,7 @@ func (s *BoardState) prepareCommentAdd(c caller, o CommentAdd) (Op, func(int64),
 		tr := *o.TimeRange
 		cm.TimeRange = &tr
 	}
-	applied := CommentAdd{CommentID: cm.ID, ShotID: cm.ShotID, ParentID: cm.ParentID, Body: cm.Body, TimeRange: cloneComment(cm).TimeRange, At: cm.CreatedAt}
+	applied := CommentAdd{CommentID: cm.ID, ShotID: cm.ShotID, ParentID: cm.ParentID, Body: cm.Body, TimeRange: CloneComment(cm).TimeRange, At: cm.CreatedAt}
 	if cur, ok := s.Comments[cm.ID]; ok {
 		if cur.ShotID == cm.ShotID && cur.ParentID == cm.ParentID && cur.AuthorID == cm.AuthorID &&
 			cur.Body == cm.Body && equalTimeRange(cur.TimeRange, cm.TimeRange) {

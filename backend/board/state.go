@@ -305,7 +305,7 @@ func FromSnapshot(snap BoardSnapshot, seq int64) (*BoardState, error) {
 		if _, dup := s.Comments[c.ID]; dup {
 			return nil, shotline.Invalid("comments", "two comments have the id "+c.ID)
 		}
-		s.Comments[c.ID] = cloneComment(c)
+		s.Comments[c.ID] = CloneComment(c)
 	}
 	return s, nil
 }
@@ -321,7 +321,7 @@ func (s *BoardState) Snapshot() BoardSnapshot {
 	}
 	SortShots(snap.Shots)
 	for _, c := range s.Comments {
-		snap.Comments = append(snap.Comments, cloneComment(c))
+		snap.Comments = append(snap.Comments, CloneComment(c))
 	}
 	slices.SortFunc(snap.Comments, func(a, b Comment) int {
 		if c := cmp.Compare(a.CreatedSeq, b.CreatedSeq); c != 0 {
@@ -352,14 +352,15 @@ func (s *BoardState) Clone() *BoardState {
 	}
 	c.Comments = make(map[string]Comment, len(s.Comments))
 	for id, cm := range s.Comments {
-		c.Comments[id] = cloneComment(cm)
+		c.Comments[id] = CloneComment(cm)
 	}
 	c.textSince = maps.Clone(s.textSince)
 	c.history.entries = slices.Clone(s.history.entries)
 	return &c
 }
 
-func cloneComment(c Comment) Comment {
+// CloneComment returns a copy of c that shares nothing with it.
+func CloneComment(c Comment) Comment {
 	if c.TimeRange != nil {
 		tr := *c.TimeRange
 		c.TimeRange = &tr

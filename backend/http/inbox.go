@@ -3,21 +3,12 @@ package http
 import (
 	"context"
 	nethttp "net/http"
+	"strings"
+	"time"
 
-	"github.com/shotline/shotline/backend/board"
+	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/shotline"
 )
-
-type notifyInput struct {
-	boardIDInput
-	CommentID string `path:"commentId" maxLength:"64"`
-}
-
-type notifyOutput struct {
-	Body struct {
-		Notified int `json:"notified" doc:"How many inbox entries were added."`
-	}
-}
 
 type inboxOutput struct {
 	Body struct {
@@ -37,10 +28,7 @@ type inboxReadInput struct {
 const excerptLength = 140
 
 func (s *Server) registerInbox() {
-	register(s, Route{ID: "notifyComment", Method: nethttp.MethodPost, Path: "/api/boards/{boardId}/comments/{commentId}/notify", Tag: "inbox",
-		Summary: "After its comment is acknowledged, its author's client asks for the inbox entries it earns: members it @mentions, the author of the thread it replies to",
-		Scope:   ScopeBoard, Perm: shotline.PermCommentCreate},
-		s.notifyComment)
+	s.Hub.OnCommentAdded(s.commentAdded)
 
 	register(s, Route{ID: "getInbox", Method: nethttp.MethodGet, Path: "/api/inbox", Tag: "inbox",
 		Summary: "Your mentions and replies to your threads, newest first, with the unread count", Scope: ScopeSession},
@@ -64,64 +52,53 @@ func (s *Server) registerInbox() {
 		})
 }
 
-// notifyComment reads the comment from the board's authoritative state (so
-// nothing can be made up), checks that the caller wrote it, and adds the
-// inbox entries it earns. Only members mention (a guest's @ tokens are
-// text); only members have inboxes. Calling it twice adds nothing twice.
-func (s *Server) notifyComment(ctx context.Context, in *notifyInput) (*notifyOutput, error) {
-	a, c := accessFrom(ctx), callerFrom(ctx)
-	snap, _, err := s.Hub.BoardSnapshot(ctx, a.Board.ID)
+// commentAdded adds the inbox entries a comment earns once it is durable
+// (the hub calls it, in order, off the rooms): the workspace members it
+// @mentions, if a member wrote it (a guest's @ tokens are text), and the
+// author of the thread it replies to. Only members have inboxes. An entry's
+// id is its kind and the comment's id, so nothing is added twice.
+func (s *Server) commentAdded(ev realtime.CommentAdded) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.notifyComment(ctx, ev); err != nil {
+		s.log.Error("comment notifications", "board_id", ev.BoardID, "comment_id", ev.Comment.ID, "err", err)
+	}
+}
+
+func (s *Server) notifyComment(ctx context.Context, ev realtime.CommentAdded) error {
+	cm, thread := ev.Comment, ev.Thread
+	mentions := shotline.Mentions(cm.Body)
+	if thread.ID == cm.ID && (!ev.ByMember || len(mentions) == 0) {
+		return nil // nobody to tell: no reply, no mention that counts
+	}
+	ws, err := s.Workspaces.FindWorkspaceByID(ctx, ev.WorkspaceID)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var cm, thread *board.Comment
-	for i := range snap.Comments {
-		if snap.Comments[i].ID == in.CommentID {
-			cm = &snap.Comments[i]
+	name := ev.AuthorName // a guest's says so: "Dana (guest)"
+	if name == "" && !strings.HasPrefix(cm.AuthorID, shotline.GuestActorPrefix) { // an op sent through the API
+		if u, err := s.Users.FindUserByID(ctx, cm.AuthorID); err == nil {
+			name = u.Name
 		}
-	}
-	if cm == nil {
-		return nil, shotline.Errorf(shotline.ENOTFOUND, "Comment not found.")
-	}
-	if cm.AuthorID != c.Actor() {
-		return nil, shotline.Errorf(shotline.EFORBIDDEN, "Only its author's client sends a comment's notifications.")
-	}
-	thread = cm
-	for i := range snap.Comments {
-		if cm.ParentID != "" && snap.Comments[i].ID == cm.ParentID {
-			thread = &snap.Comments[i]
-		}
-	}
-	from := c.Actor()
-	name := ""
-	if c.User != nil {
-		name = c.User.Name
-	} else {
-		name = c.Guest.Name + " (guest)"
 	}
 	entry := func(kind string) shotline.InboxEntry {
-		return shotline.InboxEntry{ID: kind + ":" + cm.ID, Kind: kind, BoardID: a.Board.ID, ShotID: cm.ShotID, ThreadID: thread.ID,
-			CommentID: cm.ID, FromID: from, FromName: name, Excerpt: shotline.Clip(cm.Body, excerptLength), At: s.now()}
+		return shotline.InboxEntry{ID: kind + ":" + cm.ID, Kind: kind, BoardID: ev.BoardID, ShotID: cm.ShotID, ThreadID: thread.ID,
+			CommentID: cm.ID, FromID: cm.AuthorID, FromName: name, Excerpt: shotline.Clip(cm.Body, excerptLength), At: s.now()}
 	}
-	notified := map[string]bool{from: true}
-	out := &notifyOutput{}
-	if a.Grant.MemberRole != "" {
-		for _, id := range shotline.Mentions(cm.Body) {
-			if notified[id] || a.Workspace.Member(id) == nil {
+	notified := map[string]bool{cm.AuthorID: true}
+	if ev.ByMember {
+		for _, id := range mentions {
+			if notified[id] || ws.Member(id) == nil {
 				continue
 			}
 			if err := s.Inbox.AddInboxEntry(ctx, id, entry(shotline.InboxMention)); err != nil {
-				return nil, err
+				return err
 			}
 			notified[id] = true
-			out.Body.Notified++
 		}
 	}
-	if thread != cm && !notified[thread.AuthorID] && a.Workspace.Member(thread.AuthorID) != nil {
-		if err := s.Inbox.AddInboxEntry(ctx, thread.AuthorID, entry(shotline.InboxReply)); err != nil {
-			return nil, err
-		}
-		out.Body.Notified++
+	if thread.ID != cm.ID && !notified[thread.AuthorID] && ws.Member(thread.AuthorID) != nil {
+		return s.Inbox.AddInboxEntry(ctx, thread.AuthorID, entry(shotline.InboxReply))
 	}
-	return out, nil
+	return nil
 }

@@ -253,9 +253,7 @@ var matrixRequests = map[string]func(w world) (path string, body any){
 	"updateLink":       func(w world) (string, any) { return "/api/links/" + w.link, map[string]any{"label": "Client"} },
 	"revokeLink":       func(w world) (string, any) { return "/api/links/" + w.link, nil },
 	"getReviewSummary": func(w world) (string, any) { return "/api/boards/" + w.board + "/review", nil },
-	"notifyComment": func(w world) (string, any) {
-		return "/api/boards/" + w.board + "/comments/none/notify", nil
-	},
+
 	"getInbox":        func(world) (string, any) { return "/api/inbox", nil },
 	"markInboxRead":   func(world) (string, any) { return "/api/inbox/read", map[string]any{"all": true} },
 	"listAudit":       func(w world) (string, any) { return "/api/workspaces/" + w.workspace + "/audit", nil },
@@ -267,9 +265,7 @@ var matrixRequests = map[string]func(w world) (path string, body any){
 // every allowed caller (it needs something of the caller's own): an allowed
 // caller must get exactly 404 ENOTFOUND (past authorization, nothing
 // there), a refused one 403. Their success is tested on its own.
-var passedAuthorization = map[string]bool{
-	"notifyComment": true, // the comment must be the caller's (TestMentionsAndInbox)
-}
+var passedAuthorization = map[string]bool{}
 
 // allowedAnswer checks a response of a caller the policy allows.
 func allowedAnswer(t *testing.T, routeID, caller string, perm shotline.Permission, r *response) {

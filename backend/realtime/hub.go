@@ -84,6 +84,8 @@ type Hub struct {
 	rooms  map[string]*Room
 	closed bool
 	wg     sync.WaitGroup // room goroutines
+
+	notices notices // comments stored here, for their notifications
 }
 
 // NewHub returns a hub storing ops in oplog and reading boards from boards.
@@ -408,6 +410,7 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		h.wg.Wait() // the rooms' last writes go through the committer
 		h.stopOnce.Do(func() { close(h.stopCommit) })
 		<-h.commits.stopped
+		h.notices.wait() // and the notifications of their last comments
 		close(done)
 	}()
 	select {

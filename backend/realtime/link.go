@@ -28,6 +28,14 @@ func (c *Client) SetGrant(memberRole, linkRole shotline.Role, linkID string) {
 	c.grantMu.Unlock()
 }
 
+// actsAsMember reports whether c holds a member role of the workspace (a
+// member, or a member who opened a link), not only a link's.
+func (c *Client) actsAsMember() bool {
+	c.grantMu.Lock()
+	defer c.grantMu.Unlock()
+	return c.LinkID == "" || c.memberRole != ""
+}
+
 // LinkChanged applies a share link's change to every socket opened through
 // it, on every instance: role is the link's role now (a link subject), or
 // "" if the link no longer opens (revoked, expired, password changed);

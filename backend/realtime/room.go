@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,6 +80,8 @@ type pendingOp struct {
 	sent  OpMessage
 	actor string
 	role  shotline.Role
+	// byMember: the actor acts as a workspace member (not a link guest).
+	byMember bool
 }
 
 type peer struct {
@@ -782,9 +785,10 @@ func (r *Room) onOp(ctx context.Context, e event) {
 			return
 		}
 	}
-	p := pendingOp{reply: e.applied, at: time.Now(), sent: m, actor: actor, role: role}
+	p := pendingOp{reply: e.applied, at: time.Now(), sent: m, actor: actor, role: role,
+		byMember: !strings.HasPrefix(actor, shotline.GuestActorPrefix)}
 	if c != nil {
-		p.ackTo = []*Client{c}
+		p.ackTo, p.byMember = []*Client{c}, c.actsAsMember()
 	}
 	if vr, ok := m.Op.(board.VersionRestore); ok {
 		filled, err := r.restoreContent(ctx, vr)
@@ -1000,6 +1004,7 @@ func (r *Room) durableOps(ops []pendingOp) {
 		r.publish(&p.op, nil)
 		r.sendToMembers(r.recentData[len(r.recentData)-1])
 		r.acknowledge(p, p.op.Seq)
+		r.commentAdded(p)
 	}
 	if settingsChanged {
 		r.syncBoardDocument()
