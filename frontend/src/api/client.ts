@@ -845,11 +845,6 @@ export function createApiClient(options: ApiClientOptions = {}) {
       summary: (boardId: string) => request<ReviewSummary>('GET', `/boards/${enc(boardId)}/review`),
     },
 
-    comments: {
-      /** After a comment is acknowledged: the inbox entries its mentions and reply earn. */
-      notify: (boardId: string, commentId: string) =>
-        request<{ notified: number }>('POST', `/boards/${enc(boardId)}/comments/${enc(commentId)}/notify`),
-    },
 
     inbox: {
       get: () =>

@@ -30,7 +30,6 @@ import { ShotGrid } from './ShotGrid';
 import { ShotReadView } from './ShotReadView';
 import { BoardViewSwitch, usePreferredView, ZoomControls } from './BoardToolbar';
 import { useBoardMedia } from '../renders/useBoardMedia';
-import { useCommentNotifications } from '../../state/useCommentNotifications';
 import { matchesReview, ReviewControls, ReviewFilterSelect, ReviewSummaryBar, type ReviewFilter } from '../share/Review';
 import { ShareDialog } from '../share/ShareDialog';
 import { ExportMenu } from '../exports/ExportMenu';
@@ -127,7 +126,6 @@ export function BoardView({
   const [selectedId, setSelectedId] = useState<string | null>(params.get('shot'));
   const [reviewFilter, setReviewFilter] = useState<ReviewFilter>('all');
   const [sharing, setSharing] = useState(false);
-  const onCommented = useCommentNotifications(board.id, live);
   const [confirmShotDelete, setConfirmShotDelete] = useState<string | null>(null);
   const [pxPerSecond, setPxPerSecond] = useState(ZOOMS[2]!);
   const [view, setView] = usePreferredView();
@@ -399,7 +397,6 @@ export function BoardView({
           rights={rights}
           names={names}
           mentionables={mentionables}
-          onCommented={onCommented}
         />
         <OpenThreads shots={shots} comments={comments} names={names} onOpen={setSelectedId} />
         <VersionsPanel boardId={board.id} canEdit={controls.edit} names={names} changed={live.versionsChanged} />

@@ -22,9 +22,6 @@ export interface Mentionable {
   name: string;
 }
 
-/** Called with each comment this person sends (for its notifications). */
-export type OnCommented = (commentId: string) => void;
-
 /** The token a mention is written as; the server reads the same shape. */
 export function mentionToken(m: Mentionable): string {
   return `@[${m.name.replace(/[\]\n]/g, ' ')}](${m.userId})`;
@@ -35,12 +32,6 @@ const MENTION = /@\[([^\]\n]{1,100})\]\(([A-Za-z0-9_-]{1,64})\)/g;
 /** A comment's text with its mention tokens shown as @Name. */
 export function showMentions(body: string): string {
   return body.replace(MENTION, (_, name: string) => `@${name}`);
-}
-
-/** Whether a comment needs its notifications sent: it mentions someone or replies. */
-export function earnsNotifications(body: string, parentId?: string): boolean {
-  MENTION.lastIndex = 0;
-  return parentId !== undefined || MENTION.test(body);
 }
 
 /** Which actions to offer on one comment; the server checks the same rules. */
@@ -68,7 +59,6 @@ export function CommentsPanel({
   rights,
   names,
   mentionables = [],
-  onCommented,
 }: {
   shot: Shot | null;
   shotIndex: number;
@@ -77,7 +67,6 @@ export function CommentsPanel({
   rights: CommentRights;
   names: Map<string, string>;
   mentionables?: Mentionable[];
-  onCommented?: OnCommented;
 }) {
   const [hideResolved, setHideResolved] = useState(false);
   if (!shot) {
@@ -120,13 +109,12 @@ export function CommentsPanel({
               rights={rights}
               names={names}
               mentionables={mentionables}
-              onCommented={onCommented}
             />
           ))}
         </ol>
       )}
       {rights.comment && (
-        <NewThread key={shot.id} shot={shot} store={store} mentionables={mentionables} onCommented={onCommented} />
+        <NewThread key={shot.id} shot={shot} store={store} mentionables={mentionables} />
       )}
     </section>
   );
@@ -146,7 +134,6 @@ function Thread({
   rights,
   names,
   mentionables,
-  onCommented,
 }: {
   thread: Comment;
   replies: Comment[];
@@ -154,7 +141,6 @@ function Thread({
   rights: CommentRights;
   names: Map<string, string>;
   mentionables: Mentionable[];
-  onCommented?: OnCommented;
 }) {
   const [replying, setReplying] = useState(false);
   const [reply, setReply] = useState('');
@@ -199,8 +185,7 @@ function Thread({
           mentionables={mentionables}
           onCancel={() => setReplying(false)}
           onSubmit={() => {
-            const id = store?.addComment(thread.shotId, reply, { parentId: thread.id });
-            if (id) onCommented?.(id);
+            store?.addComment(thread.shotId, reply, { parentId: thread.id });
             setReply('');
             setReplying(false);
           }}
@@ -385,12 +370,10 @@ function NewThread({
   shot,
   store,
   mentionables,
-  onCommented,
 }: {
   shot: Shot;
   store: LiveBoardStore | null;
   mentionables: Mentionable[];
-  onCommented?: OnCommented;
 }) {
   const id = useId();
   const [body, setBody] = useState('');
@@ -414,8 +397,7 @@ function NewThread({
           }
           timeRange = r.value;
         }
-        const cid = store?.addComment(shot.id, body, timeRange ? { timeRange } : {});
-        if (cid && earnsNotifications(body)) onCommented?.(cid);
+        store?.addComment(shot.id, body, timeRange ? { timeRange } : {});
         setBody('');
         setError(null);
       }}

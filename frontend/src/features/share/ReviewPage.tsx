@@ -3,7 +3,6 @@ import { Link, useLocation, useParams } from 'react-router';
 import type { GuestView } from '../../api/client';
 import { Loading } from '../../components/States';
 import { formatSeconds } from '../../components/format';
-import { useCommentNotifications } from '../../state/useCommentNotifications';
 import { useLiveBoard } from '../../state/useLiveBoard';
 import { useStore } from '../../state/store';
 import { CommentsPanel, type CommentRights } from '../board/CommentsPanel';
@@ -47,7 +46,6 @@ function Reviewer({
 }) {
   const { api } = useStore();
   const { store, state: live } = useLiveBoard(boardId, guest.actor);
-  const onCommented = useCommentNotifications(boardId, live);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [filter, setFilter] = useState<ReviewFilter>('all');
 
@@ -159,7 +157,6 @@ function Reviewer({
               store={store}
               rights={rights}
               names={names}
-              onCommented={onCommented}
             />
           </aside>
         )}
