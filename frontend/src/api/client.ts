@@ -7,7 +7,7 @@
  * the default instance exported as `api`.
  */
 
-import type { BoardSnapshot, Comment, RenderJob } from '../sync/protocol';
+import type { BoardSnapshot, Comment, RenderJob, Shot } from '../sync/protocol';
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -263,23 +263,6 @@ export type AspectRatio = (typeof ASPECT_RATIOS)[number];
 export const SHOT_DURATION_MIN = 0.5;
 export const SHOT_DURATION_MAX = 60;
 
-export type ShotStatus = 'draft' | 'approved' | 'changes_requested';
-
-export interface Shot {
-  id: string;
-  position: string;
-  title: string;
-  prompt: string;
-  notes: string;
-  duration: number;
-  aspectRatio: AspectRatio;
-  status: ShotStatus;
-  provider: string;
-  model: string;
-  /** The render settings, a JSON object. */
-  settings: Record<string, unknown>;
-}
-
 export interface Board {
   id: string;
   workspaceId: string;
@@ -293,6 +276,7 @@ export interface Board {
   archived: boolean;
   seq: number;
   /** Omitted or null in board lists, and null for a board without shots. */
+  /** The protocol's shots (the REST board and the socket's snapshot have one shape). */
   shots?: Shot[] | null;
   /** How many shots the board has (board lists too). */
   shotCount?: number;
