@@ -44,6 +44,7 @@ func run() error {
 	sqliteDir := flag.String("sqlite-dir", "data/ferretdb", "directory for the SQLite databases (created if missing)")
 	logLevel := flag.String("log-level", "info", "log level: debug, info, warn or error")
 	serialize := flag.Bool("serialize", true, "let one request at a time through, so that single-document writes are atomic")
+	syncMode := flag.String("sync", "normal", "SQLite's synchronous setting: normal (a commit survives a crash of any process; like MongoDB's default write concern, the last moments may be lost if the machine loses power) or full (an fsync per commit)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %q", flag.Args())
@@ -62,9 +63,19 @@ func run() error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create sqlite dir: %w", err)
 	}
+	if *syncMode != "normal" && *syncMode != "full" {
+		return fmt.Errorf("-sync: %q is neither normal nor full", *syncMode)
+	}
 	// The SQLite handler wants a file: URI naming a directory, ending in "/".
 	// Building it with net/url escapes any unusual characters in the path.
-	sqliteURL := (&url.URL{Scheme: "file", Path: dir + "/"}).String()
+	// FerretDB opens every database in WAL mode; SQLite's default there
+	// (synchronous FULL) fsyncs the WAL at every commit, which on this
+	// class of disk costs a few ms per write and serializes behind the
+	// relay (docs/benchmarks.md). NORMAL syncs at checkpoints only: a
+	// committed write is in the WAL, so it survives the app, FerretDB or
+	// this launcher being killed.
+	q := url.Values{"_pragma": {"synchronous(" + *syncMode + ")"}}
+	sqliteURL := (&url.URL{Scheme: "file", Path: dir + "/", RawQuery: q.Encode()}).String()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
