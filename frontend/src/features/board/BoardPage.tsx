@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ApiError, type Board, type Project, type Workspace } from '../../api/client';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -186,9 +186,13 @@ export function BoardView({
     return () => document.removeEventListener('keydown', onKey);
   }, [playerOpen]);
 
-  // A picture pasted on the board becomes the frame of the focused card's shot, else the selected one's.
+  // A picture pasted on the board or dropped on a card becomes that shot's
+  // chosen frame (ahead of its references and renders), for everyone.
+  const mediaUpload = media.upload;
+  const setFrameFrom = useCallback((shotId: string, files: File[]) => mediaUpload(shotId, files, true), [mediaUpload]);
+  // A paste goes to the focused card's shot, else the selected one's.
   const pasteTarget = useRef<{ upload: ((id: string, f: File[]) => void) | null; selected: string | null }>({ upload: null, selected: null });
-  pasteTarget.current = { upload: canUpload ? media.upload : null, selected: selectedId };
+  pasteTarget.current = { upload: canUpload ? setFrameFrom : null, selected: selectedId };
   useEffect(() => {
     const onPaste = (e: ClipboardEvent) => {
       const { upload, selected } = pasteTarget.current;
@@ -215,7 +219,7 @@ export function BoardView({
     onSelect: setSelectedId,
     onMove: moveTo,
     frame,
-    onDropFiles: canUpload ? media.upload : undefined,
+    onDropFiles: canUpload ? setFrameFrom : undefined,
     dimmed: (s: Shot) => !matchesReview(s, reviewFilter),
   };
 
