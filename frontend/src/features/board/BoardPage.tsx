@@ -24,6 +24,7 @@ import { RenderQueuePanel } from '../renders/RenderQueuePanel';
 import { ShotMediaPanel } from '../renders/ShotMedia';
 import { AnimaticPlayer } from './AnimaticPlayer';
 import { imageFiles } from './frames';
+import { presentColors } from './presenceColors';
 import { followClock, PlayheadClock, shotIndexAt } from './player';
 import { ShotFrame } from './ShotFrame';
 import { ShotGrid } from './ShotGrid';
@@ -141,6 +142,7 @@ export function BoardView({
   }, [store, selectedLiveId]);
 
   const { names, mentionables } = useMemberNames(board.workspaceId, live.peers);
+  const colors = useMemo(() => presentColors(live.peers), [live.peers]);
   const openThreads = useMemo(() => {
     const m = new Map<string, number>();
     for (const c of comments) if (!c.parentId && !c.resolved) m.set(c.shotId, (m.get(c.shotId) ?? 0) + 1);
@@ -400,6 +402,7 @@ export function BoardView({
           store={store}
           rights={rights}
           names={names}
+          colors={colors}
           mentionables={mentionables}
           onCommented={onCommented}
         />

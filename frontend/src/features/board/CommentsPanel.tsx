@@ -3,6 +3,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import type { LiveBoardStore } from '../../state/liveBoard';
 import type { Comment, Shot } from '../../sync/protocol';
 import { RelativeTime } from '../../components/RelativeTime';
+import { AVATAR_TEXT, personColor } from './presenceColors';
 import { formatTimecode, initials, parseTimeRange } from './shotFields';
 
 /** What the current person may do with comments, from the workspace's permissions. */
@@ -67,6 +68,7 @@ export function CommentsPanel({
   store,
   rights,
   names,
+  colors,
   mentionables = [],
   onCommented,
 }: {
@@ -76,6 +78,8 @@ export function CommentsPanel({
   store: LiveBoardStore | null;
   rights: CommentRights;
   names: Map<string, string>;
+  /** Colours of the people on the board now (presence), by user id; others get their stable one. */
+  colors?: ReadonlyMap<string, string>;
   mentionables?: Mentionable[];
   onCommented?: OnCommented;
 }) {
@@ -119,6 +123,7 @@ export function CommentsPanel({
               store={store}
               rights={rights}
               names={names}
+              colors={colors}
               mentionables={mentionables}
               onCommented={onCommented}
             />
@@ -145,6 +150,7 @@ function Thread({
   store,
   rights,
   names,
+  colors,
   mentionables,
   onCommented,
 }: {
@@ -153,6 +159,7 @@ function Thread({
   store: LiveBoardStore | null;
   rights: CommentRights;
   names: Map<string, string>;
+  colors?: ReadonlyMap<string, string>;
   mentionables: Mentionable[];
   onCommented?: OnCommented;
 }) {
@@ -161,12 +168,12 @@ function Thread({
   const can = commentActions(thread, rights);
   return (
     <li className={`thread${thread.resolved ? ' thread-resolved' : ''}`} data-testid="comment-thread" data-comment-id={thread.id}>
-      <CommentItem comment={thread} store={store} rights={rights} names={names} />
+      <CommentItem comment={thread} store={store} rights={rights} names={names} colors={colors} />
       {replies.length > 0 && (
         <ol className="replies">
           {replies.map((r) => (
             <li key={r.id}>
-              <CommentItem comment={r} store={store} rights={rights} names={names} />
+              <CommentItem comment={r} store={store} rights={rights} names={names} colors={colors} />
             </li>
           ))}
         </ol>
@@ -268,11 +275,13 @@ function CommentItem({
   store,
   rights,
   names,
+  colors,
 }: {
   comment: Comment;
   store: LiveBoardStore | null;
   rights: CommentRights;
   names: Map<string, string>;
+  colors?: ReadonlyMap<string, string>;
 }) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(comment.body);
@@ -281,7 +290,12 @@ function CommentItem({
   return (
     <div className="comment" data-testid="comment">
       <div className="comment-head">
-        <span className="comment-avatar" aria-hidden="true">
+        <span
+          className="comment-avatar"
+          aria-hidden="true"
+          data-testid="comment-avatar"
+          style={{ background: personColor(comment.authorId, colors), color: AVATAR_TEXT }}
+        >
           {initials(names.get(comment.authorId) ?? (comment.authorId.startsWith('guest:') ? 'Guest' : '?'))}
         </span>
         <span className="comment-author" data-testid="comment-author">
