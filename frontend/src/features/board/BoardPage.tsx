@@ -29,7 +29,7 @@ import { followClock, PlayheadClock, shotIndexAt } from './player';
 import { ShotFrame } from './ShotFrame';
 import { ShotGrid } from './ShotGrid';
 import { ShotReadView } from './ShotReadView';
-import { BoardViewSwitch, usePreferredView, ZoomControls } from './BoardToolbar';
+import { BoardViewSwitch, usePreferredView, ZoomControls, ZOOMS } from './BoardToolbar';
 import { useBoardMedia } from '../renders/useBoardMedia';
 import { useCommentNotifications } from '../../state/useCommentNotifications';
 import { matchesReview, ReviewControls, ReviewFilterSelect, ReviewSummaryBar, type ReviewFilter } from '../share/Review';
@@ -490,7 +490,6 @@ export function BoardView({
 }
 
 /** Timeline zoom steps, in pixels per second. */
-const ZOOMS = [16, 24, 40, 64, 96, 144];
 
 /** The REST board's shots in the realtime shape, in order (shown until the snapshot). */
 function shotsFromRest(board: Board): Shot[] {
