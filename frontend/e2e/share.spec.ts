@@ -326,7 +326,7 @@ test('a link to a 200-shot board opens into a usable reviewer view', async ({ br
   await Promise.all([producerCtx.close(), guestCtx.close()]);
 });
 
-test('a project link, made from the project page, opens every board of the project', async ({ browser }) => {
+test('a project link, made from the project page, opens every board of the project', async ({ browser }, testInfo) => {
   test.setTimeout(120_000);
   const producerCtx = await newContext(browser);
   const guestCtx = await newContext(browser);
@@ -366,5 +366,15 @@ test('a project link, made from the project page, opens every board of the proje
   await expect(guest.getByTestId('project-review').getByRole('link')).toHaveText(['Episode one', 'Episode two']);
   await guest.getByRole('link', { name: 'Episode two' }).click();
   await expect(guest).toHaveURL(/\/review\/[^/]+$/);
+  // A viewer guest at desktop size: the board's read view, nothing to fill in, nothing wider than the window.
+  await guest.setViewportSize({ width: 1440, height: 900 });
+  await expect(guest.getByTestId('board-title')).toContainText('Episode two');
+  await expect(guest.getByTestId('link-role')).toHaveText('View only');
+  await expect(guest.getByTestId('shots-empty')).toBeVisible();
+  expect(await guest.getByTestId('review-page').locator('button:disabled').count(), 'disabled controls').toBe(0);
+  expect(await guest.getByTestId('review-page').locator('input, textarea, select').count(), 'form controls for a viewer').toBe(0);
+  expect(await guest.evaluate(() => document.scrollingElement!.scrollWidth <= innerWidth), 'no horizontal overflow').toBe(true);
+  await guest.screenshot({ path: testInfo.outputPath('guest-1440.png'), fullPage: true });
+  await testInfo.attach('guest-1440', { path: testInfo.outputPath('guest-1440.png'), contentType: 'image/png' });
   await Promise.all([producerCtx.close(), guestCtx.close()]);
 });
