@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -324,12 +325,42 @@ func (s *Service) URLs(ctx context.Context, a *shotline.Asset, download bool) (U
 	return out, nil
 }
 
-// Detach removes an asset from a shot; when no shot of the board refers to
-// it any more, its objects and record are deleted and its bytes released.
+// ChooseFrame makes a the frame of shotID. Returns ENOTFOUND if a is not
+// attached to that shot, and EINVALID if it has no picture (a file that is
+// neither an image nor a clip with a poster frame).
+func (s *Service) ChooseFrame(ctx context.Context, a *shotline.Asset, shotID string) error {
+	refs, err := s.Store.BoardAssets(ctx, a.BoardID)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(refs[shotID], a.ID) {
+		return shotline.Errorf(shotline.ENOTFOUND, "That file is not attached to this shot.")
+	}
+	if a.ThumbKey == "" {
+		return shotline.Errorf(shotline.EINVALID, "That file has no picture to show as a frame.")
+	}
+	return s.Store.SetShotFrame(ctx, a.BoardID, shotID, a.ID)
+}
+
+// Detach removes an asset from a shot (and, if it was the shot's chosen
+// frame, that choice); when no shot of the board refers to it any more,
+// its objects and record are deleted and its bytes released.
 func (s *Service) Detach(ctx context.Context, a *shotline.Asset, shotID string) error {
 	used, err := s.Store.DetachAsset(ctx, a.BoardID, shotID, a.ID)
-	if err != nil || used {
+	if err != nil {
 		return err
+	}
+	frames, err := s.Store.ShotFrames(ctx, a.BoardID)
+	if err != nil {
+		return err
+	}
+	if frames[shotID] == a.ID {
+		if err := s.Store.SetShotFrame(ctx, a.BoardID, shotID, ""); err != nil {
+			return err
+		}
+	}
+	if used {
+		return nil
 	}
 	if err := errors.Join(s.Objects.Remove(ctx, a.ObjectKey), s.Objects.Remove(ctx, a.ThumbKey)); err != nil {
 		return err

@@ -172,6 +172,7 @@ type Media map[string]ShotMedia
 type ShotMedia struct {
 	Render     *shotline.RenderJob // nil if none
 	References []*shotline.Asset   // in the order they were attached
+	Frame      *shotline.Asset     // the frame a person chose, one of References; nil if none
 }
 
 // RenderFile is the file name of a shot's render in timelines and bundles.
@@ -179,8 +180,9 @@ func RenderFile(sh Shot, j *shotline.RenderJob) string {
 	return fmt.Sprintf("renders/shot-%03d-%s.mp4", sh.Number, j.ID)
 }
 
-// media reads each shot's latest successful render and its references:
-// the board's render history and asset lists (one document each), then one
+// media reads each shot's latest successful render, its references and its
+// chosen frame: the board's render history and asset lists (one document
+// each, the lists read twice), then one
 // job per shot until a succeeded one, and one asset per reference.
 func (e *Exporter) media(ctx context.Context, b *Board) (Media, error) {
 	renders, err := e.Queue.ShotRenders(ctx, b.ID)
@@ -188,6 +190,10 @@ func (e *Exporter) media(ctx context.Context, b *Board) (Media, error) {
 		return nil, err
 	}
 	refs, err := e.Assets.BoardAssets(ctx, b.ID)
+	if err != nil {
+		return nil, err
+	}
+	frames, err := e.Assets.ShotFrames(ctx, b.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -215,6 +221,9 @@ func (e *Exporter) media(ctx context.Context, b *Board) (Media, error) {
 				return nil, err
 			}
 			m.References = append(m.References, a)
+			if frames[sh.ID] == a.ID {
+				m.Frame = a
+			}
 		}
 		out[sh.ID] = m
 	}

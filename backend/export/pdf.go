@@ -19,7 +19,8 @@ import (
 )
 
 // Storyboard writes the board's PDF storyboard: a grid of frames (the
-// poster of each shot's latest render, or its first reference image), each
+// shot's chosen frame, else the poster of its latest render, else its first
+// reference image), each
 // with its number, title, duration, review status, prompt and notes;
 // the board's name, the date and page numbers on every page.
 func (e *Exporter) Storyboard(ctx context.Context, b *Board, m Media, opts shotline.ExportOptions, dst string, progress func(float64)) error {
@@ -63,7 +64,11 @@ func (e *Exporter) frames(ctx context.Context, dir string, b *Board, m Media, pr
 		md := m[sh.ID]
 		var key string
 		var at float64
-		if md.Render != nil {
+		if f := md.Frame; f != nil && f.Kind == shotline.AssetImage {
+			key = f.ObjectKey
+		} else if f != nil && f.ThumbKey != "" {
+			key = f.ThumbKey // a clip's poster frame
+		} else if md.Render != nil {
 			key, at = md.Render.ResultKey, min(md.Render.Duration/2, 1)
 		} else if img := firstReference(md.References, shotline.AssetImage); img != nil {
 			key = img.ObjectKey

@@ -65,8 +65,22 @@ type assetIDInput struct {
 
 type boardAssetsOutput struct {
 	Body struct {
-		Shots map[string][]assetView `json:"shots" doc:"Assets by shot id, in the order they were attached; \"-\" is the board itself."`
+		Shots  map[string][]assetView `json:"shots" doc:"Assets by shot id, in the order they were attached; \"-\" is the board itself."`
+		Frames map[string]string      `json:"frames" doc:"The frame chosen for a shot (an asset id among its assets), by shot id; it stands for the shot ahead of its renders and other references. Shots without one are absent."`
 	}
+}
+
+type shotFrameInput struct {
+	BoardID string `path:"boardId" maxLength:"64"`
+	ShotID  string `path:"shotId" pattern:"^[A-Za-z0-9_-]{1,64}$"`
+	Body    struct {
+		AssetID string `json:"assetId" maxLength:"64" doc:"An image (or a clip with a poster frame) attached to the shot."`
+	}
+}
+
+type shotIDInput struct {
+	BoardID string `path:"boardId" maxLength:"64"`
+	ShotID  string `path:"shotId" pattern:"^[A-Za-z0-9_-]{1,64}$"`
 }
 
 type downloadOutput struct {
@@ -169,8 +183,13 @@ func (s *Server) registerAssets() {
 			if err != nil {
 				return nil, err
 			}
+			frames, err := s.Assets.Store.ShotFrames(ctx, accessFrom(ctx).Board.ID)
+			if err != nil {
+				return nil, err
+			}
 			out := &boardAssetsOutput{}
 			out.Body.Shots = map[string][]assetView{}
+			out.Body.Frames = map[string]string{}
 			for shot, ids := range refs {
 				views := []assetView{}
 				for _, id := range ids {
@@ -185,10 +204,38 @@ func (s *Server) registerAssets() {
 						return nil, err
 					}
 					views = append(views, v)
+					if frames[shot] == a.ID && v.ThumbURL != "" {
+						out.Body.Frames[shot] = a.ID
+					}
 				}
 				out.Body.Shots[shot] = views
 			}
 			return out, nil
+		})
+
+	register(s, Route{ID: "setShotFrame", Method: nethttp.MethodPut, Path: "/api/boards/{boardId}/shots/{shotId}/frame", Tag: "assets",
+		Summary: "Choose which of a shot's assets is its frame (ahead of its renders and other references)", Scope: ScopeBoard, Perm: shotline.PermAssetUpload, Status: nethttp.StatusNoContent},
+		func(ctx context.Context, in *shotFrameInput) (*struct{}, error) {
+			a, err := s.boardAsset(ctx, in.Body.AssetID)
+			if err != nil {
+				return nil, err
+			}
+			if err := s.Assets.ChooseFrame(ctx, a, in.ShotID); err != nil {
+				return nil, err
+			}
+			s.assetsChanged(a.BoardID)
+			return nil, nil
+		})
+
+	register(s, Route{ID: "clearShotFrame", Method: nethttp.MethodDelete, Path: "/api/boards/{boardId}/shots/{shotId}/frame", Tag: "assets",
+		Summary: "Forget a shot's chosen frame: its latest render's poster, else its first reference, stands for it again", Scope: ScopeBoard, Perm: shotline.PermAssetUpload, Status: nethttp.StatusNoContent},
+		func(ctx context.Context, in *shotIDInput) (*struct{}, error) {
+			board := accessFrom(ctx).Board.ID
+			if err := s.Assets.Store.SetShotFrame(ctx, board, in.ShotID, ""); err != nil {
+				return nil, err
+			}
+			s.assetsChanged(board)
+			return nil, nil
 		})
 
 	register(s, Route{ID: "downloadAsset", Method: nethttp.MethodGet, Path: "/api/boards/{boardId}/assets/{assetId}/download", Tag: "assets",

@@ -191,3 +191,62 @@ func TestAssetChangesReachTheBoardLive(t *testing.T) {
 	st.owner.do("DELETE", "/api/boards/"+st.board+"/shots/s1/assets/"+id, nil).must(t, 204)
 	readType(t, conn, "assets")
 }
+
+// A shot's chosen frame: any picture attached to it, ahead of the others;
+// teammates hear of a change live; a viewer cannot choose; detaching the
+// chosen picture (or clearing the choice) makes the frame automatic again.
+func TestChosenFrame(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	st := newSetup(t, s)
+	base := s.serve(t)
+	viewer := st.join(t, s, shotline.RoleViewer)
+	conn := joined(t, base, viewer, st.board)
+	img := tinyJPEG(t)
+	attach := func(shot string) string {
+		t.Helper()
+		id := st.owner.do("POST", "/api/boards/"+st.board+"/uploads", map[string]any{"name": "ref.jpg", "size": len(img), "shotId": shot}).must(t, 201).Str("id")
+		st.owner.do("PUT", "/api/boards/"+st.board+"/uploads/"+id+"/parts/1", img).must(t, 204)
+		st.owner.do("POST", "/api/boards/"+st.board+"/uploads/"+id+"/complete", nil).must(t, 200)
+		readType(t, conn, "assets")
+		return id
+	}
+	frames := func() map[string]any {
+		t.Helper()
+		f, _ := viewer.do("GET", "/api/boards/"+st.board+"/assets", nil).must(t, 200).JSON()["frames"].(map[string]any)
+		return f
+	}
+	first, second, elsewhere := attach("s1"), attach("s1"), attach("s2")
+	if got := frames(); len(got) != 0 {
+		t.Fatalf("frames before any choice: %v, want none", got)
+	}
+	frame := "/api/boards/" + st.board + "/shots/s1/frame"
+
+	st.owner.do("PUT", frame, map[string]any{"assetId": second}).must(t, 204)
+	readType(t, conn, "assets")
+	if got, want := frames()["s1"], second; got != want {
+		t.Fatalf("s1's frame = %v, want the second picture %s", got, want)
+	}
+
+	viewer.do("PUT", frame, map[string]any{"assetId": first}).wantError(t, 403, shotline.EFORBIDDEN)
+	viewer.do("DELETE", frame, nil).wantError(t, 403, shotline.EFORBIDDEN)
+	st.owner.do("PUT", frame, map[string]any{"assetId": elsewhere}).wantError(t, 404, shotline.ENOTFOUND)
+	st.owner.do("PUT", frame, map[string]any{"assetId": "nope"}).wantError(t, 404, shotline.ENOTFOUND)
+	st.owner.do("PUT", "/api/boards/"+st.board+"/shots/a.b/frame", map[string]any{"assetId": first}).wantError(t, 422, shotline.EINVALID)
+	if got, want := frames()["s1"], second; got != want {
+		t.Fatalf("after refused choices s1's frame = %v, want %s", got, want)
+	}
+
+	st.owner.do("DELETE", frame, nil).must(t, 204)
+	readType(t, conn, "assets")
+	if got := frames(); len(got) != 0 {
+		t.Fatalf("frames after clearing: %v, want none", got)
+	}
+
+	st.owner.do("PUT", frame, map[string]any{"assetId": first}).must(t, 204)
+	readType(t, conn, "assets")
+	st.owner.do("DELETE", "/api/boards/"+st.board+"/shots/s1/assets/"+first, nil).must(t, 204)
+	readType(t, conn, "assets")
+	if got := frames(); len(got) != 0 {
+		t.Fatalf("frames after detaching the chosen picture: %v, want none", got)
+	}
+}

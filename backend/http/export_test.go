@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"io"
 	nethttp "net/http"
 	"net/http/httptest"
@@ -655,5 +657,61 @@ func TestInterruptedExportIsTakenOverWithoutOrphans(t *testing.T) {
 	}
 	if list := exportsOf(t, owner, "/api/boards/"+board+"/exports"); len(list) != 0 {
 		t.Errorf("expired exports still listed: %v", list)
+	}
+}
+
+// TestStoryboardUsesTheChosenFrame: a shot with a render and a picture
+// chosen as its frame shows that picture in the PDF storyboard, not the
+// render's poster (told apart by size: the picture is 24×24).
+func TestStoryboardUsesTheChosenFrame(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	owner := s.signUp(t, "Owner")
+	_, board := boardFor(t, owner)
+	if _, err := s.Hub.Apply(context.Background(), board, owner.userID(), shotline.RoleOwner, content.ShotInsert{ShotID: "s1", Position: "a0",
+		Shot: content.ShotFields{Title: "Dawn", Prompt: "A harbour at dawn", Duration: 1, AspectRatio: "16:9"}}); err != nil {
+		t.Fatal(err)
+	}
+	owner.do("POST", "/api/boards/"+board+"/shots/s1/renders", map[string]any{}).must(t, 201)
+	runJobs(t, s)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 24, 24)), nil); err != nil {
+		t.Fatal(err)
+	}
+	up := owner.do("POST", "/api/boards/"+board+"/uploads", map[string]any{"name": "frame.jpg", "size": buf.Len(), "shotId": "s1"}).must(t, 201)
+	owner.do("PUT", "/api/boards/"+board+"/uploads/"+up.Str("id")+"/parts/1", buf.Bytes()).must(t, 204)
+	owner.do("POST", "/api/boards/"+board+"/uploads/"+up.Str("id")+"/complete", nil).must(t, 200)
+
+	sizes := func(key string) string {
+		t.Helper()
+		owner.do("POST", "/api/boards/"+board+"/exports", map[string]any{"format": "pdf", "options": map[string]any{}, "key": key}).must(t, 202)
+		runJobs(t, s)
+		var e exportJSON
+		var out struct{ Exports []exportJSON }
+		if err := json.Unmarshal(owner.do("GET", "/api/boards/"+board+"/exports", nil).must(t, 200).Body, &out); err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range out.Exports {
+			if x.Format == "pdf" && x.State == "succeeded" && (e.ID == "" || x.ID > e.ID) {
+				e = x
+			}
+		}
+		path := filepath.Join(t.TempDir(), "board.pdf")
+		if err := os.WriteFile(path, fetch(t, e.URL), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(tool(t, "pdfimages", "-list", path)), "\n")[2:]
+		var got []string
+		for _, l := range lines {
+			f := strings.Fields(l)
+			got = append(got, f[3]+"x"+f[4])
+		}
+		return strings.Join(got, ",")
+	}
+	if got := sizes("poster"); got == "24x24" || got == "" {
+		t.Fatalf("without a chosen frame the PDF shows %q, want the render's poster", got)
+	}
+	owner.do("PUT", "/api/boards/"+board+"/shots/s1/frame", map[string]any{"assetId": up.Str("id")}).must(t, 204)
+	if got, want := sizes("chosen"), "24x24"; got != want {
+		t.Errorf("with a chosen frame the PDF's images are %q, want %q", got, want)
 	}
 }

@@ -295,6 +295,36 @@ func (s *AssetStore) DetachAsset(ctx context.Context, boardID, shotID, assetID s
 	return false, nil
 }
 
+// ShotFrames: _id equality on board_assets (the frames map beside the
+// shots' lists).
+func (s *AssetStore) ShotFrames(ctx context.Context, boardID string) (map[string]string, error) {
+	var d struct {
+		Frames map[string]string `bson:"frames"`
+	}
+	err := s.boardAssets().FindOne(ctx, bson.D{{Key: "_id", Value: boardID}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return map[string]string{}, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("read shot frames: %w", err)
+	}
+	if d.Frames == nil {
+		d.Frames = map[string]string{}
+	}
+	return d.Frames, nil
+}
+
+// SetShotFrame: $set (or $unset) frames.<shotId> by _id, upserted.
+func (s *AssetStore) SetShotFrame(ctx context.Context, boardID, shotID, assetID string) error {
+	update := bson.D{{Key: "$set", Value: bson.D{{Key: "frames." + shotID, Value: assetID}}}}
+	if assetID == "" {
+		update = bson.D{{Key: "$unset", Value: bson.D{{Key: "frames." + shotID, Value: ""}}}}
+	}
+	if _, err := s.boardAssets().UpdateOne(ctx, bson.D{{Key: "_id", Value: boardID}}, update, options.UpdateOne().SetUpsert(assetID != "")); err != nil {
+		return fmt.Errorf("set shot frame: %w", err)
+	}
+	return nil
+}
+
 // DeleteAsset: _id equality.
 func (s *AssetStore) DeleteAsset(ctx context.Context, id string) error {
 	if _, err := s.assets().DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {

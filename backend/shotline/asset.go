@@ -208,6 +208,13 @@ type AssetStore interface {
 	DetachAsset(ctx context.Context, boardID, shotID, assetID string) (stillUsed bool, err error)
 	// DeleteAsset deletes the asset's record.
 	DeleteAsset(ctx context.Context, id string) error
+	// ShotFrames returns the frame chosen for each shot of a board that has
+	// one: the asset id a person picked (pasted or dropped on the card) to
+	// stand for the shot, ahead of its renders and other references.
+	ShotFrames(ctx context.Context, boardID string) (map[string]string, error)
+	// SetShotFrame chooses assetID as shotID's frame; an empty assetID
+	// clears the choice (the shot's frame is automatic again).
+	SetShotFrame(ctx context.Context, boardID, shotID, assetID string) error
 }
 
 // FormatBytes renders n for people: "1.5 GiB".

@@ -43,6 +43,34 @@ async function addShot(page: Page, title: string, seconds: number) {
 
 const card = (page: Page, i: number) => page.getByTestId('shot-card').nth(i);
 
+/** Focuses card i and pastes a 320×180 PNG of one colour (with a yellow square) on it, as the clipboard would. */
+async function pastePicture(page: Page, i: number, colour: string, name: string) {
+  await card(page, i).focus();
+  await page.evaluate(
+    async ([colour, name]) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 320;
+      canvas.height = 180;
+      const g = canvas.getContext('2d')!;
+      g.fillStyle = colour;
+      g.fillRect(0, 0, 320, 180);
+      g.fillStyle = '#f5d76e';
+      g.fillRect(120, 40, 80, 80);
+      const blob = await new Promise<Blob>((resolve) => canvas.toBlob((b) => resolve(b!), 'image/png'));
+      const data = new DataTransfer();
+      data.items.add(new File([blob], name, { type: 'image/png' }));
+      document.activeElement!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    },
+    [colour, name],
+  );
+}
+
+/** The object a card's frame picture shows: its URL without the presigned query (which differs per person). */
+async function framePicture(page: Page, i: number): Promise<string> {
+  const src = await card(page, i).getByTestId('shot-frame').locator('img').getAttribute('src');
+  return src ? src.split('?')[0]! : '';
+}
+
 /** No serious or critical axe-core violations on the page as it is now. */
 async function expectAccessible(page: Page, what: string) {
   const { violations } = await new AxeBuilder({ page }).analyze();
@@ -193,21 +221,7 @@ test('the board as a storyboard: frames, two views, the animatic in step with li
   });
 
   await test.step('a picture pasted on a card becomes its frame', async () => {
-    await card(owner, 1).focus();
-    await owner.evaluate(async () => {
-      const canvas = document.createElement('canvas');
-      canvas.width = 320;
-      canvas.height = 180;
-      const g = canvas.getContext('2d')!;
-      g.fillStyle = '#2d8f6f';
-      g.fillRect(0, 0, 320, 180);
-      g.fillStyle = '#f5d76e';
-      g.fillRect(120, 40, 80, 80);
-      const blob = await new Promise<Blob>((resolve) => canvas.toBlob((b) => resolve(b!), 'image/png'));
-      const data = new DataTransfer();
-      data.items.add(new File([blob], 'frame.png', { type: 'image/png' }));
-      document.activeElement!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
-    });
+    await pastePicture(owner, 1, '#2d8f6f', 'frame.png');
     const frame = card(owner, 1).getByTestId('shot-frame');
     await expect(frame).toHaveAttribute('data-frame', 'image', { timeout: 30_000 });
     await expect.poll(() => frame.locator('img').evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth > 0), { timeout: 15_000 }).toBe(true);
@@ -323,6 +337,24 @@ test('the board as a storyboard: frames, two views, the animatic in step with li
     expect(c.x).toBeLessThan(field.x + field.width);
     await editor.getByTestId('shot-title-input').click(); // leaves the prompt: the caret goes
     await expect(caret).toHaveCount(0);
+  });
+
+  await test.step('a picture pasted on a card that already has a frame replaces it, for the teammate too', async () => {
+    const before = await framePicture(owner, 1);
+    expect(before).not.toBe('');
+    await expect.poll(() => framePicture(editor, 1)).toBe(before);
+    await pastePicture(owner, 1, '#b03a2e', 'new-frame.png');
+    await expect.poll(() => framePicture(owner, 1), { timeout: 30_000 }).not.toBe(before);
+    const after = await framePicture(owner, 1);
+    // The teammate's card follows live (the assets message), to the same picture.
+    await expect.poll(() => framePicture(editor, 1), { timeout: 15_000 }).toBe(after);
+    await expect.poll(() => card(editor, 1).locator('img').evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth > 0), { timeout: 15_000 }).toBe(true);
+    // The inspector says which reference is the frame, and the first picture is still there to go back to.
+    await card(owner, 1).click();
+    await expect(owner.getByTestId('asset-tile')).toHaveCount(2);
+    await expect(owner.getByRole('button', { name: "Use new-frame.png as the shot's frame" })).toHaveAttribute('aria-pressed', 'true');
+    await owner.getByRole('button', { name: "Use frame.png as the shot's frame" }).click();
+    await expect.poll(() => framePicture(editor, 1), { timeout: 15_000 }).toBe(before);
   });
 
   await test.step('a shot retimed by someone else while the board plays: the player follows', async () => {

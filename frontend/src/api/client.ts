@@ -304,6 +304,12 @@ export interface Asset {
   urlsExpire: string;
 }
 
+/** A board's assets: by shot id, first attached first; and the frame chosen for each shot that has one (an asset id). */
+export interface BoardAssets {
+  shots: Record<string, Asset[]>;
+  frames: Record<string, string>;
+}
+
 /** An upload begun: send `parts` parts of `partSize` bytes (the last may be shorter). */
 export interface UploadStart {
   id: string;
@@ -749,9 +755,17 @@ export function createApiClient(options: ApiClientOptions = {}) {
         request<Asset>('POST', `/boards/${enc(boardId)}/uploads/${enc(uploadId)}/complete`),
       abort: (boardId: string, uploadId: string) =>
         request<void>('DELETE', `/boards/${enc(boardId)}/uploads/${enc(uploadId)}`),
-      /** By shot id; "-" is the board itself. */
-      list: (boardId: string) =>
-        request<{ shots: Record<string, Asset[] | null> }>('GET', `/boards/${enc(boardId)}/assets`).then((r) => r.shots ?? {}),
+      /** Assets by shot id ("-" is the board itself), and each shot's chosen frame. */
+      list: (boardId: string): Promise<BoardAssets> =>
+        request<{ shots?: Record<string, Asset[] | null>; frames?: Record<string, string> | null }>('GET', `/boards/${enc(boardId)}/assets`).then((r) => ({
+          shots: Object.fromEntries(Object.entries(r.shots ?? {}).map(([k, v]) => [k, v ?? []])),
+          frames: r.frames ?? {},
+        })),
+      /** Makes one of a shot's assets its frame; ENOTFOUND if not attached to it, EINVALID without a picture. */
+      setFrame: (boardId: string, shotId: string, assetId: string) =>
+        request<void>('PUT', `/boards/${enc(boardId)}/shots/${enc(shotId)}/frame`, { assetId }),
+      /** Forgets a shot's chosen frame (its render or first reference stands for it again). */
+      clearFrame: (boardId: string, shotId: string) => request<void>('DELETE', `/boards/${enc(boardId)}/shots/${enc(shotId)}/frame`),
       download: (boardId: string, assetId: string) =>
         request<{ url: string; expires: string }>('GET', `/boards/${enc(boardId)}/assets/${enc(assetId)}/download`),
       detach: (boardId: string, shotId: string, assetId: string) =>

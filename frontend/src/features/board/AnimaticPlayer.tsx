@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
 import type { Shot } from '../../sync/protocol';
 import type { BoardMedia } from '../renders/useBoardMedia';
-import { aspectCss, frameOf } from './frames';
+import { aspectCss, playedFrameOf } from './frames';
 import { fasterRate, followClock, playerAction, shotIndexAt, type PlayheadClock } from './player';
 import { formatTimecode } from './shotFields';
 import { timelineLayout } from './timeline';
@@ -43,7 +43,7 @@ export function AnimaticPlayer({
   const index = shotIndexAt(layout, time);
   const shot = index >= 0 ? shots[index]! : null;
   const item = index >= 0 ? layout.items[index]! : null;
-  const frame = shot ? frameOf(media.renders[shot.id], media.assets[shot.id]) : null;
+  const frame = shot ? playedFrameOf(media.renders[shot.id], media.assets[shot.id], media.frames[shot.id]) : null;
   const ended = !playing && layout.duration > 0 && time >= layout.duration;
 
   // Follow the clock: one animation frame at a time while playing, and

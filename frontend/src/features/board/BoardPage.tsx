@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ApiError, type Board, type Project, type Workspace } from '../../api/client';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -24,11 +24,12 @@ import { RenderQueuePanel } from '../renders/RenderQueuePanel';
 import { ShotMediaPanel } from '../renders/ShotMedia';
 import { AnimaticPlayer } from './AnimaticPlayer';
 import { imageFiles } from './frames';
+import { presentColors } from './presenceColors';
 import { followClock, PlayheadClock, shotIndexAt } from './player';
 import { ShotFrame } from './ShotFrame';
 import { ShotGrid } from './ShotGrid';
 import { ShotReadView } from './ShotReadView';
-import { BoardViewSwitch, usePreferredView, ZoomControls } from './BoardToolbar';
+import { BoardViewSwitch, usePreferredView, ZoomControls, ZOOMS } from './BoardToolbar';
 import { useBoardMedia } from '../renders/useBoardMedia';
 import { matchesReview, ReviewControls, ReviewFilterSelect, ReviewSummaryBar, type ReviewFilter } from '../share/Review';
 import { ShareDialog } from '../share/ShareDialog';
@@ -140,6 +141,7 @@ export function BoardView({
   }, [store, selectedLiveId]);
 
   const { names, mentionables } = useMemberNames(board.workspaceId, live.peers);
+  const colors = useMemo(() => presentColors(live.peers), [live.peers]);
   const openThreads = useMemo(() => {
     const m = new Map<string, number>();
     for (const c of comments) if (!c.parentId && !c.resolved) m.set(c.shotId, (m.get(c.shotId) ?? 0) + 1);
@@ -185,9 +187,13 @@ export function BoardView({
     return () => document.removeEventListener('keydown', onKey);
   }, [playerOpen]);
 
-  // A picture pasted on the board becomes the frame of the focused card's shot, else the selected one's.
+  // A picture pasted on the board or dropped on a card becomes that shot's
+  // chosen frame (ahead of its references and renders), for everyone.
+  const mediaUpload = media.upload;
+  const setFrameFrom = useCallback((shotId: string, files: File[]) => mediaUpload(shotId, files, true), [mediaUpload]);
+  // A paste goes to the focused card's shot, else the selected one's.
   const pasteTarget = useRef<{ upload: ((id: string, f: File[]) => void) | null; selected: string | null }>({ upload: null, selected: null });
-  pasteTarget.current = { upload: canUpload ? media.upload : null, selected: selectedId };
+  pasteTarget.current = { upload: canUpload ? setFrameFrom : null, selected: selectedId };
   useEffect(() => {
     const onPaste = (e: ClipboardEvent) => {
       const { upload, selected } = pasteTarget.current;
@@ -214,7 +220,7 @@ export function BoardView({
     onSelect: setSelectedId,
     onMove: moveTo,
     frame,
-    onDropFiles: canUpload ? media.upload : undefined,
+    onDropFiles: canUpload ? setFrameFrom : undefined,
     dimmed: (s: Shot) => !matchesReview(s, reviewFilter),
   };
 
@@ -396,6 +402,7 @@ export function BoardView({
           store={store}
           rights={rights}
           names={names}
+          colors={colors}
           mentionables={mentionables}
         />
         <OpenThreads shots={shots} comments={comments} names={names} onOpen={setSelectedId} />
@@ -482,7 +489,6 @@ export function BoardView({
 }
 
 /** Timeline zoom steps, in pixels per second. */
-const ZOOMS = [16, 24, 40, 64, 96, 144];
 
 /** The REST board's shots in the realtime shape, in order (shown until the snapshot). */
 function shotsFromRest(board: Board): Shot[] {

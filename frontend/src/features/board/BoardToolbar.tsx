@@ -60,6 +60,9 @@ function Magnifier({ plus }: { plus: boolean }) {
 }
 
 /** The timeline's zoom: out, the current scale, in. */
+/** Timeline zoom steps, in pixels per second. */
+export const ZOOMS: readonly number[] = [16, 24, 40, 64, 96, 144];
+
 export function ZoomControls({ zooms, value, onChange }: { zooms: readonly number[]; value: number; onChange: (v: number) => void }) {
   const i = zooms.indexOf(value);
   return (

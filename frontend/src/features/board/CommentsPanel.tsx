@@ -3,6 +3,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import type { LiveBoardStore } from '../../state/liveBoard';
 import type { Comment, Shot } from '../../sync/protocol';
 import { RelativeTime } from '../../components/RelativeTime';
+import { AVATAR_TEXT, personColor } from './presenceColors';
 import { formatTimecode, initials, parseTimeRange } from './shotFields';
 
 /** What the current person may do with comments, from the workspace's permissions. */
@@ -58,6 +59,7 @@ export function CommentsPanel({
   store,
   rights,
   names,
+  colors,
   mentionables = [],
 }: {
   shot: Shot | null;
@@ -66,6 +68,8 @@ export function CommentsPanel({
   store: LiveBoardStore | null;
   rights: CommentRights;
   names: Map<string, string>;
+  /** Colours of the people on the board now (presence), by user id; others get their stable one. */
+  colors?: ReadonlyMap<string, string>;
   mentionables?: Mentionable[];
 }) {
   const [hideResolved, setHideResolved] = useState(false);
@@ -108,6 +112,7 @@ export function CommentsPanel({
               store={store}
               rights={rights}
               names={names}
+              colors={colors}
               mentionables={mentionables}
             />
           ))}
@@ -133,6 +138,7 @@ function Thread({
   store,
   rights,
   names,
+  colors,
   mentionables,
 }: {
   thread: Comment;
@@ -140,6 +146,7 @@ function Thread({
   store: LiveBoardStore | null;
   rights: CommentRights;
   names: Map<string, string>;
+  colors?: ReadonlyMap<string, string>;
   mentionables: Mentionable[];
 }) {
   const [replying, setReplying] = useState(false);
@@ -147,12 +154,12 @@ function Thread({
   const can = commentActions(thread, rights);
   return (
     <li className={`thread${thread.resolved ? ' thread-resolved' : ''}`} data-testid="comment-thread" data-comment-id={thread.id}>
-      <CommentItem comment={thread} store={store} rights={rights} names={names} />
+      <CommentItem comment={thread} store={store} rights={rights} names={names} colors={colors} />
       {replies.length > 0 && (
         <ol className="replies">
           {replies.map((r) => (
             <li key={r.id}>
-              <CommentItem comment={r} store={store} rights={rights} names={names} />
+              <CommentItem comment={r} store={store} rights={rights} names={names} colors={colors} />
             </li>
           ))}
         </ol>
@@ -253,11 +260,13 @@ function CommentItem({
   store,
   rights,
   names,
+  colors,
 }: {
   comment: Comment;
   store: LiveBoardStore | null;
   rights: CommentRights;
   names: Map<string, string>;
+  colors?: ReadonlyMap<string, string>;
 }) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(comment.body);
@@ -266,7 +275,12 @@ function CommentItem({
   return (
     <div className="comment" data-testid="comment">
       <div className="comment-head">
-        <span className="comment-avatar" aria-hidden="true">
+        <span
+          className="comment-avatar"
+          aria-hidden="true"
+          data-testid="comment-avatar"
+          style={{ background: personColor(comment.authorId, colors), color: AVATAR_TEXT }}
+        >
           {initials(names.get(comment.authorId) ?? (comment.authorId.startsWith('guest:') ? 'Guest' : '?'))}
         </span>
         <span className="comment-author" data-testid="comment-author">

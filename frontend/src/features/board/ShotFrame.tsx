@@ -52,7 +52,7 @@ export function ShotFrame({
   aspectRatio: string;
   media: BoardMedia;
 }) {
-  const frame = frameOf(media.renders[shotId], media.assets[shotId]);
+  const frame = frameOf(media.renders[shotId], media.assets[shotId], media.frames[shotId]);
   const active = activeRender(media.renders[shotId]);
   const uploads = media.uploads.filter((u) => u.shotId === shotId && !u.error);
   return (

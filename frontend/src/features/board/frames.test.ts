@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Asset, Render } from '../../api/client';
-import { aspectCss, frameOf, imageFiles } from './frames';
+import { aspectCss, frameOf, imageFiles, playedFrameOf } from './frames';
 
 const render = (over: Partial<Render>) => ({ state: 'succeeded', url: 'https://s3/r.mp4', ...over }) as Render;
 const asset = (over: Partial<Asset>) => ({ kind: 'image', url: 'https://s3/a.png', thumbUrl: 'https://s3/a.jpg', ...over }) as Asset;
@@ -21,6 +21,24 @@ describe('frameOf', () => {
   });
   it('is a placeholder without either', () => {
     expect(frameOf(undefined, undefined)).toEqual({ kind: 'placeholder' });
+  });
+  it('puts a chosen picture ahead of the render and the first reference', () => {
+    const refs = [asset({ id: 'a1' }), asset({ id: 'a2', url: 'https://s3/pasted.png', thumbUrl: 'https://s3/pasted.jpg' })];
+    expect(frameOf([render({})], refs, 'a2')).toEqual({ kind: 'image', url: 'https://s3/pasted.png', thumbUrl: 'https://s3/pasted.jpg' });
+  });
+  it('ignores a choice that is gone or has no picture', () => {
+    expect(frameOf([render({})], [asset({ id: 'a1' })], 'gone')).toEqual({ kind: 'render', url: 'https://s3/r.mp4' });
+    expect(frameOf(undefined, [asset({ id: 'a1' }), asset({ id: 'a2', thumbUrl: undefined })], 'a2')).toMatchObject({ url: 'https://s3/a.png' });
+  });
+});
+
+describe('playedFrameOf', () => {
+  const refs = [asset({ id: 'a1' }), asset({ id: 'a2', url: 'https://s3/pasted.png', thumbUrl: 'https://s3/pasted.jpg' })];
+  it('plays the render where there is one, even with a chosen frame', () => {
+    expect(playedFrameOf([render({})], refs, 'a2')).toEqual({ kind: 'render', url: 'https://s3/r.mp4' });
+  });
+  it('holds the chosen frame without a render', () => {
+    expect(playedFrameOf(undefined, refs, 'a2')).toMatchObject({ kind: 'image', url: 'https://s3/pasted.png' });
   });
 });
 

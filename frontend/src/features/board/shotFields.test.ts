@@ -63,5 +63,8 @@ describe('initials', () => {
     expect(initials('  cher ')).toBe('C');
     expect(initials('Ola Owner-Smith')).toBe('OO');
     expect(initials('')).toBe('?');
+    expect(initials('Dana (guest)')).toBe('D');
+    expect(initials('Émile Zola — Paris')).toBe('ÉP');
+    expect(initials('(guest)')).toBe('?');
   });
 });

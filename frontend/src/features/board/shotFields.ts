@@ -71,7 +71,8 @@ export function formatTimecode(seconds: number): string {
 
 /** Initials for an avatar: "Ada Lovelace" → "AL". */
 export function initials(name: string): string {
-  const parts = name.trim().split(/\s+/).filter(Boolean);
+  // Words that start with a letter or digit: "Dana (guest)" is "D", not "D(".
+  const parts = name.trim().split(/\s+/).filter((w) => /^[\p{L}\p{N}]/u.test(w));
   if (parts.length === 0) return '?';
   const first = Array.from(parts[0]!)[0] ?? '';
   const last = parts.length > 1 ? (Array.from(parts[parts.length - 1]!)[0] ?? '') : '';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { Asset, Board, Render } from '../../api/client';
+import type { Board, BoardAssets, Render } from '../../api/client';
 import { aspectCss, frameOf, type Frame } from '../board/frames';
 import { FrameBox } from '../board/ShotFrame';
 import { useStore } from '../../state/store';
@@ -7,14 +7,14 @@ import { useStore } from '../../state/store';
 const SHOWN = 3;
 
 /**
- * A board's first frames on its card in a project: each shot's render
- * poster or reference picture, else a numbered placeholder; a board without
+ * A board's first frames on its card in a project: each shot's frame as
+ * on its card (chosen picture, render poster or first reference), else a numbered placeholder; a board without
  * shots shows one empty frame.
  */
 export function BoardFrames({ board }: { board: Board }) {
   const { api } = useStore();
   const ids = (board.frameShotIds ?? []).slice(0, SHOWN);
-  const [media, setMedia] = useState<{ assets: Record<string, Asset[] | null>; renders: Record<string, Render[] | null> } | null>(null);
+  const [media, setMedia] = useState<{ assets: BoardAssets; renders: Record<string, Render[] | null> } | null>(null);
   const key = ids.join();
   useEffect(() => {
     if (!key) return;
@@ -27,7 +27,7 @@ export function BoardFrames({ board }: { board: Board }) {
       live = false;
     };
   }, [api, board.id, key]);
-  const frames: Frame[] = ids.map((id) => frameOf(media?.renders[id] ?? undefined, media?.assets[id] ?? undefined));
+  const frames: Frame[] = ids.map((id) => frameOf(media?.renders[id] ?? undefined, media?.assets.shots[id], media?.assets.frames[id]));
   return (
     <div className="board-thumb" data-testid="board-frames">
       {frames.length === 0 ? (

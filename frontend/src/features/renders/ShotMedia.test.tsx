@@ -1,7 +1,7 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import { ApiError, type Render } from '../../api/client';
+import { ApiError, type Asset, type Render } from '../../api/client';
 import { ShotMediaPanel } from './ShotMedia';
 import type { BoardMedia } from './useBoardMedia';
 
@@ -32,9 +32,11 @@ function job(over: Partial<Render>): Render {
   };
 }
 
-function media(renders: Render[]): BoardMedia {
+function media(renders: Render[], assets: Asset[] = [], frames: Record<string, string> = {}): BoardMedia {
   return {
-    assets: {},
+    assets: { s1: assets },
+    frames,
+    chooseFrame: vi.fn(async () => undefined),
     renders: { s1: renders },
     uploads: [{ key: 1, shotId: 's1', name: 'ref.png', sent: 50, total: 200, error: null }],
     upload: vi.fn(),
@@ -64,5 +66,26 @@ describe('ShotMediaPanel', () => {
     expect(screen.queryByTestId('upload-target')).toBeNull();
     await userEvent.click(screen.getByTestId('render-shot'));
     expect((await screen.findByTestId('render-error')).textContent).toContain('graphic-gore');
+  });
+
+  it("marks the shot's chosen frame and lets an editor choose another or go back to automatic", async () => {
+    const ref = (id: string, name: string) => ({ id, name, kind: 'image', url: `http://s3/${id}.png`, thumbUrl: `http://s3/${id}.jpg` }) as Asset;
+    const m = media([], [ref('a1', 'one.png'), ref('a2', 'two.png')], { s1: 'a2' });
+    render(<ShotMediaPanel shotId="s1" media={m} canUpload canRender={false} onRender={async () => {}} />);
+    const one = screen.getByRole('button', { name: "Use one.png as the shot's frame" });
+    const two = screen.getByRole('button', { name: "Use two.png as the shot's frame" });
+    expect(one.getAttribute('aria-pressed')).toBe('false');
+    expect(two.getAttribute('aria-pressed')).toBe('true');
+    await userEvent.click(one);
+    expect(m.chooseFrame).toHaveBeenLastCalledWith('s1', 'a1');
+    await userEvent.click(two);
+    expect(m.chooseFrame).toHaveBeenLastCalledWith('s1', null);
+  });
+
+  it('shows a viewer which picture is the frame, with no control', () => {
+    const a = { id: 'a1', name: 'one.png', kind: 'image', url: 'http://s3/a1.png', thumbUrl: 'http://s3/a1.jpg' } as Asset;
+    render(<ShotMediaPanel shotId="s1" media={media([], [a], { s1: 'a1' })} canUpload={false} canRender={false} onRender={async () => {}} />);
+    expect(screen.queryByTestId('asset-frame-toggle')).toBeNull();
+    expect(screen.getByTestId('asset-tile').getAttribute('data-frame')).toBe('true');
   });
 });

@@ -35,11 +35,37 @@ function UploadRow({ u, onDismiss }: { u: UploadState; onDismiss: () => void }) 
   );
 }
 
-function AssetTile({ a, canEdit, onRemove }: { a: Asset; canEdit: boolean; onRemove: () => void }) {
+function AssetTile({
+  a,
+  canEdit,
+  isFrame,
+  onRemove,
+  onFrame,
+}: {
+  a: Asset;
+  canEdit: boolean;
+  isFrame: boolean;
+  onRemove: () => void;
+  onFrame: (chosen: boolean) => void;
+}) {
   return (
-    <li className="asset-tile" data-testid="asset-tile" data-kind={a.kind}>
+    <li className={`asset-tile${isFrame ? ' asset-tile-frame' : ''}`} data-testid="asset-tile" data-kind={a.kind} data-frame={isFrame || undefined}>
       {a.thumbUrl ? <img src={a.thumbUrl} alt={a.name} data-testid="asset-thumb" /> : <span className="muted">{a.name}</span>}
       <span className="asset-kind">{a.kind === 'clip' ? '▶' : ''}</span>
+      {isFrame && !canEdit && <span className="asset-frame-badge">Frame</span>}
+      {canEdit && a.thumbUrl && (
+        // A toggle: pressed, this picture is the shot's frame; unpressed again, the frame is automatic.
+        <button
+          type="button"
+          className="btn btn-small asset-frame-toggle"
+          aria-pressed={isFrame}
+          aria-label={`Use ${a.name} as the shot's frame`}
+          data-testid="asset-frame-toggle"
+          onClick={() => onFrame(!isFrame)}
+        >
+          {isFrame ? 'Frame ✓' : 'Use as frame'}
+        </button>
+      )}
       {canEdit && (
         <button type="button" className="btn-icon asset-remove" aria-label={`Remove ${a.name}`} onClick={onRemove}>
           ×
@@ -170,7 +196,14 @@ export function ShotMediaPanel({
       {assets.length > 0 && (
         <ul className="asset-grid" data-testid="asset-grid">
           {assets.map((a) => (
-            <AssetTile key={a.id} a={a} canEdit={canUpload} onRemove={() => media.detach(shotId, a.id).catch((e) => setRenderError(errorMessage(e)))} />
+            <AssetTile
+              key={a.id}
+              a={a}
+              canEdit={canUpload}
+              isFrame={media.frames[shotId] === a.id}
+              onRemove={() => media.detach(shotId, a.id).catch((e) => setRenderError(errorMessage(e)))}
+              onFrame={(chosen) => media.chooseFrame(shotId, chosen ? a.id : null).catch((e) => setRenderError(errorMessage(e)))}
+            />
           ))}
         </ul>
       )}

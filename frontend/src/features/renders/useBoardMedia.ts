@@ -16,10 +16,15 @@ export interface UploadState {
 export interface BoardMedia {
   /** Reference files by shot id, first attached first. */
   assets: Record<string, Asset[]>;
+  /** The frame chosen for a shot (an asset id among its assets), by shot id. */
+  frames: Record<string, string>;
   /** Renders by shot id, newest first: the stored history with live states on top. */
   renders: Record<string, Render[]>;
   uploads: UploadState[];
-  upload: (shotId: string, files: File[]) => void;
+  /** Uploads files to a shot; with asFrame, the first picture becomes its frame once stored. */
+  upload: (shotId: string, files: File[], asFrame?: boolean) => void;
+  /** Makes one of the shot's assets its frame, or (null) lets it be automatic again. */
+  chooseFrame: (shotId: string, assetId: string | null) => Promise<void>;
   dismissUpload: (key: number) => void;
   detach: (shotId: string, assetId: string) => Promise<void>;
   /** Reads assets and renders again (after a render finished: its URL). */
@@ -37,6 +42,7 @@ const ACTIVE = new Set(['queued', 'running']);
  */
 export function useBoardMedia(api: ApiClient, boardId: string, pushed: Record<string, RenderJob>, assetsChanged = 0): BoardMedia {
   const [assets, setAssets] = useState<Record<string, Asset[]>>({});
+  const [frames, setFrames] = useState<Record<string, string>>({});
   const [history, setHistory] = useState<Record<string, Render[]>>({});
   const [uploads, setUploads] = useState<UploadState[]>([]);
   const [error, setError] = useState<string | null>(null);
@@ -50,7 +56,8 @@ export function useBoardMedia(api: ApiClient, boardId: string, pushed: Record<st
       ([a, r]) => {
         if (!live) return;
         const clean = <T,>(m: Record<string, T[] | null>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v ?? []]));
-        setAssets(clean(a));
+        setAssets(a.shots);
+        setFrames(a.frames);
         setHistory(clean(r));
         setError(null);
       },
@@ -85,22 +92,34 @@ export function useBoardMedia(api: ApiClient, boardId: string, pushed: Record<st
     return out;
   }, [history, pushed]);
 
+  const chooseFrame = useCallback(
+    async (shotId: string, assetId: string | null) => {
+      if (assetId) await api.assets.setFrame(boardId, shotId, assetId);
+      else await api.assets.clearFrame(boardId, shotId);
+      setFrames(({ [shotId]: _, ...rest }) => (assetId ? { ...rest, [shotId]: assetId } : rest));
+    },
+    [api, boardId],
+  );
+
   const upload = useCallback(
-    (shotId: string, files: File[]) => {
+    (shotId: string, files: File[], asFrame = false) => {
+      const frameFile = asFrame ? files.find((f) => f.type.startsWith('image/')) : undefined;
       for (const file of files) {
         const key = ++seq.current;
         setUploads((u) => [...u, { key, shotId, name: file.name, sent: 0, total: file.size, error: null }]);
         const update = (patch: Partial<UploadState>) => setUploads((u) => u.map((x) => (x.key === key ? { ...x, ...patch } : x)));
         uploadFile(api, { boardId, shotId, file, onProgress: (sent, total) => update({ sent, total }) }).then(
-          (asset) => {
-            setUploads((u) => u.filter((x) => x.key !== key));
+          async (asset) => {
             setAssets((a) => ({ ...a, [shotId]: [...(a[shotId] ?? []), asset] }));
+            // The bar stays until the picture is the frame, so the card never flashes the old one as done.
+            if (file === frameFile) await chooseFrame(shotId, asset.id);
+            setUploads((u) => u.filter((x) => x.key !== key));
           },
           (e) => update({ error: errorMessage(e) }),
-        );
+        ).catch((e) => update({ error: errorMessage(e) }));
       }
     },
-    [api, boardId],
+    [api, boardId, chooseFrame],
   );
 
   const dismissUpload = useCallback((key: number) => setUploads((u) => u.filter((x) => x.key !== key)), []);
@@ -109,11 +128,12 @@ export function useBoardMedia(api: ApiClient, boardId: string, pushed: Record<st
     async (shotId: string, assetId: string) => {
       await api.assets.detach(boardId, shotId, assetId);
       setAssets((a) => ({ ...a, [shotId]: (a[shotId] ?? []).filter((x) => x.id !== assetId) }));
+      setFrames(({ [shotId]: chosen, ...rest }) => (chosen && chosen !== assetId ? { ...rest, [shotId]: chosen } : rest));
     },
     [api, boardId],
   );
 
-  return { assets, renders, uploads, upload, dismissUpload, detach, reload, error };
+  return { assets, frames, renders, uploads, upload, chooseFrame, dismissUpload, detach, reload, error };
 }
 
 /** The newest render of a shot that has a video, if any. */

@@ -1,20 +1,35 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import type { GuestView } from '../../api/client';
-import { Loading } from '../../components/States';
+import { EmptyState, Loading } from '../../components/States';
 import { formatSeconds } from '../../components/format';
 import { useLiveBoard } from '../../state/useLiveBoard';
 import { useStore } from '../../state/store';
+import type { Shot } from '../../sync/protocol';
+import { AnimaticPlayer } from '../board/AnimaticPlayer';
+import { BoardViewSwitch, usePreferredView, ZoomControls, ZOOMS } from '../board/BoardToolbar';
 import { CommentsPanel, type CommentRights } from '../board/CommentsPanel';
+import { ConnectionBadge, PresenceBar, TerminalBanner } from '../board/LiveStatus';
+import { OpenThreads } from '../board/OpenThreads';
+import { PlayheadClock } from '../board/player';
+import { presentColors } from '../board/presenceColors';
+import { ShotFrame } from '../board/ShotFrame';
+import { ShotGrid } from '../board/ShotGrid';
+import { ShotReadView } from '../board/ShotReadView';
+import { Timeline } from '../board/Timeline';
+import { timelineLayout } from '../board/timeline';
+import { useBoardMedia } from '../renders/useBoardMedia';
 import { LinkProblemPage, linkProblem, type LinkProblem } from './SharePage';
-import { matchesReview, ReviewBadge, ReviewControls, ReviewFilterSelect, ReviewSummaryBar, type ReviewFilter } from './Review';
+import { matchesReview, ReviewControls, ReviewFilterSelect, ReviewSummaryBar, type ReviewFilter } from './Review';
 import { ExportMenu } from '../exports/ExportMenu';
 
 /**
- * /review/:boardId — the board as a share link shows it: the timeline
- * read-only, a shot's prompt and notes, its comment threads (with time
- * ranges) and approve / request changes, as the link's role allows. Works
- * on a phone (one column; a shot opens over the list) and on a desktop.
+ * /review/:boardId — the board as a share link shows it: the same read view
+ * members with view rights get (frames in a grid or on the timeline, the
+ * animatic, a shot's prompt and notes as text, comment threads), plus what
+ * the link's role allows: comments (with time ranges) and approve / request
+ * changes for commenters. A viewer link shows no form controls. Works on a
+ * phone (one column) and on a desktop.
  */
 export function ReviewPage() {
   const { boardId = '' } = useParams();
@@ -75,6 +90,29 @@ function Reviewer({
     m.set(guest.actor, guest.guest ? `${guest.name} (guest)` : guest.name);
     return m;
   }, [live.peers, guest]);
+  const colors = useMemo(() => presentColors(live.peers), [live.peers]);
+  const media = useBoardMedia(api, boardId, live.renders, live.assetsChanged);
+  const [view, setView] = usePreferredView();
+  const [pxPerSecond, setPxPerSecond] = useState(ZOOMS[2]!);
+  const [clock] = useState(() => new PlayheadClock());
+  const [playerOpen, setPlayerOpen] = useState(false);
+  const shots = board?.shots ?? [];
+  const index = shots.findIndex((s) => s.id === selectedId);
+  const selected = index >= 0 ? shots[index]! : null;
+  const selectedLiveId = selected?.id ?? null;
+  useEffect(() => {
+    store?.select(selectedLiveId);
+  }, [store, selectedLiveId]);
+  const openThreads = useMemo(() => {
+    const m = new Map<string, number>();
+    for (const c of board?.comments ?? []) if (!c.parentId && !c.resolved) m.set(c.shotId, (m.get(c.shotId) ?? 0) + 1);
+    return m;
+  }, [board?.comments]);
+  // On a phone the shot opens under the frames: bring it into view.
+  const readView = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (selectedLiveId) readView.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [selectedLiveId]);
 
   if (ended && live.terminal?.kind !== 'link-ended') {
     return (
@@ -89,78 +127,109 @@ function Reviewer({
 
   const canComment = guest.role !== 'viewer' && !ended;
   const rights: CommentRights = { me: guest.actor, comment: canComment, resolveAny: guest.role === 'editor', moderate: false };
-  const shots = board.shots.filter((s) => matchesReview(s, filter));
-  const index = board.shots.findIndex((s) => s.id === selectedId);
-  const selected = index >= 0 ? board.shots[index]! : null;
+  const total = shots.reduce((sum, x) => sum + (x.duration || 0), 0);
+  const frame = (shot: Shot, i: number) => <ShotFrame shotId={shot.id} number={i + 1} aspectRatio={board.aspectRatio} media={media} />;
+  const cards = {
+    shots,
+    selectedId,
+    peers: live.peers,
+    me: guest.actor,
+    openThreads,
+    canEdit: false,
+    onSelect: setSelectedId,
+    onMove: () => undefined,
+    frame,
+    dimmed: (s: Shot) => !matchesReview(s, filter),
+  };
+  function play() {
+    const layout = timelineLayout(shots, 1);
+    clock.seek(index >= 0 ? layout.items[index]!.start : 0);
+    setPlayerOpen(true);
+    clock.play(1);
+  }
 
   return (
-    <div className={`review-page${selected ? ' has-selection' : ''}`} data-testid="review-page" data-role={guest.role}>
-      <header className="review-header">
-        <h1 data-testid="board-title">{board.title}</h1>
-        <p className="small">
-          <span data-testid="guest-name-shown">{guest.guest ? `${guest.name} (guest)` : guest.name}</span> ·{' '}
-          <span className="badge" data-testid="link-role">
-            {guest.role === 'viewer' ? 'View only' : guest.role === 'commenter' ? 'Can comment' : 'Can edit'}
-          </span>
-        </p>
-        <ReviewSummaryBar board={board} />
-        <ReviewFilterSelect value={filter} onChange={setFilter} />
-        {guest.allowDownloads && <ExportMenu scope={{ kind: 'board', id: boardId }} />}
-      </header>
-      <div className="review-layout">
-        <ol className="review-shots" data-testid="review-shots">
-          {shots.map((s) => {
-            const i = board.shots.indexOf(s);
-            const open = board.comments.filter((c) => c.shotId === s.id && !c.parentId && !c.resolved).length;
-            return (
-              <li key={s.id}>
-                <button
-                  type="button"
-                  className={`review-shot${s.id === selectedId ? ' selected' : ''}`}
-                  data-testid="review-shot"
-                  data-index={i + 1}
-                  onClick={() => setSelectedId(s.id)}
-                >
-                  <span className="review-shot-no">{i + 1}</span>
-                  <span className="review-shot-title">{s.title || `Shot ${i + 1}`}</span>
-                  <span className="muted small">{formatSeconds(s.duration)}</span>
-                  <ReviewBadge shot={s} />
-                  {open > 0 && <span className="badge badge-muted">{open} open</span>}
-                </button>
-              </li>
-            );
-          })}
-          {shots.length === 0 && <li className="muted small">No shots match.</li>}
-        </ol>
-        {selected && (
-          <aside className="review-detail" data-testid="shot-detail" data-index={index + 1}>
-            <button type="button" className="btn-link review-back" data-testid="back-to-shots" onClick={() => setSelectedId(null)}>
-              ← All shots
-            </button>
-            <h2>
-              Shot {index + 1}
-              {selected.title ? ` · ${selected.title}` : ''} <ReviewBadge shot={selected} />
+    <div className="board-page guest-board" data-testid="review-page" data-role={guest.role}>
+      <div className="board-main">
+        <header className="page-header">
+          <div className="page-heading">
+            <h1 data-testid="board-title">
+              {board.title}
+              <span className="badge" data-testid="link-role">
+                {guest.role === 'viewer' ? 'View only' : guest.role === 'commenter' ? 'Can comment' : 'Can edit'}
+              </span>
+            </h1>
+            {board.description && (
+              <p className="board-description" data-testid="board-description">
+                {board.description}
+              </p>
+            )}
+            <p className="small muted">
+              Shared with <span data-testid="guest-name-shown">{guest.guest ? `${guest.name} (guest)` : guest.name}</span>
+            </p>
+          </div>
+          <div className="page-actions live-status">
+            {guest.allowDownloads && <ExportMenu scope={{ kind: 'board', id: boardId }} />}
+            <PresenceBar peers={live.peers} me={guest.actor} />
+            <ConnectionBadge state={live} store={store} />
+          </div>
+        </header>
+        <TerminalBanner state={live} />
+
+        <section className="shot-list" aria-labelledby="shots-heading">
+          <div className="section-head">
+            <h2 id="shots-heading" className="section-title">
+              Shots
             </h2>
-            <dl className="props">
-              <dt>Duration</dt>
-              <dd>{formatSeconds(selected.duration)}</dd>
-              <dt>Prompt</dt>
-              <dd data-testid="shot-prompt">{selected.prompt || '—'}</dd>
-              <dt>Notes</dt>
-              <dd data-testid="shot-notes">{selected.notes || '—'}</dd>
-            </dl>
-            {canComment && <ReviewControls shot={selected} store={store} names={names} />}
-            <CommentsPanel
-              shot={selected}
-              shotIndex={index}
-              comments={board.comments}
-              store={store}
-              rights={rights}
-              names={names}
-            />
-          </aside>
+            <span className="muted" data-testid="shot-count">
+              {shots.length} {shots.length === 1 ? 'shot' : 'shots'}
+              {shots.length > 0 && ` · ${formatSeconds(total)}`}
+            </span>
+            <ReviewSummaryBar board={board} />
+            {canComment && <ReviewFilterSelect value={filter} onChange={setFilter} />}
+            <div className="shot-list-actions">
+              <BoardViewSwitch view={view} onChange={setView} />
+              {view === 'timeline' && <ZoomControls zooms={ZOOMS} value={pxPerSecond} onChange={setPxPerSecond} />}
+              {shots.length > 0 && (
+                <button type="button" className="btn btn-small" data-testid="play-board" onClick={play}>
+                  ▶ Play{selected ? ` from ${index + 1}` : ''}
+                </button>
+              )}
+            </div>
+          </div>
+          {playerOpen && <AnimaticPlayer shots={shots} media={media} aspectRatio={board.aspectRatio} clock={clock} onClose={() => setPlayerOpen(false)} />}
+          {shots.length === 0 && (
+            <EmptyState title="No shots yet" testId="shots-empty">
+              Shots will appear here as the team adds them.
+            </EmptyState>
+          )}
+          {shots.length > 0 && view === 'grid' && <ShotGrid {...cards} />}
+          {shots.length > 0 && view === 'timeline' && <Timeline {...cards} pxPerSecond={pxPerSecond} onInsert={() => undefined} clock={playerOpen ? clock : null} />}
+        </section>
+
+        <div ref={readView}>
+          {selected && <ShotReadView key={`read-${selected.id}`} shot={selected} index={index} frame={frame(selected, index)} />}
+        </div>
+        {selected && canComment && (
+          <section className="inspector-section" aria-label="Review">
+            <h3>Review</h3>
+            <ReviewControls shot={selected} store={store} names={names} />
+          </section>
         )}
       </div>
+
+      <aside className="inspector" aria-label="Comments">
+        <CommentsPanel
+          shot={selected}
+          shotIndex={index}
+          comments={board.comments}
+          store={store}
+          rights={rights}
+          names={names}
+          colors={colors}
+        />
+        <OpenThreads shots={shots} comments={board.comments} names={names} onOpen={setSelectedId} />
+      </aside>
     </div>
   );
 }
