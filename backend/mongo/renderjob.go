@@ -135,6 +135,7 @@ func (q *RenderQueue) Job(ctx context.Context, id string) (*shotline.RenderJob, 
 }
 
 type queueDoc struct {
+	Limit   int                  `bson:"limit"` // the workspace's own concurrency limit; 0: the workers'
 	Jobs    []string             `bson:"jobs"`
 	Running map[string]time.Time `bson:"running"` // job id → lease end
 	Spaces  []string             `bson:"workspaces"`
@@ -174,7 +175,8 @@ func (d *queueDoc) runningExcept(now time.Time, jobID string) int {
 //
 // Who runs a job is decided by inserting render_claims {_id: "<job>:<epoch>"}:
 // the unique _id lets exactly one claimant of each epoch through, on MongoDB
-// and on the local store alike. The workspace's limit is kept by writing our
+// and on the local store alike. limit applies to workspaces that have not
+// set their own (RenderSettingsStore.Set). The workspace's limit is kept by writing our
 // lease into the queue document and reading the answer: if it shows limit
 // other live leases, we give the job back. Each later writer sees every
 // earlier lease, so at most limit claims proceed at once.
@@ -216,6 +218,9 @@ func (q *RenderQueue) claimIn(ctx context.Context, ws, worker string, lease time
 			}
 		}
 		return nil, err
+	}
+	if qd.Limit > 0 {
+		limit = qd.Limit
 	}
 	now := q.Now()
 	if qd.runningExcept(now, "") >= limit {

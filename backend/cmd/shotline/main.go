@@ -100,7 +100,7 @@ func run() error {
 	projects := mongo.NewProjectService(db)
 	importer := &export.Importer{
 		Target: &shttp.ImportTarget{Projects: projects, Boards: boards, OpLog: mongo.NewOpLog(db), Renders: queue,
-			Settings: mongo.NewRenderSettingsStore(db)},
+			Settings: renderSettings(db, cfg)},
 		Assets: mongo.NewAssetStore(db), Objects: store, Quota: cfg.WorkspaceQuota,
 		Limits:   export.ImportLimits{MaxSize: cfg.ImportMaxBytes, MaxFile: max(cfg.MaxClipBytes, cfg.MaxImageBytes)},
 		AssetKey: asset.ObjectKey, RenderKey: render.ResultKey,
@@ -109,7 +109,7 @@ func run() error {
 		Users: mongo.NewUserService(db), Sessions: sessions, Workspaces: mongo.NewWorkspaceService(db),
 		Projects: projects, Boards: boards,
 		Passwords: password.Default, Authz: enforcer, Hub: hub, Versions: versions, Assets: assets,
-		Renders: renders, RenderSettings: mongo.NewRenderSettingsStore(db), Metrics: met,
+		Renders: renders, RenderSettings: renderSettings(db, cfg), Metrics: met,
 		Links: links, Audit: mongo.NewAuditLog(db), Inbox: mongo.NewInboxService(db),
 		Exports: &export.Requests{Queue: queue, Queued: renders.Queued}, Importer: importer,
 	}, shttp.Config{
