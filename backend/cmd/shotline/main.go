@@ -140,9 +140,9 @@ func run() error {
 	retention := &render.Retention{Service: renders, Expirer: queue}
 	go every(ctx, time.Hour, func() {
 		if n, err := retention.Sweep(ctx, time.Now().UTC()); err != nil && ctx.Err() == nil {
-			log.Warn("sweep expired renders", "err", err)
+			log.Warn("sweep expired renders and exports", "err", err)
 		} else if n > 0 {
-			log.Info("deleted expired renders", "count", n)
+			log.Info("deleted expired renders and exports", "count", n)
 		}
 	})
 	go every(ctx, 10*time.Minute, func() {
