@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { errorMessage, type ApiClient, type Render } from '../../api/client';
 import { formatDate } from '../../components/format';
 import type { Shot } from '../../sync/protocol';
@@ -118,6 +119,11 @@ export function RenderQueuePanel({
         </ul>
       )}
       {canReadCredits && credits.data && <CreditsView api={api} workspaceId={workspaceId} credits={credits.data} canTopUp={canTopUp} onChange={credits.set} />}
+      {canReadCredits && (
+        <Link to={`/w/${workspaceId}/settings`} className="link-button" data-testid="open-workspace-settings">
+          Retention and credits settings
+        </Link>
+      )}
       {credits.error && <p className="render-error">{credits.error}</p>}
     </div>
   );
