@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { signUp } from './accounts';
 
 // Issue 13, the admin's side: the workspace settings page. An owner sets how
@@ -20,12 +20,17 @@ async function expectAccessible(page: Page, what: string) {
   expect(bad, `axe on ${what}`).toEqual([]);
 }
 
+/** A full-page screenshot in the test's output, for review. */
+async function shot(page: Page, info: TestInfo, name: string) {
+  await page.screenshot({ path: info.outputPath(`${name}-${page.viewportSize()?.width}.png`), fullPage: true });
+}
+
 async function expectNoSidewaysScroll(page: Page) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow, 'the page scrolls sideways').toBeLessThanOrEqual(0);
 }
 
-test('an admin sets retention and concurrency and reads the credits; an editor does not see the settings', async ({ browser }) => {
+test('an admin sets retention and concurrency and reads the credits; an editor does not see the settings', async ({ browser }, info) => {
   const editorEmail = `editor-${run}@e2e.shotline.test`;
   const editorCtx = await browser.newContext({ viewport: DESKTOP });
   const editor = await editorCtx.newPage();
@@ -57,6 +62,7 @@ test('an admin sets retention and concurrency and reads the credits; an editor d
     await expect(owner.getByTestId('credit-balance')).toHaveText('100'); // the welcome credits
     await expect(owner.getByTestId('ledger-entry')).toHaveCount(1);
     await expectAccessible(owner, 'the settings page at 1440×900');
+    await shot(owner, info, 'settings');
   });
 
   await test.step('a value out of bounds is explained by its field and not saved', async () => {
@@ -64,6 +70,7 @@ test('an admin sets retention and concurrency and reads the credits; an editor d
     await owner.getByRole('button', { name: 'Save' }).click();
     await expect(days).toHaveAttribute('aria-invalid', 'true');
     await expect(owner.getByText('Enter a number from 1 to 3650.')).toBeVisible();
+    await shot(owner, info, 'settings-invalid');
     await owner.reload();
     await expect(days).toHaveValue('30');
   });
@@ -97,6 +104,7 @@ test('an admin sets retention and concurrency and reads the credits; an editor d
     await expect(owner.getByTestId('credit-balance')).toBeVisible();
     await expectNoSidewaysScroll(owner);
     await expectAccessible(owner, 'the settings page at 390×844');
+    await shot(owner, info, 'settings');
   });
 
   await test.step('an editor has no settings entry and the page refuses them', async () => {

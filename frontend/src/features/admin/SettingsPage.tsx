@@ -171,7 +171,7 @@ function CreditsSection({ workspace, canTopUp }: { workspace: Workspace; canTopU
         </p>
       )}
       {credits.data ? (
-        <CreditsView api={api} workspaceId={workspace.id} credits={credits.data} canTopUp={canTopUp} onChange={credits.set} ledgerOpen />
+        <CreditsView api={api} workspaceId={workspace.id} credits={credits.data} canTopUp={canTopUp} onChange={credits.set} ledgerOpen label="Balance" />
       ) : (
         !credits.error && <Loading />
       )}

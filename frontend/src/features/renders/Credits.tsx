@@ -37,6 +37,7 @@ export function CreditsView({
   canTopUp,
   onChange,
   ledgerOpen = false,
+  label = 'Credits',
 }: {
   api: ApiClient;
   workspaceId: string;
@@ -45,6 +46,8 @@ export function CreditsView({
   onChange: (c: Credits) => void;
   /** Shows the ledger and top-up without a toggle. */
   ledgerOpen?: boolean;
+  /** What the balance is called (under a "Credits" heading: "Balance"). */
+  label?: string;
 }) {
   const [toggled, setToggled] = useState(false);
   const [amount, setAmount] = useState('100');
@@ -55,7 +58,7 @@ export function CreditsView({
   return (
     <div className="credits" data-testid="credits">
       <div className="credits-head">
-        <span>Credits</span>
+        <span>{label}</span>
         <strong data-testid="credit-balance">{credits.balance}</strong>
         {!ledgerOpen && (
           <button type="button" className="link-button" onClick={() => setToggled(!toggled)} aria-expanded={toggled} data-testid="toggle-ledger">
