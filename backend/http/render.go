@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"fmt"
 	nethttp "net/http"
 	"time"
 
@@ -101,11 +102,32 @@ func (s *Server) hasProvider(name string) bool {
 	return ok
 }
 
+// renderSettingsInput changes the fields it carries. The bounds are checked
+// by the handler, not the schema, so that a refusal names the field in the
+// product's words (EINVALID with details[].field).
 type renderSettingsInput struct {
 	WorkspaceID string `path:"workspaceId" maxLength:"64"`
 	Body        struct {
-		RetentionDays int `json:"retentionDays" minimum:"1" maximum:"3650" doc:"Renders are deleted this many days after they finish."`
+		RetentionDays *int `json:"retentionDays,omitempty" doc:"Renders and exports are deleted this many days after they finish: 1 to 3650."`
+		Concurrency   *int `json:"concurrency,omitempty" doc:"How many of the workspace's renders and exports run at once: 1 to 16."`
 	}
+}
+
+// validate checks the bounds of the fields present.
+func (in *renderSettingsInput) validate() error {
+	var details []shotline.FieldError
+	if d := in.Body.RetentionDays; d != nil && (*d < shotline.MinRetentionDays || *d > shotline.MaxRetentionDays) {
+		details = append(details, shotline.FieldError{Field: "retentionDays",
+			Message: fmt.Sprintf("Keep renders between %d and %d days.", shotline.MinRetentionDays, shotline.MaxRetentionDays)})
+	}
+	if c := in.Body.Concurrency; c != nil && (*c < shotline.MinRenderConcurrency || *c > shotline.MaxRenderConcurrency) {
+		details = append(details, shotline.FieldError{Field: "concurrency",
+			Message: fmt.Sprintf("Run between %d and %d renders at once.", shotline.MinRenderConcurrency, shotline.MaxRenderConcurrency)})
+	}
+	if len(details) == 0 {
+		return nil
+	}
+	return &shotline.Error{Code: shotline.EINVALID, Message: details[0].Message, Details: details}
 }
 
 // boardShots reads the board's shots from its live state, numbered in
@@ -232,20 +254,28 @@ func (s *Server) registerRenders() {
 		})
 
 	register(s, Route{ID: "getRenderSettings", Method: nethttp.MethodGet, Path: "/api/workspaces/{workspaceId}/render-settings", Tag: "credits",
-		Summary: "The workspace's render settings (retention)", Scope: ScopeWorkspace, Perm: shotline.PermWorkspaceRead},
+		Summary: "The workspace's render settings (retention, concurrency)", Scope: ScopeWorkspace, Perm: shotline.PermWorkspaceRead},
 		func(ctx context.Context, in *workspaceIDInput) (*renderSettingsOutput, error) {
 			rs, err := s.RenderSettings.Get(ctx, in.WorkspaceID)
 			return &renderSettingsOutput{Body: rs}, err
 		})
 
 	register(s, Route{ID: "setRenderSettings", Method: nethttp.MethodPut, Path: "/api/workspaces/{workspaceId}/render-settings", Tag: "credits",
-		Summary: "Set how long renders are kept", Scope: ScopeWorkspace, Perm: shotline.PermWorkspaceUpdate},
+		Summary: "Set how long renders and exports are kept and how many run at once", Scope: ScopeWorkspace, Perm: shotline.PermWorkspaceUpdate},
 		func(ctx context.Context, in *renderSettingsInput) (*renderSettingsOutput, error) {
+			if err := in.validate(); err != nil {
+				return nil, err
+			}
 			rs, err := s.RenderSettings.Get(ctx, in.WorkspaceID)
 			if err != nil {
 				return nil, err
 			}
-			rs.RetentionDays = in.Body.RetentionDays
+			if in.Body.RetentionDays != nil {
+				rs.RetentionDays = *in.Body.RetentionDays
+			}
+			if in.Body.Concurrency != nil {
+				rs.Concurrency = *in.Body.Concurrency
+			}
 			if err := s.RenderSettings.Set(ctx, in.WorkspaceID, rs); err != nil {
 				return nil, err
 			}

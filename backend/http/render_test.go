@@ -211,3 +211,63 @@ func TestBoardDefaultProvider(t *testing.T) {
 		t.Errorf("changed shots after the board's provider changed: %+v", changed.Jobs)
 	}
 }
+
+// An admin sets retention and concurrency, each alone or together; out of
+// bounds, each field is refused by name and nothing changes.
+func TestRenderSettingsThroughTheAPI(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	owner := s.signUp(t, "Owner")
+	ws, _ := boardFor(t, owner)
+	path := "/api/workspaces/" + ws + "/render-settings"
+	settings := func() (retention, concurrency float64) {
+		t.Helper()
+		m := owner.do("GET", path, nil).must(t, 200).JSON()
+		return m["retentionDays"].(float64), m["concurrency"].(float64)
+	}
+	if r, c := settings(); r != 30 || c != 2 {
+		t.Fatalf("defaults %v days, %v at once; want 30, 2", r, c)
+	}
+	for name, tc := range map[string]struct {
+		body   map[string]any
+		fields []string
+	}{
+		"no retention":       {map[string]any{"retentionDays": 0}, []string{"retentionDays"}},
+		"retention too long": {map[string]any{"retentionDays": 3651}, []string{"retentionDays"}},
+		"no concurrency":     {map[string]any{"concurrency": 0}, []string{"concurrency"}},
+		"both wrong":         {map[string]any{"retentionDays": -1, "concurrency": 17}, []string{"retentionDays", "concurrency"}},
+		"one wrong":          {map[string]any{"retentionDays": 10, "concurrency": 99}, []string{"concurrency"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := owner.do("PUT", path, tc.body)
+			r.wantError(t, 422, shotline.EINVALID)
+			var body struct {
+				Details []shotline.FieldError `json:"details"`
+			}
+			if err := json.Unmarshal(r.Body, &body); err != nil {
+				t.Fatal(err)
+			}
+			var fields []string
+			for _, d := range body.Details {
+				if d.Message == "" {
+					t.Errorf("field %s refused without a message", d.Field)
+				}
+				fields = append(fields, d.Field)
+			}
+			if strings.Join(fields, ",") != strings.Join(tc.fields, ",") {
+				t.Errorf("refused fields %v, want %v", fields, tc.fields)
+			}
+		})
+	}
+	if r, c := settings(); r != 30 || c != 2 {
+		t.Fatalf("after refusals %v days, %v at once; want 30, 2 unchanged", r, c)
+	}
+	owner.do("PUT", path, map[string]any{"concurrency": 4}).must(t, 200)
+	owner.do("PUT", path, map[string]any{"retentionDays": 7}).must(t, 200)
+	if r, c := settings(); r != 7 || c != 4 {
+		t.Fatalf("after two changes %v days, %v at once; want 7, 4", r, c)
+	}
+	m := owner.do("PUT", path, map[string]any{"retentionDays": 3650, "concurrency": 16}).must(t, 200).JSON()
+	if m["retentionDays"] != 3650.0 || m["concurrency"] != 16.0 {
+		t.Fatalf("PUT answered %v, want the upper bounds", m)
+	}
+}

@@ -148,17 +148,26 @@ func (s *CreditStore) Ledger(ctx context.Context, workspaceID string, limit int)
 }
 
 // RenderSettingsStore keeps each workspace's render settings:
-// render_settings, _id = workspace id.
-type RenderSettingsStore struct{ db *DB }
+// render_settings, _id = workspace id. The concurrency limit is copied to
+// the workspace's queue document, where claims read it.
+type RenderSettingsStore struct {
+	db *DB
+	// Default is what a workspace that never set its own gets; its
+	// Concurrency should be the workers' limit (render.Worker.Limit).
+	Default shotline.RenderSettings
+}
 
-// NewRenderSettingsStore returns a RenderSettingsStore on db.
-func NewRenderSettingsStore(db *DB) *RenderSettingsStore { return &RenderSettingsStore{db: db} }
+// NewRenderSettingsStore returns a RenderSettingsStore on db with
+// shotline.DefaultRenderSettings as the default.
+func NewRenderSettingsStore(db *DB) *RenderSettingsStore {
+	return &RenderSettingsStore{db: db, Default: shotline.DefaultRenderSettings}
+}
 
 func (s *RenderSettingsStore) coll() *mongo.Collection { return s.db.db.Collection("render_settings") }
 
 // Get: _id equality; the defaults when none are stored.
 func (s *RenderSettingsStore) Get(ctx context.Context, workspaceID string) (shotline.RenderSettings, error) {
-	out := shotline.DefaultRenderSettings
+	out := s.Default
 	var d struct {
 		RetentionDays int `bson:"retentionDays"`
 		Concurrency   int `bson:"concurrency"`
@@ -178,12 +187,19 @@ func (s *RenderSettingsStore) Get(ctx context.Context, workspaceID string) (shot
 	return out, nil
 }
 
-// Set: replace by _id (upsert).
+// Set: replace by _id (upsert), then the limit into the workspace's queue
+// document (render_queues "ws:<workspace>", $set limit, upsert), which
+// claims read anyway: no extra read per claim.
 func (s *RenderSettingsStore) Set(ctx context.Context, workspaceID string, rs shotline.RenderSettings) error {
 	_, err := s.coll().ReplaceOne(ctx, byID(workspaceID), bson.D{{Key: "retentionDays", Value: rs.RetentionDays}, {Key: "concurrency", Value: rs.Concurrency}},
 		options.Replace().SetUpsert(true))
 	if err != nil {
 		return fmt.Errorf("store render settings: %w", err)
+	}
+	_, err = s.db.db.Collection("render_queues").UpdateOne(ctx, byID(queueID(workspaceID)),
+		bson.D{{Key: "$set", Value: bson.D{{Key: "limit", Value: rs.Concurrency}}}}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("store render concurrency: %w", err)
 	}
 	return nil
 }

@@ -86,6 +86,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err := db.once(ctx, "scope_ids", db.migrateScopes); err != nil {
 		return err
 	}
+	if err := db.once(ctx, "render_expiry: day ledger", db.migrateRenderExpiry); err != nil {
+		return err
+	}
 	return NewOpLog(db).migrate(ctx)
 }
 

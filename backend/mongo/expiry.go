@@ -20,7 +20,7 @@ import (
 // addition rewrite the whole day's list).
 type dayExpiry struct {
 	db       *DB
-	prefix   string // "" for sessions, "guest:" for guest sessions
+	prefix   string // "" for sessions, "guest:" for guest sessions, "render:" for renders and exports
 	sweptKey string // the scope index document that holds the last day swept
 }
 
@@ -60,8 +60,10 @@ const (
 	expiryLater                        // expires later today: the entry stays
 )
 
-// sweepFrom is how far back a first sweep looks: nothing in a ledger lasts
-// this long (sessions and guest sessions are far shorter).
+// sweepFrom is how far back a first sweep looks: sessions and guest
+// sessions last far less, and renders are filed under the day they expire,
+// so only a day that ended this long before a ledger's first sweep is
+// missed (the render ledger's migration files older ones under today).
 const sweepFrom = 400 * 24 * time.Hour
 
 // sweep calls expire for each entry of every day that ended since the last

@@ -24,7 +24,8 @@ import (
 //	                decides who runs the job); _id = "<job>:done": the outcome,
 //	                inserted once by whoever finishes it
 //	board_renders   _id = board id: job ids by shot
-//	render_expiry   _id = "day:YYYY-MM-DD": the jobs whose render expires that day
+//	session_expiry  _id = "render:YYYY-MM-DD" (a counter) and "render:YYYY-MM-DD:n":
+//	                the jobs (renders and exports) whose file expires that day
 //	export_lists    _id = "board:<id>" or "project:<id>": export job ids, newest last
 //
 // Claiming reads the "active" document, one queue document per workspace
@@ -51,12 +52,11 @@ const MaxUnfinishedPerWorkspace = 2000
 // renders expire with their retention anyway.
 const MaxRendersPerShot = 200
 
-func (q *RenderQueue) jobs() *mongo.Collection     { return q.db.db.Collection("render_jobs") }
-func (q *RenderQueue) queues() *mongo.Collection   { return q.db.db.Collection("render_queues") }
-func (q *RenderQueue) claims() *mongo.Collection   { return q.db.db.Collection("render_claims") }
-func (q *RenderQueue) history() *mongo.Collection  { return q.db.db.Collection("board_renders") }
-func (q *RenderQueue) expiries() *mongo.Collection { return q.db.db.Collection("render_expiry") }
-func (q *RenderQueue) exports() *mongo.Collection  { return q.db.db.Collection("export_lists") }
+func (q *RenderQueue) jobs() *mongo.Collection    { return q.db.db.Collection("render_jobs") }
+func (q *RenderQueue) queues() *mongo.Collection  { return q.db.db.Collection("render_queues") }
+func (q *RenderQueue) claims() *mongo.Collection  { return q.db.db.Collection("render_claims") }
+func (q *RenderQueue) history() *mongo.Collection { return q.db.db.Collection("board_renders") }
+func (q *RenderQueue) exports() *mongo.Collection { return q.db.db.Collection("export_lists") }
 
 func byID(id string) bson.D { return bson.D{{Key: "_id", Value: id}} }
 
@@ -135,6 +135,7 @@ func (q *RenderQueue) Job(ctx context.Context, id string) (*shotline.RenderJob, 
 }
 
 type queueDoc struct {
+	Limit   int                  `bson:"limit"` // the workspace's own concurrency limit; 0: the workers'
 	Jobs    []string             `bson:"jobs"`
 	Running map[string]time.Time `bson:"running"` // job id → lease end
 	Spaces  []string             `bson:"workspaces"`
@@ -174,7 +175,8 @@ func (d *queueDoc) runningExcept(now time.Time, jobID string) int {
 //
 // Who runs a job is decided by inserting render_claims {_id: "<job>:<epoch>"}:
 // the unique _id lets exactly one claimant of each epoch through, on MongoDB
-// and on the local store alike. The workspace's limit is kept by writing our
+// and on the local store alike. limit applies to workspaces that have not
+// set their own (RenderSettingsStore.Set). The workspace's limit is kept by writing our
 // lease into the queue document and reading the answer: if it shows limit
 // other live leases, we give the job back. Each later writer sees every
 // earlier lease, so at most limit claims proceed at once.
@@ -216,6 +218,9 @@ func (q *RenderQueue) claimIn(ctx context.Context, ws, worker string, lease time
 			}
 		}
 		return nil, err
+	}
+	if qd.Limit > 0 {
+		limit = qd.Limit
 	}
 	now := q.Now()
 	if qd.runningExcept(now, "") >= limit {
@@ -420,8 +425,9 @@ func (q *RenderQueue) applyOutcome(ctx context.Context, j *shotline.RenderJob, o
 		{Key: "finishedat", Value: out.FinishedAt}, {Key: "resultkey", Value: out.ResultKey}, {Key: "resultsize", Value: out.ResultSize},
 		{Key: "expiresat", Value: out.ExpiresAt}, {Key: "progress", Value: out.Progress}, {Key: "leaseuntil", Value: time.Time{}}}}})
 	if err == nil && !out.ExpiresAt.IsZero() {
-		_, err = q.expiries().UpdateOne(ctx, byID(expiryDay(out.ExpiresAt)),
-			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "jobs", Value: j.ID}}}}, options.UpdateOne().SetUpsert(true))
+		// Redone after a crash, this may file the job twice: the sweep
+		// finds it gone the second time.
+		err = q.db.renderExpiry().add(ctx, out.ExpiresAt, j.ID)
 	}
 	if err != nil {
 		// The job stays listed; the next claimant finds the outcome and
@@ -434,8 +440,6 @@ func (q *RenderQueue) applyOutcome(ctx context.Context, j *shotline.RenderJob, o
 	q.unlist(ctx, j.WorkspaceID, j.ID)
 	return &out
 }
-
-func expiryDay(t time.Time) string { return "day:" + t.UTC().Format(time.DateOnly) }
 
 // RequestCancel marks the job; a job that is not running under a live
 // lease is finished as canceled at once (a worker that claims it meanwhile
@@ -476,23 +480,47 @@ func (q *RenderQueue) ShotRenders(ctx context.Context, boardID string) (map[stri
 	return d.Shots, nil
 }
 
-// Expiring returns the ids of jobs whose renders expire on day (one
-// document per day).
-func (q *RenderQueue) Expiring(ctx context.Context, day time.Time) ([]string, error) {
-	var d struct {
-		Jobs []string `bson:"jobs"`
-	}
-	err := q.expiries().FindOne(ctx, byID(expiryDay(day))).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("read render expiries: %w", err)
-	}
-	return d.Jobs, nil
+// SweepExpired calls remove with every job (render or export) whose file
+// expired by now, day by day through the expiry ledger, and returns how
+// many it removed. It stops at the first error; the next sweep resumes
+// where this one stopped (the entries already handled are gone). Its cost
+// is what it removes, today's expiring jobs and one lookup per day since
+// the last sweep.
+func (q *RenderQueue) SweepExpired(ctx context.Context, now time.Time, remove func(ctx context.Context, j *shotline.RenderJob) error) (int, error) {
+	e := q.db.renderExpiry()
+	n, err := e.sweep(ctx, now, func(ctx context.Context, id string, over bool) (expiryOutcome, error) {
+		j, err := q.Job(ctx, id)
+		if shotline.ErrorCode(err) == shotline.ENOTFOUND {
+			return expiryGone, nil
+		} else if err != nil {
+			return expiryLater, err
+		}
+		if j.ExpiresAt.IsZero() {
+			return expiryGone, nil // kept for good: nothing to expire
+		}
+		if j.ExpiresAt.After(now) {
+			if !over {
+				return expiryLater, nil
+			}
+			// Filed under a day before its own (it cannot be, unless
+			// written so by hand): file it under its day, so it is
+			// not lost with this day's counter.
+			if err := e.add(ctx, j.ExpiresAt, j.ID); err != nil {
+				return expiryLater, err
+			}
+			return expiryGone, nil
+		}
+		if err := remove(ctx, j); err != nil {
+			return expiryLater, fmt.Errorf("expire %s: %w", j.ID, err)
+		}
+		return expiryDeleted, nil
+	})
+	return int(n), err
 }
 
-// Delete removes a finished job: its record, its claims, and its ids in its
-// shot's history and its expiry day. All by _id.
+// Delete removes a finished job: its record, its claims, and its id in its
+// shot's history or its export list. All by _id. Its expiry entry stays
+// until the sweep reaches its day and finds the job gone.
 func (q *RenderQueue) Delete(ctx context.Context, j *shotline.RenderJob) error {
 	var errs []error
 	var err error
@@ -510,10 +538,6 @@ func (q *RenderQueue) Delete(ctx context.Context, j *shotline.RenderJob) error {
 	errs = append(errs, err)
 	_, err = q.jobs().DeleteOne(ctx, byID(j.ID))
 	errs = append(errs, err)
-	if !j.ExpiresAt.IsZero() {
-		_, err = q.expiries().UpdateOne(ctx, byID(expiryDay(j.ExpiresAt)), bson.D{{Key: "$pull", Value: bson.D{{Key: "jobs", Value: j.ID}}}})
-		errs = append(errs, err)
-	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("delete render job: %w", err)
 	}
@@ -545,7 +569,8 @@ func (q *RenderQueue) Depth(ctx context.Context) (map[shotline.JobState]int, err
 }
 
 // Record stores a job that finished elsewhere (an imported render): the
-// job, its shot's history and its expiry day, all by _id. It never enters
+// job, its shot's history (an export: its export list) and its expiry
+// entry, all by _id. It never enters
 // a queue.
 func (q *RenderQueue) Record(ctx context.Context, j *shotline.RenderJob) error {
 	if !j.State.Terminal() {
@@ -554,13 +579,15 @@ func (q *RenderQueue) Record(ctx context.Context, j *shotline.RenderJob) error {
 	if _, err := q.jobs().InsertOne(ctx, jobDoc{ID: j.ID, RenderJob: *j}); err != nil {
 		return fmt.Errorf("insert render job: %w", err)
 	}
-	upsert := options.UpdateOne().SetUpsert(true)
-	if err := q.addToHistory(ctx, j); err != nil {
+	if j.Kind == shotline.JobExport {
+		if err := pushCapped(ctx, q.exports(), shotline.ExportScope(j.ProjectID, j.BoardID), "jobs", j.ID, shotline.MaxExportsPerScope); err != nil {
+			return err
+		}
+	} else if err := q.addToHistory(ctx, j); err != nil {
 		return err
 	}
 	if !j.ExpiresAt.IsZero() {
-		if _, err := q.expiries().UpdateOne(ctx, byID(expiryDay(j.ExpiresAt)),
-			bson.D{{Key: "$addToSet", Value: bson.D{{Key: "jobs", Value: j.ID}}}}, upsert); err != nil {
+		if err := q.db.renderExpiry().add(ctx, j.ExpiresAt, j.ID); err != nil {
 			return fmt.Errorf("record render expiry: %w", err)
 		}
 	}

@@ -227,3 +227,48 @@ func TestRenderQueueCancel(t *testing.T) {
 		t.Errorf("history %v %v", hist, err)
 	}
 }
+
+// A workspace's own concurrency limit (its render settings) replaces the
+// workers' limit for its jobs, and only for its jobs.
+func TestRenderQueueUsesTheWorkspacesOwnLimit(t *testing.T) {
+	db := openDB(t)
+	q := mongo.NewRenderQueue(db)
+	c := &clock{now: time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)}
+	q.Now = c.Now
+	ctx := context.Background()
+	settings := mongo.NewRenderSettingsStore(db)
+	if err := settings.Set(ctx, "one", shotline.RenderSettings{RetentionDays: 30, Concurrency: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if rs, err := settings.Get(ctx, "one"); err != nil || rs.Concurrency != 1 {
+		t.Fatalf("settings %+v %v", rs, err)
+	}
+	enqueue(t, q, "one", 3)
+	claim := func() *shotline.RenderJob {
+		t.Helper()
+		j, err := q.Claim(ctx, "w", time.Minute, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return j
+	}
+	if claim() == nil {
+		t.Fatal("no first claim")
+	}
+	if j := claim(); j != nil {
+		t.Fatalf("claimed %s past the workspace's limit of 1 (workers allow 5)", j.ID)
+	}
+	if err := settings.Set(ctx, "one", shotline.RenderSettings{RetentionDays: 30, Concurrency: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if claim() == nil || claim() == nil {
+		t.Fatal("the raised limit of 3 did not let two more run")
+	}
+	// A workspace without settings runs up to the workers' limit.
+	enqueue(t, q, "other", 3)
+	for i := range 3 {
+		if j, err := q.Claim(ctx, "w", time.Minute, 2); err != nil || (j == nil) != (i == 2) {
+			t.Fatalf("claim %d in a workspace on the workers' limit of 2: %v %v", i+1, j, err)
+		}
+	}
+}

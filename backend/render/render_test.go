@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -14,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -456,5 +458,66 @@ func TestRelayPushesJobsRunElsewhere(t *testing.T) {
 	}
 	if len(states) != 2 || states[0] != shotline.JobQueued || states[1] != shotline.JobSucceeded {
 		t.Errorf("sent %v, want [queued succeeded]", states)
+	}
+}
+
+// Retention takes renders and exports down the same path: past their time,
+// the file, the record and the storage they used go; the others stay
+// whole until their own time.
+func TestRetentionDeletesExpiredRendersAndExports(t *testing.T) {
+	st := newStack(t)
+	ctx := context.Background()
+	now := st.clock.Now()
+	type kept struct {
+		job     *shotline.RenderJob
+		expired bool
+	}
+	var all []kept
+	for i, c := range []struct {
+		export  bool
+		expires time.Duration
+	}{{false, -time.Hour}, {true, -2 * time.Hour}, {false, 24 * time.Hour}, {true, 48 * time.Hour}} {
+		j := &shotline.RenderJob{ID: fmt.Sprintf("ret-%d", i), WorkspaceID: "ws", BoardID: "board", ShotID: "shot1",
+			State: shotline.JobSucceeded, FinishedAt: now.Add(-30 * 24 * time.Hour), ExpiresAt: now.Add(c.expires)}
+		if c.export {
+			j.Kind, j.ShotID, j.Format = shotline.JobExport, "", "csv"
+		}
+		body := []byte(strings.Repeat("x", 100*(i+1)))
+		j.ResultKey, j.ResultSize = "test-results/"+j.ID, int64(len(body))
+		if err := st.svc.Objects.Put(ctx, j.ResultKey, bytes.NewReader(body), j.ResultSize, "application/octet-stream"); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.assets.Store.Reserve(ctx, "ws", j.ResultSize, 1<<30); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.queue.Record(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, kept{j, c.expires < 0})
+	}
+	r := &render.Retention{Service: st.svc, Expirer: st.queue}
+	if n, err := r.Sweep(ctx, now); err != nil || n != 2 {
+		t.Fatalf("swept %d (%v), want the render and the export past their time", n, err)
+	}
+	var left int64
+	for _, k := range all {
+		_, errJob := st.queue.Job(ctx, k.job.ID)
+		_, errObj := st.svc.Objects.Size(ctx, k.job.ResultKey)
+		gone := shotline.ErrorCode(errJob) == shotline.ENOTFOUND && shotline.ErrorCode(errObj) == shotline.ENOTFOUND
+		if k.expired != gone {
+			t.Errorf("%s (%s): record %v, file %v; want gone %v", k.job.ID, k.job.Kind, errJob, errObj, k.expired)
+		}
+		if !k.expired {
+			left += k.job.ResultSize
+		}
+	}
+	if used, _ := st.assets.Store.Usage(ctx, "ws"); used != left {
+		t.Errorf("usage %d after the sweep, want %d (what is kept)", used, left)
+	}
+	if exports, _ := st.queue.Exports(ctx, "board:board"); len(exports) != 1 || exports[0] != "ret-3" {
+		t.Errorf("export list %v, want only the kept export", exports)
+	}
+	if n, err := r.Sweep(ctx, now.Add(3*24*time.Hour)); err != nil || n != 2 {
+		t.Fatalf("swept %d (%v) three days on, want the other two", n, err)
 	}
 }

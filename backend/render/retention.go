@@ -2,64 +2,32 @@ package render
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/shotline/shotline/backend/shotline"
 )
 
-// Expirer lists the jobs whose renders expire on a day (one _id read).
+// Expirer walks the jobs (renders and exports) whose file has expired.
 type Expirer interface {
-	Expiring(ctx context.Context, day time.Time) ([]string, error)
+	// SweepExpired calls remove with every job whose ExpiresAt is not
+	// after now and returns how many it removed. It stops at remove's
+	// first error; the next call resumes where it stopped.
+	SweepExpired(ctx context.Context, now time.Time, remove func(ctx context.Context, j *shotline.RenderJob) error) (int, error)
 }
 
-// Retention deletes expired renders: their video, their storage and their
-// records. No TTL index: the app's own sweeper, so any MongoDB-protocol
-// store and any S3 server work.
+// Retention deletes expired renders and exports: their file, their record
+// and their storage. No TTL index: the app's own sweeper, so any
+// MongoDB-protocol store and any S3 server work.
 type Retention struct {
 	Service *Service
 	Expirer Expirer
-	swept   bool
 }
 
-// Sweep deletes every render that expired before now, looking at the
-// expiry days of the last 400 days on its first run (a server that was
-// down long) and of the last three after that. It returns how many it
-// deleted.
+// Sweep deletes every render and export that expired by now and returns how
+// many it deleted. Where the last sweep got to is kept in the store, so an
+// interrupted sweep (a crash, the object store away) resumes there.
 func (r *Retention) Sweep(ctx context.Context, now time.Time) (int, error) {
-	days := 3
-	if !r.swept {
-		days = 400
-	}
-	n := 0
-	var errs []error
-	for d := days - 1; d >= 0; d-- {
-		ids, err := r.Expirer.Expiring(ctx, now.AddDate(0, 0, -d))
-		if err != nil {
-			return n, err
-		}
-		for _, id := range ids {
-			j, err := r.Service.Queue.Job(ctx, id)
-			if shotline.ErrorCode(err) == shotline.ENOTFOUND {
-				continue
-			} else if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			if j.ExpiresAt.IsZero() || j.ExpiresAt.After(now) {
-				continue
-			}
-			if err := r.delete(ctx, j); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			n++
-		}
-	}
-	if len(errs) == 0 {
-		r.swept = true
-	}
-	return n, errors.Join(errs...)
+	return r.Expirer.SweepExpired(ctx, now, r.delete)
 }
 
 func (r *Retention) delete(ctx context.Context, j *shotline.RenderJob) error {

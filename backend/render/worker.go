@@ -19,7 +19,7 @@ type Worker struct {
 	ID      string
 	Service *Service
 	Lease   time.Duration // default 30s; heartbeats every third of it
-	Limit   int           // jobs running at once per workspace; default 2
+	Limit   int           // jobs running at once per workspace that has not set its own; default 2
 	Poll    time.Duration // wait when the queue is empty; default 1s
 	// Kick, when set, wakes the worker before Poll ends (a job was queued
 	// in this process).

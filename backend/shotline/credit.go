@@ -33,9 +33,18 @@ type CreditStore interface {
 
 // RenderSettings are a workspace's render settings, set by admins.
 type RenderSettings struct {
-	RetentionDays int `json:"retentionDays"` // renders expire this long after they finish
-	Concurrency   int `json:"concurrency"`   // jobs running at once
+	RetentionDays int `json:"retentionDays"` // renders and exports expire this long after they finish
+	Concurrency   int `json:"concurrency"`   // the workspace's jobs running at once
 }
 
-// DefaultRenderSettings apply until an admin changes them.
+// DefaultRenderSettings apply until an admin changes them (the operator
+// may set another default concurrency: SHOTLINE_RENDER_CONCURRENCY).
 var DefaultRenderSettings = RenderSettings{RetentionDays: 30, Concurrency: 2}
+
+// Bounds of the render settings an admin may set.
+const (
+	MinRetentionDays     = 1
+	MaxRetentionDays     = 3650
+	MinRenderConcurrency = 1
+	MaxRenderConcurrency = 16
+)

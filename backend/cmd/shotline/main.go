@@ -100,7 +100,7 @@ func run() error {
 	projects := mongo.NewProjectService(db)
 	importer := &export.Importer{
 		Target: &shttp.ImportTarget{Projects: projects, Boards: boards, OpLog: mongo.NewOpLog(db), Renders: queue,
-			Settings: mongo.NewRenderSettingsStore(db)},
+			Settings: renderSettings(db, cfg)},
 		Assets: mongo.NewAssetStore(db), Objects: store, Quota: cfg.WorkspaceQuota,
 		Limits:   export.ImportLimits{MaxSize: cfg.ImportMaxBytes, MaxFile: max(cfg.MaxClipBytes, cfg.MaxImageBytes)},
 		AssetKey: asset.ObjectKey, RenderKey: render.ResultKey,
@@ -109,7 +109,7 @@ func run() error {
 		Users: mongo.NewUserService(db), Sessions: sessions, Workspaces: mongo.NewWorkspaceService(db),
 		Projects: projects, Boards: boards,
 		Passwords: password.Default, Authz: enforcer, Hub: hub, Versions: versions, Assets: assets,
-		Renders: renders, RenderSettings: mongo.NewRenderSettingsStore(db), Metrics: met,
+		Renders: renders, RenderSettings: renderSettings(db, cfg), Metrics: met,
 		Links: links, Audit: mongo.NewAuditLog(db), Inbox: mongo.NewInboxService(db),
 		Exports: &export.Requests{Queue: queue, Queued: renders.Queued}, Importer: importer,
 	}, shttp.Config{
@@ -140,9 +140,9 @@ func run() error {
 	retention := &render.Retention{Service: renders, Expirer: queue}
 	go every(ctx, time.Hour, func() {
 		if n, err := retention.Sweep(ctx, time.Now().UTC()); err != nil && ctx.Err() == nil {
-			log.Warn("sweep expired renders", "err", err)
+			log.Warn("sweep expired renders and exports", "err", err)
 		} else if n > 0 {
-			log.Info("deleted expired renders", "count", n)
+			log.Info("deleted expired renders and exports", "count", n)
 		}
 	})
 	go every(ctx, 10*time.Minute, func() {

@@ -68,7 +68,7 @@ func newRenders(cfg config, db *mongo.DB, store *objectstore.Store, log *slog.Lo
 	}
 	queue := mongo.NewRenderQueue(db)
 	svc := &render.Service{Queue: queue, Credits: mongo.NewCreditStore(db), Assets: mongo.NewAssetStore(db), Objects: store,
-		Settings: mongo.NewRenderSettingsStore(db), Policy: policy, Welcome: cfg.WelcomeCredits, Log: log,
+		Settings: renderSettings(db, cfg), Policy: policy, Welcome: cfg.WelcomeCredits, Log: log,
 		Providers: map[string]render.Provider{"animatic": &render.Animatic{FFmpeg: cfg.FFmpeg}}}
 	if cfg.OpenAIAPIKey != "" {
 		svc.Providers["openai"] = &render.OpenAI{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, Model: cfg.OpenAIModel, Rate: cfg.RemoteCreditsPerSec}
@@ -108,6 +108,16 @@ func storedSnapshot(oplog shotline.OpLog) func(ctx context.Context, b *shotline.
 		snap, _, err := realtime.StoredSnapshot(ctx, b, oplog)
 		return snap, err
 	}
+}
+
+// renderSettings is the workspaces' render settings store, whose default
+// concurrency is the workers' (SHOTLINE_RENDER_CONCURRENCY).
+func renderSettings(db *mongo.DB, cfg config) *mongo.RenderSettingsStore {
+	s := mongo.NewRenderSettingsStore(db)
+	if cfg.RenderConcurrency > 0 {
+		s.Default.Concurrency = cfg.RenderConcurrency
+	}
+	return s
 }
 
 // startWorkers runs cfg.Workers render workers until ctx ends; Wait on the

@@ -387,9 +387,17 @@ export interface Credits {
 }
 
 export interface RenderSettings {
+  /** Renders and exports are deleted this many days after they finish. */
   retentionDays: number;
+  /** How many of the workspace's renders and exports run at once. */
   concurrency: number;
 }
+
+/** The bounds the server enforces on RenderSettings (backend/shotline/credit.go). */
+export const RENDER_SETTINGS_BOUNDS = {
+  retentionDays: { min: 1, max: 3650 },
+  concurrency: { min: 1, max: 16 },
+} as const;
 
 /** A named version of a board: its state at seq, kept for restoring. */
 export interface BoardVersion {
@@ -806,8 +814,9 @@ export function createApiClient(options: ApiClientOptions = {}) {
       topUp: (workspaceId: string, amount: number, key: string, note?: string) =>
         request<Credits>('POST', `/workspaces/${enc(workspaceId)}/credits`, { amount, key, note }),
       settings: (workspaceId: string) => request<RenderSettings>('GET', `/workspaces/${enc(workspaceId)}/render-settings`),
-      setRetention: (workspaceId: string, retentionDays: number) =>
-        request<RenderSettings>('PUT', `/workspaces/${enc(workspaceId)}/render-settings`, { retentionDays }),
+      /** Changes the fields given; EINVALID names each field out of bounds (RENDER_SETTINGS_BOUNDS). */
+      setSettings: (workspaceId: string, settings: Partial<RenderSettings>) =>
+        request<RenderSettings>('PUT', `/workspaces/${enc(workspaceId)}/render-settings`, settings),
     },
 
     links: {

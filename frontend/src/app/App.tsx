@@ -10,6 +10,7 @@ import { ProjectsPage } from '../features/workspaces/ProjectsPage';
 import { ProjectReviewPage, ReviewPage } from '../features/share/ReviewPage';
 import { SharePage } from '../features/share/SharePage';
 import { AuditPage } from '../features/admin/AuditPage';
+import { SettingsPage } from '../features/admin/SettingsPage';
 import { InboxPage } from '../features/inbox/InboxPage';
 import { Loading } from '../components/States';
 import { useStore } from '../state/store';
@@ -93,6 +94,7 @@ export function App() {
         <Route path="/me" element={<ProfilePage />} />
         <Route path="/inbox" element={<InboxPage />} />
         <Route path="/w/:workspaceId/audit" element={<AuditPage />} />
+        <Route path="/w/:workspaceId/settings" element={<SettingsPage />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

@@ -3,7 +3,7 @@ import { NavLink, Outlet, useLocation } from 'react-router';
 import { initials } from '../features/board/shotFields';
 import { useUnreadCount } from '../features/inbox/InboxPage';
 import { WorkspaceSwitcher } from '../features/workspaces/WorkspaceSwitcher';
-import { can } from '../state/permissions';
+import { can, workspaceSettingsControls } from '../state/permissions';
 import { useStore } from '../state/store';
 
 /**
@@ -51,6 +51,11 @@ export function AppShell() {
               {can(currentWorkspace, 'audit:read') && (
                 <NavLink to={`/w/${currentWorkspace.id}/audit`} className="nav-item" data-testid="nav-audit">
                   Audit log
+                </NavLink>
+              )}
+              {workspaceSettingsControls(currentWorkspace).visible && (
+                <NavLink to={`/w/${currentWorkspace.id}/settings`} className="nav-item" data-testid="nav-settings">
+                  Settings
                 </NavLink>
               )}
             </nav>

@@ -9,6 +9,7 @@ import {
   memberRowControls,
   projectControls,
   workspaceControls,
+  workspaceSettingsControls,
 } from './permissions';
 
 const member = (userId: string): Member => ({
@@ -100,6 +101,21 @@ describe('memberRowControls', () => {
       isSelf: false,
       changeRole: false,
       remove: false,
+    });
+  });
+});
+
+describe('workspace settings', () => {
+  it('opens to whoever may change the workspace or read its credits, and to no one else', () => {
+    expect(workspaceSettingsControls(workspace(VIEWER_PERMISSIONS)).visible).toBe(false);
+    expect(workspaceSettingsControls(workspace([...VIEWER_PERMISSIONS, 'board:update', 'render:create'])).visible).toBe(false);
+    expect(workspaceSettingsControls(workspace(['workspace:update']))).toEqual({ visible: true, edit: true, credits: false, topUp: false });
+    expect(workspaceSettingsControls(workspace(['credit:read']))).toEqual({ visible: true, edit: false, credits: true, topUp: false });
+    expect(workspaceSettingsControls(workspace([...OWNER_PERMISSIONS, 'credit:read', 'credit:topup']))).toEqual({
+      visible: true,
+      edit: true,
+      credits: true,
+      topUp: true,
     });
   });
 });

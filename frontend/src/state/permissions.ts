@@ -75,3 +75,18 @@ export function memberRowControls(
     remove: can(workspace, 'member:remove') && !isSelf && !touchesOwner,
   };
 }
+
+/**
+ * The workspace settings page (retention, render concurrency, credits): for
+ * whoever may change the settings or read the credits (admins and owners).
+ */
+export function workspaceSettingsControls(workspace: Workspace | null | undefined) {
+  const edit = can(workspace, 'workspace:update');
+  const credits = can(workspace, 'credit:read');
+  return {
+    visible: edit || credits,
+    edit,
+    credits,
+    topUp: can(workspace, 'credit:topup'),
+  };
+}

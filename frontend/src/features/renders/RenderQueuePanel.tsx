@@ -1,7 +1,9 @@
-import { useCallback, useEffect, useState } from 'react';
-import { errorMessage, type ApiClient, type Credits, type Render } from '../../api/client';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { errorMessage, type ApiClient, type Render } from '../../api/client';
 import { formatDate } from '../../components/format';
 import type { Shot } from '../../sync/protocol';
+import { CreditsView, useCredits } from './Credits';
 import type { BoardMedia } from './useBoardMedia';
 
 const ACTIVE = new Set(['queued', 'running']);
@@ -117,94 +119,12 @@ export function RenderQueuePanel({
         </ul>
       )}
       {canReadCredits && credits.data && <CreditsView api={api} workspaceId={workspaceId} credits={credits.data} canTopUp={canTopUp} onChange={credits.set} />}
-      {credits.error && <p className="render-error">{credits.error}</p>}
-    </div>
-  );
-}
-
-/** The workspace's credits, read again whenever a job of the board changes state. */
-function useCredits(api: ApiClient, workspaceId: string, enabled: boolean, changes: string) {
-  const [data, setData] = useState<Credits | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    if (!enabled) return;
-    let live = true;
-    api.credits.get(workspaceId).then(
-      (c) => live && (setData(c), setError(null)),
-      (e) => live && setError(errorMessage(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [api, workspaceId, enabled, changes]);
-  const set = useCallback((c: Credits) => setData(c), []);
-  return { data, error, set };
-}
-
-function CreditsView({
-  api,
-  workspaceId,
-  credits,
-  canTopUp,
-  onChange,
-}: {
-  api: ApiClient;
-  workspaceId: string;
-  credits: Credits;
-  canTopUp: boolean;
-  onChange: (c: Credits) => void;
-}) {
-  const [open, setOpen] = useState(false);
-  const [amount, setAmount] = useState('100');
-  const [error, setError] = useState<string | null>(null);
-  return (
-    <div className="credits" data-testid="credits">
-      <div className="credits-head">
-        <span>Credits</span>
-        <strong data-testid="credit-balance">{credits.balance}</strong>
-        <button type="button" className="link-button" onClick={() => setOpen(!open)} data-testid="toggle-ledger">
-          {open ? 'Hide ledger' : 'Ledger'}
-        </button>
-      </div>
-      {open && (
-        <>
-          {canTopUp && (
-            <form
-              className="credits-topup"
-              onSubmit={async (e) => {
-                e.preventDefault();
-                setError(null);
-                const n = Number(amount);
-                if (!Number.isInteger(n) || n < 1) return setError('Enter a whole number of credits.');
-                try {
-                  onChange(await api.credits.topUp(workspaceId, n, crypto.randomUUID()));
-                } catch (err) {
-                  setError(errorMessage(err));
-                }
-              }}
-            >
-              <label>
-                Add credits <input type="number" min={1} value={amount} onChange={(e) => setAmount(e.target.value)} data-testid="topup-amount" />
-              </label>
-              <button type="submit" className="btn btn-small" data-testid="topup">
-                Top up
-              </button>
-              {error && <span className="render-error">{error}</span>}
-            </form>
-          )}
-          <table className="ledger" data-testid="ledger">
-            <tbody>
-              {credits.ledger.map((e) => (
-                <tr key={e.key} data-testid="ledger-entry">
-                  <td>{formatDate(e.at)}</td>
-                  <td>{e.reason}</td>
-                  <td className={e.amount < 0 ? 'ledger-minus' : 'ledger-plus'}>{e.amount > 0 ? `+${e.amount}` : e.amount}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </>
+      {canReadCredits && (
+        <Link to={`/w/${workspaceId}/settings`} className="link-button" data-testid="open-workspace-settings">
+          Retention and credits settings
+        </Link>
       )}
+      {credits.error && <p className="render-error">{credits.error}</p>}
     </div>
   );
 }
