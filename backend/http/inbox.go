@@ -75,8 +75,10 @@ func (s *Server) notifyComment(ctx context.Context, ev realtime.CommentAdded) er
 	if err != nil {
 		return err
 	}
-	name := ev.AuthorName // a guest's says so: "Dana (guest)"
-	if name == "" && !strings.HasPrefix(cm.AuthorID, shotline.GuestActorPrefix) { // an op sent through the API
+	// A guest's name says so ("Dana (guest)"); an op sent through the API
+	// has none.
+	name := ev.AuthorName
+	if name == "" && !strings.HasPrefix(cm.AuthorID, shotline.GuestActorPrefix) {
 		if u, err := s.Users.FindUserByID(ctx, cm.AuthorID); err == nil {
 			name = u.Name
 		}
