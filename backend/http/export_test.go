@@ -683,7 +683,9 @@ func TestStoryboardUsesTheChosenFrame(t *testing.T) {
 
 	sizes := func(key string) string {
 		t.Helper()
-		owner.do("POST", "/api/boards/"+board+"/exports", map[string]any{"format": "pdf", "options": map[string]any{}, "key": key}).must(t, 202)
+		// A keyed export's id is derived from its key: find it by that id,
+		// not by order.
+		id := owner.do("POST", "/api/boards/"+board+"/exports", map[string]any{"format": "pdf", "options": map[string]any{}, "key": key}).must(t, 202).Str("id")
 		runJobs(t, s)
 		var e exportJSON
 		var out struct{ Exports []exportJSON }
@@ -691,9 +693,12 @@ func TestStoryboardUsesTheChosenFrame(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, x := range out.Exports {
-			if x.Format == "pdf" && x.State == "succeeded" && (e.ID == "" || x.ID > e.ID) {
+			if x.ID == id {
 				e = x
 			}
+		}
+		if e.State != "succeeded" {
+			t.Fatalf("export %s: %+v", key, e)
 		}
 		path := filepath.Join(t.TempDir(), "board.pdf")
 		if err := os.WriteFile(path, fetch(t, e.URL), 0o600); err != nil {

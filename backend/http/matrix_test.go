@@ -204,6 +204,10 @@ var matrixRequests = map[string]func(w world) (path string, body any){
 	"detachAsset": func(w world) (string, any) {
 		return "/api/boards/" + w.board + "/shots/shot1/assets/" + w.asset(), nil
 	},
+	"setShotFrame": func(w world) (string, any) {
+		return "/api/boards/" + w.board + "/shots/shot1/frame", map[string]any{"assetId": w.asset()}
+	},
+	"clearShotFrame": func(w world) (string, any) { return "/api/boards/" + w.board + "/shots/shot1/frame", nil },
 	"renderShot": func(w world) (string, any) {
 		return "/api/boards/" + w.board + "/shots/shot1/renders", map[string]any{}
 	},
