@@ -33,7 +33,7 @@ type ImportLimits struct {
 }
 
 // DefaultImportLimits are the limits when nothing else is configured.
-var DefaultImportLimits = ImportLimits{MaxSize: 2 << 30, MaxFiles: 20000, MaxFile: 1 << 30, MaxTotal: 4 << 30, MaxRatio: 100,
+var DefaultImportLimits = ImportLimits{MaxSize: 8 << 30, MaxFiles: 20000, MaxFile: 1 << 30, MaxTotal: 16 << 30, MaxRatio: 100,
 	MaxManifest: 64 << 20, MaxBoards: 500}
 
 // WithDefaults fills zero fields from DefaultImportLimits.
@@ -381,13 +381,20 @@ type importRun struct {
 	reserved  int64
 }
 
+// ImportProgressFunc hears how far an import is: its phase and the
+// counters of that phase (the ImportProgress's other fields are not set).
+// It is called often (for every 4 MiB stored); throttle what it does.
+type ImportProgressFunc func(shotline.ImportProgress)
+
 // Import checks the bundle (ReadBundle), then stores it in the workspace
 // as a new project with new ids everywhere: its boards, shots, comments,
 // reference files and renders, files checked against their declared
 // sizes and checksums as they are copied. Anything that fails undoes
-// everything stored so far: nothing is left half imported. progress gets
-// 0..1.
-func (im *Importer) Import(ctx context.Context, workspaceID, userID string, r io.ReaderAt, size int64, progress func(float64)) (*ImportReport, error) {
+// everything stored so far: nothing is left half imported. progress hears
+// the phases checking, then storing with bytes and files done of the
+// bundle's total.
+func (im *Importer) Import(ctx context.Context, workspaceID, userID string, r io.ReaderAt, size int64, progress ImportProgressFunc) (*ImportReport, error) {
+	progress(shotline.ImportProgress{Phase: shotline.ImportChecking, Total: size})
 	b, err := ReadBundle(r, size, im.Limits)
 	if err != nil {
 		return nil, err
@@ -412,7 +419,7 @@ func (im *Importer) now() time.Time {
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
-func (run *importRun) store(ctx context.Context, b *Bundle, progress func(float64)) (*ImportReport, error) {
+func (run *importRun) store(ctx context.Context, b *Bundle, progress ImportProgressFunc) (*ImportReport, error) {
 	im := run.im
 	if err := im.Assets.Reserve(ctx, run.ws, b.Bytes, im.Quota); err != nil {
 		return nil, err
@@ -428,17 +435,19 @@ func (run *importRun) store(ctx context.Context, b *Bundle, progress func(float6
 	for _, f := range m.Files {
 		sums[f.Path] = f.SHA256
 	}
-	var copied int64
+	now := shotline.ImportProgress{Phase: shotline.ImportStoring, Total: b.Bytes, FilesTotal: len(b.Files)}
+	progress(now)
 	put := func(file, key, contentType string) error {
 		zf := b.Files[file]
-		if err := run.copy(ctx, zf, key, contentType, sums[file]); err != nil {
+		if err := run.copy(ctx, zf, key, contentType, sums[file], func(n int64) {
+			now.Done += n
+			progress(now)
+		}); err != nil {
 			return err
 		}
-		copied += int64(zf.UncompressedSize64)
 		rep.Files++
-		if b.Bytes > 0 {
-			progress(float64(copied) / float64(b.Bytes))
-		}
+		now.Files = rep.Files
+		progress(now)
 		return nil
 	}
 	for _, bb := range m.Boards {
@@ -449,7 +458,6 @@ func (run *importRun) store(ctx context.Context, b *Bundle, progress func(float6
 		rep.Boards = append(rep.Boards, br)
 	}
 	rep.Bytes = b.Bytes
-	progress(1)
 	return rep, nil
 }
 
@@ -530,9 +538,34 @@ func (run *importRun) board(ctx context.Context, bb *BundleBoard, put func(file,
 	return rep, nil
 }
 
+// progressWriter tells stored how many bytes went through it, in steps
+// of at least progressStep.
+type progressWriter struct {
+	stored  func(int64)
+	pending int64
+}
+
+const progressStep = 4 << 20
+
+func (w *progressWriter) Write(p []byte) (int, error) {
+	w.pending += int64(len(p))
+	if w.pending >= progressStep {
+		w.stored(w.pending)
+		w.pending = 0
+	}
+	return len(p), nil
+}
+
+func (w *progressWriter) flush() {
+	if w.pending > 0 {
+		w.stored(w.pending)
+		w.pending = 0
+	}
+}
+
 // copy stores one file of the archive at key, checking its size and
-// checksum as it streams.
-func (run *importRun) copy(ctx context.Context, zf *zip.File, key, contentType, sum string) error {
+// checksum as it streams, and telling stored how many bytes it read.
+func (run *importRun) copy(ctx context.Context, zf *zip.File, key, contentType, sum string, stored func(int64)) error {
 	rc, err := zf.Open()
 	if err != nil {
 		return refuse("%q cannot be read", zf.Name)
@@ -541,7 +574,9 @@ func (run *importRun) copy(ctx context.Context, zf *zip.File, key, contentType, 
 	h := sha256.New()
 	run.objects = append(run.objects, key)
 	size := int64(zf.UncompressedSize64)
-	if err := run.im.Objects.Put(ctx, key, io.TeeReader(io.LimitReader(rc, size), h), size, contentType); err != nil {
+	pw := &progressWriter{stored: stored}
+	defer pw.flush()
+	if err := run.im.Objects.Put(ctx, key, io.TeeReader(io.LimitReader(rc, size), io.MultiWriter(h, pw)), size, contentType); err != nil {
 		if errors.Is(err, zip.ErrChecksum) || errors.Is(err, zip.ErrFormat) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return refuse("%q is damaged", zf.Name)
 		}

@@ -219,6 +219,9 @@ var matrixRequests = map[string]func(w world) (path string, body any){
 	"importBundle": func(w world) (string, any) {
 		return "/api/workspaces/" + w.workspace + "/imports", minimalBundle()
 	},
+	"getImportProgress": func(w world) (string, any) {
+		return "/api/workspaces/" + w.workspace + "/imports/0193a3c0-0000-7000-8000-000000000001", nil
+	},
 	"cancelRender": func(w world) (string, any) {
 		return "/api/boards/" + w.board + "/renders/" + w.job() + "/cancel", nil
 	},
@@ -266,7 +269,8 @@ var matrixRequests = map[string]func(w world) (path string, body any){
 // caller must get exactly 404 ENOTFOUND (past authorization, nothing
 // there), a refused one 403. Their success is tested on its own.
 var passedAuthorization = map[string]bool{
-	"notifyComment": true, // the comment must be the caller's (TestMentionsAndInbox)
+	"notifyComment":     true, // the comment must be the caller's (TestMentionsAndInbox)
+	"getImportProgress": true, // the import must be the caller's, running (TestImportReportsItsProgress)
 }
 
 // allowedAnswer checks a response of a caller the policy allows.
