@@ -9,10 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -373,6 +375,7 @@ type ImportBoardReport struct {
 // importRun tracks what an import stored, to undo it on failure.
 type importRun struct {
 	im        *Importer
+	src       io.ReaderAt // the archive
 	ws, user  string
 	projectID string
 	objects   []string
@@ -399,7 +402,7 @@ func (im *Importer) Import(ctx context.Context, workspaceID, userID string, r io
 	if err != nil {
 		return nil, err
 	}
-	run := &importRun{im: im, ws: workspaceID, user: userID}
+	run := &importRun{im: im, ws: workspaceID, user: userID, src: r}
 	rep, err := run.store(ctx, b, progress)
 	if err != nil {
 		if uerr := run.undo(context.WithoutCancel(ctx)); uerr != nil {
@@ -563,9 +566,62 @@ func (w *progressWriter) flush() {
 	}
 }
 
+// countingSection is a stored file's bytes in the archive, telling stored
+// how many bytes were read (minio-go reads parts of it at once).
+type countingSection struct {
+	*io.SectionReader
+	mu     sync.Mutex
+	stored *progressWriter
+}
+
+func (c *countingSection) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.SectionReader.ReadAt(p, off)
+	c.mu.Lock()
+	_, _ = c.stored.Write(p[:n])
+	c.mu.Unlock()
+	return n, err
+}
+
 // copy stores one file of the archive at key, checking its size and
-// checksum as it streams, and telling stored how many bytes it read.
+// checksum, and telling stored how many bytes it stored. A stored (not
+// compressed) file, as a bundle's media are, is checked in one pass over
+// its bytes in the archive and uploaded from there in another: an
+// io.ReaderAt, which the object store client uploads in parts without
+// buffering them (docs/benchmarks.md). A compressed one streams through
+// the decompressor, checked as it goes.
 func (run *importRun) copy(ctx context.Context, zf *zip.File, key, contentType, sum string, stored func(int64)) error {
+	if zf.Method == zip.Store && zf.Flags&0x1 == 0 {
+		return run.copyStored(ctx, zf, key, contentType, sum, stored)
+	}
+	return run.copyStream(ctx, zf, key, contentType, sum, stored)
+}
+
+func (run *importRun) copyStored(ctx context.Context, zf *zip.File, key, contentType, sum string, stored func(int64)) error {
+	off, err := zf.DataOffset()
+	if err != nil {
+		return refuse("%q cannot be read", zf.Name)
+	}
+	size := int64(zf.UncompressedSize64)
+	h, crc := sha256.New(), crc32.NewIEEE()
+	if n, err := io.Copy(io.MultiWriter(h, crc), io.NewSectionReader(run.src, off, size)); err != nil || n != size {
+		return refuse("%q is damaged or shorter than declared", zf.Name)
+	}
+	if crc.Sum32() != zf.CRC32 {
+		return refuse("%q is damaged", zf.Name)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != sum {
+		return refuse("%q does not match its checksum", zf.Name)
+	}
+	run.objects = append(run.objects, key)
+	pw := &progressWriter{stored: stored}
+	defer pw.flush()
+	if err := run.im.Objects.Put(ctx, key, &countingSection{SectionReader: io.NewSectionReader(run.src, off, size), stored: pw}, size, contentType); err != nil {
+		return fmt.Errorf("store %s: %w", zf.Name, err)
+	}
+	return nil
+}
+
+func (run *importRun) copyStream(ctx context.Context, zf *zip.File, key, contentType, sum string, stored func(int64)) error {
 	rc, err := zf.Open()
 	if err != nil {
 		return refuse("%q cannot be read", zf.Name)

@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -74,8 +75,16 @@ func rawRequest(t *testing.T, c *client, base, method, path string, body io.Read
 	return &response{Status: resp.StatusCode, Body: data}
 }
 
-// twoFileBundle is a valid bundle of one board with two reference images.
+// twoFileBundle is a valid bundle of one board with two reference images,
+// compressed.
 func twoFileBundle() ([]byte, int64) {
+	data, size, _ := twoFileBundleAs(zip.Deflate)
+	return data, size
+}
+
+// twoFileBundleAs is twoFileBundle with its files stored by method, and the
+// files' bytes.
+func twoFileBundleAs(method uint16) ([]byte, int64, [][]byte) {
 	// Random bytes: the bundle must not compress below the 8 KiB that
 	// fasthttp reads before the handler runs.
 	noise := func(n int) []byte {
@@ -98,7 +107,86 @@ func twoFileBundle() ([]byte, int64) {
 			"shots": []any{map[string]any{"id": "s1", "position": "a0", "number": 1, "title": "One", "prompt": "", "notes": "",
 				"duration": 2, "aspectRatio": "16:9", "status": "draft", "review": "none", "provider": "", "model": "", "settings": map[string]any{}}},
 			"assets": []any{asset("x1", "a1", a), asset("x2", "a2", b)}}}}
-	return bundleZip(man, map[string][]byte{"a1": a, "a2": b}), int64(len(a) + len(b))
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"a1", a}, {"a2", b}} {
+		w, _ := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: method})
+		_, _ = w.Write(f.data)
+	}
+	w, _ := zw.Create(export.ManifestName)
+	_ = json.NewEncoder(w).Encode(man)
+	_ = zw.Close()
+	return buf.Bytes(), int64(len(a) + len(b)), [][]byte{a, b}
+}
+
+// TestImportOfStoredFiles: files stored uncompressed, as exported bundles
+// hold media, are checked (CRC-32 and SHA-256) and copied from the archive
+// as they are; one damaged inside the archive is refused and nothing of the
+// import is left.
+func TestImportOfStoredFiles(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	ctx := context.Background()
+	owner := s.signUp(t, "Owner")
+	ws := owner.do("POST", "/api/workspaces", map[string]any{"name": "W"}).must(t, 201).Str("id")
+	data, size, files := twoFileBundleAs(zip.Store)
+
+	r := owner.do("POST", "/api/workspaces/"+ws+"/imports", data).must(t, 201)
+	var rep export.ImportReport
+	if err := json.Unmarshal(r.Body, &rep); err != nil || rep.Files != 2 || rep.Bytes != size || len(rep.Boards) != 1 {
+		t.Fatalf("report %s (%v)", r.Body, err)
+	}
+	refs, err := s.assets.Store.BoardAssets(ctx, rep.Boards[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][]byte
+	for _, ids := range refs {
+		for _, id := range ids {
+			a, err := s.assets.Store.FindAsset(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc, err := s.assets.Objects.Get(ctx, a.ObjectKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, b)
+		}
+	}
+	if len(got) != 2 || !(bytes.Equal(got[0], files[0]) && bytes.Equal(got[1], files[1]) || bytes.Equal(got[0], files[1]) && bytes.Equal(got[1], files[0])) {
+		t.Errorf("stored %d files, not the bundle's bytes", len(got))
+	}
+
+	// A byte of the second file flipped inside the archive: its CRC-32 no
+	// longer matches.
+	ws2 := owner.do("POST", "/api/workspaces", map[string]any{"name": "W2"}).must(t, 201).Str("id")
+	damaged := bytes.Clone(data)
+	i := bytes.Index(damaged, files[1][:16])
+	if i < 0 {
+		t.Fatal("the stored file is not in the archive as is")
+	}
+	damaged[i+len(files[1])/2] ^= 0xff
+	r = owner.do("POST", "/api/workspaces/"+ws2+"/imports", damaged)
+	r.wantError(t, 422, shotline.EINVALID)
+	if !strings.Contains(r.Str("message"), `"a2" is damaged`) {
+		t.Errorf("message: %s", r.Body)
+	}
+	var list struct{ Projects []any }
+	_ = json.Unmarshal(owner.do("GET", "/api/workspaces/"+ws2+"/projects", nil).must(t, 200).Body, &list)
+	if len(list.Projects) != 0 {
+		t.Errorf("%d projects after a refused import, want 0", len(list.Projects))
+	}
+	if used, err := s.assets.Store.Usage(ctx, ws2); err != nil || used != 0 {
+		t.Errorf("usage after a refused import = %d (%v), want 0", used, err)
+	}
 }
 
 // TestImportReportsItsProgress follows an import under a progress id: while
