@@ -9,10 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -33,7 +35,7 @@ type ImportLimits struct {
 }
 
 // DefaultImportLimits are the limits when nothing else is configured.
-var DefaultImportLimits = ImportLimits{MaxSize: 2 << 30, MaxFiles: 20000, MaxFile: 1 << 30, MaxTotal: 4 << 30, MaxRatio: 100,
+var DefaultImportLimits = ImportLimits{MaxSize: 8 << 30, MaxFiles: 20000, MaxFile: 1 << 30, MaxTotal: 16 << 30, MaxRatio: 100,
 	MaxManifest: 64 << 20, MaxBoards: 500}
 
 // WithDefaults fills zero fields from DefaultImportLimits.
@@ -373,6 +375,7 @@ type ImportBoardReport struct {
 // importRun tracks what an import stored, to undo it on failure.
 type importRun struct {
 	im        *Importer
+	src       io.ReaderAt // the archive
 	ws, user  string
 	projectID string
 	objects   []string
@@ -381,18 +384,25 @@ type importRun struct {
 	reserved  int64
 }
 
+// ImportProgressFunc hears how far an import is: its phase and the
+// counters of that phase (the ImportProgress's other fields are not set).
+// It is called often (for every 4 MiB stored); throttle what it does.
+type ImportProgressFunc func(shotline.ImportProgress)
+
 // Import checks the bundle (ReadBundle), then stores it in the workspace
 // as a new project with new ids everywhere: its boards, shots, comments,
 // reference files and renders, files checked against their declared
 // sizes and checksums as they are copied. Anything that fails undoes
-// everything stored so far: nothing is left half imported. progress gets
-// 0..1.
-func (im *Importer) Import(ctx context.Context, workspaceID, userID string, r io.ReaderAt, size int64, progress func(float64)) (*ImportReport, error) {
+// everything stored so far: nothing is left half imported. progress hears
+// the phases checking, then storing with bytes and files done of the
+// bundle's total.
+func (im *Importer) Import(ctx context.Context, workspaceID, userID string, r io.ReaderAt, size int64, progress ImportProgressFunc) (*ImportReport, error) {
+	progress(shotline.ImportProgress{Phase: shotline.ImportChecking, Total: size})
 	b, err := ReadBundle(r, size, im.Limits)
 	if err != nil {
 		return nil, err
 	}
-	run := &importRun{im: im, ws: workspaceID, user: userID}
+	run := &importRun{im: im, ws: workspaceID, user: userID, src: r}
 	rep, err := run.store(ctx, b, progress)
 	if err != nil {
 		if uerr := run.undo(context.WithoutCancel(ctx)); uerr != nil {
@@ -412,7 +422,7 @@ func (im *Importer) now() time.Time {
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
-func (run *importRun) store(ctx context.Context, b *Bundle, progress func(float64)) (*ImportReport, error) {
+func (run *importRun) store(ctx context.Context, b *Bundle, progress ImportProgressFunc) (*ImportReport, error) {
 	im := run.im
 	if err := im.Assets.Reserve(ctx, run.ws, b.Bytes, im.Quota); err != nil {
 		return nil, err
@@ -428,17 +438,19 @@ func (run *importRun) store(ctx context.Context, b *Bundle, progress func(float6
 	for _, f := range m.Files {
 		sums[f.Path] = f.SHA256
 	}
-	var copied int64
+	now := shotline.ImportProgress{Phase: shotline.ImportStoring, Total: b.Bytes, FilesTotal: len(b.Files)}
+	progress(now)
 	put := func(file, key, contentType string) error {
 		zf := b.Files[file]
-		if err := run.copy(ctx, zf, key, contentType, sums[file]); err != nil {
+		if err := run.copy(ctx, zf, key, contentType, sums[file], func(n int64) {
+			now.Done += n
+			progress(now)
+		}); err != nil {
 			return err
 		}
-		copied += int64(zf.UncompressedSize64)
 		rep.Files++
-		if b.Bytes > 0 {
-			progress(float64(copied) / float64(b.Bytes))
-		}
+		now.Files = rep.Files
+		progress(now)
 		return nil
 	}
 	for _, bb := range m.Boards {
@@ -449,7 +461,6 @@ func (run *importRun) store(ctx context.Context, b *Bundle, progress func(float6
 		rep.Boards = append(rep.Boards, br)
 	}
 	rep.Bytes = b.Bytes
-	progress(1)
 	return rep, nil
 }
 
@@ -530,9 +541,87 @@ func (run *importRun) board(ctx context.Context, bb *BundleBoard, put func(file,
 	return rep, nil
 }
 
+// progressWriter tells stored how many bytes went through it, in steps
+// of at least progressStep.
+type progressWriter struct {
+	stored  func(int64)
+	pending int64
+}
+
+const progressStep = 4 << 20
+
+func (w *progressWriter) Write(p []byte) (int, error) {
+	w.pending += int64(len(p))
+	if w.pending >= progressStep {
+		w.stored(w.pending)
+		w.pending = 0
+	}
+	return len(p), nil
+}
+
+func (w *progressWriter) flush() {
+	if w.pending > 0 {
+		w.stored(w.pending)
+		w.pending = 0
+	}
+}
+
+// countingSection is a stored file's bytes in the archive, telling stored
+// how many bytes were read (minio-go reads parts of it at once).
+type countingSection struct {
+	*io.SectionReader
+	mu     sync.Mutex
+	stored *progressWriter
+}
+
+func (c *countingSection) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.SectionReader.ReadAt(p, off)
+	c.mu.Lock()
+	_, _ = c.stored.Write(p[:n])
+	c.mu.Unlock()
+	return n, err
+}
+
 // copy stores one file of the archive at key, checking its size and
-// checksum as it streams.
-func (run *importRun) copy(ctx context.Context, zf *zip.File, key, contentType, sum string) error {
+// checksum, and telling stored how many bytes it stored. A stored (not
+// compressed) file, as a bundle's media are, is checked in one pass over
+// its bytes in the archive and uploaded from there in another: an
+// io.ReaderAt, which the object store client uploads in parts without
+// buffering them (docs/benchmarks.md). A compressed one streams through
+// the decompressor, checked as it goes.
+func (run *importRun) copy(ctx context.Context, zf *zip.File, key, contentType, sum string, stored func(int64)) error {
+	if zf.Method == zip.Store && zf.Flags&0x1 == 0 {
+		return run.copyStored(ctx, zf, key, contentType, sum, stored)
+	}
+	return run.copyStream(ctx, zf, key, contentType, sum, stored)
+}
+
+func (run *importRun) copyStored(ctx context.Context, zf *zip.File, key, contentType, sum string, stored func(int64)) error {
+	off, err := zf.DataOffset()
+	if err != nil {
+		return refuse("%q cannot be read", zf.Name)
+	}
+	size := int64(zf.UncompressedSize64)
+	h, crc := sha256.New(), crc32.NewIEEE()
+	if n, err := io.Copy(io.MultiWriter(h, crc), io.NewSectionReader(run.src, off, size)); err != nil || n != size {
+		return refuse("%q is damaged or shorter than declared", zf.Name)
+	}
+	if crc.Sum32() != zf.CRC32 {
+		return refuse("%q is damaged", zf.Name)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != sum {
+		return refuse("%q does not match its checksum", zf.Name)
+	}
+	run.objects = append(run.objects, key)
+	pw := &progressWriter{stored: stored}
+	defer pw.flush()
+	if err := run.im.Objects.Put(ctx, key, &countingSection{SectionReader: io.NewSectionReader(run.src, off, size), stored: pw}, size, contentType); err != nil {
+		return fmt.Errorf("store %s: %w", zf.Name, err)
+	}
+	return nil
+}
+
+func (run *importRun) copyStream(ctx context.Context, zf *zip.File, key, contentType, sum string, stored func(int64)) error {
 	rc, err := zf.Open()
 	if err != nil {
 		return refuse("%q cannot be read", zf.Name)
@@ -541,7 +630,9 @@ func (run *importRun) copy(ctx context.Context, zf *zip.File, key, contentType, 
 	h := sha256.New()
 	run.objects = append(run.objects, key)
 	size := int64(zf.UncompressedSize64)
-	if err := run.im.Objects.Put(ctx, key, io.TeeReader(io.LimitReader(rc, size), h), size, contentType); err != nil {
+	pw := &progressWriter{stored: stored}
+	defer pw.flush()
+	if err := run.im.Objects.Put(ctx, key, io.TeeReader(io.LimitReader(rc, size), io.MultiWriter(h, pw)), size, contentType); err != nil {
 		if errors.Is(err, zip.ErrChecksum) || errors.Is(err, zip.ErrFormat) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return refuse("%q is damaged", zf.Name)
 		}

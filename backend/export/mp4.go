@@ -124,23 +124,45 @@ func (e *Exporter) segment(ctx context.Context, dir string, i int, sh Shot, md S
 		// prompt on a dark background.
 		input = []string{"-f", "lavfi", "-i", fmt.Sprintf("color=c=0x1d2330:s=%dx%d:r=%d", w, h, fps)}
 		card := wrapText(strings.TrimSpace(sh.Title), 32) + "\n\n" + wrapText(strings.TrimSpace(sh.Prompt), 48)
-		f, err := e.textFile(dir, fmt.Sprintf("card-%04d.txt", i), cutLines(card, 10))
-		if err != nil {
-			return err
+		size := h / 22
+		lines := strings.Split(cutLines(card, 10), "\n")
+		laid := make([]textLine, len(lines))
+		block := 0
+		for n, text := range lines {
+			l, err := e.Fonts.LayOutLine(text, size)
+			if err != nil {
+				return shotline.Permanent("The animatic's fonts could not be loaded.", err)
+			}
+			laid[n] = l
+			block += l.Height + cardLineSpacing
 		}
-		overlays = append(overlays, fmt.Sprintf("drawtext=fontfile=%s:textfile=%s:expansion=none:fontcolor=white:fontsize=h/22:line_spacing=6:x=(w-tw)/2:y=(h-th)/2",
-			e.Fonts.regular(), f))
+		top := (h - block + cardLineSpacing) / 2
+		for n, l := range laid {
+			f, err := e.drawText(dir, fmt.Sprintf("card-%04d-%02d", i, n), l, size, (w-l.Width)/2, top)
+			if err != nil {
+				return err
+			}
+			overlays = append(overlays, f...)
+			top += l.Height + cardLineSpacing
+		}
 	}
 	if cleanup != "" {
 		defer os.Remove(cleanup)
 	}
 	if opts.BurnIn {
-		f, err := e.textFile(dir, fmt.Sprintf("burn-%04d.txt", i), shotName(sh))
+		size := h / 18
+		l, err := e.Fonts.LayOutLine(shotName(sh), size)
+		if err != nil {
+			return shotline.Permanent("The animatic's fonts could not be loaded.", err)
+		}
+		x, top := h/30, h-h/30-l.Height
+		overlays = append(overlays, fmt.Sprintf("drawbox=x=%d:y=%d:w=%d:h=%d:color=black@0.55:t=fill",
+			x-burnInBorder, top-burnInBorder, l.Width+2*burnInBorder, l.Height+2*burnInBorder))
+		f, err := e.drawText(dir, fmt.Sprintf("burn-%04d", i), l, size, x, top)
 		if err != nil {
 			return err
 		}
-		overlays = append(overlays, fmt.Sprintf("drawtext=fontfile=%s:textfile=%s:expansion=none:fontcolor=white:fontsize=h/18:box=1:boxcolor=black@0.55:boxborderw=8:x=h/30:y=h-th-h/30",
-			e.Fonts.regular(), f))
+		overlays = append(overlays, f...)
 	}
 	filter := fmt.Sprintf("scale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,fps=%d,tpad=stop_mode=clone:stop_duration=%d",
 		w, h, w, h, fps, int(shotline.MaxShotDuration)+1)
@@ -163,6 +185,35 @@ func firstReference(refs []*shotline.Asset, kind shotline.AssetKind) *shotline.A
 		}
 	}
 	return nil
+}
+
+// Spacing of the title card's lines and border of the burned-in title's
+// box, in pixels.
+const (
+	cardLineSpacing = 6
+	burnInBorder    = 8
+)
+
+// drawText returns the drawtext filters that draw a laid-out line of text
+// at size pixels with its top-left corner at x, top: one filter per run,
+// each in its own font (ffmpeg's drawtext takes one font file and falls
+// back to none), side by side on one baseline. drawtext puts a text's top
+// at y and its baseline at y plus the text's own ascent, hence the
+// baseline-minus-ascent y of each run.
+func (e *Exporter) drawText(dir, name string, l textLine, size, x, top int) ([]string, error) {
+	var filters []string
+	for n, run := range l.Runs {
+		if strings.TrimSpace(run.Text) == "" {
+			continue
+		}
+		f, err := e.textFile(dir, fmt.Sprintf("%s-%02d.txt", name, n), run.Text)
+		if err != nil {
+			return nil, err
+		}
+		filters = append(filters, fmt.Sprintf("drawtext=fontfile=%s:textfile=%s:expansion=none:fontcolor=white:fontsize=%d:x=%d:y=%d-ascent",
+			run.Font, f, size, x+run.X, top+l.Ascent))
+	}
+	return filters, nil
 }
 
 func (e *Exporter) textFile(dir, name, text string) (string, error) {

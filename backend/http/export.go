@@ -1,14 +1,19 @@
 package http
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	nethttp "net/http"
+	"os"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
 	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/export"
@@ -61,15 +66,29 @@ type projectExportInput struct {
 
 type importInput struct {
 	WorkspaceID string `path:"workspaceId" maxLength:"64"`
+	Progress    string `query:"progress" maxLength:"36" doc:"A UUID the client makes up to follow the import while it runs: GET /api/workspaces/{workspaceId}/imports/{progress}."`
 }
 
 type importOutput struct{ Body export.ImportReport }
 
-// importPath is the import route, whose body may be as large as a bundle.
+type importProgressInput struct {
+	WorkspaceID string `path:"workspaceId" maxLength:"64"`
+	ImportID    string `path:"importId" maxLength:"36"`
+}
+
+type importProgressOutput struct{ Body shotline.ImportProgress }
+
+// importPath is the import route, whose body streams to a file.
 var importPath = regexp.MustCompile(`^/api/workspaces/[^/]+/imports$`)
 
-// ImportBodyLimit is the default largest bundle the import route takes.
-const ImportBodyLimit = 512 << 20
+// ImportBodyLimit is the default largest bundle the import route takes. The
+// bundle goes to a temporary file as it arrives, so memory does not depend
+// on it (docs/benchmarks.md); disk space and upload time do.
+const ImportBodyLimit = 8 << 30
+
+// importReadTimeout is how long a bundle may take to arrive: 8 GiB at
+// 20 Mbit/s.
+const importReadTimeout = time.Hour
 
 func (s *Server) importLimit() int64 {
 	if s.cfg.ImportLimit > 0 {
@@ -149,22 +168,174 @@ func (s *Server) registerExports() {
 	}
 	s.app.Server().HeaderReceived = s.uploadBodyLimit
 	register(s, Route{ID: "importBundle", Method: nethttp.MethodPost, Path: "/api/workspaces/{workspaceId}/imports", Tag: "exports",
-		Summary: "Import a project bundle (ZIP) as a new project with new ids; refused whole if anything in it is wrong",
-		Scope:   ScopeWorkspace, Perm: shotline.PermProjectCreate, Status: nethttp.StatusCreated, RawBody: "application/zip", MaxBody: 1 << 40},
-		// The body is read from fasthttp's buffer, which already refused a
-		// body over the import limit (uploadBodyLimit).
-		func(ctx context.Context, in *importInput) (*importOutput, error) {
-			body := fiberFrom(ctx).Body()
-			if int64(len(body)) > s.importLimit() {
-				return nil, shotline.Errorf(shotline.ETOOLARGE, "The bundle is larger than %s.", shotline.FormatBytes(s.importLimit()))
-			}
-			rep, err := s.Importer.Import(ctx, in.WorkspaceID, callerFrom(ctx).User.ID, bytes.NewReader(body), int64(len(body)), func(float64) {})
+		Summary: "Import a project bundle (ZIP) as a new project with new ids; refused whole if anything in it is wrong. " +
+			"The bundle streams to a file as it arrives; with ?progress=<uuid> the import's progress can be read while it runs.",
+		Scope: ScopeWorkspace, Perm: shotline.PermProjectCreate, Status: nethttp.StatusCreated, RawBody: "application/zip", MaxBody: 1 << 40},
+		s.importBundle)
+
+	if s.ImportProgress == nil {
+		return
+	}
+	register(s, Route{ID: "getImportProgress", Method: nethttp.MethodGet, Path: "/api/workspaces/{workspaceId}/imports/{importId}", Tag: "exports",
+		Summary: "How far a running import of yours is (phase, bytes and files done of total); 404 once it has answered",
+		Scope:   ScopeWorkspace, Perm: shotline.PermProjectCreate},
+		func(ctx context.Context, in *importProgressInput) (*importProgressOutput, error) {
+			p, err := s.ImportProgress.FindImportProgress(ctx, strings.ToLower(in.ImportID))
 			if err != nil {
 				return nil, err
 			}
-			s.audit(ctx, in.WorkspaceID, shotline.AuditProjectImported, "project:"+rep.ProjectID, fmt.Sprintf("%s: %d boards, %d files", rep.ProjectName, len(rep.Boards), rep.Files))
-			return &importOutput{Body: *rep}, nil
+			if p.WorkspaceID != in.WorkspaceID || p.UserID != callerFrom(ctx).User.ID {
+				return nil, shotline.Errorf(shotline.ENOTFOUND, "No such import is running.")
+			}
+			return &importProgressOutput{Body: *p}, nil
 		})
+}
+
+// importBundle receives a bundle into a temporary file (receiveBundle) and
+// imports it from there, reporting its progress under the id the client
+// gave, if any.
+func (s *Server) importBundle(ctx context.Context, in *importInput) (*importOutput, error) {
+	c := fiberFrom(ctx)
+	userID := callerFrom(ctx).User.ID
+	tracker, err := s.trackImport(ctx, in.WorkspaceID, userID, in.Progress, max(int64(c.Request().Header.ContentLength()), 0))
+	if err != nil {
+		return nil, err
+	}
+	defer tracker.end(ctx)
+	f, size, err := s.receiveBundle(c, tracker.set)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rep, err := s.Importer.Import(ctx, in.WorkspaceID, userID, f, size, tracker.set)
+	if err != nil {
+		return nil, err
+	}
+	s.audit(ctx, in.WorkspaceID, shotline.AuditProjectImported, "project:"+rep.ProjectID, fmt.Sprintf("%s: %d boards, %d files", rep.ProjectName, len(rep.Boards), rep.Files))
+	return &importOutput{Body: *rep}, nil
+}
+
+// receiveBundle writes the request's body to a temporary file as it
+// arrives and returns the file, open, and its size. The file is unlinked
+// as soon as it is made, so nothing is left of it once it is closed, even
+// after a crash. Returns ETOOLARGE as soon as the body passes the import
+// limit (its declared length or the bytes read), EINVALID if it ends
+// before its declared length.
+func (s *Server) receiveBundle(c *fiber.Ctx, progress export.ImportProgressFunc) (f *os.File, size int64, err error) {
+	limit := s.importLimit()
+	req := c.Request()
+	declared := int64(req.Header.ContentLength()) // -1: chunked
+	tooLarge := shotline.Errorf(shotline.ETOOLARGE, "The bundle is larger than %s, the largest this server imports.", shotline.FormatBytes(limit))
+	if declared > limit {
+		return nil, 0, tooLarge
+	}
+	body := req.BodyStream()
+	if body == nil {
+		return nil, 0, shotline.Invalid("body", "send the bundle as the request's body")
+	}
+	f, err = os.CreateTemp(s.cfg.ImportDir, "shotline-import-*.zip")
+	if err != nil {
+		return nil, 0, fmt.Errorf("receive bundle: %w", err)
+	}
+	if err := os.Remove(f.Name()); err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("receive bundle: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+		}
+	}()
+	total := max(declared, 0)
+	progress(shotline.ImportProgress{Phase: shotline.ImportReceiving, Total: total})
+	w := &receiveWriter{f: f, progress: func(done int64) {
+		progress(shotline.ImportProgress{Phase: shotline.ImportReceiving, Done: done, Total: total})
+	}}
+	size, err = io.Copy(w, io.LimitReader(body, limit+1))
+	switch {
+	case err != nil:
+		return nil, 0, shotline.Invalid("body", "the bundle's upload did not complete")
+	case size > limit:
+		return nil, 0, tooLarge
+	case declared >= 0 && size != declared:
+		return nil, 0, shotline.Invalid("body", "the bundle's upload did not complete")
+	}
+	return f, size, nil
+}
+
+// receiveWriter writes a bundle to its file, telling progress the bytes
+// written so far.
+type receiveWriter struct {
+	f        *os.File
+	done     int64
+	progress func(done int64)
+}
+
+func (w *receiveWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.done += int64(n)
+	w.progress(w.done)
+	return n, err
+}
+
+// importTracker stores an import's progress where any instance can read
+// it, at most once a second and at each change of phase. A nil tracker
+// (no progress id given) stores nothing.
+type importTracker struct {
+	store shotline.ImportProgressStore
+	log   *slog.Logger
+	p     shotline.ImportProgress
+	saved time.Time
+	now   func() time.Time
+	ctx   context.Context
+}
+
+// importProgressEvery is how often a running import's progress is stored.
+const importProgressEvery = time.Second
+
+// trackImport starts the progress of an import under id, if one is given
+// (a UUID: EINVALID otherwise; ECONFLICT if it is taken), receiving total
+// bytes (0 if not known).
+func (s *Server) trackImport(ctx context.Context, workspaceID, userID, id string, total int64) (*importTracker, error) {
+	if id == "" || s.ImportProgress == nil {
+		return nil, nil
+	}
+	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
+		return nil, shotline.Invalid("progress", "must be a UUID")
+	}
+	t := &importTracker{store: s.ImportProgress, log: s.log, now: s.now, ctx: context.WithoutCancel(ctx),
+		p: shotline.ImportProgress{ID: strings.ToLower(id), WorkspaceID: workspaceID, UserID: userID, Phase: shotline.ImportReceiving, Total: total, UpdatedAt: s.now()}}
+	if err := t.store.CreateImportProgress(ctx, &t.p); err != nil {
+		return nil, err
+	}
+	t.saved = t.p.UpdatedAt
+	return t, nil
+}
+
+func (t *importTracker) set(p shotline.ImportProgress) {
+	if t == nil {
+		return
+	}
+	now := t.now()
+	phase := p.Phase != t.p.Phase
+	t.p.Phase, t.p.Done, t.p.Total, t.p.Files, t.p.FilesTotal = p.Phase, p.Done, p.Total, p.Files, p.FilesTotal
+	if !phase && now.Sub(t.saved) < importProgressEvery {
+		return
+	}
+	t.p.UpdatedAt, t.saved = now, now
+	if err := t.store.SetImportProgress(t.ctx, &t.p); err != nil {
+		t.log.WarnContext(t.ctx, "store import progress", "import_id", t.p.ID, "err", err)
+	}
+}
+
+// end forgets the progress: the import's answer says how it ended.
+func (t *importTracker) end(ctx context.Context) {
+	if t == nil {
+		return
+	}
+	if err := t.store.DeleteImportProgress(context.WithoutCancel(ctx), t.p.ID); err != nil {
+		t.log.WarnContext(ctx, "delete import progress", "import_id", t.p.ID, "err", err)
+	}
 }
 
 func (s *Server) requestExport(ctx context.Context, r export.Request, title string) (*exportOutput, error) {

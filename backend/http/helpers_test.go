@@ -58,6 +58,10 @@ func newServer(t testing.TB, cfg shttp.Config) *testServer {
 // importLimits are the import limits of the next openServer.
 var importLimits export.ImportLimits
 
+// wrapImportProgress, when set, wraps the import progress store of the next
+// openServer (to watch what an import stores).
+var wrapImportProgress func(shotline.ImportProgressStore) shotline.ImportProgressStore
+
 // rtConfig is the realtime configuration the next openServer uses.
 var rtConfig realtime.Config
 
@@ -118,12 +122,16 @@ func openServer(t testing.TB, uri, name string, cfg shttp.Config) *testServer {
 		Settings: mongo.NewRenderSettingsStore(db)}, Assets: assets.Store, Objects: assets.Objects, Quota: 1 << 30,
 		Limits: importLimits, AssetKey: asset.ObjectKey, RenderKey: render.ResultKey}
 	met.BytesStored(mongo.NewAssetStore(db).TotalUsage)
+	var progress shotline.ImportProgressStore = mongo.NewImportProgressStore(db)
+	if wrapImportProgress != nil {
+		progress = wrapImportProgress(progress)
+	}
 	srv := shttp.New(shttp.Services{
 		Users: mongo.NewUserService(db), Sessions: mongo.NewSessionService(db), Workspaces: mongo.NewWorkspaceService(db),
 		Projects: projects, Boards: boards, Passwords: cheapHasher, Authz: en, Hub: hub, Versions: versions,
 		Assets: assets, Renders: renders, RenderSettings: mongo.NewRenderSettingsStore(db), Metrics: met,
 		Links: mongo.NewShareLinkService(db), Audit: mongo.NewAuditLog(db), Inbox: mongo.NewInboxService(db),
-		Exports: &export.Requests{Queue: queue}, Importer: importer,
+		Exports: &export.Requests{Queue: queue}, Importer: importer, ImportProgress: progress,
 	}, cfg, log)
 	return &testServer{Server: srv, db: db, audit: audit, dbURI: uri, name: name, assets: assets, renders: renders,
 		worker: &render.Worker{ID: "test-worker", Service: renders, Lease: 10 * time.Second,

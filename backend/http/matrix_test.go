@@ -224,6 +224,9 @@ var matrixRequests = map[string]func(w world) (path string, body any){
 	"importBundle": func(w world) (string, any) {
 		return "/api/workspaces/" + w.workspace + "/imports", minimalBundle()
 	},
+	"getImportProgress": func(w world) (string, any) {
+		return "/api/workspaces/" + w.workspace + "/imports/0193a3c0-0000-7000-8000-000000000001", nil
+	},
 	"cancelRender": func(w world) (string, any) {
 		return "/api/boards/" + w.board + "/renders/" + w.job() + "/cancel", nil
 	},
@@ -269,7 +272,9 @@ var matrixRequests = map[string]func(w world) (path string, body any){
 // every allowed caller (it needs something of the caller's own): an allowed
 // caller must get exactly 404 ENOTFOUND (past authorization, nothing
 // there), a refused one 403. Their success is tested on its own.
-var passedAuthorization = map[string]bool{}
+var passedAuthorization = map[string]bool{
+	"getImportProgress": true, // the import must be the caller's, running (TestImportReportsItsProgress)
+}
 
 // allowedAnswer checks a response of a caller the policy allows.
 func allowedAnswer(t *testing.T, routeID, caller string, perm shotline.Permission, r *response) {

@@ -4,8 +4,10 @@
 package http
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	nethttp "net/http"
 	"os"
@@ -55,9 +57,12 @@ type Config struct {
 	// as many from one IP) may get per SignInWindow, and half the number of
 	// unknown tokens one IP may try. Default 10.
 	LinkAttempts int
-	// ImportLimit is the largest bundle the import route reads, in bytes
-	// (it is held in memory while checked); default 512 MiB.
+	// ImportLimit is the largest bundle the import route takes, in bytes;
+	// default ImportBodyLimit. The bundle streams to a temporary file in
+	// ImportDir (default os.TempDir()), never to memory, so the limit is
+	// one of disk space and upload time.
 	ImportLimit int64
+	ImportDir   string
 	// Ready reports whether the dependencies answer; /readyz calls it.
 	Ready func(ctx context.Context) map[string]error
 }
@@ -82,6 +87,9 @@ type Server struct {
 	Inbox          shotline.InboxService
 	Exports        *export.Requests // with Renders: exports run on its queue
 	Importer       *export.Importer // nil: no imports
+	// ImportProgress keeps running imports' progress (with Importer); nil
+	// keeps none.
+	ImportProgress shotline.ImportProgressStore
 
 	app     *fiber.App
 	api     huma.API
@@ -121,8 +129,9 @@ type Services struct {
 	Inbox          shotline.InboxService // with Hub: mentions and replies
 	// Exports queues exports (with Renders, whose workers run them); nil
 	// serves none. Importer imports bundles; nil serves no import.
-	Exports  *export.Requests
-	Importer *export.Importer
+	Exports        *export.Requests
+	Importer       *export.Importer
+	ImportProgress shotline.ImportProgressStore
 }
 
 // New builds the server and registers every route.
@@ -146,7 +155,7 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 		Users: svc.Users, Sessions: svc.Sessions, Workspaces: svc.Workspaces, Projects: svc.Projects,
 		Boards: svc.Boards, Passwords: svc.Passwords, Authz: svc.Authz, Hub: svc.Hub, Assets: svc.Assets,
 		Renders: svc.Renders, RenderSettings: svc.RenderSettings, Metrics: svc.Metrics,
-		Links: svc.Links, Audit: svc.Audit, Inbox: svc.Inbox, Exports: svc.Exports, Importer: svc.Importer,
+		Links: svc.Links, Audit: svc.Audit, Inbox: svc.Inbox, Exports: svc.Exports, Importer: svc.Importer, ImportProgress: svc.ImportProgress,
 		cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() },
 	}
 	s.signIns = newLimiter(cfg.SignInWindow)
@@ -169,12 +178,18 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
-		// Lets fasthttp return a connection's 4 KiB read buffer to its pool
-		// between requests and, above all, before a WebSocket upgrade hands
-		// the connection over: otherwise every open socket keeps one.
+		// Lets fasthttp return a connection's 4 KiB write buffer to its pool
+		// between requests and before a WebSocket upgrade hands the
+		// connection over. (Its read buffer it keeps while request bodies
+		// stream, see below.)
 		ReduceMemoryUsage: true,
+		// Request bodies stream, so that an imported bundle goes to a file
+		// as it arrives instead of into memory (importBundle); readBody
+		// reads every other route's body whole, within its limit, before
+		// the route runs.
+		StreamRequestBody: true,
 	})
-	s.app.Use(s.recoverPanics, s.requestContext, s.securityHeaders, s.checkOrigin, s.checkBodyDepth)
+	s.app.Use(s.recoverPanics, s.requestContext, s.securityHeaders, s.checkOrigin, s.readBody)
 
 	hc := huma.DefaultConfig("Shotline API", "1.0.0")
 	hc.Info.Description = "REST API of Shotline, the collaborative storyboard workspace. Cookie-authenticated writes need the X-CSRF-Token header."
@@ -355,18 +370,48 @@ func (s *Server) checkOrigin(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// checkBodyDepth refuses a request body nested more than
-// shotline.MaxJSONDepth levels (422 EINVALID) before anything decodes it:
-// nothing in the API nests that deep, and stored documents must stay
-// within MongoDB's 100 levels.
-func (s *Server) checkBodyDepth(c *fiber.Ctx) error {
-	// Raw bodies (upload parts, bundles) are bytes, not JSON: their '{'
-	// and '[' bytes are no nesting, and huma parses no JSON from them.
-	switch ct, _, _ := strings.Cut(string(c.Request().Header.ContentType()), ";"); strings.TrimSpace(ct) {
+// readBody reads a request's body whole before the route runs, up to the
+// route's limit (bodyLimit; past it 413 ETOOLARGE, and the connection is
+// closed rather than the rest read), since fasthttp streams bodies
+// (StreamRequestBody). The import route alone reads its own (streamsBody).
+// A JSON body nested more than shotline.MaxJSONDepth levels is refused
+// (422 EINVALID) before anything decodes it: nothing in the API nests that
+// deep, and stored documents must stay within MongoDB's 100 levels.
+func (s *Server) readBody(c *fiber.Ctx) error {
+	req := c.Request()
+	if s.streamsBody(&req.Header) {
+		// The route reads its body itself and may stop early (a refused
+		// bundle): the connection cannot carry another request after it.
+		c.Context().SetConnectionClose()
+		return c.Next()
+	}
+	var body []byte
+	if req.IsBodyStream() && req.Header.ContentLength() != 0 {
+		limit := s.bodyLimit(&req.Header)
+		if int64(req.Header.ContentLength()) > limit {
+			c.Context().SetConnectionClose()
+			return fiber.NewError(nethttp.StatusRequestEntityTooLarge)
+		}
+		var err error
+		body, err = io.ReadAll(io.LimitReader(req.BodyStream(), limit+1))
+		if err != nil {
+			c.Context().SetConnectionClose()
+			return fiber.NewError(nethttp.StatusBadRequest, "The request body could not be read.")
+		}
+		if int64(len(body)) > limit {
+			c.Context().SetConnectionClose()
+			return fiber.NewError(nethttp.StatusRequestEntityTooLarge)
+		}
+		// huma reads the body through BodyStream when bodies stream.
+		req.SetBodyStream(bytes.NewReader(body), len(body))
+	}
+	// Raw bodies (upload parts) are bytes, not JSON: their '{' and '['
+	// bytes are no nesting, and huma parses no JSON from them.
+	switch ct, _, _ := strings.Cut(string(req.Header.ContentType()), ";"); strings.TrimSpace(ct) {
 	case "application/octet-stream", "application/zip":
 		return c.Next()
 	}
-	if body := c.Body(); len(body) > 0 {
+	if len(body) > 0 {
 		if err := shotline.ValidateJSONDepth("body", body, shotline.MaxJSONDepth); err != nil {
 			e := apiError(c.UserContext(), s.log, err)
 			return c.Status(e.status).JSON(e)

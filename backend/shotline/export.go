@@ -1,6 +1,10 @@
 package shotline
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+	"time"
+)
 
 // ExportFormat is what an export makes.
 type ExportFormat string
@@ -117,3 +121,41 @@ func ExportScope(projectID, boardID string) string {
 // MaxExportsPerScope bounds a board's or project's list of exports; older
 // ones expire with their retention anyway.
 const MaxExportsPerScope = 200
+
+// ImportPhase is the step an import of a bundle is at.
+type ImportPhase string
+
+// Import phases, in order.
+const (
+	ImportReceiving ImportPhase = "receiving" // the bundle's bytes arrive (Done, Total: bytes)
+	ImportChecking  ImportPhase = "checking"  // its directory and manifest are checked
+	ImportStoring   ImportPhase = "storing"   // its boards and files are stored (Done, Total: bytes unpacked)
+)
+
+// ImportProgress is how far a running import is. It exists only while the
+// import runs: the import's answer (its report or its error) ends it.
+type ImportProgress struct {
+	ID          string      `json:"id"`
+	WorkspaceID string      `json:"-"`
+	UserID      string      `json:"-"`
+	Phase       ImportPhase `json:"phase" enum:"receiving,checking,storing"`
+	Done        int64       `json:"done" doc:"Bytes done in this phase."`
+	Total       int64       `json:"total" doc:"Bytes of this phase; 0 if not known yet."`
+	Files       int         `json:"files" doc:"Files stored (phase storing)."`
+	FilesTotal  int         `json:"filesTotal" doc:"Files the bundle holds (phase storing)."`
+	UpdatedAt   time.Time   `json:"updatedAt"`
+}
+
+// ImportProgressStore keeps the progress of running imports, where any
+// app instance can read it. Every method reaches its document by _id.
+type ImportProgressStore interface {
+	// CreateImportProgress stores p; returns ECONFLICT if its id is taken.
+	CreateImportProgress(ctx context.Context, p *ImportProgress) error
+	// SetImportProgress replaces the phase and counters of p's document.
+	SetImportProgress(ctx context.Context, p *ImportProgress) error
+	// FindImportProgress returns ENOTFOUND if there is no such import
+	// running.
+	FindImportProgress(ctx context.Context, id string) (*ImportProgress, error)
+	// DeleteImportProgress forgets an import's progress once it is done.
+	DeleteImportProgress(ctx context.Context, id string) error
+}

@@ -86,3 +86,47 @@ test('export a PDF storyboard and an MP4 animatic from the menu and download bot
   expect(body.exports.find((e) => e.format === 'pdf')?.size).toBe(pdf.size);
   expect(body.exports.find((e) => e.format === 'mp4')?.size).toBe(mp4.size);
 });
+
+test('export a board as a bundle and import it back as a new project, with the report', async ({ page }) => {
+  test.setTimeout(120_000);
+  await signUp(page, 'Ines Import', `import-${run}@e2e.shotline.test`);
+  await page.getByLabel('Workspace name').fill(`Imports ${run}`);
+  await page.getByRole('button', { name: 'Create workspace' }).click();
+  await page.getByTestId('new-project').click();
+  await page.getByLabel('Project name').fill('Source');
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await page.getByRole('link', { name: 'Source' }).click();
+  const projectUrl = page.url();
+  await page.getByTestId('new-board').click();
+  await page.getByTestId('create-board-dialog').getByTestId('board-title-input').fill('夜の街 Harbour');
+  await page.getByRole('button', { name: 'Create board' }).click();
+  await expect(page).toHaveURL(/\/b\/[^/]+$/);
+  for (const title of ['Opening', 'Closing']) {
+    await page.getByTestId('add-shot').click();
+    await page.getByTestId('shot-title-input').fill(title);
+    await page.getByTestId('shot-title-input').press('Enter');
+  }
+  await expect(page.getByTestId('shot-card-title')).toHaveText(['Opening', 'Closing']);
+
+  await page.getByTestId('open-exports').click();
+  const dialog = page.getByTestId('export-dialog');
+  await dialog.getByLabel(/Bundle \(ZIP\)/).check();
+  await dialog.getByTestId('start-export').click();
+  await expect(row(page, 'bundle')).toHaveAttribute('data-state', 'succeeded', { timeout: 60_000 });
+  const bundle = await download(page, 'bundle');
+  expect(readFileSync(bundle.path).subarray(0, 2).toString()).toBe('PK');
+
+  // Import on the project page: progress, then the report of what came in.
+  await page.goto(projectUrl);
+  await page.getByTestId('open-import').click();
+  const importDialog = page.getByTestId('import-dialog');
+  await importDialog.getByTestId('import-file').setInputFiles(bundle.path);
+  const seenProgress = page.waitForResponse((r) => /\/imports\?progress=[0-9a-f-]{36}$/.test(r.url()) && r.request().method() === 'POST');
+  await importDialog.getByTestId('start-import').click();
+  expect((await seenProgress).status()).toBe(201);
+  const report = importDialog.getByTestId('import-report');
+  await expect(report).toContainText('夜の街 Harbour: 2 shots, 0 comments');
+  await report.getByRole('link', { name: '夜の街 Harbour' }).click();
+  await expect(page).toHaveURL(/\/b\/[^/]+$/);
+  await expect(page.getByTestId('shot-card-title')).toHaveText(['Opening', 'Closing']);
+});

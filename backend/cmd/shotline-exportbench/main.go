@@ -38,13 +38,17 @@ func main() {
 	bundleBytes := flag.Int64("bundle-bytes", 1<<30, "bytes of clips in the bundle's project")
 	state := flag.String("state", "", "with -clip: fill the bundle's project and save the session and project here; "+
 		"without: export the project saved here as a bundle, sampling -pid (a freshly started app)")
+	bundleOut := flag.String("bundle-out", "", "with -state: save the exported bundle here")
+	importFile := flag.String("import", "", "with -state: import this bundle into the saved project's workspace, sampling -pid")
 	flag.Parse()
 	var err error
 	switch {
 	case *clip != "":
 		err = fill(*base, *clip, *bundleBytes, *state)
+	case *state != "" && *importFile != "":
+		err = importMemory(*base, *pid, *state, *importFile)
 	case *state != "":
-		err = bundleMemory(*base, *pid, *state)
+		err = bundleMemory(*base, *pid, *state, *bundleOut)
 	default:
 		err = run(*base, *pid, *shots)
 	}
@@ -93,9 +97,9 @@ func (c *client) call(method, path string, body, out any) error {
 }
 
 type export struct {
-	ID, Format, State, Error string
-	Size                     int64
-	Progress                 float64
+	ID, Format, State, Error, URL string
+	Size                          int64
+	Progress                      float64
 }
 
 // waitExport polls the list until the export ends and returns it.
@@ -308,35 +312,36 @@ func fill(base, clip string, total int64, state string) error {
 
 // bundleMemory exports the saved project as a bundle while sampling the
 // app's resident memory every 20 ms.
-func bundleMemory(base string, pid int, state string) error {
+// savedClient is the client of the session saved in state.
+func savedClient(base, state string) (*client, benchState, error) {
+	var st benchState
 	raw, err := os.ReadFile(state)
 	if err != nil {
-		return err
+		return nil, st, err
 	}
-	var st benchState
 	if err := json.Unmarshal(raw, &st); err != nil {
-		return err
+		return nil, st, err
 	}
 	jar, _ := cookiejar.New(nil)
 	u, _ := url.Parse(base)
 	jar.SetCookies(u, []*http.Cookie{{Name: "shotline_session", Value: st.Cookie}, {Name: "shotline_csrf", Value: st.CSRF}})
-	c := &client{hc: &http.Client{Jar: jar, Timeout: 10 * time.Minute}, base: base, csrf: st.CSRF, cookie: st.Cookie}
-	proj := struct{ ID string }{st.ProjectID}
-	n := st.Clips
-	fmt.Printf("\nbundle: project of %d clips, %.2f GiB\n", n, float64(st.Bytes)/(1<<30))
+	return &client{hc: &http.Client{Jar: jar, Timeout: 30 * time.Minute}, base: base, csrf: st.CSRF, cookie: st.Cookie}, st, nil
+}
 
-	// Idle: the highest of a few samples after a pause.
+// idleRSS is the highest of a few samples of pid's memory after a pause.
+func idleRSS(pid int) int64 {
 	time.Sleep(3 * time.Second)
 	idle := int64(0)
 	for range 10 {
 		idle = max(idle, procstat.RSS(pid))
 		time.Sleep(100 * time.Millisecond)
 	}
-	var e export
-	t0 := time.Now()
-	if err := c.call("POST", "/api/projects/"+proj.ID+"/exports", map[string]any{"format": "bundle"}, &e); err != nil {
-		return err
-	}
+	return idle
+}
+
+// samplePeak samples pid's memory every 20 ms from idle on until the
+// returned function is called, which returns the peak.
+func samplePeak(pid int, idle int64) func() int64 {
 	peak := idle
 	stop := make(chan struct{})
 	sampled := make(chan struct{})
@@ -353,9 +358,31 @@ func bundleMemory(base string, pid int, state string) error {
 			}
 		}
 	}()
+	return func() int64 {
+		close(stop)
+		<-sampled
+		return peak
+	}
+}
+
+func bundleMemory(base string, pid int, state, out string) error {
+	c, st, err := savedClient(base, state)
+	if err != nil {
+		return err
+	}
+	proj := struct{ ID string }{st.ProjectID}
+	n := st.Clips
+	fmt.Printf("\nbundle: project of %d clips, %.2f GiB\n", n, float64(st.Bytes)/(1<<30))
+
+	idle := idleRSS(pid)
+	var e export
+	t0 := time.Now()
+	if err := c.call("POST", "/api/projects/"+proj.ID+"/exports", map[string]any{"format": "bundle"}, &e); err != nil {
+		return err
+	}
+	stop := samplePeak(pid, idle)
 	done, err := c.waitExport("/api/projects/"+proj.ID+"/exports", e.ID)
-	close(stop)
-	<-sampled
+	peak := stop()
 	if err != nil {
 		return err
 	}
@@ -363,5 +390,75 @@ func bundleMemory(base string, pid int, state string) error {
 	fmt.Println("|---|---|---|---|---|---|")
 	fmt.Printf("| %d clips | %.1f s | %.2f GiB | %.1f MiB | %.1f MiB | %.1f MiB |\n", n, time.Since(t0).Seconds(), float64(done.Size)/(1<<30),
 		float64(idle)/1024, float64(peak)/1024, float64(peak-idle)/1024)
+	if out == "" {
+		return nil
+	}
+	resp, err := http.Get(done.URL)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("download the bundle: %s", resp.Status)
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// importMemory imports the bundle at path into the saved project's
+// workspace, streaming it from disk, while sampling the app's memory.
+func importMemory(base string, pid int, state, path string) error {
+	c, st, err := savedClient(base, state)
+	if err != nil {
+		return err
+	}
+	var proj struct{ WorkspaceID string }
+	if err := c.call("GET", "/api/projects/"+st.ProjectID, nil, &proj); err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nimport: bundle of %.2f GiB\n", float64(fi.Size())/(1<<30))
+	idle := idleRSS(pid)
+	req, _ := http.NewRequest("POST", c.base+"/api/workspaces/"+proj.WorkspaceID+"/imports?progress="+uuid.NewString(), f)
+	req.ContentLength = fi.Size()
+	req.Header.Set("Content-Type", "application/zip")
+	req.Header.Set("X-CSRF-Token", c.csrf)
+	t0 := time.Now()
+	stop := samplePeak(pid, idle)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		stop()
+		return err
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	peak := stop()
+	if resp.StatusCode != 201 {
+		return fmt.Errorf("import: %d %s", resp.StatusCode, data)
+	}
+	var rep struct {
+		Files int
+		Bytes int64
+	}
+	_ = json.Unmarshal(data, &rep)
+	fmt.Println("| bundle import | wall time | stored | app RSS idle | app RSS peak | peak − idle |")
+	fmt.Println("|---|---|---|---|---|---|")
+	fmt.Printf("| %.2f GiB bundle | %.1f s | %d files, %.2f GiB | %.1f MiB | %.1f MiB | %.1f MiB |\n", float64(fi.Size())/(1<<30),
+		time.Since(t0).Seconds(), rep.Files, float64(rep.Bytes)/(1<<30), float64(idle)/1024, float64(peak)/1024, float64(peak-idle)/1024)
 	return nil
 }

@@ -60,10 +60,12 @@ type config struct {
 	// FFmpeg is the ffmpeg binary that makes thumbnails and animatics.
 	FFmpeg string `env:"FFMPEG" envDefault:"ffmpeg"`
 
-	// Exports: the largest bundle an import reads (held in memory while it
-	// is checked), and the TrueType fonts of PDF storyboards and burned-in
+	// Exports: the largest bundle an import takes (it streams to a
+	// temporary file in ImportDir, the system's by default, not to
+	// memory), and the TrueType fonts of PDF storyboards and burned-in
 	// titles (a fallback font covers CJK; Debian's paths by default).
-	ImportMaxBytes int64  `env:"IMPORT_MAX_BYTES" envDefault:"536870912"`
+	ImportMaxBytes int64  `env:"IMPORT_MAX_BYTES" envDefault:"8589934592"`
+	ImportDir      string `env:"IMPORT_DIR"`
 	FontRegular    string `env:"FONT_REGULAR" envDefault:"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"`
 	FontBold       string `env:"FONT_BOLD" envDefault:"/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"`
 	FontFallback   string `env:"FONT_FALLBACK" envDefault:"/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"`

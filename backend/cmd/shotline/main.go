@@ -102,7 +102,10 @@ func run() error {
 		Target: &shttp.ImportTarget{Projects: projects, Boards: boards, OpLog: mongo.NewOpLog(db), Renders: queue,
 			Settings: renderSettings(db, cfg)},
 		Assets: mongo.NewAssetStore(db), Objects: store, Quota: cfg.WorkspaceQuota,
-		Limits:   export.ImportLimits{MaxSize: cfg.ImportMaxBytes, MaxFile: max(cfg.MaxClipBytes, cfg.MaxImageBytes)},
+		// Unpacked, a bundle is about its size (its media are stored, not
+		// compressed); twice leaves room for its JSON and thumbnails.
+		Limits: export.ImportLimits{MaxSize: cfg.ImportMaxBytes, MaxTotal: 2 * cfg.ImportMaxBytes,
+			MaxFile: max(cfg.MaxClipBytes, cfg.MaxImageBytes)},
 		AssetKey: asset.ObjectKey, RenderKey: render.ResultKey,
 	}
 	srv := shttp.New(shttp.Services{
@@ -112,11 +115,12 @@ func run() error {
 		Renders: renders, RenderSettings: renderSettings(db, cfg), Metrics: met,
 		Links: links, Audit: mongo.NewAuditLog(db), Inbox: mongo.NewInboxService(db),
 		Exports: &export.Requests{Queue: queue, Queued: renders.Queued}, Importer: importer,
+		ImportProgress: mongo.NewImportProgressStore(db),
 	}, shttp.Config{
 		StaticDir: cfg.StaticDir, CookieSecure: cfg.CookieSecure, SessionTTL: cfg.SessionTTL, BodyLimit: cfg.BodyLimit,
 		SignInAttempts: cfg.SignInAttempts, SignInWindow: cfg.SignInWindow, PublicOrigins: cfg.PublicOrigins,
 		MetricsToken: cfg.MetricsToken, MediaOrigins: []string{cfg.s3Origin()}, LinkAttempts: cfg.LinkAttempts,
-		ImportLimit: cfg.ImportMaxBytes,
+		ImportLimit: cfg.ImportMaxBytes, ImportDir: cfg.ImportDir,
 		Ready: func(ctx context.Context) map[string]error {
 			errs := make(map[string]error, len(ready))
 			for name, ping := range ready {

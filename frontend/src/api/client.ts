@@ -366,6 +366,21 @@ export interface ImportReport {
   bytes: number;
 }
 
+/**
+ * How far a running import is, as the server stores it: receiving (the
+ * bundle's bytes), checking (its directory and manifest), storing (bytes
+ * unpacked and files stored of the bundle's total).
+ */
+export interface ImportProgress {
+  id: string;
+  phase: 'receiving' | 'checking' | 'storing';
+  done: number;
+  total: number;
+  files: number;
+  filesTotal: number;
+  updatedAt: string;
+}
+
 export interface RenderChanged {
   jobs: Render[];
   refused: { shotId: string; code: ServerErrorCode; message: string }[];
@@ -807,6 +822,9 @@ export function createApiClient(options: ApiClientOptions = {}) {
         request<ExportJob>('POST', `/projects/${enc(projectId)}/exports`, { format: 'bundle', options, key }),
       listProject: (projectId: string) =>
         request<{ exports: ExportJob[] | null }>('GET', `/projects/${enc(projectId)}/exports`).then((r) => r.exports ?? []),
+      /** A running import of the caller's, started with that progress id; 404 before it starts and once it has answered. */
+      importProgress: (workspaceId: string, importId: string) =>
+        request<ImportProgress>('GET', `/workspaces/${enc(workspaceId)}/imports/${enc(importId)}`),
     },
 
     credits: {

@@ -5,7 +5,7 @@
  * browser API that reports upload progress. A failure or abort drops the
  * upload on the server, so nothing half-stored is left.
  */
-import { ApiError, CSRF_COOKIE, CSRF_HEADER, parseError, readCookie, type ApiClient, type Asset, type ImportReport } from './client';
+import { ApiError, CSRF_COOKIE, CSRF_HEADER, parseError, readCookie, type ApiClient, type Asset, type ImportProgress, type ImportReport } from './client';
 
 export interface UploadOptions {
   boardId: string;
@@ -62,9 +62,25 @@ function csrfOf(api: ApiClient): string | null {
   return typeof document === 'undefined' ? api.csrfToken() : readCookie(document.cookie, CSRF_COOKIE) ?? api.csrfToken();
 }
 
+/** How often the import dialog reads a running import's progress. */
+export const IMPORT_POLL_MS = 1000;
+
+/** A random UUID (v4), also where crypto.randomUUID is missing (pages served over plain http). */
+export function randomUUID(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 /**
  * Imports a project bundle (ZIP) into a workspace as a new project; the
  * server checks all of it and stores nothing unless all of it is right.
+ * onProgress hears the upload's bytes; onServer the server's own progress
+ * (receiving, checking, storing), read every IMPORT_POLL_MS under a
+ * progress id made here, until the import answers.
  */
 export async function importBundle(
   api: ApiClient,
@@ -72,17 +88,36 @@ export async function importBundle(
   file: File,
   onProgress?: (sent: number, total: number) => void,
   signal?: AbortSignal,
+  onServer?: (p: ImportProgress) => void,
 ): Promise<ImportReport> {
-  const text = await sendWithProgress(
-    'POST',
-    `/api/workspaces/${encodeURIComponent(workspaceId)}/imports`,
-    file,
-    'application/zip',
-    csrfOf(api),
-    (sent) => onProgress?.(sent, file.size),
-    signal,
-  );
-  return JSON.parse(text) as ImportReport;
+  const id = randomUUID();
+  let answered = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const poll = async () => {
+    try {
+      const p = await api.exports.importProgress(workspaceId, id);
+      if (!answered) onServer?.(p);
+    } catch {
+      // 404 before the server has started it, or once it has answered.
+    }
+    if (!answered) timer = setTimeout(() => void poll(), IMPORT_POLL_MS);
+  };
+  if (onServer) timer = setTimeout(() => void poll(), IMPORT_POLL_MS);
+  try {
+    const text = await sendWithProgress(
+      'POST',
+      `/api/workspaces/${encodeURIComponent(workspaceId)}/imports?progress=${id}`,
+      file,
+      'application/zip',
+      csrfOf(api),
+      (sent) => onProgress?.(sent, file.size),
+      signal,
+    );
+    return JSON.parse(text) as ImportReport;
+  } finally {
+    answered = true;
+    clearTimeout(timer);
+  }
 }
 
 /** Uploads file to the board (and shot) and returns the asset. */

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
-import type { ImportReport } from '../../api/client';
+import type { ImportProgress, ImportReport } from '../../api/client';
 import { importBundle } from '../../api/upload';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Modal } from '../../components/Modal';
@@ -29,10 +29,27 @@ export function ImportBundle({ workspaceId }: { workspaceId: string }) {
   );
 }
 
+/** What the import dialog says of the server's progress, and the bar's value and maximum. */
+export function describeImport(p: ImportProgress): { text: string; value?: number; max?: number } {
+  switch (p.phase) {
+    case 'receiving':
+      return { text: `Receiving ${formatBytes(p.done)} of ${formatBytes(p.total)}…`, value: p.done, max: p.total || undefined };
+    case 'checking':
+      return { text: 'Checking the bundle…' };
+    case 'storing':
+      return {
+        text: `Storing files: ${p.files} of ${p.filesTotal} (${formatBytes(p.done)} of ${formatBytes(p.total)})…`,
+        value: p.done,
+        max: p.total || undefined,
+      };
+  }
+}
+
 function ImportPanel({ workspaceId }: { workspaceId: string }) {
   const { api } = useStore();
   const [file, setFile] = useState<File | null>(null);
   const [sent, setSent] = useState<number | null>(null);
+  const [server, setServer] = useState<ImportProgress | null>(null);
   const [report, setReport] = useState<ImportReport | null>(null);
   const [error, setError] = useState<unknown>(null);
 
@@ -40,15 +57,21 @@ function ImportPanel({ workspaceId }: { workspaceId: string }) {
     if (!file) return;
     setError(null);
     setReport(null);
+    setServer(null);
     setSent(0);
     try {
-      setReport(await importBundle(api, workspaceId, file, (n) => setSent(n)));
+      setReport(await importBundle(api, workspaceId, file, (n) => setSent(n), undefined, setServer));
     } catch (e) {
       setError(e);
     } finally {
       setSent(null);
+      setServer(null);
     }
   }
+  // Once the upload is sent, the server's progress (checking, storing)
+  // says what happens; before, the browser's count of bytes sent is the
+  // finer one.
+  const serverStep = server && sent !== null && file && (sent >= file.size || server.phase !== 'receiving') ? describeImport(server) : null;
 
   return (
     <div className="import-panel">
@@ -73,11 +96,23 @@ function ImportPanel({ workspaceId }: { workspaceId: string }) {
           Import
         </button>
       </form>
-      {sent !== null && file && (
+      {sent !== null && file && !serverStep && (
         <div>
           <progress className="bar" data-testid="import-progress" max={file.size} value={sent} />
-          <p className="small muted">
+          <p className="small muted" data-testid="import-step">
             {sent < file.size ? `Uploading ${formatBytes(sent)} of ${formatBytes(file.size)}…` : 'Checking and importing…'}
+          </p>
+        </div>
+      )}
+      {serverStep && (
+        <div>
+          {serverStep.max ? (
+            <progress className="bar" data-testid="import-progress" max={serverStep.max} value={serverStep.value} />
+          ) : (
+            <progress className="bar" data-testid="import-progress" />
+          )}
+          <p className="small muted" data-testid="import-step">
+            {serverStep.text}
           </p>
         </div>
       )}
