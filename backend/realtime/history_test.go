@@ -8,6 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+	driver "go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
 	"github.com/shotline/shotline/backend/authz"
 	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/mongo"
@@ -78,6 +82,12 @@ func TestOpeningABoardAfterACrashReadsOnlyItsOwnHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The op ids of everything stored so far are written (in the
+	// background) before the crash: TestAnOpStoredButNotIndexedIsFoundAfterACrash
+	// covers a crash before that.
+	if err := e.log.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
 	// The restarted app: its own connection, whose every command is seen.
 	audit := mongo.NewQueryAudit()
 	db, err := mongo.Open(ctx, testenv.Get(t).MongoURI, e.dbName, audit)
@@ -85,7 +95,8 @@ func TestOpeningABoardAfterACrashReadsOnlyItsOwnHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close(context.Background()) })
-	restarted := realtime.NewHub(mongo.NewBoardService(db), mongo.NewOpLog(db), mongo.NewVersionStore(db), en, realtime.Config{SnapshotEvery: snapshotEvery}, slog.New(slog.NewTextHandler(testLog{t}, nil)))
+	restartedLog := mongo.NewOpLog(db)
+	restarted := realtime.NewHub(mongo.NewBoardService(db), restartedLog, mongo.NewVersionStore(db), en, realtime.Config{SnapshotEvery: snapshotEvery}, slog.New(slog.NewTextHandler(testLog{t}, nil)))
 	t.Cleanup(func() { _ = restarted.Shutdown(context.Background()) })
 	raw, _ := json.Marshal("after the crash")
 	seq, err := restarted.Apply(ctx, e.board.ID, "alice", shotline.RoleEditor, board.BoardSet{Field: board.BoardTitle, Value: raw})
@@ -94,6 +105,9 @@ func TestOpeningABoardAfterACrashReadsOnlyItsOwnHistory(t *testing.T) {
 	}
 	if seq != ours+1 {
 		t.Fatalf("the reopened board's next op got seq %d, want %d: an op was lost or doubled", seq, ours+1)
+	}
+	if err := restartedLog.Flush(ctx); err != nil { // the new op's id
+		t.Fatal(err)
 	}
 	for _, q := range audit.Unbounded() {
 		t.Errorf("opening the board read a whole collection: %s", q)
@@ -120,4 +134,61 @@ func (l testLog) Write(p []byte) (int, error) {
 	l.t.Helper()
 	l.t.Log(string(p))
 	return len(p), nil
+}
+
+// TestAnOpStoredButNotIndexedIsFoundAfterACrash: op ids are written to the
+// index after their ops, in the background, so a crash can leave a
+// board's newest ops unindexed. The room that opens the board next finds
+// its last op unindexed and indexes what it replays: a client re-sending
+// one of those ops is still acknowledged, not applied twice.
+func TestAnOpStoredButNotIndexedIsFoundAfterACrash(t *testing.T) {
+	e := newEnv(t, realtime.Config{})
+	ctx := context.Background()
+	for i := 1; i <= 5; i++ {
+		raw, _ := json.Marshal(fmt.Sprint("title ", i))
+		if _, err := e.hub.Apply(ctx, e.board.ID, "alice", shotline.RoleEditor, board.BoardSet{Field: board.BoardTitle, Value: raw}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.log.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := e.log.OpsSince(ctx, e.board.ID, 0, 10)
+	if err != nil || len(stored) != 5 {
+		t.Fatalf("%d ops stored, %v", len(stored), err)
+	}
+	// The crash: the last three ops' ids never reached the index
+	// (board_op_ids, _id "board/opId", docs/storage.md).
+	client, err := driver.Connect(options.Client().ApplyURI(testenv.Get(t).MongoURI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	for _, o := range stored[2:] {
+		r, err := client.Database(e.dbName).Collection("board_op_ids").DeleteOne(ctx, bson.D{{Key: "_id", Value: o.BoardID + "/" + o.OpID}})
+		if err != nil || r.DeletedCount != 1 {
+			t.Fatalf("delete the op id of %d: %+v, %v", o.Seq, r, err)
+		}
+	}
+	fresh := func() *mongo.OpLog { return mongo.NewOpLog(e.db) }
+	if _, err := fresh().FindOpByOpID(ctx, e.board.ID, stored[4].OpID); shotline.ErrorCode(err) != shotline.ENOTFOUND {
+		t.Fatalf("the deleted op id is still found: %v", err)
+	}
+
+	en, err := authz.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted := realtime.NewHub(mongo.NewBoardService(e.db), fresh(), mongo.NewVersionStore(e.db), en, realtime.Config{}, slog.New(slog.NewTextHandler(testLog{t}, nil)))
+	t.Cleanup(func() { _ = restarted.Shutdown(context.Background()) })
+	raw, _ := json.Marshal("after the crash")
+	if _, err := restarted.Apply(ctx, e.board.ID, "alice", shotline.RoleEditor, board.BoardSet{Field: board.BoardTitle, Value: raw}); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range stored {
+		got, err := fresh().FindOpByOpID(ctx, e.board.ID, o.OpID)
+		if err != nil || got.Seq != o.Seq {
+			t.Errorf("op %d (%s) after the board was opened again: %+v, %v", o.Seq, o.OpID, got, err)
+		}
+	}
 }

@@ -85,6 +85,12 @@ type Hub struct {
 	closed bool
 	wg     sync.WaitGroup // room goroutines
 
+	// background: a room's writes that outlive the event that made them
+	// (the board document's copy of its settings); closing is closed when
+	// Shutdown starts, so that they stop waiting.
+	background sync.WaitGroup
+	closing    chan struct{}
+
 	notices notices // comments stored here, for their notifications
 }
 
@@ -92,7 +98,7 @@ type Hub struct {
 func NewHub(boards shotline.BoardService, oplog shotline.OpLog, versions shotline.VersionStore, authz shotline.Authorizer, cfg Config, log *slog.Logger) *Hub {
 	cfg.defaults()
 	h := &Hub{cfg: cfg, log: log, boards: boards, oplog: oplog, versions: versions, authz: authz, rooms: map[string]*Room{},
-		commits: newCommitter(oplog), stopCommit: make(chan struct{})}
+		commits: newCommitter(oplog), stopCommit: make(chan struct{}), closing: make(chan struct{})}
 	go h.commits.run(h.stopCommit)
 	return h
 }
@@ -396,6 +402,9 @@ func (h *Hub) applyAccess(a accessChange) {
 // to another instance or after the restart).
 func (h *Hub) Shutdown(ctx context.Context) error {
 	h.mu.Lock()
+	if !h.closed {
+		close(h.closing)
+	}
 	h.closed = true
 	rooms := make([]*Room, 0, len(h.rooms))
 	for _, r := range h.rooms {
@@ -410,7 +419,8 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		h.wg.Wait() // the rooms' last writes go through the committer
 		h.stopOnce.Do(func() { close(h.stopCommit) })
 		<-h.commits.stopped
-		h.notices.wait() // and the notifications of their last comments
+		h.background.Wait() // and the board documents' last copies
+		h.notices.wait()    // and the notifications of their last comments
 		close(done)
 	}()
 	select {

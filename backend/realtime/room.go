@@ -1204,10 +1204,16 @@ func (r *Room) syncBoardDocument() {
 		summary.FrameShotIDs = append(summary.FrameShotIDs, sh.ID)
 	}
 	gen := r.docGen.Add(1)
+	r.hub.background.Add(1)
 	go func() {
+		defer r.hub.background.Done()
 		// A burst of edits writes the document once, after it: FerretDB
 		// serializes writes, and the op log's must not queue behind these.
-		time.Sleep(docSyncDelay)
+		// A shutting-down hub writes it at once (Shutdown waits for it).
+		select {
+		case <-time.After(docSyncDelay):
+		case <-r.hub.closing:
+		}
 		r.docSync.Lock()
 		defer r.docSync.Unlock()
 		if r.docGen.Load() != gen {
