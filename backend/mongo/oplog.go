@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"time"
 
@@ -34,8 +33,6 @@ type OpLog struct {
 	// snapshot win over a newer one.
 	snapMu   sync.Mutex
 	snapLock map[string]*boardLock
-
-	index *opIDIndexer // board_op_ids, written off the ack's path
 }
 
 type boardLock struct {
@@ -46,18 +43,7 @@ type boardLock struct {
 var _ shotline.OpLog = (*OpLog)(nil)
 
 // NewOpLog returns an OpLog on db.
-func NewOpLog(db *DB) *OpLog {
-	l := &OpLog{db: db, snapLock: map[string]*boardLock{}}
-	l.index = newOpIDIndexer(func(ctx context.Context, ops []shotline.StoredOp) error {
-		return l.indexOpIDs(ctx, ops, maxOpIDsPerInsert)
-	}, func(err error) { slog.Warn("index op ids", "err", err) })
-	return l
-}
-
-// Flush returns once every op id AppendOps was given before the call is
-// written to the index (or ctx is done). The app calls it when it shuts
-// down, after the rooms' last writes.
-func (l *OpLog) Flush(ctx context.Context) error { return l.index.flush(ctx) }
+func NewOpLog(db *DB) *OpLog { return &OpLog{db: db, snapLock: map[string]*boardLock{}} }
 
 func (l *OpLog) ops() *mongo.Collection       { return l.db.db.Collection("board_ops") }
 func (l *OpLog) opIDs() *mongo.Collection     { return l.db.db.Collection("board_op_ids") }
@@ -135,14 +121,10 @@ func (l *OpLog) migrate(ctx context.Context) error {
 // ops after a conflict; AppendOps sends them one by one and stops instead.
 const maxOpsPerInsert = 100
 
-// maxOpIDsPerInsert is the most op ids one insert of the index carries.
-const maxOpIDsPerInsert = 1000
-
 // AppendOps implements shotline.OpLog. It is an ordered insertMany (in
 // commands of at most maxOpsPerInsert ops): the group commit of everything
 // rooms applied since their last write. On a conflict, what is stored is a
-// prefix of ops. The op ids of what it stored are then indexed in the
-// background (opIDIndexer): the caller does not wait for that write.
+// prefix of ops. The op ids of what it stored are then indexed.
 func (l *OpLog) AppendOps(ctx context.Context, ops []shotline.StoredOp) error {
 	stored := 0
 	var err error
@@ -166,7 +148,11 @@ func (l *OpLog) AppendOps(ctx context.Context, ops []shotline.StoredOp) error {
 		}
 		stored += n
 	}
-	l.index.add(ops[:stored])
+	if stored > 0 {
+		if ierr := l.IndexOpIDs(ctx, ops[:stored]); ierr != nil {
+			return ierr
+		}
+	}
 	return err
 }
 
@@ -176,12 +162,8 @@ func (l *OpLog) AppendOps(ctx context.Context, ops []shotline.StoredOp) error {
 // finds stored after a lost answer, which covers ops whose indexing a
 // crash or an error cut short.
 func (l *OpLog) IndexOpIDs(ctx context.Context, ops []shotline.StoredOp) error {
-	return l.indexOpIDs(ctx, ops, maxOpsPerInsert)
-}
-
-func (l *OpLog) indexOpIDs(ctx context.Context, ops []shotline.StoredOp, perInsert int) error {
 	for len(ops) > 0 {
-		n := min(len(ops), perInsert)
+		n := min(len(ops), maxOpsPerInsert)
 		docs := make([]any, n)
 		for i, o := range ops[:n] {
 			docs[i] = opIDDoc{ID: opIDKey(o.BoardID, o.OpID), Seq: o.Seq}
@@ -298,9 +280,6 @@ func (l *OpLog) SaveOpPage(ctx context.Context, ops []shotline.StoredOp) error {
 
 // FindOpByOpID implements shotline.OpLog.
 func (l *OpLog) FindOpByOpID(ctx context.Context, boardID, opID string) (*shotline.StoredOp, error) {
-	if o, ok := l.index.lookUp(boardID, opID); ok {
-		return &o, nil // stored by this process, its id not written yet
-	}
 	var ix opIDDoc
 	if err := l.opIDs().FindOne(ctx, bson.D{{Key: "_id", Value: opIDKey(boardID, opID)}}).Decode(&ix); err != nil {
 		return nil, notFound(err, "Op not found.", "find op id")
@@ -379,11 +358,6 @@ func (l *OpLog) lockBoard(boardID string) func() {
 // the older, which only makes the next load replay more ops (ops are never
 // deleted, and a load always reads the log after the snapshot).
 func (l *OpLog) SaveSnapshot(ctx context.Context, s shotline.BoardSnapshot) error {
-	// No op id left unwritten behind a snapshot: a room that loads the
-	// board checks only the ops after it (opIDIndexer).
-	if err := l.Flush(ctx); err != nil {
-		return fmt.Errorf("save snapshot: index op ids first: %w", err)
-	}
 	defer l.lockBoard(s.BoardID)()
 	var cur struct {
 		Seq int64 `bson:"seq"`

@@ -47,7 +47,6 @@ func run() error {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.level()}))
-	slog.SetDefault(log) // for the few adapters that log on their own (the op-id index)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -64,8 +63,7 @@ func run() error {
 	sessions, boards, links := mongo.NewSessionService(db), mongo.NewBoardService(db), mongo.NewShareLinkService(db)
 	versions := mongo.NewVersionStore(db)
 	met := metrics.New()
-	oplog := mongo.NewOpLog(db)
-	hub := realtime.NewHub(boards, met.OpLog(oplog), versions, enforcer, realtime.Config{}, log)
+	hub := realtime.NewHub(boards, met.OpLog(mongo.NewOpLog(db)), versions, enforcer, realtime.Config{}, log)
 	met.Rooms(hub.Rooms)
 	ready := map[string]func(context.Context) error{"mongodb": db.Ping, "objectStore": store.Ping}
 	if cfg.NATSURL != "" {
@@ -179,10 +177,6 @@ func run() error {
 	// handlers would otherwise keep the server waiting.
 	if err := hub.Shutdown(shutdownCtx); err != nil {
 		log.Warn("realtime shutdown", "err", err)
-	}
-	// The op ids of their last writes (written in the background).
-	if err := oplog.Flush(shutdownCtx); err != nil {
-		log.Warn("op-id index", "err", err)
 	}
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
