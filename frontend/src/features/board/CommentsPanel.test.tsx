@@ -42,3 +42,28 @@ describe('comment avatars', () => {
     expect(bo!.style.background).not.toBe('');
   });
 });
+
+describe('resolved threads', () => {
+  it('are hidden and shown again with a toggle button, not a form control, so a read view holds none', async () => {
+    const { default: userEvent } = await import('@testing-library/user-event');
+    const resolved = { ...comment('c1', 'u-ada'), resolved: true };
+    const { container } = render(
+      <CommentsPanel
+        shot={shot}
+        shotIndex={0}
+        comments={[resolved, comment('c2', 'u-bo')]}
+        store={null}
+        rights={{ me: 'u-me', comment: false, resolveAny: false, moderate: false }}
+        names={new Map()}
+      />,
+    );
+    expect(container.querySelectorAll('input, select, textarea')).toHaveLength(0);
+    const toggle = screen.getByTestId('hide-resolved');
+    expect(toggle).toHaveAttribute('aria-pressed', 'false');
+    expect(screen.getByText('from u-ada')).toBeTruthy();
+    await userEvent.setup().click(toggle);
+    expect(toggle).toHaveAttribute('aria-pressed', 'true');
+    expect(screen.queryByText('from u-ada')).toBeNull();
+    expect(screen.getByText('from u-bo')).toBeTruthy();
+  });
+});

@@ -92,10 +92,17 @@ export function CommentsPanel({
           {shot.title ? ` · ${shot.title}` : ''}
         </h3>
         {resolvedCount > 0 && (
-          <label className="checkbox small">
-            <input type="checkbox" checked={hideResolved} onChange={(e) => setHideResolved(e.target.checked)} />
-            Hide resolved ({resolvedCount})
-          </label>
+          // A view filter, not an edit: a toggle button, so a read view
+          // holds no form control.
+          <button
+            type="button"
+            className="btn btn-small btn-ghost"
+            aria-pressed={hideResolved}
+            data-testid="hide-resolved"
+            onClick={() => setHideResolved((h) => !h)}
+          >
+            {hideResolved ? `Show resolved (${resolvedCount})` : `Hide resolved (${resolvedCount})`}
+          </button>
         )}
       </div>
       {shown.length === 0 ? (
