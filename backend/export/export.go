@@ -28,6 +28,7 @@ type Board struct {
 	Description         string    `json:"description"`
 	AspectRatio         string    `json:"aspectRatio"`
 	DefaultShotDuration float64   `json:"defaultShotDuration"`
+	DefaultProvider     string    `json:"defaultProvider,omitempty"` // renders the shots that name none
 	Shots               []Shot    `json:"shots"`
 	Comments            []Comment `json:"comments"`
 }

@@ -381,7 +381,7 @@ func (es *ExportSource) Board(ctx context.Context, boardID string) (*export.Boar
 	if err != nil {
 		return nil, err
 	}
-	return exportBoardOf(b, snap), nil
+	return export.BoardOf(b, snap), nil
 }
 
 // Project implements export.Source.
@@ -403,27 +403,6 @@ func (es *ExportSource) Project(ctx context.Context, projectID string) (*export.
 		}
 	}
 	return out, nil
-}
-
-func exportBoardOf(b *shotline.Board, snap board.BoardSnapshot) *export.Board {
-	out := &export.Board{ID: b.ID, ProjectID: b.ProjectID, Title: snap.Title, Description: snap.Description, AspectRatio: snap.AspectRatio,
-		DefaultShotDuration: snap.DefaultShotDuration, Shots: make([]export.Shot, len(snap.Shots)), Comments: make([]export.Comment, len(snap.Comments))}
-	for i, sh := range snap.Shots {
-		ar := sh.AspectRatio
-		if ar == "" {
-			ar = snap.AspectRatio
-		}
-		out.Shots[i] = export.Shot{ID: sh.ID, Position: sh.Position, Number: i + 1, Title: sh.Title, Prompt: sh.Prompt, Notes: sh.Notes,
-			Duration: sh.Duration, AspectRatio: ar, Status: sh.Status, Review: sh.Review.Status, Provider: sh.Provider, Model: sh.Model,
-			Settings: sh.Settings}
-	}
-	for i, c := range snap.Comments {
-		out.Comments[i] = export.Comment{ID: c.ID, ShotID: c.ShotID, ParentID: c.ParentID, Author: c.AuthorID, Body: c.Body, Resolved: c.Resolved}
-		if c.TimeRange != nil {
-			out.Comments[i].TimeRange = &export.TimeRange{Start: c.TimeRange.Start, End: c.TimeRange.End}
-		}
-	}
-	return out
 }
 
 // RenderRecorder stores and forgets imported renders (mongo.RenderQueue).
@@ -472,7 +451,8 @@ func (t *ImportTarget) CreateBoard(ctx context.Context, workspaceID, projectID, 
 		return "", err
 	}
 	snap := board.BoardSnapshot{ID: b.ID, BoardSettings: board.BoardSettings{Title: b.Title, Description: b.Description,
-		AspectRatio: b.AspectRatio, DefaultShotDuration: b.DefaultShotDuration}, Shots: []board.Shot{}, Comments: []board.Comment{}}
+		AspectRatio: b.AspectRatio, DefaultShotDuration: b.DefaultShotDuration, DefaultProvider: eb.DefaultProvider},
+		Shots: []board.Shot{}, Comments: []board.Comment{}}
 	for i, sh := range eb.Shots {
 		settings := sh.Settings
 		if len(settings) == 0 {

@@ -147,6 +147,7 @@ func TestExportsEndToEnd(t *testing.T) {
 	apply(content.CommentAdd{CommentID: "c1", ShotID: "s1", Body: "Tighter framing here", TimeRange: &content.TimeRange{Start: 0.5, End: 1}})
 	apply(content.CommentAdd{CommentID: "c2", ShotID: "s2", Body: "Resolved already"})
 	apply(content.CommentResolve{CommentID: "c2"})
+	apply(content.BoardSet{Field: content.BoardDefaultProvider, Value: json.RawMessage(`"animatic"`)})
 
 	// s1 gets a render, s2 a reference image, s3 nothing.
 	owner.do("POST", "/api/boards/"+board+"/shots/s1/renders", map[string]any{}).must(t, 201)
@@ -364,6 +365,9 @@ func TestExportsEndToEnd(t *testing.T) {
 		}
 		if renderBytes(t, owner, board) != renderBytes(t, other, nb) {
 			t.Error("the imported render differs")
+		}
+		if got := other.do("GET", "/api/boards/"+nb, nil).must(t, 200).Str("defaultProvider"); got != "animatic" {
+			t.Errorf("the imported board's default provider is %q, want the exported board's", got)
 		}
 	})
 
