@@ -464,8 +464,11 @@ func importMemory(base string, pid int, state, path string) error {
 		}
 	}
 	partsPeak, partsTime := stop(), time.Since(t0)
+	// What the parts left (pooled request buffers, heap the collector
+	// has not given back) is the complete's baseline too.
+	before := idleRSS(pid)
 	t1 := time.Now()
-	stop = samplePeak(pid, idle)
+	stop = samplePeak(pid, before)
 	var data json.RawMessage
 	err = c.call("POST", ws+"/"+up.ID+"/complete", nil, &data)
 	peak := stop()
@@ -481,7 +484,8 @@ func importMemory(base string, pid int, state, path string) error {
 	fmt.Println("|---|---|---|---|---|---|")
 	fmt.Printf("| upload of a %.2f GiB bundle, %d parts of %d MiB | %.1f s | | %.1f MiB | %.1f MiB | %.1f MiB |\n", float64(fi.Size())/(1<<30),
 		up.Parts, up.PartSize>>20, partsTime.Seconds(), float64(idle)/1024, float64(partsPeak)/1024, float64(partsPeak-idle)/1024)
-	fmt.Printf("| complete: copied out, checked, stored | %.1f s | %d files, %.2f GiB | %.1f MiB | %.1f MiB | %.1f MiB |\n",
-		time.Since(t1).Seconds(), rep.Files, float64(rep.Bytes)/(1<<30), float64(idle)/1024, float64(peak)/1024, float64(peak-idle)/1024)
+	fmt.Printf("| complete: copied out, checked, stored | %.1f s | %d files, %.2f GiB | %.1f MiB | %.1f MiB | %.1f MiB (%.1f MiB above its start, %.1f MiB) |\n",
+		time.Since(t1).Seconds(), rep.Files, float64(rep.Bytes)/(1<<30), float64(idle)/1024, float64(peak)/1024, float64(peak-idle)/1024,
+		float64(peak-before)/1024, float64(before)/1024)
 	return nil
 }
