@@ -408,3 +408,18 @@ func oversized(t *testing.T, s *testServer, c *client, method, path string, body
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// TestRequestBodiesDoNotStream: with streamed request bodies fasthttp keeps
+// every connection's 4 KiB read buffer, WebSockets included, for its life
+// (docs/benchmarks.md, "Bundle import: memory"); large files arrive in
+// parts instead.
+func TestRequestBodiesDoNotStream(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	srv := s.App().Server()
+	if srv.StreamRequestBody {
+		t.Error("StreamRequestBody is on: every open socket would keep its 4 KiB read buffer")
+	}
+	if !srv.ReduceMemoryUsage {
+		t.Error("ReduceMemoryUsage is off: connections keep their buffers between requests")
+	}
+}
