@@ -426,5 +426,28 @@ func TestBundleUploadsAreCopiedOutAndSwept(t *testing.T) {
 			t.Fatalf("Sweep removed %d (%v), want 1", n, err)
 		}
 		f.assertNothingStored(t)
+
+		// A server that crashed while completing one, its parts already
+		// assembled into the object: swept too, object and all.
+		u, err = f.svc.BeginBundle(ctx, "ws1", "u1", int64(len(data)), 1<<30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var parts []shotline.ObjectPart
+		for n := 1; n <= shotline.PartCount(u.Size, u.PartSize); n++ {
+			start := int64(n-1) * u.PartSize
+			end := min(start+u.PartSize, u.Size)
+			if err := f.svc.PutPart(ctx, u, n, bytes.NewReader(data[start:end]), end-start); err != nil {
+				t.Fatal(err)
+			}
+			parts = append(parts, shotline.ObjectPart{Number: n, ETag: u.Parts[n]})
+		}
+		if err := f.svc.Objects.CompleteMultipart(ctx, u.ObjectKey, u.MultipartID, parts); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := f.svc.Sweep(ctx, 0); err != nil || n != 1 {
+			t.Fatalf("Sweep removed %d (%v), want 1", n, err)
+		}
+		f.assertNothingStored(t)
 	})
 }
