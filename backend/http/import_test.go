@@ -85,6 +85,11 @@ func twoFileBundle() ([]byte, int64) {
 // twoFileBundleAs is twoFileBundle with its files stored by method, and the
 // files' bytes.
 func twoFileBundleAs(method uint16) ([]byte, int64, [][]byte) {
+	return twoFileBundleOf(method, 300<<10, 200<<10)
+}
+
+// twoFileBundleOf is twoFileBundleAs with files of about n1 and n2 bytes.
+func twoFileBundleOf(method uint16, n1, n2 int) ([]byte, int64, [][]byte) {
 	// Random bytes: the bundle must not compress below the 8 KiB that
 	// fasthttp reads before the handler runs.
 	noise := func(n int) []byte {
@@ -92,7 +97,7 @@ func twoFileBundleAs(method uint16) ([]byte, int64, [][]byte) {
 		_, _ = rand.Read(b)
 		return b
 	}
-	a, b := append([]byte("\x89PNG first "), noise(300<<10)...), append([]byte("\x89PNG second"), noise(200<<10)...)
+	a, b := append([]byte("\x89PNG first "), noise(n1)...), append([]byte("\x89PNG second"), noise(n2)...)
 	asset := func(id, file string, data []byte) map[string]any {
 		return map[string]any{"id": id, "shotIds": []string{"s1"}, "kind": "image", "contentType": "image/png", "name": id + ".png",
 			"size": len(data), "file": file, "createdAt": time.Now().UTC()}
@@ -422,4 +427,31 @@ func TestRequestBodiesDoNotStream(t *testing.T) {
 	if !srv.ReduceMemoryUsage {
 		t.Error("ReduceMemoryUsage is off: connections keep their buffers between requests")
 	}
+}
+
+// TestImportPartsReachAnyInstance: two app instances share the database and
+// the object store; a bundle begun on one, its parts sent to either, is
+// completed on the other.
+func TestImportPartsReachAnyInstance(t *testing.T) {
+	a := newServer(t, shttp.Config{})
+	b := openServer(t, a.dbURI, a.name, shttp.Config{})
+	b.assets.Objects, b.Importer.Objects = a.assets.Objects, a.assets.Objects // one object store
+	onA := a.signUp(t, "Owner")
+	ws := onA.do("POST", "/api/workspaces", map[string]any{"name": "W"}).must(t, 201).Str("id")
+	onB := b.client(t)
+	onB.cookies, onB.csrf = onA.cookies, onA.csrf // the same browser, its requests balanced
+
+	data, size, _ := twoFileBundleOf(zip.Store, 6<<20, 100<<10)
+	id, partSize := beginImport(t, onA, ws, len(data))
+	if len(data) <= partSize {
+		t.Fatalf("the bundle (%d bytes) must take two parts of %d", len(data), partSize)
+	}
+	onA.doRaw("PUT", "/api/workspaces/"+ws+"/imports/"+id+"/parts/1", data[:partSize]).must(t, 204)
+	onB.doRaw("PUT", "/api/workspaces/"+ws+"/imports/"+id+"/parts/2", data[partSize:]).must(t, 204)
+	r := onB.do("POST", "/api/workspaces/"+ws+"/imports/"+id+"/complete", nil).must(t, 201)
+	var rep export.ImportReport
+	if err := json.Unmarshal(r.Body, &rep); err != nil || rep.Files != 2 || rep.Bytes != size {
+		t.Fatalf("report %s (%v)", r.Body, err)
+	}
+	onA.do("POST", "/api/workspaces/"+ws+"/imports/"+id+"/complete", nil).wantError(t, 404, shotline.ENOTFOUND)
 }
