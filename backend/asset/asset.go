@@ -89,14 +89,19 @@ func (s *Service) Begin(ctx context.Context, b Begin) (*shotline.Upload, error) 
 		return nil, shotline.Errorf(shotline.ETOOLARGE, "This file is %s; files may be at most %s.",
 			shotline.FormatBytes(b.Size), shotline.FormatBytes(limits.Largest()))
 	}
-	if err := s.Store.Reserve(ctx, b.WorkspaceID, b.Size, limits.Quota); err != nil {
+	id := uuid.Must(uuid.NewV7()).String()
+	return s.begin(ctx, &shotline.Upload{ID: id, WorkspaceID: b.WorkspaceID, BoardID: b.BoardID, ShotID: b.ShotID, Name: b.Name,
+		Size: b.Size, ObjectKey: ObjectKey(b.WorkspaceID, b.BoardID, id), CreatedBy: b.UserID}, limits.Quota, "application/octet-stream")
+}
+
+// begin reserves u's size against the workspace's quota, starts its
+// multipart upload and stores its record; on failure nothing is left.
+func (s *Service) begin(ctx context.Context, u *shotline.Upload, quota int64, contentType string) (*shotline.Upload, error) {
+	if err := s.Store.Reserve(ctx, u.WorkspaceID, u.Size, quota); err != nil {
 		return nil, err
 	}
-	id := uuid.Must(uuid.NewV7()).String()
-	u := &shotline.Upload{ID: id, WorkspaceID: b.WorkspaceID, BoardID: b.BoardID, ShotID: b.ShotID, Name: b.Name, Size: b.Size,
-		PartSize: s.partSize(), ObjectKey: ObjectKey(b.WorkspaceID, b.BoardID, id), Parts: map[int]string{},
-		CreatedBy: b.UserID, CreatedAt: s.now()}
-	mpID, err := s.Objects.StartMultipart(ctx, u.ObjectKey, "application/octet-stream")
+	u.PartSize, u.Parts, u.CreatedAt = s.partSize(), map[int]string{}, s.now()
+	mpID, err := s.Objects.StartMultipart(ctx, u.ObjectKey, contentType)
 	if err != nil {
 		s.release(ctx, u)
 		return nil, err
@@ -122,14 +127,14 @@ func (s *Service) Find(ctx context.Context, boardID, id string) (*shotline.Uploa
 	u, err := s.Store.FindUpload(ctx, id)
 	if err != nil {
 		return nil, err
-	} else if u.BoardID != boardID {
+	} else if u.Kind != shotline.UploadAsset || u.BoardID != boardID {
 		return nil, shotline.Errorf(shotline.ENOTFOUND, "Upload not found.")
 	}
 	return u, nil
 }
 
-// PutPart uploads part n (1-based) of size bytes read from r. Part 1 comes
-// first: its bytes give the type, which must be one Shotline accepts and
+// PutPart uploads part n (1-based) of size bytes read from r. Of an asset,
+// part 1 comes first: its bytes give the type, which must be one Shotline accepts and
 // whose size limit the declared size must respect; otherwise the whole
 // upload is aborted. Returns EINVALID for a wrong part number or size or an
 // unsupported type, ETOOLARGE over the type's limit.
@@ -148,7 +153,7 @@ func (s *Service) PutPart(ctx context.Context, u *shotline.Upload, n int, r io.R
 	if n > 1 && u.ContentType == "" {
 		return shotline.Invalid("part", "send part 1 first")
 	}
-	if n == 1 {
+	if n == 1 && u.Kind == shotline.UploadAsset {
 		head := make([]byte, min(int64(sniffBytes), size))
 		if _, err := io.ReadFull(r, head); err != nil {
 			return shotline.Invalid("part", "the body is shorter than declared")
@@ -264,7 +269,10 @@ func (s *Service) cleanup(ctx context.Context, u *shotline.Upload) {
 	if u.MultipartID != "" {
 		errs = append(errs, s.Objects.AbortMultipart(ctx, u.ObjectKey, u.MultipartID))
 	}
-	errs = append(errs, s.Objects.Remove(ctx, u.ObjectKey), s.Objects.Remove(ctx, ThumbKey(u.ObjectKey)))
+	errs = append(errs, s.Objects.Remove(ctx, u.ObjectKey))
+	if u.Kind == shotline.UploadAsset {
+		errs = append(errs, s.Objects.Remove(ctx, ThumbKey(u.ObjectKey)))
+	}
 	if err := errors.Join(errs...); err != nil {
 		s.log().Warn("clean up upload; the sweeper retries", "upload_id", u.ID, "err", err)
 		return
@@ -281,8 +289,9 @@ func (s *Service) release(ctx context.Context, u *shotline.Upload) {
 	}
 }
 
-// Sweep aborts uploads started more than maxAge ago (abandoned by their
-// client or left by a crash) and returns how many it removed.
+// Sweep aborts uploads of every kind (assets and bundles) that have not
+// moved for maxAge: no part arrived since (abandoned by their client or
+// left by a crash). It returns how many it removed.
 func (s *Service) Sweep(ctx context.Context, maxAge time.Duration) (int, error) {
 	stale, err := s.Store.StaleUploads(ctx, s.now().Add(-maxAge))
 	if err != nil {

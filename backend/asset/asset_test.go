@@ -348,3 +348,106 @@ func TestDetachKeepsAssetsStillReferred(t *testing.T) {
 	}
 	f.assertNothingStored(t)
 }
+
+// A bundle to import is uploaded like an asset: limited in size, in parts,
+// and completing it copies it out and leaves nothing stored; one abandoned
+// midway is swept like an asset's, but not while its parts keep coming.
+func TestBundleUploadsAreCopiedOutAndSwept(t *testing.T) {
+	eachS3Server(t, func(t *testing.T, srv testenv.S3Server) {
+		f := newFixture(t, srv, shotline.AssetLimits{})
+		ctx := context.Background()
+		data := bytes.Repeat([]byte("bundle-bytes "), (11<<20)/13) // 3 parts of 5 MiB
+		if _, err := f.svc.BeginBundle(ctx, "ws1", "u1", int64(len(data)), int64(len(data)-1)); shotline.ErrorCode(err) != shotline.ETOOLARGE {
+			t.Fatalf("a bundle over the limit: %v, want ETOOLARGE", err)
+		}
+		if _, err := f.svc.BeginBundle(ctx, "ws1", "u1", 0, 1<<30); shotline.ErrorCode(err) != shotline.EINVALID {
+			t.Fatalf("an empty bundle: %v, want EINVALID", err)
+		}
+		u, err := f.svc.BeginBundle(ctx, "ws1", "u1", int64(len(data)), 1<<30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if used, _ := f.store.Usage(ctx, "ws1"); used != int64(len(data)) {
+			t.Errorf("reserved %d bytes, want the bundle's %d", used, len(data))
+		}
+		// Only its user finds it, and never as an asset.
+		if _, err := f.svc.FindBundle(ctx, "ws1", "u2", u.ID); shotline.ErrorCode(err) != shotline.ENOTFOUND {
+			t.Errorf("another user's FindBundle: %v, want ENOTFOUND", err)
+		}
+		if _, err := f.svc.FindBundle(ctx, "ws2", "u1", u.ID); shotline.ErrorCode(err) != shotline.ENOTFOUND {
+			t.Errorf("FindBundle in another workspace: %v, want ENOTFOUND", err)
+		}
+		if _, err := f.svc.Find(ctx, "", u.ID); shotline.ErrorCode(err) != shotline.ENOTFOUND {
+			t.Errorf("Find of a bundle as an asset: %v, want ENOTFOUND", err)
+		}
+		count := shotline.PartCount(u.Size, u.PartSize)
+		if count != 3 {
+			t.Fatalf("%d parts, want 3", count)
+		}
+		for n := 1; n <= count; n++ {
+			start := int64(n-1) * u.PartSize
+			end := min(start+u.PartSize, u.Size)
+			if n == 2 { // completing before every part is there keeps the upload
+				if _, err := f.svc.CompleteBundle(ctx, u, io.Discard); shotline.ErrorCode(err) != shotline.EINVALID {
+					t.Fatalf("CompleteBundle with parts missing: %v, want EINVALID", err)
+				}
+				if u, err = f.svc.FindBundle(ctx, "ws1", "u1", u.ID); err != nil {
+					t.Fatalf("the upload is gone after an early complete: %v", err)
+				}
+			}
+			if err := f.svc.PutPart(ctx, u, n, bytes.NewReader(data[start:end]), end-start); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var out bytes.Buffer
+		if n, err := f.svc.CompleteBundle(ctx, u, &out); err != nil || n != int64(len(data)) {
+			t.Fatalf("CompleteBundle = %d, %v", n, err)
+		}
+		if !bytes.Equal(out.Bytes(), data) {
+			t.Error("the bundle copied out is not the one uploaded")
+		}
+		f.assertNothingStored(t)
+
+		// Abandoned after its first part: swept, but only once no part
+		// has come for the sweeper's age, however old the upload.
+		f.svc.Now = func() time.Time { return time.Now().UTC().Add(-3 * time.Hour) }
+		u, err = f.svc.BeginBundle(ctx, "ws1", "u1", int64(len(data)), 1<<30)
+		f.svc.Now = nil
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.PutPart(ctx, u, 1, bytes.NewReader(data[:u.PartSize]), u.PartSize); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := f.svc.Sweep(ctx, time.Hour); err != nil || n != 0 {
+			t.Fatalf("Sweep of an upload whose part just came removed %d (%v), want 0", n, err)
+		}
+		if n, err := f.svc.Sweep(ctx, 0); err != nil || n != 1 {
+			t.Fatalf("Sweep removed %d (%v), want 1", n, err)
+		}
+		f.assertNothingStored(t)
+
+		// A server that crashed while completing one, its parts already
+		// assembled into the object: swept too, object and all.
+		u, err = f.svc.BeginBundle(ctx, "ws1", "u1", int64(len(data)), 1<<30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var parts []shotline.ObjectPart
+		for n := 1; n <= shotline.PartCount(u.Size, u.PartSize); n++ {
+			start := int64(n-1) * u.PartSize
+			end := min(start+u.PartSize, u.Size)
+			if err := f.svc.PutPart(ctx, u, n, bytes.NewReader(data[start:end]), end-start); err != nil {
+				t.Fatal(err)
+			}
+			parts = append(parts, shotline.ObjectPart{Number: n, ETag: u.Parts[n]})
+		}
+		if err := f.svc.Objects.CompleteMultipart(ctx, u.ObjectKey, u.MultipartID, parts); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := f.svc.Sweep(ctx, 0); err != nil || n != 1 {
+			t.Fatalf("Sweep removed %d (%v), want 1", n, err)
+		}
+		f.assertNothingStored(t)
+	})
+}

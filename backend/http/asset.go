@@ -96,44 +96,17 @@ type detachInput struct {
 	AssetID string `path:"assetId" maxLength:"64"`
 }
 
-// partPath is the path of the part upload, the one route whose body may be
-// larger than the API's body limit (one part).
-var partPath = regexp.MustCompile(`^/api/boards/[^/]+/uploads/[^/]+/parts/[0-9]+$`)
+// partPath is the path of the part uploads (of an asset and of a bundle to
+// import), the routes whose bodies may be larger than the API's body limit
+// (one part).
+var partPath = regexp.MustCompile(`^/api/(boards/[^/]+/uploads|workspaces/[^/]+/imports)/[^/]+/parts/[0-9]+$`)
 
-// requestPath is the path of a request, without its query.
-func requestPath(h *fasthttp.RequestHeader) []byte {
-	p, _, _ := bytes.Cut(h.RequestURI(), []byte("?"))
-	return p
-}
-
-func (s *Server) isPartUpload(h *fasthttp.RequestHeader) bool {
-	return s.Assets != nil && string(h.Method()) == nethttp.MethodPut && partPath.Match(requestPath(h))
-}
-
-// streamsBody reports whether the request's route reads its body itself, as
-// a stream: the import of a bundle, which goes to a file as it arrives.
-func (s *Server) streamsBody(h *fasthttp.RequestHeader) bool {
-	return s.Importer != nil && string(h.Method()) == nethttp.MethodPost && importPath.Match(requestPath(h))
-}
-
-// bodyLimit is the largest body readBody reads for the request's route: a
-// whole part for the part route, the body limit for every other.
-func (s *Server) bodyLimit(h *fasthttp.RequestHeader) int64 {
-	if s.isPartUpload(h) {
-		return s.partSize()
-	}
-	return s.cfg.BodyLimit
-}
-
-// uploadBodyLimit gives the part route and the import route the time their
-// bodies take to arrive; every other route keeps the read timeout. (Body
-// sizes are enforced as bodies stream: readBody, importBundle.)
+// uploadBodyLimit lets fasthttp read a whole part, and give it the time to
+// arrive, for the part routes only; every other route keeps the body limit
+// and the read timeout.
 func (s *Server) uploadBodyLimit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-	if s.isPartUpload(h) {
-		return fasthttp.RequestConfig{ReadTimeout: 5 * time.Minute}
-	}
-	if s.streamsBody(h) {
-		return fasthttp.RequestConfig{ReadTimeout: importReadTimeout}
+	if s.Assets != nil && string(h.Method()) == nethttp.MethodPut && partPath.Match(h.RequestURI()) {
+		return fasthttp.RequestConfig{MaxRequestBodySize: int(s.partSize()), ReadTimeout: 5 * time.Minute}
 	}
 	return fasthttp.RequestConfig{}
 }
@@ -162,20 +135,16 @@ func (s *Server) registerAssets() {
 
 	register(s, Route{ID: "putUploadPart", Method: nethttp.MethodPut, Path: "/api/boards/{boardId}/uploads/{uploadId}/parts/{part}", Tag: "assets",
 		Summary: "Upload one part of a file", Scope: ScopeBoard, Perm: shotline.PermAssetUpload, Status: nethttp.StatusNoContent, RawBody: "application/octet-stream", MaxBody: 1 << 30},
-		// The part is read from readBody's buffer, not copied by huma:
-		// readBody already refused a body over the part size, and PutPart
-		// checks the exact size.
+		// The part is read from fasthttp's own buffer, not copied by huma:
+		// fasthttp already refused a body over the part size
+		// (uploadBodyLimit), and PutPart checks the exact size.
 		func(ctx context.Context, in *putPartInput) (*struct{}, error) {
 			u, err := s.Assets.Find(ctx, accessFrom(ctx).Board.ID, in.UploadID)
 			if err != nil {
 				return nil, err
 			}
-			req := fiberFrom(ctx).Request()
-			body, size := req.BodyStream(), int64(req.Header.ContentLength())
-			if body == nil || size < 0 {
-				return nil, shotline.Invalid("part", "the part is empty")
-			}
-			return nil, s.Assets.PutPart(ctx, u, in.Part, body, size)
+			body := fiberFrom(ctx).Body()
+			return nil, s.Assets.PutPart(ctx, u, in.Part, bytes.NewReader(body), int64(len(body)))
 		})
 
 	register(s, Route{ID: "completeUpload", Method: nethttp.MethodPost, Path: "/api/boards/{boardId}/uploads/{uploadId}/complete", Tag: "assets",

@@ -1,19 +1,15 @@
 package http
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	nethttp "net/http"
 	"os"
-	"regexp"
 	"strings"
 	"time"
-
-	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
 	"github.com/shotline/shotline/backend/board"
 	"github.com/shotline/shotline/backend/export"
@@ -64,31 +60,33 @@ type projectExportInput struct {
 	Body      exportRequestBody
 }
 
-type importInput struct {
+type beginImportInput struct {
 	WorkspaceID string `path:"workspaceId" maxLength:"64"`
-	Progress    string `query:"progress" maxLength:"36" doc:"A UUID the client makes up to follow the import while it runs: GET /api/workspaces/{workspaceId}/imports/{progress}."`
+	Body        struct {
+		Size int64 `json:"size" doc:"The bundle's size in bytes."`
+	}
+}
+
+type importIDInput struct {
+	WorkspaceID string `path:"workspaceId" maxLength:"64"`
+	ImportID    string `path:"importId" maxLength:"64"`
+}
+
+type importPartInput struct {
+	WorkspaceID string `path:"workspaceId" maxLength:"64"`
+	ImportID    string `path:"importId" maxLength:"64"`
+	Part        int    `path:"part" minimum:"1" maximum:"10000"`
 }
 
 type importOutput struct{ Body export.ImportReport }
 
-type importProgressInput struct {
-	WorkspaceID string `path:"workspaceId" maxLength:"64"`
-	ImportID    string `path:"importId" maxLength:"36"`
-}
-
 type importProgressOutput struct{ Body shotline.ImportProgress }
 
-// importPath is the import route, whose body streams to a file.
-var importPath = regexp.MustCompile(`^/api/workspaces/[^/]+/imports$`)
-
-// ImportBodyLimit is the default largest bundle the import route takes. The
-// bundle goes to a temporary file as it arrives, so memory does not depend
-// on it (docs/benchmarks.md); disk space and upload time do.
+// ImportBodyLimit is the default largest bundle an import takes. The
+// bundle arrives in parts into the object store and is read from a
+// temporary file, so memory does not depend on it (docs/benchmarks.md);
+// disk space, the object store and upload time do.
 const ImportBodyLimit = 8 << 30
-
-// importReadTimeout is how long a bundle may take to arrive: 8 GiB at
-// 20 Mbit/s.
-const importReadTimeout = time.Hour
 
 func (s *Server) importLimit() int64 {
 	if s.cfg.ImportLimit > 0 {
@@ -163,23 +161,65 @@ func (s *Server) registerExports() {
 			return s.listExports(ctx, shotline.ExportScope(a.Project.ID, ""), a.Project.Name)
 		})
 
-	if s.Importer == nil {
+	if s.Importer == nil || s.Assets == nil || s.ImportProgress == nil {
 		return
 	}
-	s.app.Server().HeaderReceived = s.uploadBodyLimit
-	register(s, Route{ID: "importBundle", Method: nethttp.MethodPost, Path: "/api/workspaces/{workspaceId}/imports", Tag: "exports",
-		Summary: "Import a project bundle (ZIP) as a new project with new ids; refused whole if anything in it is wrong. " +
-			"The bundle streams to a file as it arrives; with ?progress=<uuid> the import's progress can be read while it runs.",
-		Scope: ScopeWorkspace, Perm: shotline.PermProjectCreate, Status: nethttp.StatusCreated, RawBody: "application/zip", MaxBody: 1 << 40},
-		s.importBundle)
+	s.registerImports()
+}
 
-	if s.ImportProgress == nil {
-		return
-	}
+// registerImports registers the import of a project bundle. The bundle is
+// uploaded as an asset is (begin, parts, complete, on an S3 multipart
+// upload), so no request body is larger than a part and parts may reach
+// any app instance; completing it imports it, with its progress readable
+// meanwhile under the import's id.
+func (s *Server) registerImports() {
+	s.app.Server().HeaderReceived = s.uploadBodyLimit
+	register(s, Route{ID: "beginImport", Method: nethttp.MethodPost, Path: "/api/workspaces/{workspaceId}/imports", Tag: "exports",
+		Summary: "Start importing a project bundle (ZIP): upload it in parts, then complete the import", Scope: ScopeWorkspace,
+		Perm: shotline.PermProjectCreate, Status: nethttp.StatusCreated},
+		func(ctx context.Context, in *beginImportInput) (*uploadOutput, error) {
+			u, err := s.Assets.BeginBundle(ctx, in.WorkspaceID, callerFrom(ctx).User.ID, in.Body.Size, s.importLimit())
+			if err != nil {
+				return nil, err
+			}
+			return &uploadOutput{Body: uploadView{ID: u.ID, PartSize: u.PartSize, Parts: shotline.PartCount(u.Size, u.PartSize)}}, nil
+		})
+
+	register(s, Route{ID: "putImportPart", Method: nethttp.MethodPut, Path: "/api/workspaces/{workspaceId}/imports/{importId}/parts/{part}", Tag: "exports",
+		Summary: "Upload one part of a bundle to import", Scope: ScopeWorkspace, Perm: shotline.PermProjectCreate, Status: nethttp.StatusNoContent,
+		RawBody: "application/octet-stream", MaxBody: 1 << 30},
+		// As an asset's part: read from fasthttp's own buffer, which
+		// already refused a body over the part size (uploadBodyLimit).
+		func(ctx context.Context, in *importPartInput) (*struct{}, error) {
+			u, err := s.Assets.FindBundle(ctx, in.WorkspaceID, callerFrom(ctx).User.ID, in.ImportID)
+			if err != nil {
+				return nil, err
+			}
+			body := fiberFrom(ctx).Body()
+			return nil, s.Assets.PutPart(ctx, u, in.Part, bytes.NewReader(body), int64(len(body)))
+		})
+
+	register(s, Route{ID: "completeImport", Method: nethttp.MethodPost, Path: "/api/workspaces/{workspaceId}/imports/{importId}/complete", Tag: "exports",
+		Summary: "Import an uploaded bundle as a new project with new ids; refused whole if anything in it is wrong. " +
+			"Its progress can be read at GET /api/workspaces/{workspaceId}/imports/{importId} while it runs.",
+		Scope: ScopeWorkspace, Perm: shotline.PermProjectCreate, Status: nethttp.StatusCreated},
+		s.completeImport)
+
+	register(s, Route{ID: "abortImport", Method: nethttp.MethodDelete, Path: "/api/workspaces/{workspaceId}/imports/{importId}", Tag: "exports",
+		Summary: "Abandon a bundle's upload; nothing of it is kept", Scope: ScopeWorkspace, Perm: shotline.PermProjectCreate, Status: nethttp.StatusNoContent},
+		func(ctx context.Context, in *importIDInput) (*struct{}, error) {
+			u, err := s.Assets.FindBundle(ctx, in.WorkspaceID, callerFrom(ctx).User.ID, in.ImportID)
+			if err != nil {
+				return nil, err
+			}
+			s.Assets.Abort(ctx, u)
+			return nil, nil
+		})
+
 	register(s, Route{ID: "getImportProgress", Method: nethttp.MethodGet, Path: "/api/workspaces/{workspaceId}/imports/{importId}", Tag: "exports",
-		Summary: "How far a running import of yours is (phase, bytes and files done of total); 404 once it has answered",
+		Summary: "How far a running import of yours is (phase, bytes and files done of total); 404 before it is completed and once it has answered",
 		Scope:   ScopeWorkspace, Perm: shotline.PermProjectCreate},
-		func(ctx context.Context, in *importProgressInput) (*importProgressOutput, error) {
+		func(ctx context.Context, in *importIDInput) (*importProgressOutput, error) {
 			p, err := s.ImportProgress.FindImportProgress(ctx, strings.ToLower(in.ImportID))
 			if err != nil {
 				return nil, err
@@ -191,22 +231,43 @@ func (s *Server) registerExports() {
 		})
 }
 
-// importBundle receives a bundle into a temporary file (receiveBundle) and
-// imports it from there, reporting its progress under the id the client
-// gave, if any.
-func (s *Server) importBundle(ctx context.Context, in *importInput) (*importOutput, error) {
-	c := fiberFrom(ctx)
+// completeImport copies the uploaded bundle from the object store to an
+// unlinked temporary file (deleting the object) and imports it from there,
+// its progress stored under the import's id. A second completion while
+// the first runs is refused (ECONFLICT: the progress id is taken); once it
+// has answered, the upload is gone (ENOTFOUND).
+func (s *Server) completeImport(ctx context.Context, in *importIDInput) (*importOutput, error) {
 	userID := callerFrom(ctx).User.ID
-	tracker, err := s.trackImport(ctx, in.WorkspaceID, userID, in.Progress, max(int64(c.Request().Header.ContentLength()), 0))
+	u, err := s.Assets.FindBundle(ctx, in.WorkspaceID, userID, in.ImportID)
+	if shotline.ErrorCode(err) == shotline.ENOTFOUND {
+		// Its upload is gone once it is copied out: it may be running.
+		if p, perr := s.ImportProgress.FindImportProgress(ctx, strings.ToLower(in.ImportID)); perr == nil && p.WorkspaceID == in.WorkspaceID && p.UserID == userID {
+			return nil, shotline.Errorf(shotline.ECONFLICT, "This import is already running.")
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
+	tracker, err := s.trackImport(ctx, in.WorkspaceID, userID, u.ID, u.Size)
+	if err != nil {
+		if shotline.ErrorCode(err) == shotline.ECONFLICT {
+			return nil, shotline.Errorf(shotline.ECONFLICT, "This import is already running.")
+		}
+		return nil, err
+	}
 	defer tracker.end(ctx)
-	f, size, err := s.receiveBundle(c, tracker.set)
+	f, err := s.bundleFile()
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	w := &receiveWriter{f: f, progress: func(done int64) {
+		tracker.set(shotline.ImportProgress{Phase: shotline.ImportReceiving, Done: done, Total: u.Size})
+	}}
+	size, err := s.Assets.CompleteBundle(ctx, u, w)
+	if err != nil {
+		return nil, err
+	}
 	rep, err := s.Importer.Import(ctx, in.WorkspaceID, userID, f, size, tracker.set)
 	if err != nil {
 		return nil, err
@@ -215,52 +276,19 @@ func (s *Server) importBundle(ctx context.Context, in *importInput) (*importOutp
 	return &importOutput{Body: *rep}, nil
 }
 
-// receiveBundle writes the request's body to a temporary file as it
-// arrives and returns the file, open, and its size. The file is unlinked
-// as soon as it is made, so nothing is left of it once it is closed, even
-// after a crash. Returns ETOOLARGE as soon as the body passes the import
-// limit (its declared length or the bytes read), EINVALID if it ends
-// before its declared length.
-func (s *Server) receiveBundle(c *fiber.Ctx, progress export.ImportProgressFunc) (f *os.File, size int64, err error) {
-	limit := s.importLimit()
-	req := c.Request()
-	declared := int64(req.Header.ContentLength()) // -1: chunked
-	tooLarge := shotline.Errorf(shotline.ETOOLARGE, "The bundle is larger than %s, the largest this server imports.", shotline.FormatBytes(limit))
-	if declared > limit {
-		return nil, 0, tooLarge
-	}
-	body := req.BodyStream()
-	if body == nil {
-		return nil, 0, shotline.Invalid("body", "send the bundle as the request's body")
-	}
-	f, err = os.CreateTemp(s.cfg.ImportDir, "shotline-import-*.zip")
+// bundleFile makes the temporary file an import reads its bundle from. It
+// is unlinked as soon as it is made, so nothing is left of it once it is
+// closed, even after a crash.
+func (s *Server) bundleFile() (*os.File, error) {
+	f, err := os.CreateTemp(s.cfg.ImportDir, "shotline-import-*.zip")
 	if err != nil {
-		return nil, 0, fmt.Errorf("receive bundle: %w", err)
+		return nil, fmt.Errorf("bundle file: %w", err)
 	}
 	if err := os.Remove(f.Name()); err != nil {
 		f.Close()
-		return nil, 0, fmt.Errorf("receive bundle: %w", err)
+		return nil, fmt.Errorf("bundle file: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-		}
-	}()
-	total := max(declared, 0)
-	progress(shotline.ImportProgress{Phase: shotline.ImportReceiving, Total: total})
-	w := &receiveWriter{f: f, progress: func(done int64) {
-		progress(shotline.ImportProgress{Phase: shotline.ImportReceiving, Done: done, Total: total})
-	}}
-	size, err = io.Copy(w, io.LimitReader(body, limit+1))
-	switch {
-	case err != nil:
-		return nil, 0, shotline.Invalid("body", "the bundle's upload did not complete")
-	case size > limit:
-		return nil, 0, tooLarge
-	case declared >= 0 && size != declared:
-		return nil, 0, shotline.Invalid("body", "the bundle's upload did not complete")
-	}
-	return f, size, nil
+	return f, nil
 }
 
 // receiveWriter writes a bundle to its file, telling progress the bytes
@@ -279,8 +307,7 @@ func (w *receiveWriter) Write(p []byte) (int, error) {
 }
 
 // importTracker stores an import's progress where any instance can read
-// it, at most once a second and at each change of phase. A nil tracker
-// (no progress id given) stores nothing.
+// it, at most once a second and at each change of phase.
 type importTracker struct {
 	store shotline.ImportProgressStore
 	log   *slog.Logger
@@ -293,16 +320,9 @@ type importTracker struct {
 // importProgressEvery is how often a running import's progress is stored.
 const importProgressEvery = time.Second
 
-// trackImport starts the progress of an import under id, if one is given
-// (a UUID: EINVALID otherwise; ECONFLICT if it is taken), receiving total
-// bytes (0 if not known).
+// trackImport starts the progress of import id (ECONFLICT if it is
+// already running), receiving total bytes.
 func (s *Server) trackImport(ctx context.Context, workspaceID, userID, id string, total int64) (*importTracker, error) {
-	if id == "" || s.ImportProgress == nil {
-		return nil, nil
-	}
-	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
-		return nil, shotline.Invalid("progress", "must be a UUID")
-	}
 	t := &importTracker{store: s.ImportProgress, log: s.log, now: s.now, ctx: context.WithoutCancel(ctx),
 		p: shotline.ImportProgress{ID: strings.ToLower(id), WorkspaceID: workspaceID, UserID: userID, Phase: shotline.ImportReceiving, Total: total, UpdatedAt: s.now()}}
 	if err := t.store.CreateImportProgress(ctx, &t.p); err != nil {
@@ -313,9 +333,6 @@ func (s *Server) trackImport(ctx context.Context, workspaceID, userID, id string
 }
 
 func (t *importTracker) set(p shotline.ImportProgress) {
-	if t == nil {
-		return
-	}
 	now := t.now()
 	phase := p.Phase != t.p.Phase
 	t.p.Phase, t.p.Done, t.p.Total, t.p.Files, t.p.FilesTotal = p.Phase, p.Done, p.Total, p.Files, p.FilesTotal
@@ -330,9 +347,6 @@ func (t *importTracker) set(p shotline.ImportProgress) {
 
 // end forgets the progress: the import's answer says how it ended.
 func (t *importTracker) end(ctx context.Context) {
-	if t == nil {
-		return
-	}
 	if err := t.store.DeleteImportProgress(context.WithoutCancel(ctx), t.p.ID); err != nil {
 		t.log.WarnContext(ctx, "delete import progress", "import_id", t.p.ID, "err", err)
 	}

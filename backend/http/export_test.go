@@ -13,7 +13,6 @@ import (
 	"image/jpeg"
 	"io"
 	nethttp "net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -349,7 +348,7 @@ func TestExportsEndToEnd(t *testing.T) {
 		other := s.signUp(t, "Other")
 		ws2 := other.do("POST", "/api/workspaces", map[string]any{"name": "W2"}).must(t, 201).Str("id")
 		data, _ := os.ReadFile(files["bundle"])
-		rep := other.do("POST", "/api/workspaces/"+ws2+"/imports", data).must(t, 201)
+		rep := importBundle(t, other, ws2, data).must(t, 201)
 		var report export.ImportReport
 		_ = json.Unmarshal(rep.Body, &report)
 		if len(report.Boards) != 1 || report.Boards[0].Shots != 3 || report.Boards[0].Comments != 2 || report.Boards[0].Assets != 1 || report.Boards[0].Renders != 1 {
@@ -382,7 +381,7 @@ func TestExportsEndToEnd(t *testing.T) {
 			t.Fatalf("project bundle: %+v", e)
 		}
 		ws3 := owner.do("POST", "/api/workspaces", map[string]any{"name": "W3"}).must(t, 201).Str("id")
-		rep := owner.do("POST", "/api/workspaces/"+ws3+"/imports", fetch(t, e.URL)).must(t, 201)
+		rep := importBundle(t, owner, ws3, fetch(t, e.URL)).must(t, 201)
 		var report export.ImportReport
 		_ = json.Unmarshal(rep.Body, &report)
 		if report.ProjectName != "P" || len(report.Boards) != 1 || report.Boards[0].Shots != 3 || report.Boards[0].Renders != 1 {
@@ -476,16 +475,12 @@ func TestImportRefusedLeavesNothing(t *testing.T) {
 	}
 
 	slip := bundleZip(map[string]any{}, map[string][]byte{"../../escape": []byte("x")})
-	owner.do("POST", "/api/workspaces/"+ws+"/imports", slip).wantError(t, 422, shotline.EINVALID)
-	// fasthttp refuses a bundle over the import limit before the handler
-	// runs (app.Test sees the connection end).
-	req := httptest.NewRequest("POST", "/api/workspaces/"+ws+"/imports", bytes.NewReader(make([]byte, 2<<20)))
-	req.Header.Set("X-CSRF-Token", owner.csrf)
-	for _, ck := range owner.cookies {
-		req.AddCookie(ck)
-	}
-	if resp, err := s.App().Test(req, -1); err == nil && resp.StatusCode != 413 {
-		t.Errorf("oversized bundle: %d, want it refused", resp.StatusCode)
+	importBundle(t, owner, ws, slip).wantError(t, 422, shotline.EINVALID)
+	// A bundle over the import limit is refused before any of it is sent.
+	r := owner.do("POST", "/api/workspaces/"+ws+"/imports", map[string]any{"size": 2 << 20})
+	r.wantError(t, 413, shotline.ETOOLARGE)
+	if !strings.Contains(r.Str("message"), "1.0 MiB") {
+		t.Errorf("message: %s", r.Body)
 	}
 
 	good, bad := []byte("\x89PNG good"), []byte("\x89PNG bad!")
@@ -502,7 +497,7 @@ func TestImportRefusedLeavesNothing(t *testing.T) {
 				map[string]any{"id": "x1", "shotIds": []string{"s1"}, "kind": "image", "contentType": "image/png", "name": "a.png", "size": len(good), "file": "a1", "createdAt": time.Now().UTC()},
 				map[string]any{"id": "x2", "shotIds": []string{"s1"}, "kind": "image", "contentType": "image/png", "name": "b.png", "size": len(bad), "file": "a2", "createdAt": time.Now().UTC()},
 			}}}}
-	r := owner.do("POST", "/api/workspaces/"+ws+"/imports", bundleZip(man, map[string][]byte{"a1": good, "a2": bad}))
+	r = importBundle(t, owner, ws, bundleZip(man, map[string][]byte{"a1": good, "a2": bad}))
 	r.wantError(t, 422, shotline.EINVALID)
 	if !strings.Contains(r.Str("message"), "checksum") {
 		t.Errorf("message: %s", r.Body)
@@ -521,7 +516,7 @@ func TestImportRefusedLeavesNothing(t *testing.T) {
 			"defaultShotDuration": 3, "comments": []any{}, "renders": []any{}, "assets": []any{},
 			"shots": []any{map[string]any{"id": "s1", "position": "a0", "number": 1, "title": "One", "prompt": strings.Repeat("x", 20001), "notes": "",
 				"duration": 2, "aspectRatio": "16:9", "status": "draft", "review": "none", "provider": "", "model": "", "settings": map[string]any{}}}}}}
-	r = owner.do("POST", "/api/workspaces/"+ws+"/imports", bundleZip(long, nil))
+	r = importBundle(t, owner, ws, bundleZip(long, nil))
 	r.wantError(t, 422, shotline.EINVALID)
 	if !strings.Contains(r.Str("message"), "prompt") {
 		t.Errorf("message: %s", r.Body)
@@ -530,7 +525,7 @@ func TestImportRefusedLeavesNothing(t *testing.T) {
 		t.Errorf("%d projects after refused imports, want 0", n)
 	}
 
-	owner.do("POST", "/api/workspaces/"+ws+"/imports", minimalBundle()).must(t, 201)
+	importBundle(t, owner, ws, minimalBundle()).must(t, 201)
 	if n := projects(); n != 1 {
 		t.Errorf("%d projects after an import, want 1", n)
 	}
@@ -560,9 +555,7 @@ func TestImportOfBinaryBytes(t *testing.T) {
 	w, _ = zw.Create(export.ManifestName)
 	_ = json.NewEncoder(w).Encode(man)
 	_ = zw.Close()
-	owner.header.Set("Content-Type", "application/zip")
-	rep := owner.do("POST", "/api/workspaces/"+ws+"/imports", buf.Bytes()).must(t, 201)
-	owner.header.Del("Content-Type")
+	rep := importBundle(t, owner, ws, buf.Bytes()).must(t, 201)
 	if !strings.Contains(string(rep.Body), `"assets":1`) {
 		t.Errorf("report: %s", rep.Body)
 	}

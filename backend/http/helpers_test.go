@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -330,4 +331,49 @@ func (s *testServer) serve(t testing.TB) string {
 	go func() { _ = s.Serve(ln) }()
 	t.Cleanup(func() { _ = s.App().Shutdown() })
 	return "http://" + ln.Addr().String()
+}
+
+// doRaw sends data verbatim as an application/octet-stream body.
+func (c *client) doRaw(method, path string, data []byte) *response {
+	c.t.Helper()
+	prev, had := c.header["Content-Type"]
+	c.header.Set("Content-Type", "application/octet-stream")
+	defer func() {
+		if had {
+			c.header["Content-Type"] = prev
+		} else {
+			c.header.Del("Content-Type")
+		}
+	}()
+	return c.do(method, path, data)
+}
+
+// beginImport starts importing a bundle of size bytes into workspace ws
+// and returns the import's id and part size (failing the test otherwise).
+func beginImport(t testing.TB, c *client, ws string, size int) (id string, partSize int) {
+	t.Helper()
+	r := c.do("POST", "/api/workspaces/"+ws+"/imports", map[string]any{"size": size}).must(t, 201)
+	ps, _ := r.JSON()["partSize"].(float64)
+	return r.Str("id"), int(ps)
+}
+
+// importBundle imports data into workspace ws as the import dialog does:
+// begin, every part, complete. It returns the first answer that is not a
+// success (begin's or a part's), else complete's.
+func importBundle(t testing.TB, c *client, ws string, data []byte) *response {
+	t.Helper()
+	begin := c.do("POST", "/api/workspaces/"+ws+"/imports", map[string]any{"size": len(data)})
+	if begin.Status != 201 {
+		return begin
+	}
+	id := begin.Str("id")
+	ps, _ := begin.JSON()["partSize"].(float64)
+	partSize := int(ps)
+	for n, off := 1, 0; off < len(data); n, off = n+1, off+partSize {
+		r := c.doRaw("PUT", fmt.Sprintf("/api/workspaces/%s/imports/%s/parts/%d", ws, id, n), data[off:min(off+partSize, len(data))])
+		if r.Status != 204 {
+			return r
+		}
+	}
+	return c.do("POST", "/api/workspaces/"+ws+"/imports/"+id+"/complete", nil)
 }

@@ -78,7 +78,4 @@ func TestImportTrackerStoresEachPhaseAndOnceASecond(t *testing.T) {
 	if len(store.deleted) != 1 || store.deleted[0] != "i" {
 		t.Errorf("deleted %v, want [i]", store.deleted)
 	}
-	var none *importTracker // no progress id: nothing stored, nothing fails
-	none.set(shotline.ImportProgress{Phase: shotline.ImportChecking})
-	none.end(context.Background())
 }

@@ -9,14 +9,14 @@ import (
 	"fmt"
 	"io"
 	nethttp "net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
+	"github.com/shotline/shotline/backend/asset"
 	"github.com/shotline/shotline/backend/export"
 	shttp "github.com/shotline/shotline/backend/http"
 	"github.com/shotline/shotline/backend/shotline"
@@ -85,6 +85,11 @@ func twoFileBundle() ([]byte, int64) {
 // twoFileBundleAs is twoFileBundle with its files stored by method, and the
 // files' bytes.
 func twoFileBundleAs(method uint16) ([]byte, int64, [][]byte) {
+	return twoFileBundleOf(method, 300<<10, 200<<10)
+}
+
+// twoFileBundleOf is twoFileBundleAs with files of about n1 and n2 bytes.
+func twoFileBundleOf(method uint16, n1, n2 int) ([]byte, int64, [][]byte) {
 	// Random bytes: the bundle must not compress below the 8 KiB that
 	// fasthttp reads before the handler runs.
 	noise := func(n int) []byte {
@@ -92,7 +97,7 @@ func twoFileBundleAs(method uint16) ([]byte, int64, [][]byte) {
 		_, _ = rand.Read(b)
 		return b
 	}
-	a, b := append([]byte("\x89PNG first "), noise(300<<10)...), append([]byte("\x89PNG second"), noise(200<<10)...)
+	a, b := append([]byte("\x89PNG first "), noise(n1)...), append([]byte("\x89PNG second"), noise(n2)...)
 	asset := func(id, file string, data []byte) map[string]any {
 		return map[string]any{"id": id, "shotIds": []string{"s1"}, "kind": "image", "contentType": "image/png", "name": id + ".png",
 			"size": len(data), "file": file, "createdAt": time.Now().UTC()}
@@ -133,7 +138,7 @@ func TestImportOfStoredFiles(t *testing.T) {
 	ws := owner.do("POST", "/api/workspaces", map[string]any{"name": "W"}).must(t, 201).Str("id")
 	data, size, files := twoFileBundleAs(zip.Store)
 
-	r := owner.do("POST", "/api/workspaces/"+ws+"/imports", data).must(t, 201)
+	r := importBundle(t, owner, ws, data).must(t, 201)
 	var rep export.ImportReport
 	if err := json.Unmarshal(r.Body, &rep); err != nil || rep.Files != 2 || rep.Bytes != size || len(rep.Boards) != 1 {
 		t.Fatalf("report %s (%v)", r.Body, err)
@@ -174,7 +179,7 @@ func TestImportOfStoredFiles(t *testing.T) {
 		t.Fatal("the stored file is not in the archive as is")
 	}
 	damaged[i+len(files[1])/2] ^= 0xff
-	r = owner.do("POST", "/api/workspaces/"+ws2+"/imports", damaged)
+	r = importBundle(t, owner, ws2, damaged)
 	r.wantError(t, 422, shotline.EINVALID)
 	if !strings.Contains(r.Str("message"), `"a2" is damaged`) {
 		t.Errorf("message: %s", r.Body)
@@ -189,12 +194,36 @@ func TestImportOfStoredFiles(t *testing.T) {
 	}
 }
 
-// TestImportReportsItsProgress follows an import under a progress id: while
-// its bundle arrives, its progress is readable (by its user only) with the
-// bundle's size as total; it then goes through checking and storing (the
-// unpacked bytes and the files), and ends with the import's answer.
+// heldProgress is a recordedProgress that, once, holds the import when it
+// stores phase: the import waits until release is closed.
+type heldProgress struct {
+	recordedProgress
+	phase   shotline.ImportPhase
+	held    chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (h *heldProgress) SetImportProgress(ctx context.Context, p *shotline.ImportProgress) error {
+	err := h.recordedProgress.SetImportProgress(ctx, p)
+	if p.Phase == h.phase {
+		h.once.Do(func() {
+			close(h.held)
+			<-h.release
+		})
+	}
+	return err
+}
+
+// TestImportReportsItsProgress follows an import: its bundle is uploaded in
+// parts; no progress is readable before it is completed; while it runs its
+// progress is readable (by its user only) under the import's id, a second
+// completion is refused, and it goes through receiving (the bundle copied
+// from the object store, the bundle's size as total), checking and storing
+// (the unpacked bytes and the files); it ends with the import's answer,
+// after which the import is gone.
 func TestImportReportsItsProgress(t *testing.T) {
-	rec := &recordedProgress{}
+	rec := &heldProgress{phase: shotline.ImportChecking, held: make(chan struct{}), release: make(chan struct{})}
 	wrapImportProgress = func(s shotline.ImportProgressStore) shotline.ImportProgressStore {
 		rec.ImportProgressStore = s
 		return rec
@@ -208,69 +237,57 @@ func TestImportReportsItsProgress(t *testing.T) {
 	owner.do("POST", "/api/workspaces/"+ws+"/members", map[string]any{"email": admin.email(), "role": "admin"}).must(t, 201)
 
 	data, unpacked := twoFileBundle()
-	id := uuid.NewString()
-	owner.do("POST", "/api/workspaces/"+ws+"/imports?progress=not-a-uuid", minimalBundle()).wantError(t, 422, shotline.EINVALID)
+	id, partSize := beginImport(t, owner, ws, len(data))
+	for n, off := 1, 0; off < len(data); n, off = n+1, off+partSize {
+		owner.doRaw("PUT", fmt.Sprintf("/api/workspaces/%s/imports/%s/parts/%d", ws, id, n), data[off:min(off+partSize, len(data))]).must(t, 204)
+	}
+	owner.do("GET", "/api/workspaces/"+ws+"/imports/"+id, nil).wantError(t, 404, shotline.ENOTFOUND)
 
-	// The bundle arrives in two halves; between them the import is seen
-	// receiving.
-	pr, pw := io.Pipe()
-	t.Cleanup(func() { pw.CloseWithError(io.ErrUnexpectedEOF) })
 	answer := make(chan *response, 1)
 	go func() {
-		answer <- rawRequest(t, owner, base, "POST", "/api/workspaces/"+ws+"/imports?progress="+id, pr, int64(len(data)))
+		answer <- rawRequest(t, owner, base, "POST", "/api/workspaces/"+ws+"/imports/"+id+"/complete", nil, 0)
 	}()
-	if _, err := pw.Write(data[:len(data)/2]); err != nil {
-		t.Fatal(err)
-	}
-	var running, last *response
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if r := owner.do("GET", "/api/workspaces/"+ws+"/imports/"+id, nil); r.Status == 200 {
-			running = r
-			break
-		} else {
-			last = r
-		}
-	}
-	if running == nil {
+	t.Cleanup(func() {
 		select {
-		case r := <-answer:
-			t.Fatalf("the import answered before its bundle arrived: %d %s", r.Status, r.Body)
+		case <-rec.release:
 		default:
+			close(rec.release)
 		}
-		t.Fatalf("the running import's progress is not readable: %d %s", last.Status, last.Body)
+	})
+	select {
+	case <-rec.held:
+	case r := <-answer:
+		t.Fatalf("the import answered without checking: %d %s", r.Status, r.Body)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the import did not reach checking")
 	}
-	if got, want := running.Str("phase"), "receiving"; got != want {
-		t.Errorf("phase while the bundle arrives = %q, want %q", got, want)
+	running := owner.do("GET", "/api/workspaces/"+ws+"/imports/"+id, nil).must(t, 200)
+	if got, want := running.Str("phase"), "checking"; got != want {
+		t.Errorf("phase = %q, want %q", got, want)
 	}
-	var seen shotline.ImportProgress
-	if err := json.Unmarshal(running.Body, &seen); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := seen.Total, int64(len(data)); got != want {
-		t.Errorf("total while the bundle arrives = %v, want the bundle's %v bytes", got, want)
-	}
-	// Another member of the workspace does not see it; the id cannot be
-	// taken twice.
+	// Another member of the workspace does not see it; it cannot be
+	// completed twice.
 	admin.do("GET", "/api/workspaces/"+ws+"/imports/"+id, nil).wantError(t, 404, shotline.ENOTFOUND)
-	owner.do("POST", "/api/workspaces/"+ws+"/imports?progress="+id, minimalBundle()).wantError(t, 409, shotline.ECONFLICT)
+	owner.do("POST", "/api/workspaces/"+ws+"/imports/"+id+"/complete", nil).wantError(t, 409, shotline.ECONFLICT)
+	close(rec.release)
 
-	if _, err := pw.Write(data[len(data)/2:]); err != nil {
-		t.Fatal(err)
-	}
-	pw.Close()
 	r := <-answer
 	r.must(t, 201)
 	if got := r.Str("projectName"); got != "Progress" {
 		t.Errorf("report: %s", r.Body)
 	}
 	owner.do("GET", "/api/workspaces/"+ws+"/imports/"+id, nil).wantError(t, 404, shotline.ENOTFOUND)
+	owner.do("POST", "/api/workspaces/"+ws+"/imports/"+id+"/complete", nil).wantError(t, 404, shotline.ENOTFOUND)
 
 	// Each phase was stored as it began, in order, with its totals.
 	var order []shotline.ImportPhase
-	var storing *shotline.ImportProgress
+	var receiving, storing *shotline.ImportProgress
 	for _, p := range rec.phases() {
 		if len(order) == 0 || order[len(order)-1] != p.Phase {
 			order = append(order, p.Phase)
+		}
+		if p.Phase == shotline.ImportReceiving && receiving == nil {
+			receiving = &p
 		}
 		if p.Phase == shotline.ImportStoring && storing == nil {
 			storing = &p
@@ -279,47 +296,162 @@ func TestImportReportsItsProgress(t *testing.T) {
 	if got, want := fmt.Sprint(order), fmt.Sprint([]shotline.ImportPhase{shotline.ImportReceiving, shotline.ImportChecking, shotline.ImportStoring}); got != want {
 		t.Errorf("phases = %s, want %s", got, want)
 	}
+	if receiving == nil || receiving.Total != int64(len(data)) {
+		t.Errorf("receiving = %+v, want total %d bytes (the bundle's)", receiving, len(data))
+	}
 	if storing == nil || storing.Total != unpacked || storing.FilesTotal != 2 {
 		t.Errorf("storing = %+v, want total %d bytes and 2 files", storing, unpacked)
 	}
 }
 
-// TestImportStreamsTheBundleToAFile: the bundle goes to a file, not to
-// memory, and the import limit is enforced as it arrives: a bundle of no
-// declared length is refused once it passes the limit, one that declares
-// more at once; neither leaves a file or a project behind.
-func TestImportStreamsTheBundleToAFile(t *testing.T) {
+// TestImportUploadRoutes: the bundle's upload refuses at once a bundle
+// over the import limit, and parts of the wrong number or size; only the
+// user who began an import can send its parts, complete or abort it (404
+// for anyone else); an abort leaves nothing, and so does a completed
+// import: no object, no multipart upload, no record, no reserved byte, no
+// temporary file.
+func TestImportUploadRoutes(t *testing.T) {
 	dir := t.TempDir()
-	s := newServer(t, shttp.Config{ImportLimit: 1 << 20, ImportDir: dir})
-	base := s.serve(t)
+	s := newServer(t, shttp.Config{ImportLimit: 12 << 20, ImportDir: dir})
+	ctx := context.Background()
 	owner := s.signUp(t, "Owner")
 	ws := owner.do("POST", "/api/workspaces", map[string]any{"name": "W"}).must(t, 201).Str("id")
-
-	big := strings.Repeat("x", 3<<20)
-	for _, tc := range []struct {
-		name string
-		size int64
-	}{{"chunked", -1}, {"declared", int64(len(big))}} {
-		t.Run(tc.name, func(t *testing.T) {
-			r := rawRequest(t, owner, base, "POST", "/api/workspaces/"+ws+"/imports", strings.NewReader(big), tc.size)
-			if r.Status == 0 && tc.size < 0 {
-				t.Skipf("the server closed before the client had sent its body: %s", r.Body)
-			}
-			r.wantError(t, 413, shotline.ETOOLARGE)
-			if !strings.Contains(r.Str("message"), "1.0 MiB") {
-				t.Errorf("message: %s", r.Body)
-			}
-		})
+	admin := s.signUp(t, "Admin")
+	owner.do("POST", "/api/workspaces/"+ws+"/members", map[string]any{"email": admin.email(), "role": "admin"}).must(t, 201)
+	path := func(id string) string { return "/api/workspaces/" + ws + "/imports/" + id }
+	nothingLeft := func(t *testing.T, id string) {
+		t.Helper()
+		if _, err := s.assets.Store.FindUpload(ctx, id); shotline.ErrorCode(err) != shotline.ENOTFOUND {
+			t.Errorf("upload record: %v, want ENOTFOUND", err)
+		}
+		if _, err := s.assets.Objects.Size(ctx, asset.BundleKey(ws, id)); shotline.ErrorCode(err) != shotline.ENOTFOUND {
+			t.Errorf("bundle object: %v, want ENOTFOUND", err)
+		}
+		if used, err := s.assets.Store.Usage(ctx, ws); err != nil || used != 0 {
+			t.Errorf("usage = %d (%v), want 0", used, err)
+		}
+		if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+			t.Errorf("import directory holds %d entries (%v), want none", len(entries), err)
+		}
 	}
-	// A bundle that fits, sent chunked, imports.
-	rawRequest(t, owner, base, "POST", "/api/workspaces/"+ws+"/imports", bytes.NewReader(minimalBundle()), -1).must(t, 201)
-	// Nothing is left in the import directory.
+
+	r := owner.do("POST", "/api/workspaces/"+ws+"/imports", map[string]any{"size": 13 << 20})
+	r.wantError(t, 413, shotline.ETOOLARGE)
+	if !strings.Contains(r.Str("message"), "12.0 MiB") {
+		t.Errorf("message: %s", r.Body)
+	}
+	owner.do("POST", "/api/workspaces/"+ws+"/imports", map[string]any{"size": 0}).wantError(t, 422, shotline.EINVALID)
+
+	data := bytes.Repeat([]byte("not a zip, "), (7<<20)/11) // two parts of 5 MiB and the rest
+	id, partSize := beginImport(t, owner, ws, len(data))
+	if used, _ := s.assets.Store.Usage(ctx, ws); used != int64(len(data)) {
+		t.Errorf("reserved %d bytes while the bundle uploads, want its %d", used, len(data))
+	}
+	owner.doRaw("PUT", path(id)+"/parts/3", data[:10]).wantError(t, 422, shotline.EINVALID)
+	owner.doRaw("PUT", path(id)+"/parts/1", data[:partSize-1]).wantError(t, 422, shotline.EINVALID)
+	owner.doRaw("PUT", path(id)+"/parts/1", data[:partSize]).must(t, 204)
+	// A part over the part size is refused by fasthttp before the route.
+	if status := oversized(t, s, owner, "PUT", path(id)+"/parts/2", make([]byte, partSize+1)); status != 413 {
+		t.Errorf("a part over the part size: %d, want 413", status)
+	}
+	// Completing with a part missing is refused and keeps the upload.
+	owner.do("POST", path(id)+"/complete", nil).wantError(t, 422, shotline.EINVALID)
+	// Someone else's import is not found, whatever their role.
+	admin.doRaw("PUT", path(id)+"/parts/2", data[partSize:]).wantError(t, 404, shotline.ENOTFOUND)
+	admin.do("POST", path(id)+"/complete", nil).wantError(t, 404, shotline.ENOTFOUND)
+	admin.do("DELETE", path(id), nil).wantError(t, 404, shotline.ENOTFOUND)
+	// An asset's routes do not reach it either.
+	_, board := boardFor(t, owner)
+	owner.do("POST", "/api/boards/"+board+"/uploads/"+id+"/complete", nil).wantError(t, 404, shotline.ENOTFOUND)
+	owner.doRaw("PUT", path(id)+"/parts/2", data[partSize:]).must(t, 204)
+	owner.do("DELETE", path(id), nil).must(t, 204)
+	owner.do("POST", path(id)+"/complete", nil).wantError(t, 404, shotline.ENOTFOUND)
+	owner.do("DELETE", path(id), nil).wantError(t, 404, shotline.ENOTFOUND)
+	nothingLeft(t, id)
+
+	// A bundle that is no ZIP is refused with its reason, and nothing of
+	// it is left.
+	id, _ = beginImport(t, owner, ws, len(data))
+	for n, off := 1, 0; off < len(data); n, off = n+1, off+partSize {
+		owner.doRaw("PUT", fmt.Sprintf("%s/parts/%d", path(id), n), data[off:min(off+partSize, len(data))]).must(t, 204)
+	}
+	owner.do("POST", path(id)+"/complete", nil).wantError(t, 422, shotline.EINVALID)
+	nothingLeft(t, id)
+
+	// A good one imports, and leaves nothing either.
+	r = importBundle(t, owner, ws, minimalBundle()).must(t, 201)
+	if r.Str("projectId") == "" {
+		t.Errorf("report: %s", r.Body)
+	}
 	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
 		t.Errorf("import directory holds %d entries (%v), want none", len(entries), err)
 	}
 	// The other routes still refuse a body over the body limit.
-	r := rawRequest(t, owner, base, "POST", "/api/workspaces", strings.NewReader(`{"name":"`+strings.Repeat("x", 2<<20)+`"}`), -1)
-	if r.Status != 0 {
-		r.wantError(t, 413, shotline.ETOOLARGE)
+	if status := oversized(t, s, owner, "POST", "/api/workspaces", []byte(`{"name":"`+strings.Repeat("x", 2<<20)+`"}`)); status != 413 {
+		t.Errorf("a body over the body limit: %d, want 413", status)
 	}
+}
+
+// oversized sends a body fasthttp should refuse before any route runs, and
+// returns the status; 413 also when app.Test sees the connection end (as
+// fasthttp closes it after refusing a body over its limit).
+func oversized(t *testing.T, s *testServer, c *client, method, path string, body []byte) int {
+	t.Helper()
+	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("X-CSRF-Token", c.csrf)
+	for _, ck := range c.cookies {
+		req.AddCookie(ck)
+	}
+	resp, err := s.App().Test(req, -1)
+	if err != nil {
+		if strings.Contains(err.Error(), "body size exceeds the given limit") {
+			return 413
+		}
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestRequestBodiesDoNotStream: with streamed request bodies fasthttp keeps
+// every connection's 4 KiB read buffer, WebSockets included, for its life
+// (docs/benchmarks.md, "Bundle import: memory"); large files arrive in
+// parts instead.
+func TestRequestBodiesDoNotStream(t *testing.T) {
+	s := newServer(t, shttp.Config{})
+	srv := s.App().Server()
+	if srv.StreamRequestBody {
+		t.Error("StreamRequestBody is on: every open socket would keep its 4 KiB read buffer")
+	}
+	if !srv.ReduceMemoryUsage {
+		t.Error("ReduceMemoryUsage is off: connections keep their buffers between requests")
+	}
+}
+
+// TestImportPartsReachAnyInstance: two app instances share the database and
+// the object store; a bundle begun on one, its parts sent to either, is
+// completed on the other.
+func TestImportPartsReachAnyInstance(t *testing.T) {
+	a := newServer(t, shttp.Config{})
+	b := openServer(t, a.dbURI, a.name, shttp.Config{})
+	b.assets.Objects, b.Importer.Objects = a.assets.Objects, a.assets.Objects // one object store
+	onA := a.signUp(t, "Owner")
+	ws := onA.do("POST", "/api/workspaces", map[string]any{"name": "W"}).must(t, 201).Str("id")
+	onB := b.client(t)
+	onB.cookies, onB.csrf = onA.cookies, onA.csrf // the same browser, its requests balanced
+
+	data, size, _ := twoFileBundleOf(zip.Store, 6<<20, 100<<10)
+	id, partSize := beginImport(t, onA, ws, len(data))
+	if len(data) <= partSize {
+		t.Fatalf("the bundle (%d bytes) must take two parts of %d", len(data), partSize)
+	}
+	onA.doRaw("PUT", "/api/workspaces/"+ws+"/imports/"+id+"/parts/1", data[:partSize]).must(t, 204)
+	onB.doRaw("PUT", "/api/workspaces/"+ws+"/imports/"+id+"/parts/2", data[partSize:]).must(t, 204)
+	r := onB.do("POST", "/api/workspaces/"+ws+"/imports/"+id+"/complete", nil).must(t, 201)
+	var rep export.ImportReport
+	if err := json.Unmarshal(r.Body, &rep); err != nil || rep.Files != 2 || rep.Bytes != size {
+		t.Fatalf("report %s (%v)", r.Body, err)
+	}
+	onA.do("POST", "/api/workspaces/"+ws+"/imports/"+id+"/complete", nil).wantError(t, 404, shotline.ENOTFOUND)
 }

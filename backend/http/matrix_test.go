@@ -221,8 +221,17 @@ var matrixRequests = map[string]func(w world) (path string, body any){
 		return "/api/projects/" + w.project + "/exports", map[string]any{"format": "bundle"}
 	},
 	"listProjectExports": func(w world) (string, any) { return "/api/projects/" + w.project + "/exports", nil },
-	"importBundle": func(w world) (string, any) {
-		return "/api/workspaces/" + w.workspace + "/imports", minimalBundle()
+	"beginImport": func(w world) (string, any) {
+		return "/api/workspaces/" + w.workspace + "/imports", map[string]any{"size": 1000}
+	},
+	"putImportPart": func(w world) (string, any) {
+		return "/api/workspaces/" + w.workspace + "/imports/0193a3c0-0000-7000-8000-000000000001/parts/1", []byte("PK")
+	},
+	"completeImport": func(w world) (string, any) {
+		return "/api/workspaces/" + w.workspace + "/imports/0193a3c0-0000-7000-8000-000000000001/complete", nil
+	},
+	"abortImport": func(w world) (string, any) {
+		return "/api/workspaces/" + w.workspace + "/imports/0193a3c0-0000-7000-8000-000000000001", nil
 	},
 	"getImportProgress": func(w world) (string, any) {
 		return "/api/workspaces/" + w.workspace + "/imports/0193a3c0-0000-7000-8000-000000000001", nil
@@ -274,6 +283,9 @@ var matrixRequests = map[string]func(w world) (path string, body any){
 // there), a refused one 403. Their success is tested on its own.
 var passedAuthorization = map[string]bool{
 	"getImportProgress": true, // the import must be the caller's, running (TestImportReportsItsProgress)
+	"putImportPart":     true, // the import must be the caller's (TestImportUploadRoutes)
+	"completeImport":    true, // the import must be the caller's (TestImportUploadRoutes, TestImportReportsItsProgress)
+	"abortImport":       true, // the import must be the caller's (TestImportUploadRoutes)
 }
 
 // allowedAnswer checks a response of a caller the policy allows.

@@ -4,10 +4,8 @@
 package http
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	nethttp "net/http"
 	"os"
@@ -57,10 +55,11 @@ type Config struct {
 	// as many from one IP) may get per SignInWindow, and half the number of
 	// unknown tokens one IP may try. Default 10.
 	LinkAttempts int
-	// ImportLimit is the largest bundle the import route takes, in bytes;
-	// default ImportBodyLimit. The bundle streams to a temporary file in
-	// ImportDir (default os.TempDir()), never to memory, so the limit is
-	// one of disk space and upload time.
+	// ImportLimit is the largest bundle an import takes, in bytes; default
+	// ImportBodyLimit. The bundle arrives in parts into the object store,
+	// then is copied to an unlinked temporary file in ImportDir (default
+	// os.TempDir()) and imported from there, never held in memory, so the
+	// limit is one of disk space and upload time.
 	ImportLimit int64
 	ImportDir   string
 	// Ready reports whether the dependencies answer; /readyz calls it.
@@ -178,18 +177,16 @@ func New(svc Services, cfg Config, log *slog.Logger) *Server {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
-		// Lets fasthttp return a connection's 4 KiB write buffer to its pool
-		// between requests and before a WebSocket upgrade hands the
-		// connection over. (Its read buffer it keeps while request bodies
-		// stream, see below.)
+		// Lets fasthttp return a connection's 4 KiB read and write buffers
+		// to their pools between requests and, above all, before a
+		// WebSocket upgrade hands the connection over: otherwise every open
+		// socket keeps them. (Request bodies must not stream for this:
+		// fasthttp keeps the read buffer of a connection whose bodies
+		// stream. Large files arrive in parts instead: asset uploads and
+		// bundle imports.)
 		ReduceMemoryUsage: true,
-		// Request bodies stream, so that an imported bundle goes to a file
-		// as it arrives instead of into memory (importBundle); readBody
-		// reads every other route's body whole, within its limit, before
-		// the route runs.
-		StreamRequestBody: true,
 	})
-	s.app.Use(s.recoverPanics, s.requestContext, s.securityHeaders, s.checkOrigin, s.readBody)
+	s.app.Use(s.recoverPanics, s.requestContext, s.securityHeaders, s.checkOrigin, s.checkBodyDepth)
 
 	hc := huma.DefaultConfig("Shotline API", "1.0.0")
 	hc.Info.Description = "REST API of Shotline, the collaborative storyboard workspace. Cookie-authenticated writes need the X-CSRF-Token header."
@@ -370,48 +367,18 @@ func (s *Server) checkOrigin(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// readBody reads a request's body whole before the route runs, up to the
-// route's limit (bodyLimit; past it 413 ETOOLARGE, and the connection is
-// closed rather than the rest read), since fasthttp streams bodies
-// (StreamRequestBody). The import route alone reads its own (streamsBody).
-// A JSON body nested more than shotline.MaxJSONDepth levels is refused
-// (422 EINVALID) before anything decodes it: nothing in the API nests that
-// deep, and stored documents must stay within MongoDB's 100 levels.
-func (s *Server) readBody(c *fiber.Ctx) error {
-	req := c.Request()
-	if s.streamsBody(&req.Header) {
-		// The route reads its body itself and may stop early (a refused
-		// bundle): the connection cannot carry another request after it.
-		c.Context().SetConnectionClose()
-		return c.Next()
-	}
-	var body []byte
-	if req.IsBodyStream() && req.Header.ContentLength() != 0 {
-		limit := s.bodyLimit(&req.Header)
-		if int64(req.Header.ContentLength()) > limit {
-			c.Context().SetConnectionClose()
-			return fiber.NewError(nethttp.StatusRequestEntityTooLarge)
-		}
-		var err error
-		body, err = io.ReadAll(io.LimitReader(req.BodyStream(), limit+1))
-		if err != nil {
-			c.Context().SetConnectionClose()
-			return fiber.NewError(nethttp.StatusBadRequest, "The request body could not be read.")
-		}
-		if int64(len(body)) > limit {
-			c.Context().SetConnectionClose()
-			return fiber.NewError(nethttp.StatusRequestEntityTooLarge)
-		}
-		// huma reads the body through BodyStream when bodies stream.
-		req.SetBodyStream(bytes.NewReader(body), len(body))
-	}
+// checkBodyDepth refuses a request body nested more than
+// shotline.MaxJSONDepth levels (422 EINVALID) before anything decodes it:
+// nothing in the API nests that deep, and stored documents must stay
+// within MongoDB's 100 levels.
+func (s *Server) checkBodyDepth(c *fiber.Ctx) error {
 	// Raw bodies (upload parts) are bytes, not JSON: their '{' and '['
 	// bytes are no nesting, and huma parses no JSON from them.
-	switch ct, _, _ := strings.Cut(string(req.Header.ContentType()), ";"); strings.TrimSpace(ct) {
+	switch ct, _, _ := strings.Cut(string(c.Request().Header.ContentType()), ";"); strings.TrimSpace(ct) {
 	case "application/octet-stream", "application/zip":
 		return c.Next()
 	}
-	if len(body) > 0 {
+	if body := c.Body(); len(body) > 0 {
 		if err := shotline.ValidateJSONDepth("body", body, shotline.MaxJSONDepth); err != nil {
 			e := apiError(c.UserContext(), s.log, err)
 			return c.Status(e.status).JSON(e)

@@ -40,6 +40,7 @@ const MaxBoardAssets = 2000
 
 type uploadDoc struct {
 	ID          string            `bson:"_id"`
+	Kind        string            `bson:"kind,omitempty"`
 	WorkspaceID string            `bson:"workspaceId"`
 	BoardID     string            `bson:"boardId"`
 	ShotID      string            `bson:"shotId"`
@@ -52,11 +53,12 @@ type uploadDoc struct {
 	Parts       map[string]string `bson:"parts"`
 	CreatedBy   string            `bson:"createdBy"`
 	CreatedAt   time.Time         `bson:"createdAt"`
+	TouchedAt   time.Time         `bson:"touchedAt"`
 }
 
 // CreateUpload stores u.
 func (s *AssetStore) CreateUpload(ctx context.Context, u *shotline.Upload) error {
-	d := uploadDoc{ID: u.ID, WorkspaceID: u.WorkspaceID, BoardID: u.BoardID, ShotID: u.ShotID, Name: u.Name, Size: u.Size,
+	d := uploadDoc{ID: u.ID, Kind: string(u.Kind), WorkspaceID: u.WorkspaceID, BoardID: u.BoardID, ShotID: u.ShotID, Name: u.Name, Size: u.Size,
 		PartSize: u.PartSize, ContentType: u.ContentType, ObjectKey: u.ObjectKey, MultipartID: u.MultipartID,
 		Parts: map[string]string{}, CreatedBy: u.CreatedBy, CreatedAt: u.CreatedAt}
 	if _, err := s.uploads().InsertOne(ctx, d); err != nil {
@@ -75,9 +77,9 @@ func (s *AssetStore) FindUpload(ctx context.Context, id string) (*shotline.Uploa
 }
 
 func (d *uploadDoc) upload() *shotline.Upload {
-	u := &shotline.Upload{ID: d.ID, WorkspaceID: d.WorkspaceID, BoardID: d.BoardID, ShotID: d.ShotID, Name: d.Name, Size: d.Size,
+	u := &shotline.Upload{ID: d.ID, Kind: shotline.UploadKind(d.Kind), WorkspaceID: d.WorkspaceID, BoardID: d.BoardID, ShotID: d.ShotID, Name: d.Name, Size: d.Size,
 		PartSize: d.PartSize, ContentType: d.ContentType, ObjectKey: d.ObjectKey, MultipartID: d.MultipartID,
-		Parts: map[int]string{}, CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC()}
+		Parts: map[int]string{}, CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt.UTC(), TouchedAt: d.TouchedAt.UTC()}
 	for k, v := range d.Parts {
 		if n, err := strconv.Atoi(strings.TrimPrefix(k, "p")); err == nil {
 			u.Parts[n] = v
@@ -104,7 +106,7 @@ func (s *AssetStore) SetUploadType(ctx context.Context, id, contentType string) 
 // SetUploadPart: _id equality.
 func (s *AssetStore) SetUploadPart(ctx context.Context, id string, n int, etag string) error {
 	// "p1", not "1": a numeric path element reads as an array index.
-	return s.setUpload(ctx, id, bson.D{{Key: "parts.p" + strconv.Itoa(n), Value: etag}})
+	return s.setUpload(ctx, id, bson.D{{Key: "parts.p" + strconv.Itoa(n), Value: etag}, {Key: "touchedAt", Value: time.Now().UTC()}})
 }
 
 // DeleteUpload: _id equality.
@@ -126,8 +128,8 @@ func (s *AssetStore) StaleUploads(ctx context.Context, cutoff time.Time) ([]*sho
 	}
 	var out []*shotline.Upload
 	for i := range docs {
-		if docs[i].CreatedAt.Before(cutoff) {
-			out = append(out, docs[i].upload())
+		if u := docs[i].upload(); u.LastActive().Before(cutoff) {
+			out = append(out, u)
 		}
 	}
 	return out, nil

@@ -119,13 +119,24 @@ type Asset struct {
 	CreatedAt   time.Time `json:"createdAt"`
 }
 
+// UploadKind is what an upload is for.
+type UploadKind string
+
+// Upload kinds.
+const (
+	UploadAsset  UploadKind = ""       // a reference file of BoardID: an Asset once complete
+	UploadBundle UploadKind = "bundle" // a project bundle imported into WorkspaceID once complete, then deleted
+)
+
 // Upload is an upload in flight: the object store's multipart upload and the
 // bytes reserved against the workspace's quota. It becomes an Asset when it
-// completes; aborted, failed and abandoned uploads leave nothing behind.
+// completes (or, a bundle, is imported and deleted); aborted, failed and
+// abandoned uploads leave nothing behind.
 type Upload struct {
-	ID          string // also the asset's id once complete
+	ID          string // also the asset's id once complete; a bundle's import id
+	Kind        UploadKind
 	WorkspaceID string
-	BoardID     string
+	BoardID     string // "" for a bundle
 	ShotID      string
 	Name        string
 	Size        int64 // declared, reserved against the quota, checked at the end
@@ -136,6 +147,15 @@ type Upload struct {
 	Parts       map[int]string // part number → ETag
 	CreatedBy   string
 	CreatedAt   time.Time
+	TouchedAt   time.Time // when its last part arrived; zero before the first
+}
+
+// LastActive is when the upload last moved: its last part, else its start.
+func (u *Upload) LastActive() time.Time {
+	if u.TouchedAt.After(u.CreatedAt) {
+		return u.TouchedAt
+	}
+	return u.CreatedAt
 }
 
 // Parts returns how many parts an upload of size bytes has in parts of partSize.
@@ -179,12 +199,14 @@ type AssetStore interface {
 	FindUpload(ctx context.Context, id string) (*Upload, error)
 	// SetUploadType records the content type sniffed from the first part.
 	SetUploadType(ctx context.Context, id, contentType string) error
-	// SetUploadPart records the ETag of part n.
+	// SetUploadPart records the ETag of part n and the time it arrived
+	// (TouchedAt).
 	SetUploadPart(ctx context.Context, id string, n int, etag string) error
 	// DeleteUpload forgets an upload (done, aborted or swept).
 	DeleteUpload(ctx context.Context, id string) error
-	// StaleUploads returns uploads created before cutoff. The collection
-	// holds only uploads in flight, so this reads no history.
+	// StaleUploads returns uploads of every kind that have not moved since
+	// cutoff (Upload.LastActive). The collection holds only uploads in
+	// flight, so this reads no history.
 	StaleUploads(ctx context.Context, cutoff time.Time) ([]*Upload, error)
 
 	// Reserve adds n bytes to the workspace's usage if that stays within

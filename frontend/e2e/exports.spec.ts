@@ -121,9 +121,12 @@ test('export a board as a bundle and import it back as a new project, with the r
   await page.getByTestId('open-import').click();
   const importDialog = page.getByTestId('import-dialog');
   await importDialog.getByTestId('import-file').setInputFiles(bundle.path);
-  const seenProgress = page.waitForResponse((r) => /\/imports\?progress=[0-9a-f-]{36}$/.test(r.url()) && r.request().method() === 'POST');
+  // The bundle goes up in parts, then the import is completed.
+  const seenPart = page.waitForResponse((r) => /\/imports\/[0-9a-f-]{36}\/parts\/1$/.test(r.url()) && r.request().method() === 'PUT');
+  const seenComplete = page.waitForResponse((r) => /\/imports\/[0-9a-f-]{36}\/complete$/.test(r.url()) && r.request().method() === 'POST');
   await importDialog.getByTestId('start-import').click();
-  expect((await seenProgress).status()).toBe(201);
+  expect((await seenPart).status()).toBe(204);
+  expect((await seenComplete).status()).toBe(201);
   const report = importDialog.getByTestId('import-report');
   await expect(report).toContainText('夜の街 Harbour: 2 shots, 0 comments');
   await report.getByRole('link', { name: '夜の街 Harbour' }).click();

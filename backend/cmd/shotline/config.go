@@ -60,9 +60,9 @@ type config struct {
 	// FFmpeg is the ffmpeg binary that makes thumbnails and animatics.
 	FFmpeg string `env:"FFMPEG" envDefault:"ffmpeg"`
 
-	// Exports: the largest bundle an import takes (it streams to a
-	// temporary file in ImportDir, the system's by default, not to
-	// memory), and the TrueType fonts of PDF storyboards and burned-in
+	// Exports: the largest bundle an import takes (uploaded in parts into
+	// the object store, then copied to a temporary file in ImportDir, the
+	// system's by default, not to memory), and the TrueType fonts of PDF storyboards and burned-in
 	// titles (a fallback font covers CJK; Debian's paths by default).
 	ImportMaxBytes int64  `env:"IMPORT_MAX_BYTES" envDefault:"8589934592"`
 	ImportDir      string `env:"IMPORT_DIR"`

@@ -150,7 +150,9 @@ func run() error {
 		}
 	})
 	go every(ctx, 10*time.Minute, func() {
-		// An upload whose client went away (or whose server crashed) for an hour is abandoned.
+		// An upload (a reference file or a bundle to import) no part of
+		// which has come for an hour is abandoned: its client went away,
+		// or the server that was completing it crashed.
 		if n, err := assets.Sweep(ctx, time.Hour); err != nil && ctx.Err() == nil {
 			log.Warn("sweep uploads", "err", err)
 		} else if n > 0 {

@@ -368,8 +368,9 @@ export interface ImportReport {
 
 /**
  * How far a running import is, as the server stores it: receiving (the
- * bundle's bytes), checking (its directory and manifest), storing (bytes
- * unpacked and files stored of the bundle's total).
+ * uploaded bundle's bytes copied out of the object store), checking (its
+ * directory and manifest), storing (bytes unpacked and files stored of the
+ * bundle's total).
  */
 export interface ImportProgress {
   id: string;
@@ -822,7 +823,15 @@ export function createApiClient(options: ApiClientOptions = {}) {
         request<ExportJob>('POST', `/projects/${enc(projectId)}/exports`, { format: 'bundle', options, key }),
       listProject: (projectId: string) =>
         request<{ exports: ExportJob[] | null }>('GET', `/projects/${enc(projectId)}/exports`).then((r) => r.exports ?? []),
-      /** A running import of the caller's, started with that progress id; 404 before it starts and once it has answered. */
+      /** Starts the upload of a bundle of size bytes; ETOOLARGE over the server's import limit or the quota. */
+      beginImport: (workspaceId: string, size: number) =>
+        request<UploadStart>('POST', `/workspaces/${enc(workspaceId)}/imports`, { size }),
+      /** Imports the uploaded bundle; EINVALID (with the reason) if anything in it is wrong, and nothing is imported. */
+      completeImport: (workspaceId: string, importId: string) =>
+        request<ImportReport>('POST', `/workspaces/${enc(workspaceId)}/imports/${enc(importId)}/complete`),
+      abortImport: (workspaceId: string, importId: string) =>
+        request<void>('DELETE', `/workspaces/${enc(workspaceId)}/imports/${enc(importId)}`),
+      /** A running import of the caller's (completed, not answered yet); 404 before it is completed and once it has answered. */
       importProgress: (workspaceId: string, importId: string) =>
         request<ImportProgress>('GET', `/workspaces/${enc(workspaceId)}/imports/${enc(importId)}`),
     },

@@ -5,7 +5,7 @@
  * browser API that reports upload progress. A failure or abort drops the
  * upload on the server, so nothing half-stored is left.
  */
-import { ApiError, CSRF_COOKIE, CSRF_HEADER, parseError, readCookie, type ApiClient, type Asset, type ImportProgress, type ImportReport } from './client';
+import { ApiError, CSRF_COOKIE, CSRF_HEADER, parseError, readCookie, type ApiClient, type Asset, type ImportProgress, type ImportReport, type UploadStart } from './client';
 
 export interface UploadOptions {
   boardId: string;
@@ -65,22 +65,39 @@ function csrfOf(api: ApiClient): string | null {
 /** How often the import dialog reads a running import's progress. */
 export const IMPORT_POLL_MS = 1000;
 
-/** A random UUID (v4), also where crypto.randomUUID is missing (pages served over plain http). */
-export function randomUUID(): string {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+/**
+ * Sends file as the parts an upload was begun with (partSize bytes each,
+ * the last shorter) to partURL(n), reporting the bytes sent of the file's
+ * size.
+ */
+async function sendParts(
+  api: ApiClient,
+  file: File,
+  start: UploadStart,
+  partURL: (n: number) => string,
+  onProgress?: (sent: number, total: number) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const csrf = csrfOf(api);
+  let done = 0;
+  for (let n = 1; n <= start.parts; n++) {
+    if (signal?.aborted) throw new DOMException('Upload canceled', 'AbortError');
+    const from = (n - 1) * start.partSize;
+    const part = file.slice(from, Math.min(from + start.partSize, file.size));
+    await putPart(partURL(n), part, csrf, (sent) => onProgress?.(done + sent, file.size), signal);
+    done += part.size;
+    onProgress?.(done, file.size);
+  }
 }
 
 /**
- * Imports a project bundle (ZIP) into a workspace as a new project; the
- * server checks all of it and stores nothing unless all of it is right.
- * onProgress hears the upload's bytes; onServer the server's own progress
- * (receiving, checking, storing), read every IMPORT_POLL_MS under a
- * progress id made here, until the import answers.
+ * Imports a project bundle (ZIP) into a workspace as a new project: the
+ * bundle is uploaded in parts as any file is (onProgress hears the bytes
+ * sent), then the import is completed; the server checks all of it and
+ * stores nothing unless all of it is right. While it does, onServer hears
+ * its progress (receiving, checking, storing), read every IMPORT_POLL_MS
+ * under the import's id, until the import answers. A failed or canceled
+ * upload is dropped on the server.
  */
 export async function importBundle(
   api: ApiClient,
@@ -90,12 +107,19 @@ export async function importBundle(
   signal?: AbortSignal,
   onServer?: (p: ImportProgress) => void,
 ): Promise<ImportReport> {
-  const id = randomUUID();
+  const start = await api.exports.beginImport(workspaceId, file.size);
+  const enc = encodeURIComponent;
+  try {
+    await sendParts(api, file, start, (n) => `/api/workspaces/${enc(workspaceId)}/imports/${enc(start.id)}/parts/${n}`, onProgress, signal);
+  } catch (e) {
+    api.exports.abortImport(workspaceId, start.id).catch(() => undefined);
+    throw e;
+  }
   let answered = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const poll = async () => {
     try {
-      const p = await api.exports.importProgress(workspaceId, id);
+      const p = await api.exports.importProgress(workspaceId, start.id);
       if (!answered) onServer?.(p);
     } catch {
       // 404 before the server has started it, or once it has answered.
@@ -104,16 +128,9 @@ export async function importBundle(
   };
   if (onServer) timer = setTimeout(() => void poll(), IMPORT_POLL_MS);
   try {
-    const text = await sendWithProgress(
-      'POST',
-      `/api/workspaces/${encodeURIComponent(workspaceId)}/imports?progress=${id}`,
-      file,
-      'application/zip',
-      csrfOf(api),
-      (sent) => onProgress?.(sent, file.size),
-      signal,
-    );
-    return JSON.parse(text) as ImportReport;
+    // The server drops the upload once it has copied it out, whether the
+    // import then succeeds or not.
+    return await api.exports.completeImport(workspaceId, start.id);
   } finally {
     answered = true;
     clearTimeout(timer);
@@ -124,23 +141,9 @@ export async function importBundle(
 export async function uploadFile(api: ApiClient, o: UploadOptions): Promise<Asset> {
   const { boardId, file } = o;
   const start = await api.assets.begin(boardId, { name: file.name, size: file.size, shotId: o.shotId });
-  const csrf = csrfOf(api);
+  const enc = encodeURIComponent;
   try {
-    let done = 0;
-    for (let n = 1; n <= start.parts; n++) {
-      if (o.signal?.aborted) throw new DOMException('Upload canceled', 'AbortError');
-      const from = (n - 1) * start.partSize;
-      const part = file.slice(from, Math.min(from + start.partSize, file.size));
-      await putPart(
-        `/api/boards/${encodeURIComponent(boardId)}/uploads/${encodeURIComponent(start.id)}/parts/${n}`,
-        part,
-        csrf,
-        (sent) => o.onProgress?.(done + sent, file.size),
-        o.signal,
-      );
-      done += part.size;
-      o.onProgress?.(done, file.size);
-    }
+    await sendParts(api, file, start, (n) => `/api/boards/${enc(boardId)}/uploads/${enc(start.id)}/parts/${n}`, o.onProgress, o.signal);
     return await api.assets.complete(boardId, start.id);
   } catch (e) {
     // A part the server refused already dropped the upload; this is for the rest.

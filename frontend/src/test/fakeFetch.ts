@@ -15,7 +15,8 @@ export interface Answer {
   raw?: string;
 }
 
-type Handler = (req: SeenRequest) => Answer;
+/** Answers a request, at once or later (a promise: a request the test holds open). */
+type Handler = (req: SeenRequest) => Answer | Promise<Answer>;
 
 /**
  * A fetch that answers from a route table ("METHOD /path" → handler) and
@@ -37,7 +38,7 @@ export function fakeFetch(routes: Record<string, Handler | Answer>) {
     const route = routes[`${method} ${url}`];
     const answer: Answer =
       typeof route === 'function'
-        ? route(req)
+        ? await route(req)
         : (route ?? { status: 404, body: { code: 'ENOTFOUND', message: 'not found' } });
     const isRaw = answer.raw !== undefined;
     const text = isRaw ? answer.raw : answer.body === undefined ? null : JSON.stringify(answer.body);

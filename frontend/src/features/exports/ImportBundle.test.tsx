@@ -1,7 +1,7 @@
 import { act, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ApiClient, ImportProgress } from '../../api/client';
+import { ApiError, type ApiClient, type ImportProgress, type ImportReport } from '../../api/client';
 import { IMPORT_POLL_MS, importBundle } from '../../api/upload';
 import { OWNER_PERMISSIONS, workspace } from '../../test/fakeFetch';
 import { renderApp } from '../../test/renderApp';
@@ -64,58 +64,106 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
+/** Waits for the XMLHttpRequest sent to a URL ending with tail. */
+async function xhrTo(tail: string): Promise<FakeXHR> {
+  await vi.waitFor(() => expect(FakeXHR.last?.url.endsWith(tail)).toBe(true));
+  return FakeXHR.last!;
+}
+
 describe('importBundle', () => {
-  function fakeApi(answer: () => Promise<ImportProgress>) {
-    const importProgress = vi.fn((_ws: string, _id: string) => answer());
-    return { api: { csrfToken: () => 'tok', exports: { importProgress } } as unknown as ApiClient, importProgress };
+  function fakeApi(answer: () => Promise<ImportProgress>, complete: () => Promise<ImportReport> = () => Promise.resolve(report)) {
+    const exports = {
+      beginImport: vi.fn((_ws: string, size: number) => Promise.resolve({ id: 'imp1', partSize: 4, parts: Math.ceil(size / 4) })),
+      completeImport: vi.fn((_ws: string, _id: string) => complete()),
+      abortImport: vi.fn((_ws: string, _id: string) => Promise.resolve()),
+      importProgress: vi.fn((_ws: string, _id: string) => answer()),
+    };
+    return { api: { csrfToken: () => 'tok', exports } as unknown as ApiClient, exports };
   }
 
-  it('follows the server under the progress id it sends, until the import answers', async () => {
+  it('uploads the bundle in parts, completes it, and follows the server under its id until it answers', async () => {
     vi.useFakeTimers();
     const storing = progress({ phase: 'storing', done: 1024, total: 4096, files: 1, filesTotal: 3 });
-    const { api, importProgress } = fakeApi(() => Promise.resolve(storing));
+    let finish: (r: ImportReport) => void = () => undefined;
+    const { api, exports } = fakeApi(
+      () => Promise.resolve(storing),
+      () => new Promise<ImportReport>((resolve) => (finish = resolve)),
+    );
     const heard: ImportProgress[] = [];
-    const file = new File(['PK'], 'film.zip', { type: 'application/zip' });
-    const done = importBundle(api, 'ws1', file, undefined, undefined, (p) => heard.push(p));
+    const sent: number[] = [];
+    const file = new File(['PK34567890'], 'film.zip', { type: 'application/zip' }); // 10 bytes: parts of 4, 4, 2
+    const done = importBundle(api, 'ws1', file, (n) => sent.push(n), undefined, (p) => heard.push(p));
 
-    const xhr = FakeXHR.last!;
-    const id = new URL(xhr.url, 'http://x').searchParams.get('progress');
-    expect(xhr.method).toBe('POST');
-    expect(xhr.url).toMatch(/^\/api\/workspaces\/ws1\/imports\?progress=/);
-    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(xhr.body).toBe(file);
+    const bodies: number[] = [];
+    for (const n of [1, 2, 3]) {
+      const xhr = await xhrTo(`/api/workspaces/ws1/imports/imp1/parts/${n}`);
+      expect(xhr.method).toBe('PUT');
+      expect(xhr.headers['Content-Type']).toBe('application/octet-stream');
+      expect(xhr.headers['X-CSRF-Token']).toBe('tok');
+      bodies.push((xhr.body as Blob).size);
+      xhr.answer(204, '');
+    }
+    expect(exports.beginImport).toHaveBeenCalledWith('ws1', 10);
+    expect(bodies).toEqual([4, 4, 2]);
+    await vi.waitFor(() => expect(exports.completeImport).toHaveBeenCalledWith('ws1', 'imp1'));
+    expect(sent.at(-1)).toBe(10);
 
     await vi.advanceTimersByTimeAsync(IMPORT_POLL_MS);
-    expect(importProgress).toHaveBeenCalledWith('ws1', id);
+    expect(exports.importProgress).toHaveBeenCalledWith('ws1', 'imp1');
     expect(heard).toEqual([storing]);
     await vi.advanceTimersByTimeAsync(IMPORT_POLL_MS);
     expect(heard).toHaveLength(2);
 
-    xhr.answer(201, report);
+    finish(report);
     await expect(done).resolves.toEqual(report);
-    const polls = importProgress.mock.calls.length;
+    const polls = exports.importProgress.mock.calls.length;
     await vi.advanceTimersByTimeAsync(5 * IMPORT_POLL_MS);
-    expect(importProgress.mock.calls.length).toBe(polls);
+    expect(exports.importProgress.mock.calls.length).toBe(polls);
+    expect(exports.abortImport).not.toHaveBeenCalled();
   });
 
   it('keeps polling past a 404 (not started yet) and stops on a refusal', async () => {
     vi.useFakeTimers();
-    const { api, importProgress } = fakeApi(() => Promise.reject(new Error('404')));
+    let refuse: (e: unknown) => void = () => undefined;
+    const { api, exports } = fakeApi(
+      () => Promise.reject(new Error('404')),
+      () => new Promise<ImportReport>((_, reject) => (refuse = reject)),
+    );
     const heard: ImportProgress[] = [];
     const done = importBundle(api, 'ws1', new File(['x'], 'a.zip'), undefined, undefined, (p) => heard.push(p));
+    (await xhrTo('/parts/1')).answer(204, '');
+    await vi.waitFor(() => expect(exports.completeImport).toHaveBeenCalled());
     await vi.advanceTimersByTimeAsync(3 * IMPORT_POLL_MS);
-    expect(importProgress).toHaveBeenCalledTimes(3);
-    FakeXHR.last!.answer(413, { code: 'ETOOLARGE', message: 'The bundle is larger than 8.0 GiB, the largest this server imports.' });
-    await expect(done).rejects.toMatchObject({ code: 'ETOOLARGE', status: 413 });
+    expect(exports.importProgress).toHaveBeenCalledTimes(3);
+    refuse(new ApiError(422, 'EINVALID', 'Invalid bundle: "../x" escapes the bundle.'));
+    await expect(done).rejects.toMatchObject({ code: 'EINVALID', status: 422 });
     await vi.advanceTimersByTimeAsync(5 * IMPORT_POLL_MS);
-    expect(importProgress).toHaveBeenCalledTimes(3);
+    expect(exports.importProgress).toHaveBeenCalledTimes(3);
     expect(heard).toEqual([]);
+  });
+
+  it('drops the upload on the server when a part is refused, and never completes it', async () => {
+    const { api, exports } = fakeApi(() => Promise.reject(new Error('404')));
+    const done = importBundle(api, 'ws1', new File(['PK34567890'], 'film.zip'), undefined, undefined, () => undefined);
+    (await xhrTo('/parts/1')).answer(204, '');
+    (await xhrTo('/parts/2')).answer(422, { code: 'EINVALID', message: 'Invalid part: part 2 must be 4 bytes, not 3' });
+    await expect(done).rejects.toMatchObject({ code: 'EINVALID', status: 422 });
+    expect(exports.abortImport).toHaveBeenCalledWith('ws1', 'imp1');
+    expect(exports.completeImport).not.toHaveBeenCalled();
+  });
+
+  it('sends nothing when the server refuses to begin (a bundle over its limit)', async () => {
+    const { api, exports } = fakeApi(() => Promise.reject(new Error('404')));
+    exports.beginImport.mockRejectedValue(new ApiError(413, 'ETOOLARGE', 'The bundle is 9.0 GiB; this server imports bundles of at most 8.0 GiB.'));
+    await expect(importBundle(api, 'ws1', new File(['x'], 'a.zip'))).rejects.toMatchObject({ code: 'ETOOLARGE', status: 413 });
+    expect(FakeXHR.last).toBeNull();
+    expect(exports.completeImport).not.toHaveBeenCalled();
   });
 });
 
 describe('describeImport', () => {
   it.each([
-    [progress({ phase: 'receiving', done: 1024, total: 2048 }), 'Receiving 1.0 KiB of 2.0 KiB…', 2048],
+    [progress({ phase: 'receiving', done: 1024, total: 2048 }), 'Reading the uploaded bundle: 1.0 KiB of 2.0 KiB…', 2048],
     [progress({ phase: 'checking' }), 'Checking the bundle…', undefined],
     [progress({ phase: 'storing', done: 1536, total: 3072, files: 2, filesTotal: 5 }), 'Storing files: 2 of 5 (1.5 KiB of 3.0 KiB)…', 3072],
   ])('$0.phase', (p, text, max) => {
@@ -131,13 +179,17 @@ describe('import dialog', () => {
     'GET /api/projects/p1/boards': { status: 200, body: { boards: [] } },
   };
 
-  it("shows the server's progress once the bundle is sent, then the report", async () => {
-    const id = '0b5a8c1e-2f3d-4a5b-8c6d-7e8f9a0b1c2d';
-    vi.spyOn(crypto, 'randomUUID').mockReturnValue(id);
+  it("shows the upload's progress, then the server's once the bundle is sent, then the report", async () => {
     let answer = progress({ phase: 'checking' });
-    renderApp('/p/p1', {
+    let finish: (a: { status: number; body: unknown }) => void = () => undefined;
+    const seen = renderApp('/p/p1', {
       workspaces: [workspace(OWNER_PERMISSIONS)],
-      routes: { ...routes, [`GET /api/workspaces/ws1/imports/${id}`]: () => ({ status: 200, body: answer }) },
+      routes: {
+        ...routes,
+        'POST /api/workspaces/ws1/imports': { status: 201, body: { id: 'imp1', partSize: 1024, parts: 2 } },
+        'POST /api/workspaces/ws1/imports/imp1/complete': () => new Promise((resolve) => (finish = resolve)),
+        'GET /api/workspaces/ws1/imports/imp1': () => ({ status: 200, body: answer }),
+      },
     });
     const u = userEvent.setup();
     await u.click(await screen.findByTestId('open-import'));
@@ -146,12 +198,18 @@ describe('import dialog', () => {
     await u.upload(within(dialog).getByTestId('import-file'), file);
     await u.click(within(dialog).getByTestId('start-import'));
 
-    const xhr = FakeXHR.last!;
-    expect(xhr.url).toBe(`/api/workspaces/ws1/imports?progress=${id}`);
-    act(() => xhr.upload.onprogress?.({ loaded: 1024 }));
-    expect(within(dialog).getByTestId('import-step')).toHaveTextContent('Uploading 1.0 KiB of 2.0 KiB…');
+    const part1 = await xhrTo('/api/workspaces/ws1/imports/imp1/parts/1');
+    act(() => part1.upload.onprogress?.({ loaded: 512 }));
+    expect(within(dialog).getByTestId('import-step')).toHaveTextContent('Uploading 512 B of 2.0 KiB…');
+    act(() => part1.answer(204, ''));
+    const part2 = await xhrTo('/api/workspaces/ws1/imports/imp1/parts/2');
+    act(() => part2.upload.onprogress?.({ loaded: 512 }));
+    expect(within(dialog).getByTestId('import-step')).toHaveTextContent('Uploading 1.5 KiB of 2.0 KiB…');
+    act(() => part2.answer(204, ''));
+    expect(seen.seen.some((r) => r.method === 'POST' && r.url === '/api/workspaces/ws1/imports' && (r.body as { size: number }).size === 2048)).toBe(
+      true,
+    );
 
-    act(() => xhr.upload.onprogress?.({ loaded: 2048 }));
     expect(await within(dialog).findByText('Checking the bundle…', {}, { timeout: 3 * IMPORT_POLL_MS })).toBeInTheDocument();
     answer = progress({ phase: 'storing', done: 1024, total: 4096, files: 1, filesTotal: 3 });
     expect(
@@ -159,7 +217,7 @@ describe('import dialog', () => {
     ).toBeInTheDocument();
     expect(within(dialog).getByTestId('import-progress')).toHaveAttribute('value', '1024');
 
-    act(() => xhr.answer(201, report));
+    act(() => finish({ status: 201, body: report }));
     const shown = await within(dialog).findByTestId('import-report');
     expect(shown).toHaveTextContent('Imported Imported film: 3 files, 3.0 MiB.');
     expect(within(shown).getByRole('link', { name: 'Opening' })).toHaveAttribute('href', '/b/b9');
@@ -167,13 +225,24 @@ describe('import dialog', () => {
   });
 
   it('shows a refusal with its message', async () => {
-    renderApp('/p/p1', { workspaces: [workspace(OWNER_PERMISSIONS)], routes });
+    renderApp('/p/p1', {
+      workspaces: [workspace(OWNER_PERMISSIONS)],
+      routes: {
+        ...routes,
+        'POST /api/workspaces/ws1/imports': { status: 201, body: { id: 'imp2', partSize: 1024, parts: 1 } },
+        'POST /api/workspaces/ws1/imports/imp2/complete': {
+          status: 422,
+          body: { code: 'EINVALID', message: 'Invalid bundle: "../x" escapes the bundle.' },
+        },
+      },
+    });
     const u = userEvent.setup();
     await u.click(await screen.findByTestId('open-import'));
     const dialog = screen.getByTestId('import-dialog');
     await u.upload(within(dialog).getByTestId('import-file'), new File(['PK'], 'bad.zip', { type: 'application/zip' }));
     await u.click(within(dialog).getByTestId('start-import'));
-    act(() => FakeXHR.last!.answer(422, { code: 'EINVALID', message: 'Invalid bundle: "../x" escapes the bundle.' }));
+    const part = await xhrTo('/api/workspaces/ws1/imports/imp2/parts/1');
+    act(() => part.answer(204, ''));
     expect(await within(dialog).findByTestId('import-error')).toHaveTextContent('"../x" escapes the bundle');
     expect(within(dialog).queryByTestId('import-report')).toBeNull();
   });

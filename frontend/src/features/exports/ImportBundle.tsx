@@ -10,7 +10,8 @@ import './exports.css';
 
 /**
  * Import of a project bundle (ZIP) into a workspace, as a new project: the
- * upload's progress, then a report of what was imported. The server checks
+ * upload's progress (the bundle goes up in parts), then the server's
+ * (reading, checking, storing), then a report of what was imported. The server checks
  * the whole bundle and imports nothing of a bundle it refuses.
  */
 export function ImportBundle({ workspaceId }: { workspaceId: string }) {
@@ -33,7 +34,7 @@ export function ImportBundle({ workspaceId }: { workspaceId: string }) {
 export function describeImport(p: ImportProgress): { text: string; value?: number; max?: number } {
   switch (p.phase) {
     case 'receiving':
-      return { text: `Receiving ${formatBytes(p.done)} of ${formatBytes(p.total)}…`, value: p.done, max: p.total || undefined };
+      return { text: `Reading the uploaded bundle: ${formatBytes(p.done)} of ${formatBytes(p.total)}…`, value: p.done, max: p.total || undefined };
     case 'checking':
       return { text: 'Checking the bundle…' };
     case 'storing':
