@@ -31,7 +31,7 @@ import { ShotGrid } from './ShotGrid';
 import { ShotReadView } from './ShotReadView';
 import { BoardViewSwitch, usePreferredView, ZoomControls, ZOOMS } from './BoardToolbar';
 import { useBoardMedia } from '../renders/useBoardMedia';
-import { matchesReview, ReviewControls, ReviewFilterSelect, ReviewSummaryBar, type ReviewFilter } from '../share/Review';
+import { matchesReview, ReviewFilterSelect, ReviewSection, ReviewSummaryBar, type ReviewFilter } from '../share/Review';
 import { ShareDialog } from '../share/ShareDialog';
 import { ExportMenu } from '../exports/ExportMenu';
 
@@ -374,12 +374,7 @@ export function BoardView({
             }}
           />
         )}
-        {selected && can(workspace, 'review:set') && liveBoard && live.terminal === null && (
-          <section className="inspector-section" aria-label="Review">
-            <h3>Review</h3>
-            <ReviewControls shot={selected} store={store} names={names} />
-          </section>
-        )}
+        {selected && can(workspace, 'review:set') && liveBoard && live.terminal === null && <ReviewSection shot={selected} store={store} names={names} />}
       </div>
 
       <aside className="inspector" aria-label="Comments, versions and board settings">

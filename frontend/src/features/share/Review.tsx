@@ -65,6 +65,16 @@ export function ReviewFilterSelect({ value, onChange }: { value: ReviewFilter; o
   );
 }
 
+/** A shot's review controls as the inspector shows them, under their heading. */
+export function ReviewSection(props: Parameters<typeof ReviewControls>[0]) {
+  return (
+    <section className="inspector-section" aria-label="Review">
+      <h3>Review</h3>
+      <ReviewControls {...props} />
+    </section>
+  );
+}
+
 /** Approve / request changes / clear, for commenters and up. */
 export function ReviewControls({ shot, store, names }: { shot: Shot; store: LiveBoardStore | null; names: Map<string, string> }) {
   const s = reviewOf(shot);

@@ -20,7 +20,7 @@ import { Timeline } from '../board/Timeline';
 import { timelineLayout } from '../board/timeline';
 import { useBoardMedia } from '../renders/useBoardMedia';
 import { LinkProblemPage, linkProblem, type LinkProblem } from './SharePage';
-import { matchesReview, ReviewControls, ReviewFilterSelect, ReviewSummaryBar, type ReviewFilter } from './Review';
+import { matchesReview, ReviewFilterSelect, ReviewSection, ReviewSummaryBar, type ReviewFilter } from './Review';
 import { ExportMenu } from '../exports/ExportMenu';
 
 /**
@@ -210,12 +210,7 @@ function Reviewer({
         <div ref={readView}>
           {selected && <ShotReadView key={`read-${selected.id}`} shot={selected} index={index} frame={frame(selected, index)} />}
         </div>
-        {selected && canComment && (
-          <section className="inspector-section" aria-label="Review">
-            <h3>Review</h3>
-            <ReviewControls shot={selected} store={store} names={names} />
-          </section>
-        )}
+        {selected && canComment && <ReviewSection shot={selected} store={store} names={names} />}
       </div>
 
       <aside className="inspector" aria-label="Comments">
