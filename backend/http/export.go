@@ -206,11 +206,17 @@ func (s *Server) registerImports() {
 		s.completeImport)
 
 	register(s, Route{ID: "abortImport", Method: nethttp.MethodDelete, Path: "/api/workspaces/{workspaceId}/imports/{importId}", Tag: "exports",
-		Summary: "Abandon a bundle's upload; nothing of it is kept", Scope: ScopeWorkspace, Perm: shotline.PermProjectCreate, Status: nethttp.StatusNoContent},
+		Summary: "Abandon a bundle's upload; nothing of it is kept (409 ECONFLICT once its complete has started)", Scope: ScopeWorkspace, Perm: shotline.PermProjectCreate, Status: nethttp.StatusNoContent},
 		func(ctx context.Context, in *importIDInput) (*struct{}, error) {
-			u, err := s.Assets.FindBundle(ctx, in.WorkspaceID, callerFrom(ctx).User.ID, in.ImportID)
+			userID := callerFrom(ctx).User.ID
+			u, err := s.Assets.FindBundle(ctx, in.WorkspaceID, userID, in.ImportID)
 			if err != nil {
 				return nil, err
+			}
+			// Completing reads the bundle out of the object store: pulling
+			// it away then would fail the import half way.
+			if p, perr := s.ImportProgress.FindImportProgress(ctx, strings.ToLower(u.ID)); perr == nil && p.WorkspaceID == in.WorkspaceID && p.UserID == userID {
+				return nil, shotline.Errorf(shotline.ECONFLICT, "This import is already running; it can no longer be abandoned.")
 			}
 			s.Assets.Abort(ctx, u)
 			return nil, nil

@@ -364,6 +364,16 @@ func TestImportUploadRoutes(t *testing.T) {
 	_, board := boardFor(t, owner)
 	owner.do("POST", "/api/boards/"+board+"/uploads/"+id+"/complete", nil).wantError(t, 404, shotline.ENOTFOUND)
 	owner.doRaw("PUT", path(id)+"/parts/2", data[partSize:]).must(t, 204)
+	// While its complete copies the bundle out (its progress is kept from
+	// the start), it cannot be abandoned: that would fail it half way.
+	running := &shotline.ImportProgress{ID: id, WorkspaceID: ws, UserID: owner.userID(), Phase: shotline.ImportReceiving}
+	if err := s.ImportProgress.CreateImportProgress(ctx, running); err != nil {
+		t.Fatal(err)
+	}
+	owner.do("DELETE", path(id), nil).wantError(t, 409, shotline.ECONFLICT)
+	if err := s.ImportProgress.DeleteImportProgress(ctx, id); err != nil {
+		t.Fatal(err)
+	}
 	owner.do("DELETE", path(id), nil).must(t, 204)
 	owner.do("POST", path(id)+"/complete", nil).wantError(t, 404, shotline.ENOTFOUND)
 	owner.do("DELETE", path(id), nil).wantError(t, 404, shotline.ENOTFOUND)
