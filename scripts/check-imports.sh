@@ -5,6 +5,8 @@
 #   backend/board      a board's content (shots, comments, ops, text merge,
 #                      fractional keys): pure, imports only the domain; any
 #                      package may import it
+#   backend/typeset    fonts and text layout for ffmpeg's drawtext: imports
+#                      nothing of ours; export and render both use it
 #   backend/http, backend/cmd/...
 #                      on top: may import any package of ours
 #   policies           leaf: imports nothing of ours
@@ -46,6 +48,11 @@ while read -r pkg imports; do
 				violations+=("$rel imports $imp: a board's content imports only the domain and the standard library")
 			fi
 			;;
+		backend/typeset | backend/typeset/*)
+			if $own; then
+				violations+=("$rel imports $irel: typeset imports nothing of ours")
+			fi
+			;;
 		backend/http | backend/http/* | backend/cmd/* | backend/testenv | backend/testenv/*) ;;
 		policies | policies/*)
 			if $own && [[ $irel != policies* ]]; then
@@ -57,7 +64,7 @@ while read -r pkg imports; do
 			top=${rel#backend/}
 			top=${top%%/*}
 			case $irel in
-			backend/shotline | backend/board | policies | "backend/$top" | "backend/$top"/*) ;;
+			backend/shotline | backend/board | backend/typeset | policies | "backend/$top" | "backend/$top"/*) ;;
 			backend/http | backend/http/* | backend/cmd/*)
 				violations+=("$rel imports $irel: adapters never import the layers on top of them") ;;
 			*)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/shotline/shotline/backend/shotline"
+	"github.com/shotline/shotline/backend/typeset"
 )
 
 // Board is a board as an export sees it: settings, shots in timeline order
@@ -90,7 +91,7 @@ type Exporter struct {
 	Assets  shotline.AssetStore  // a shot's reference files
 	Objects shotline.ObjectStore
 	FFmpeg  string // path or name of ffmpeg; default "ffmpeg"
-	Fonts   Fonts
+	Fonts   typeset.Fonts
 	Log     *slog.Logger
 	Now     func() time.Time
 }

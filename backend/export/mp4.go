@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/shotline/shotline/backend/shotline"
+	"github.com/shotline/shotline/backend/typeset"
 )
 
 // frameSize is the pixel size of the export at a resolution ("360p",
@@ -126,7 +127,7 @@ func (e *Exporter) segment(ctx context.Context, dir string, i int, sh Shot, md S
 		card := wrapText(strings.TrimSpace(sh.Title), 32) + "\n\n" + wrapText(strings.TrimSpace(sh.Prompt), 48)
 		size := h / 22
 		lines := strings.Split(cutLines(card, 10), "\n")
-		laid := make([]textLine, len(lines))
+		laid := make([]typeset.Line, len(lines))
 		block := 0
 		for n, text := range lines {
 			l, err := e.Fonts.LayOutLine(text, size)
@@ -138,7 +139,7 @@ func (e *Exporter) segment(ctx context.Context, dir string, i int, sh Shot, md S
 		}
 		top := (h - block + cardLineSpacing) / 2
 		for n, l := range laid {
-			f, err := e.drawText(dir, fmt.Sprintf("card-%04d-%02d", i, n), l, size, (w-l.Width)/2, top)
+			f, err := typeset.DrawText(dir, fmt.Sprintf("card-%04d-%02d", i, n), l, size, (w-l.Width)/2, top, "white")
 			if err != nil {
 				return err
 			}
@@ -158,7 +159,7 @@ func (e *Exporter) segment(ctx context.Context, dir string, i int, sh Shot, md S
 		x, top := h/30, h-h/30-l.Height
 		overlays = append(overlays, fmt.Sprintf("drawbox=x=%d:y=%d:w=%d:h=%d:color=black@0.55:t=fill",
 			x-burnInBorder, top-burnInBorder, l.Width+2*burnInBorder, l.Height+2*burnInBorder))
-		f, err := e.drawText(dir, fmt.Sprintf("burn-%04d", i), l, size, x, top)
+		f, err := typeset.DrawText(dir, fmt.Sprintf("burn-%04d", i), l, size, x, top, "white")
 		if err != nil {
 			return err
 		}
@@ -193,33 +194,6 @@ const (
 	cardLineSpacing = 6
 	burnInBorder    = 8
 )
-
-// drawText returns the drawtext filters that draw a laid-out line of text
-// at size pixels with its top-left corner at x, top: one filter per run,
-// each in its own font (ffmpeg's drawtext takes one font file and falls
-// back to none), side by side on one baseline. drawtext puts a text's top
-// at y and its baseline at y plus the text's own ascent, hence the
-// baseline-minus-ascent y of each run.
-func (e *Exporter) drawText(dir, name string, l textLine, size, x, top int) ([]string, error) {
-	var filters []string
-	for n, run := range l.Runs {
-		if strings.TrimSpace(run.Text) == "" {
-			continue
-		}
-		f, err := e.textFile(dir, fmt.Sprintf("%s-%02d.txt", name, n), run.Text)
-		if err != nil {
-			return nil, err
-		}
-		filters = append(filters, fmt.Sprintf("drawtext=fontfile=%s:textfile=%s:expansion=none:fontcolor=white:fontsize=%d:x=%d:y=%d-ascent",
-			run.Font, f, size, x+run.X, top+l.Ascent))
-	}
-	return filters, nil
-}
-
-func (e *Exporter) textFile(dir, name, text string) (string, error) {
-	path := filepath.Join(dir, name)
-	return path, os.WriteFile(path, []byte(text), 0o600)
-}
 
 // run runs ffmpeg quietly and returns its last lines of error output.
 func (e *Exporter) run(ctx context.Context, args ...string) error {

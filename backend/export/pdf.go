@@ -16,6 +16,7 @@ import (
 	"codeberg.org/go-pdf/fpdf"
 
 	"github.com/shotline/shotline/backend/shotline"
+	"github.com/shotline/shotline/backend/typeset"
 )
 
 // Storyboard writes the board's PDF storyboard: a grid of frames (the
@@ -119,7 +120,7 @@ func (e *Exporter) frame(ctx context.Context, key string, at float64, path strin
 // box.
 type pdfDoc struct {
 	pdf       *fpdf.Fpdf
-	reg, fall *coverage
+	reg, fall *typeset.Coverage
 	hasFall   bool
 	widths    map[runeFont]float64
 }
@@ -137,32 +138,32 @@ const (
 	missingGlyph = '\u25A1' // □, which DejaVu Sans has
 )
 
-func newPDFDoc(fonts Fonts, opts shotline.ExportOptions) (*pdfDoc, error) {
+func newPDFDoc(fonts typeset.Fonts, opts shotline.ExportOptions) (*pdfDoc, error) {
 	orient := "L"
 	if opts.Orientation == "portrait" {
 		orient = "P"
 	}
 	p := fpdf.New(orient, "mm", opts.Paper, "")
 	d := &pdfDoc{pdf: p, widths: map[runeFont]float64{}}
-	reg, err := os.ReadFile(fonts.regular())
+	reg, err := os.ReadFile(fonts.RegularPath())
 	if err != nil {
 		return nil, err
 	}
-	bold, err := os.ReadFile(fonts.bold())
+	bold, err := os.ReadFile(fonts.BoldPath())
 	if err != nil {
 		return nil, err
 	}
-	if d.reg, err = loadCoverage(reg); err != nil {
+	if d.reg, err = typeset.LoadCoverage(reg); err != nil {
 		return nil, err
 	}
 	p.AddUTF8FontFromBytes(fontRegular, "", reg)
 	p.AddUTF8FontFromBytes(fontBold, "", bold)
-	if path := fonts.fallback(); path != "" {
+	if path := fonts.FallbackPath(); path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return nil, err
 		}
-		if d.fall, err = loadCoverage(data); err != nil {
+		if d.fall, err = typeset.LoadCoverage(data); err != nil {
 			return nil, err
 		}
 		p.AddUTF8FontFromBytes(fontFallback, "", data)
@@ -182,9 +183,9 @@ type span struct {
 // font has r).
 func (d *pdfDoc) fontFor(r rune, base string) (string, rune) {
 	switch {
-	case d.reg.has(r):
+	case d.reg.Has(r):
 		return base, r
-	case d.hasFall && d.fall.has(r):
+	case d.hasFall && d.fall.Has(r):
 		return fontFallback, r
 	}
 	return fontRegular, missingGlyph

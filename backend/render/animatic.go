@@ -8,12 +8,13 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/shotline/shotline/backend/shotline"
+	"github.com/shotline/shotline/backend/typeset"
 )
 
 // Animatic is the local provider: ffmpeg turns a shot into an H.264 MP4 of
@@ -22,8 +23,11 @@ import (
 // needs no key and no network.
 type Animatic struct {
 	FFmpeg string // default "ffmpeg"
-	Font   string // a TrueType font; default DejaVu Sans
-	Rate   int64  // credits per started second at 720p; default 1
+	// Fonts draw the title card: the regular one (default DejaVu Sans)
+	// and, for what it lacks (CJK), the fallback (default Droid Sans
+	// Fallback, if installed), each run of characters in a font that has it.
+	Fonts typeset.Fonts
+	Rate  int64 // credits per started second at 720p; default 1
 }
 
 var _ Provider = (*Animatic)(nil)
@@ -73,20 +77,10 @@ func (a *Animatic) Render(ctx context.Context, job *shotline.RenderJob, refs []R
 		if t := strings.TrimSpace(job.Title); t != "" {
 			title += " — " + t
 		}
-		titleFile, promptFile := filepath.Join(dir, "title.txt"), filepath.Join(dir, "prompt.txt")
-		if err := os.WriteFile(titleFile, []byte(truncate(title, 60)), 0o600); err != nil {
-			return err
+		vf, err := a.titleCard(dir, title, job.Prompt, w, h)
+		if err != nil {
+			return shotline.Permanent("title card fonts", err)
 		}
-		if err := os.WriteFile(promptFile, []byte(wrap(job.Prompt, 56, 8)), 0o600); err != nil {
-			return err
-		}
-		font := a.Font
-		if font == "" {
-			font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-		}
-		vf := fmt.Sprintf("drawtext=fontfile=%s:textfile=%s:expansion=none:fontcolor=white:fontsize=%d:x=(w-text_w)/2:y=h*0.22,"+
-			"drawtext=fontfile=%s:textfile=%s:expansion=none:fontcolor=0xd1d5db:fontsize=%d:line_spacing=%d:x=w*0.08:y=h*0.42,format=yuv420p",
-			font, titleFile, h/14, font, promptFile, h/26, h/80)
 		args = []string{"-f", "lavfi", "-i", fmt.Sprintf("color=c=0x111827:s=%dx%d:r=%d", w, h, animaticFPS), "-vf", vf}
 	}
 	args = append([]string{"-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-progress", "pipe:1", "-nostats"}, args...)
@@ -137,6 +131,38 @@ func readProgress(r io.Reader, seconds float64, progress func(float64)) {
 	_, _ = io.Copy(io.Discard, r)
 }
 
+// titleCard returns the filters that draw a title card's title (centred)
+// and prompt (wrapped, at most eight lines) on a w×h frame, each line cut
+// into runs of one font each (typeset), their texts in files of dir.
+func (a *Animatic) titleCard(dir, title, prompt string, w, h int) (string, error) {
+	titleSize, promptSize, spacing := h/14, h/26, h/80
+	l, err := a.Fonts.LayOutLine(truncate(title, 60), titleSize)
+	if err != nil {
+		return "", err
+	}
+	filters, err := typeset.DrawText(dir, "title", l, titleSize, max((w-l.Width)/2, 0), h*22/100, "white")
+	if err != nil {
+		return "", err
+	}
+	top := h * 42 / 100
+	for i, line := range strings.Split(wrap(prompt, 56, 8), "\n") {
+		if line == "" {
+			continue
+		}
+		l, err := a.Fonts.LayOutLine(line, promptSize)
+		if err != nil {
+			return "", err
+		}
+		f, err := typeset.DrawText(dir, fmt.Sprintf("prompt-%02d", i), l, promptSize, w*8/100, top, "0xd1d5db")
+		if err != nil {
+			return "", err
+		}
+		filters = append(filters, f...)
+		top += l.Height + spacing
+	}
+	return strings.Join(append(filters, "format=yuv420p"), ","), nil
+}
+
 func even(f float64) int { return int(f/2+0.5) * 2 }
 
 func truncate(s string, n int) string {
@@ -147,25 +173,54 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// wrap breaks text into at most lines lines of about width characters.
+// wrap breaks text into at most lines lines of about width columns, a
+// wide character (CJK) counting two: between words where there are spaces,
+// anywhere in a word longer than a line (CJK text has no spaces).
 func wrap(text string, width, lines int) string {
 	var out []string
-	line := ""
-	for _, word := range strings.Fields(text) {
-		if line != "" && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > width {
+	line, cols := "", 0
+	flush := func() {
+		if line != "" {
 			out = append(out, line)
-			line = ""
+		}
+		line, cols = "", 0
+	}
+	for _, word := range strings.Fields(text) {
+		wc := columns(word)
+		if line != "" && cols+1+wc > width {
+			flush()
 		}
 		if line != "" {
 			line += " "
+			cols++
 		}
-		line += truncate(word, width)
+		for _, r := range word {
+			rc := columns(string(r))
+			if cols+rc > width {
+				flush()
+			}
+			line += string(r)
+			cols += rc
+		}
 	}
-	if line != "" {
-		out = append(out, line)
-	}
+	flush()
 	if len(out) > lines {
-		out = append(out[:lines-1], truncate(out[lines-1], width-1)+"…")
+		last := []rune(out[lines-1])
+		out = append(out[:lines-1], string(last[:max(len(last)-1, 0)])+"…")
 	}
 	return strings.Join(out, "\n")
+}
+
+// columns is how wide s is in columns: two for a wide (East Asian)
+// character, one for any other.
+func columns(s string) int {
+	n := 0
+	for _, r := range s {
+		if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) || r >= 0xFF01 && r <= 0xFF60 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/shotline/shotline/backend/shotline"
+	"github.com/shotline/shotline/backend/typeset"
 )
 
 // probe is what ffprobe says about a video file.
@@ -143,4 +144,57 @@ func servePNGB(b *testing.B) string {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(buf.Bytes()) }))
 	b.Cleanup(srv.Close)
 	return srv.URL + "/ref.png"
+}
+
+// TestAnimaticTitleCardsDrawCJK renders a title card whose title and
+// prompt are Japanese and Chinese after Latin, and compares its first
+// frame with the same card drawn with no CJK font (boxes): they must
+// differ, and two renders of the same card must not.
+func TestAnimaticTitleCardsDrawCJK(t *testing.T) {
+	job := &shotline.RenderJob{ShotNumber: 3, Title: "夜の街", Prompt: "Night street 雨の夜、ネオンが濡れた路面に映る。慢慢推近。",
+		Duration: 0.4, AspectRatio: "16:9", Resolution: "720p"}
+	frame := func(name string, fonts typeset.Fonts) []byte {
+		t.Helper()
+		dst := filepath.Join(t.TempDir(), name+".mp4")
+		if err := (&Animatic{Fonts: fonts}).Render(context.Background(), job, nil, dst, nil); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		raw, err := exec.Command("ffmpeg", "-hide_banner", "-loglevel", "error", "-i", dst, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-").Output()
+		if err != nil || len(raw) == 0 {
+			t.Fatalf("%s: read the first frame: %v", name, err)
+		}
+		return raw
+	}
+	got, again := frame("default", typeset.Fonts{}), frame("again", typeset.Fonts{})
+	inBoxes := frame("boxes", typeset.Fonts{Fallback: typeset.DefaultRegularFont})
+	if !bytes.Equal(got, again) {
+		t.Fatal("two renders of the same card differ: the comparison below would prove nothing")
+	}
+	if bytes.Equal(got, inBoxes) {
+		t.Error("the CJK title card is drawn in a font that lacks its characters (boxes)")
+	}
+	if err := (&Animatic{Fonts: typeset.Fonts{Regular: filepath.Join(t.TempDir(), "missing.ttf")}}).Render(context.Background(), job, nil,
+		filepath.Join(t.TempDir(), "x.mp4"), nil); shotline.KindOf(err) != shotline.ErrPermanent {
+		t.Errorf("a missing font file: %v, want a permanent error", err)
+	}
+}
+
+// TestWrapCountsWideCharactersTwice: CJK text, which has no spaces, wraps
+// by columns (a wide character is two), and Latin between words.
+func TestWrapCountsWideCharactersTwice(t *testing.T) {
+	for _, tc := range []struct {
+		text  string
+		width int
+		lines int
+		want  string
+	}{
+		{"a slow push in on a window", 10, 8, "a slow\npush in on\na window"},
+		{"雨の夜ネオンが映る", 6, 8, "雨の夜\nネオン\nが映る"},
+		{"rain 雨の夜", 8, 8, "rain\n雨の夜"},          // a break between words comes first
+		{"one two three four", 3, 2, "one\ntw…"}, // cut: the ellipsis takes the last column
+	} {
+		if got := wrap(tc.text, tc.width, tc.lines); got != tc.want {
+			t.Errorf("wrap(%q, %d, %d) = %q, want %q", tc.text, tc.width, tc.lines, got, tc.want)
+		}
+	}
 }

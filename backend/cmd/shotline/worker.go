@@ -23,6 +23,7 @@ import (
 	"github.com/shotline/shotline/backend/realtime"
 	"github.com/shotline/shotline/backend/render"
 	"github.com/shotline/shotline/backend/shotline"
+	"github.com/shotline/shotline/backend/typeset"
 	"github.com/shotline/shotline/policies"
 )
 
@@ -69,7 +70,7 @@ func newRenders(cfg config, db *mongo.DB, store *objectstore.Store, log *slog.Lo
 	queue := mongo.NewRenderQueue(db)
 	svc := &render.Service{Queue: queue, Credits: mongo.NewCreditStore(db), Assets: mongo.NewAssetStore(db), Objects: store,
 		Settings: renderSettings(db, cfg), Policy: policy, Welcome: cfg.WelcomeCredits, Log: log,
-		Providers: map[string]render.Provider{"animatic": &render.Animatic{FFmpeg: cfg.FFmpeg}}}
+		Providers: map[string]render.Provider{"animatic": &render.Animatic{FFmpeg: cfg.FFmpeg, Fonts: fontsOf(cfg, log)}}}
 	if cfg.OpenAIAPIKey != "" {
 		svc.Providers["openai"] = &render.OpenAI{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, Model: cfg.OpenAIModel, Rate: cfg.RemoteCreditsPerSec}
 	}
@@ -90,16 +91,22 @@ func newRenders(cfg config, db *mongo.DB, store *objectstore.Store, log *slog.Lo
 // snapshot (the hub's in the app, the stored one in a worker process).
 func newExporter(cfg config, db *mongo.DB, store *objectstore.Store, queue *mongo.RenderQueue, log *slog.Logger,
 	snapshot func(ctx context.Context, b *shotline.Board) (board.BoardSnapshot, error)) *export.Exporter {
-	fallback := cfg.FontFallback
-	if _, err := os.Stat(fallback); err != nil {
-		log.Warn("fallback font not found; CJK text in storyboards is drawn as boxes", "path", fallback)
-		fallback = ""
-	}
 	return &export.Exporter{
 		Source: &shttp.ExportSource{Boards: mongo.NewBoardService(db), Projects: mongo.NewProjectService(db), Snapshot: snapshot},
 		Queue:  queue, Assets: mongo.NewAssetStore(db), Objects: store, FFmpeg: cfg.FFmpeg, Log: log,
-		Fonts: export.Fonts{Regular: cfg.FontRegular, Bold: cfg.FontBold, Fallback: fallback},
+		Fonts: fontsOf(cfg, log),
 	}
+}
+
+// fontsOf is the fonts exports and the animatic's title cards draw text
+// with, without the fallback (CJK) if its file is not there.
+func fontsOf(cfg config, log *slog.Logger) typeset.Fonts {
+	fallback := cfg.FontFallback
+	if _, err := os.Stat(fallback); err != nil {
+		log.Warn("fallback font not found; CJK text in storyboards and title cards is drawn as boxes", "path", fallback)
+		fallback = ""
+	}
+	return typeset.Fonts{Regular: cfg.FontRegular, Bold: cfg.FontBold, Fallback: fallback}
 }
 
 // storedSnapshot reads a board's state from the store (no hub).
