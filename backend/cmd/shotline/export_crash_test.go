@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"syscall"
 	"testing"
 
@@ -18,24 +15,6 @@ import (
 	"github.com/shotline/shotline/backend/render"
 	"github.com/shotline/shotline/backend/shotline"
 )
-
-// startWorkerGroup runs `shotline worker` in a process group of its own, so
-// that the ffmpeg runs a killed worker leaves behind (SIGKILL does not reach
-// children) are ended with it at cleanup rather than left to run.
-func (s *server) startWorkerGroup(t *testing.T, name string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(s.bin, "worker")
-	cmd.Env = s.env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	logf, _ := os.Create(filepath.Join(t.TempDir(), name+".log"))
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	pgid := cmd.Process.Pid
-	t.Cleanup(func() { _ = syscall.Kill(-pgid, syscall.SIGKILL); _ = cmd.Wait() })
-	return cmd
-}
 
 // A worker process SIGKILLed in the middle of an MP4 export: after its
 // lease another worker process takes the export over and finishes it, once,
@@ -77,7 +56,7 @@ func TestKilledWorkersExportIsTakenOverAndLeavesNoOrphan(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	first := s.startWorkerGroup(t, "worker-a")
+	first := s.startWorkerProcess(t, "worker-a")
 	running := waitJob(t, queue, job.ID, func(j *shotline.RenderJob) bool { return j.State == shotline.JobRunning && j.Progress > 0 })
 	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -87,7 +66,7 @@ func TestKilledWorkersExportIsTakenOverAndLeavesNoOrphan(t *testing.T) {
 		t.Fatalf("after the kill the export is %s at %.2f (%v): it was not killed in the middle", j.State, j.Progress, err)
 	}
 
-	s.startWorkerGroup(t, "worker-b")
+	s.startWorkerProcess(t, "worker-b")
 	done := waitJob(t, queue, job.ID, func(j *shotline.RenderJob) bool { return j.State.Terminal() })
 	if done.State != shotline.JobSucceeded {
 		t.Fatalf("export ended %s: %s", done.State, done.Error)

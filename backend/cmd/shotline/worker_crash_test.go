@@ -30,17 +30,22 @@ func envValue(env []string, key string) string {
 	return v
 }
 
-// startWorkerProcess runs `shotline worker` with the server's settings.
+// startWorkerProcess runs `shotline worker` with the server's settings, in
+// a process group of its own, so that the ffmpeg runs a killed worker
+// leaves behind (SIGKILL does not reach children) are ended with it at
+// cleanup rather than left to run.
 func (s *server) startWorkerProcess(t *testing.T, name string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(s.bin, "worker")
 	cmd.Env = s.env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	logf, _ := os.Create(filepath.Join(t.TempDir(), name+".log"))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	pgid := cmd.Process.Pid
+	t.Cleanup(func() { _ = syscall.Kill(-pgid, syscall.SIGKILL); _ = cmd.Wait() })
 	return cmd
 }
 
