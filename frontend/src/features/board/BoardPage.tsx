@@ -19,7 +19,7 @@ import { ShotInspector } from './ShotInspector';
 import { Timeline } from './Timeline';
 import { positionForInsert, positionForMove, timelineLayout } from './timeline';
 import { VersionsPanel } from './VersionsPanel';
-import { OpenThreads } from './OpenThreads';
+import { OpenThreads, openThreadsByShot } from './OpenThreads';
 import { RenderQueuePanel } from '../renders/RenderQueuePanel';
 import { ShotMediaPanel } from '../renders/ShotMedia';
 import { AnimaticPlayer } from './AnimaticPlayer';
@@ -29,7 +29,7 @@ import { followClock, PlayheadClock, shotIndexAt } from './player';
 import { ShotFrame } from './ShotFrame';
 import { ShotGrid } from './ShotGrid';
 import { ShotReadView } from './ShotReadView';
-import { BoardViewSwitch, usePreferredView, ZoomControls, ZOOMS } from './BoardToolbar';
+import { BoardViewSwitch, ShotCount, usePreferredView, ZoomControls, ZOOMS } from './BoardToolbar';
 import { useBoardMedia } from '../renders/useBoardMedia';
 import { matchesReview, ReviewFilterSelect, ReviewSection, ReviewSummaryBar, type ReviewFilter } from '../share/Review';
 import { ShareDialog } from '../share/ShareDialog';
@@ -142,13 +142,8 @@ export function BoardView({
 
   const { names, mentionables } = useMemberNames(board.workspaceId, live.peers);
   const colors = useMemo(() => presentColors(live.peers), [live.peers]);
-  const openThreads = useMemo(() => {
-    const m = new Map<string, number>();
-    for (const c of comments) if (!c.parentId && !c.resolved) m.set(c.shotId, (m.get(c.shotId) ?? 0) + 1);
-    return m;
-  }, [comments]);
+  const openThreads = useMemo(() => openThreadsByShot(comments), [comments]);
 
-  const total = shots.reduce((sum, x) => sum + (x.duration || 0), 0);
   const frame = (shot: Shot, i: number) => <ShotFrame shotId={shot.id} number={i + 1} aspectRatio={shown.aspectRatio} media={media} />;
 
   const shotsRef = useRef(shots);
@@ -292,10 +287,7 @@ export function BoardView({
             <h2 id="shots-heading" className="section-title">
               Shots
             </h2>
-            <span className="muted" data-testid="shot-count">
-              {shots.length} {shots.length === 1 ? 'shot' : 'shots'}
-              {shots.length > 0 && ` · ${formatSeconds(total)}`}
-            </span>
+            <ShotCount shots={shots} />
             {liveBoard && <ReviewSummaryBar board={liveBoard} />}
             {(controls.edit || rights.comment) && <ReviewFilterSelect value={reviewFilter} onChange={setReviewFilter} />}
             <div className="shot-list-actions">

@@ -1,4 +1,6 @@
 import { useState } from 'react';
+import { formatSeconds } from '../../components/format';
+import type { Shot } from '../../sync/protocol';
 
 /** The two ways to look at a board. */
 export type BoardViewKind = 'grid' | 'timeline';
@@ -84,5 +86,16 @@ export function ZoomControls({ zooms, value, onChange }: { zooms: readonly numbe
         <Magnifier plus />
       </button>
     </div>
+  );
+}
+
+/** The board's shot count and running time, beside the "Shots" heading. */
+export function ShotCount({ shots }: { shots: Shot[] }) {
+  const total = shots.reduce((sum, x) => sum + (x.duration || 0), 0);
+  return (
+    <span className="muted" data-testid="shot-count">
+      {shots.length} {shots.length === 1 ? 'shot' : 'shots'}
+      {shots.length > 0 && ` · ${formatSeconds(total)}`}
+    </span>
   );
 }

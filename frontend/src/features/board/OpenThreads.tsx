@@ -3,6 +3,13 @@ import { RelativeTime } from '../../components/RelativeTime';
 import type { Comment, Shot } from '../../sync/protocol';
 import { showMentions } from './CommentsPanel';
 
+/** How many open threads each shot has (the count on its card). */
+export function openThreadsByShot(comments: Comment[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const c of comments) if (!c.parentId && !c.resolved) m.set(c.shotId, (m.get(c.shotId) ?? 0) + 1);
+  return m;
+}
+
 /**
  * Every open comment thread on the board, in board order, each opening
  * its shot: what is left to answer, without visiting shot by shot.

@@ -2,15 +2,14 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import type { GuestView } from '../../api/client';
 import { EmptyState, Loading } from '../../components/States';
-import { formatSeconds } from '../../components/format';
 import { useLiveBoard } from '../../state/useLiveBoard';
 import { useStore } from '../../state/store';
 import type { Shot } from '../../sync/protocol';
 import { AnimaticPlayer } from '../board/AnimaticPlayer';
-import { BoardViewSwitch, usePreferredView, ZoomControls, ZOOMS } from '../board/BoardToolbar';
+import { BoardViewSwitch, ShotCount, usePreferredView, ZoomControls, ZOOMS } from '../board/BoardToolbar';
 import { CommentsPanel, type CommentRights } from '../board/CommentsPanel';
 import { ConnectionBadge, PresenceBar, TerminalBanner } from '../board/LiveStatus';
-import { OpenThreads } from '../board/OpenThreads';
+import { OpenThreads, openThreadsByShot } from '../board/OpenThreads';
 import { PlayheadClock } from '../board/player';
 import { presentColors } from '../board/presenceColors';
 import { ShotFrame } from '../board/ShotFrame';
@@ -103,11 +102,7 @@ function Reviewer({
   useEffect(() => {
     store?.select(selectedLiveId);
   }, [store, selectedLiveId]);
-  const openThreads = useMemo(() => {
-    const m = new Map<string, number>();
-    for (const c of board?.comments ?? []) if (!c.parentId && !c.resolved) m.set(c.shotId, (m.get(c.shotId) ?? 0) + 1);
-    return m;
-  }, [board?.comments]);
+  const openThreads = useMemo(() => openThreadsByShot(board?.comments ?? []), [board?.comments]);
   // On a phone the shot opens under the frames: bring it into view.
   const readView = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -127,7 +122,6 @@ function Reviewer({
 
   const canComment = guest.role !== 'viewer' && !ended;
   const rights: CommentRights = { me: guest.actor, comment: canComment, resolveAny: guest.role === 'editor', moderate: false };
-  const total = shots.reduce((sum, x) => sum + (x.duration || 0), 0);
   const frame = (shot: Shot, i: number) => <ShotFrame shotId={shot.id} number={i + 1} aspectRatio={board.aspectRatio} media={media} />;
   const cards = {
     shots,
@@ -181,10 +175,7 @@ function Reviewer({
             <h2 id="shots-heading" className="section-title">
               Shots
             </h2>
-            <span className="muted" data-testid="shot-count">
-              {shots.length} {shots.length === 1 ? 'shot' : 'shots'}
-              {shots.length > 0 && ` · ${formatSeconds(total)}`}
-            </span>
+            <ShotCount shots={shots} />
             <ReviewSummaryBar board={board} />
             {canComment && <ReviewFilterSelect value={filter} onChange={setFilter} />}
             <div className="shot-list-actions">
