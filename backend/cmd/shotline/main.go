@@ -79,7 +79,8 @@ func run() error {
 	}
 	assets := &asset.Service{Store: mongo.NewAssetStore(db), Objects: store, FFmpeg: cfg.FFmpeg, Log: log,
 		Limits: shotline.AssetLimits{MaxImage: cfg.MaxImageBytes, MaxClip: cfg.MaxClipBytes, Quota: cfg.WorkspaceQuota}}
-	renders, queue, err := newRenders(cfg, db, store, log)
+	fonts := fontsOf(cfg, log)
+	renders, queue, err := newRenders(cfg, db, store, fonts, log)
 	if err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func run() error {
 		default:
 		}
 	}
-	renders.Exporter = newExporter(cfg, db, store, queue, log, func(ctx context.Context, b *shotline.Board) (board.BoardSnapshot, error) {
+	renders.Exporter = newExporter(cfg, db, store, queue, fonts, log, func(ctx context.Context, b *shotline.Board) (board.BoardSnapshot, error) {
 		snap, _, err := hub.BoardSnapshotOf(ctx, b)
 		return snap, err
 	})

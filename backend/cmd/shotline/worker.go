@@ -57,7 +57,7 @@ func openStores(ctx context.Context, cfg config, log *slog.Logger, migrate bool)
 
 // newRenders builds the render service and its queue on the database and
 // object store: the providers, the content policy, credits and settings.
-func newRenders(cfg config, db *mongo.DB, store *objectstore.Store, log *slog.Logger) (*render.Service, *mongo.RenderQueue, error) {
+func newRenders(cfg config, db *mongo.DB, store *objectstore.Store, fonts typeset.Fonts, log *slog.Logger) (*render.Service, *mongo.RenderQueue, error) {
 	policy, err := render.LoadPolicy(cfg.ModerationPolicy)
 	if errors.Is(err, fs.ErrNotExist) {
 		// No file deployed: the policy shipped in the binary, fixed.
@@ -70,7 +70,7 @@ func newRenders(cfg config, db *mongo.DB, store *objectstore.Store, log *slog.Lo
 	queue := mongo.NewRenderQueue(db)
 	svc := &render.Service{Queue: queue, Credits: mongo.NewCreditStore(db), Assets: mongo.NewAssetStore(db), Objects: store,
 		Settings: renderSettings(db, cfg), Policy: policy, Welcome: cfg.WelcomeCredits, Log: log,
-		Providers: map[string]render.Provider{"animatic": &render.Animatic{FFmpeg: cfg.FFmpeg, Fonts: fontsOf(cfg, log)}}}
+		Providers: map[string]render.Provider{"animatic": &render.Animatic{FFmpeg: cfg.FFmpeg, Fonts: fonts}}}
 	if cfg.OpenAIAPIKey != "" {
 		svc.Providers["openai"] = &render.OpenAI{BaseURL: cfg.OpenAIBaseURL, APIKey: cfg.OpenAIAPIKey, Model: cfg.OpenAIModel, Rate: cfg.RemoteCreditsPerSec}
 	}
@@ -89,12 +89,12 @@ func newRenders(cfg config, db *mongo.DB, store *objectstore.Store, log *slog.Lo
 
 // newExporter builds what export jobs run on: the board's state through
 // snapshot (the hub's in the app, the stored one in a worker process).
-func newExporter(cfg config, db *mongo.DB, store *objectstore.Store, queue *mongo.RenderQueue, log *slog.Logger,
+func newExporter(cfg config, db *mongo.DB, store *objectstore.Store, queue *mongo.RenderQueue, fonts typeset.Fonts, log *slog.Logger,
 	snapshot func(ctx context.Context, b *shotline.Board) (board.BoardSnapshot, error)) *export.Exporter {
 	return &export.Exporter{
 		Source: &shttp.ExportSource{Boards: mongo.NewBoardService(db), Projects: mongo.NewProjectService(db), Snapshot: snapshot},
 		Queue:  queue, Assets: mongo.NewAssetStore(db), Objects: store, FFmpeg: cfg.FFmpeg, Log: log,
-		Fonts: fontsOf(cfg, log),
+		Fonts: fonts,
 	}
 }
 
@@ -157,11 +157,12 @@ func runWorker() error {
 		return err
 	}
 	defer db.Close(context.Background())
-	svc, queue, err := newRenders(cfg, db, store, log)
+	fonts := fontsOf(cfg, log)
+	svc, queue, err := newRenders(cfg, db, store, fonts, log)
 	if err != nil {
 		return err
 	}
-	svc.Exporter = newExporter(cfg, db, store, queue, log, storedSnapshot(mongo.NewOpLog(db)))
+	svc.Exporter = newExporter(cfg, db, store, queue, fonts, log, storedSnapshot(mongo.NewOpLog(db)))
 	n := max(cfg.Workers, 1)
 	cfg.Workers = n
 	log.Info("shotline worker started", "workers", n, "mongo_db", cfg.MongoDB)

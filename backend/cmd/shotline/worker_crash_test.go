@@ -17,6 +17,7 @@ import (
 	"github.com/shotline/shotline/backend/objectstore"
 	"github.com/shotline/shotline/backend/render"
 	"github.com/shotline/shotline/backend/shotline"
+	"github.com/shotline/shotline/backend/typeset"
 )
 
 // envValue returns the value of key in a KEY=value list (the last wins).
@@ -67,7 +68,7 @@ func TestKilledWorkersJobIsTakenOverAndFinishesOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, queue, err := newRenders(cfg, db, store, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	svc, queue, err := newRenders(cfg, db, store, typeset.Fonts{}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
