@@ -31,7 +31,7 @@ func startLauncher(t *testing.T, dir string) *mongo.Client {
 	sqliteURL := (&url.URL{Scheme: "file", Path: dir + "/"}).String()
 	log := slog.New(slog.DiscardHandler)
 	go func() {
-		done <- serveSerialized(ctx, log, func() (net.Listener, error) { return ln, nil }, dir, sqliteURL)
+		done <- serveSerialized(ctx, log, func() (net.Listener, error) { return ln, nil }, dir, sqliteURL, nil)
 	}()
 	c, err := mongo.Connect(context.Background(), options.Client().ApplyURI("mongodb://"+addr).SetServerSelectionTimeout(30*time.Second))
 	if err != nil {

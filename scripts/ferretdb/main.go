@@ -9,8 +9,11 @@
 //
 // By default clients reach FerretDB through a relay that lets one request at
 // a time through, because FerretDB's own writes are not atomic (see
-// serializer), and that gives every collection an index its _id lookups use
-// (see idIndexer); -serialize=false turns both off.
+// serializer), that gives every collection an index its _id lookups use
+// (see idIndexer) and that checkpoints SQLite's write-ahead logs beside the
+// writes rather than inside them (see checkpointer); -serialize=false turns
+// all three off. -write-stats 10s logs, every 10 s, how long each kind of
+// write held the relay.
 //
 // It stops cleanly on SIGINT or SIGTERM.
 package main
@@ -45,6 +48,7 @@ func run() error {
 	logLevel := flag.String("log-level", "info", "log level: debug, info, warn or error")
 	serialize := flag.Bool("serialize", true, "let one request at a time through, so that single-document writes are atomic")
 	syncMode := flag.String("sync", "normal", "SQLite's synchronous setting: normal (a commit survives a crash of any process; like MongoDB's default write concern, the last moments may be lost if the machine loses power) or full (an fsync per commit)")
+	writeStatsEvery := flag.Duration("write-stats", 0, "if set, log every this often how long each kind of write held the relay")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %q", flag.Args())
@@ -94,13 +98,27 @@ func run() error {
 	}
 
 	listen := func() (net.Listener, error) { return net.Listen("tcp", *listenAddr) }
-	return serveSerialized(ctx, logger, listen, dir, sqliteURL)
+	var stats *writeStats
+	if *writeStatsEvery > 0 {
+		stats = newWriteStats()
+		go stats.logEvery(ctx, logger, *writeStatsEvery)
+	}
+	return serveSerialized(ctx, logger, listen, dir, sqliteURL, stats)
 }
 
 // serveSerialized runs FerretDB on a private Unix socket and, once it
 // answers, relays the clients that connect to the listener listen opens
-// to it through the serializer, until ctx is done.
-func serveSerialized(ctx context.Context, logger *slog.Logger, listen func() (net.Listener, error), dir, sqliteURL string) error {
+// to it through the serializer, until ctx is done. The launcher, not
+// FerretDB, checkpoints SQLite's write-ahead logs (see checkpointer).
+func serveSerialized(ctx context.Context, logger *slog.Logger, listen func() (net.Listener, error), dir, sqliteURL string, stats *writeStats) error {
+	u, err := url.Parse(sqliteURL)
+	if err != nil {
+		return fmt.Errorf("sqlite URL: %w", err)
+	}
+	q := u.Query()
+	q.Add("_pragma", walPragma)
+	u.RawQuery = q.Encode()
+	sqliteURL = u.String()
 	sockDir, err := os.MkdirTemp("", "shotline-ferretdb-")
 	if err != nil {
 		return err
@@ -152,7 +170,18 @@ func serveSerialized(ctx context.Context, logger *slog.Logger, listen func() (ne
 		return err
 	}
 	logger.Info("ferretdb listening", "addr", ln.Addr().String(), "sqlite_dir", dir, "serialized", true)
-	s := &serializer{upstream: dial, log: logger, ids: ids}
+	s := &serializer{upstream: dial, log: logger, ids: ids, stats: stats}
+	ck := &checkpointer{ids: ids, writes: &s.mu, log: logger, interval: checkpointEvery, restartFrames: checkpointRestartFrames}
+	ckCtx, stopCheckpoints := context.WithCancel(ctx)
+	ckDone := make(chan struct{})
+	go func() {
+		defer close(ckDone)
+		ck.run(ckCtx)
+	}()
+	defer func() {
+		stopCheckpoints()
+		<-ckDone
+	}()
 	// serve returns when ctx is canceled, after closing every client
 	// connection; then FerretDB stops (deferred above).
 	s.serve(ctx, ln)

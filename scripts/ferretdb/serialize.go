@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 )
 
 // serializer relays MongoDB wire-protocol clients to FerretDB, letting one
@@ -36,6 +37,8 @@ type serializer struct {
 	ids *idIndexer
 
 	mu sync.Mutex // held while one write is in FerretDB
+	// stats, if set, adds up how long each kind of write held mu.
+	stats *writeStats
 
 	connsMu sync.Mutex
 	conns   map[net.Conn]struct{}
@@ -145,6 +148,9 @@ func (s *serializer) roundTrip(up net.Conn, ur *bufio.Reader, req []byte, wantRe
 	if c, ok := commandOf(req); !ok || !c.isRead() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if s.stats != nil {
+			defer s.stats.add(c, time.Now())
+		}
 	}
 	if _, err := up.Write(req); err != nil {
 		return nil, fmt.Errorf("write to FerretDB: %w", err)
