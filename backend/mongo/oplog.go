@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -50,10 +51,43 @@ func (l *OpLog) opIDs() *mongo.Collection     { return l.db.db.Collection("board
 func (l *OpLog) snapshots() *mongo.Collection { return l.db.db.Collection("board_snapshots") }
 func (l *OpLog) pages() *mongo.Collection     { return l.db.db.Collection("board_op_pages") }
 
-// pageDoc holds a page of a board's ops (shotline.OpPageSize of them).
+// pageDoc holds a page of a board's ops (shotline.OpPageSize of them), as
+// one string of JSON (pageJSON): the store handles one field rather than
+// seven per op, which made a page's insert a third of its cost on the
+// local store (docs/benchmarks.md). Pages written before that hold Ops.
 type pageDoc struct {
-	ID  string  `bson:"_id"` // pageKey(board, first seq)
-	Ops []opDoc `bson:"ops"`
+	ID   string  `bson:"_id"` // pageKey(board, first seq)
+	Data string  `bson:"data,omitempty"`
+	Ops  []opDoc `bson:"ops,omitempty"`
+}
+
+// pageOp is one op in a page's JSON; the board is the page's.
+type pageOp struct {
+	Seq     int64  `json:"s"`
+	OpID    string `json:"i"`
+	ActorID string `json:"a"`
+	Op      string `json:"o"` // its bytes exactly as stored in board_ops
+	At      int64  `json:"t"` // Unix ms, the precision of the op's own createdAt
+}
+
+// storedOps returns the page's ops.
+func (d *pageDoc) storedOps(boardID string) ([]shotline.StoredOp, error) {
+	if d.Data == "" {
+		out := make([]shotline.StoredOp, len(d.Ops))
+		for i := range d.Ops {
+			out[i] = d.Ops[i].storedOp()
+		}
+		return out, nil
+	}
+	var ops []pageOp
+	if err := json.Unmarshal([]byte(d.Data), &ops); err != nil {
+		return nil, fmt.Errorf("op page %s: %w", d.ID, err)
+	}
+	out := make([]shotline.StoredOp, len(ops))
+	for i, o := range ops {
+		out[i] = shotline.StoredOp{BoardID: boardID, Seq: o.Seq, OpID: o.OpID, ActorID: o.ActorID, Op: []byte(o.Op), CreatedAt: time.UnixMilli(o.At).UTC()}
+	}
+	return out, nil
 }
 
 // pageKey is the _id of the page holding seq.
@@ -206,9 +240,13 @@ func (l *OpLog) OpsSince(ctx context.Context, boardID string, after int64, limit
 		err := l.pages().FindOne(ctx, bson.D{{Key: "_id", Value: pageKey(boardID, seq)}}).Decode(&page)
 		switch {
 		case err == nil:
-			for i := range page.Ops {
-				if o := page.Ops[i]; o.Seq >= seq && len(out) < limit {
-					out = append(out, o.storedOp())
+			ops, err := page.storedOps(boardID)
+			if err != nil {
+				return nil, fmt.Errorf("ops since %d: %w", after, err)
+			}
+			for _, o := range ops {
+				if o.Seq >= seq && len(out) < limit {
+					out = append(out, o)
 				}
 			}
 			continue
@@ -268,10 +306,15 @@ func (l *OpLog) SaveOpPage(ctx context.Context, ops []shotline.StoredOp) error {
 	if !shotline.IsOpPage(ops) {
 		return shotline.Errorf(shotline.EINVALID, "Not a page of ops.")
 	}
-	d := pageDoc{ID: pageKey(ops[0].BoardID, ops[0].Seq), Ops: make([]opDoc, len(ops))}
+	page := make([]pageOp, len(ops))
 	for i, o := range ops {
-		d.Ops[i] = opDoc{ID: opKey(o.BoardID, o.Seq), BoardID: o.BoardID, Seq: o.Seq, OpID: o.OpID, ActorID: o.ActorID, Op: string(o.Op), CreatedAt: o.CreatedAt}
+		page[i] = pageOp{Seq: o.Seq, OpID: o.OpID, ActorID: o.ActorID, Op: string(o.Op), At: o.CreatedAt.UnixMilli()}
 	}
+	data, err := json.Marshal(page)
+	if err != nil {
+		return fmt.Errorf("save op page: %w", err)
+	}
+	d := pageDoc{ID: pageKey(ops[0].BoardID, ops[0].Seq), Data: string(data)}
 	if _, err := l.pages().InsertOne(ctx, d); err != nil && !isDuplicate(err) {
 		return fmt.Errorf("save op page: %w", err)
 	}

@@ -232,7 +232,8 @@ func TestOpLogMigratesOpsOfEarlierVersions(t *testing.T) {
 func TestOpPages(t *testing.T) {
 	ctx := context.Background()
 	audit := mongo.NewQueryAudit()
-	db, err := mongo.Open(ctx, testenv.Get(t).MongoURI, testenv.Database(t), audit)
+	name := testenv.Database(t)
+	db, err := mongo.Open(ctx, testenv.Get(t).MongoURI, name, audit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,8 +262,11 @@ func TestOpPages(t *testing.T) {
 		t.Fatalf("OpsSince(49) read %d ops, want 201", len(got))
 	}
 	for i, o := range got {
-		if o.Seq != int64(50+i) || string(o.Op) != string(all[49+i].Op) || o.OpID != all[49+i].OpID {
-			t.Fatalf("op %d read as %+v, want %+v", i, o, all[49+i])
+		want := all[49+i]
+		want.CreatedAt = want.CreatedAt.Truncate(time.Millisecond).UTC() // what the store keeps
+		if o.Seq != want.Seq || string(o.Op) != string(want.Op) || o.OpID != want.OpID || o.BoardID != "b" ||
+			o.ActorID != want.ActorID || !o.CreatedAt.Equal(want.CreatedAt) || o.CreatedAt.Location() != time.UTC {
+			t.Fatalf("op %d read as %+v, want %+v", i, o, want)
 		}
 	}
 	// Two pages, a third that is not there, then 50 ops (and the lookups
@@ -273,5 +277,29 @@ func TestOpPages(t *testing.T) {
 	}
 	if got, _ := l.OpsSince(ctx, "b", 120, 10); len(got) != 10 || got[0].Seq != 121 {
 		t.Errorf("OpsSince(120, limit 10) = %d ops from %d", len(got), got[0].Seq)
+	}
+
+	// A page written before pages were one string of JSON (an array of op
+	// documents, _id "<board>:p<page>") still reads.
+	client, err := driver.Connect(options.Client().ApplyURI(testenv.Get(t).MongoURI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	old := ops("old", 1, 100)
+	if err := l.AppendOps(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	var docs bson.A
+	for _, o := range old {
+		docs = append(docs, bson.D{{Key: "_id", Value: fmt.Sprintf("old:%020d", o.Seq)}, {Key: "boardId", Value: "old"}, {Key: "seq", Value: o.Seq},
+			{Key: "opId", Value: o.OpID}, {Key: "actorId", Value: o.ActorID}, {Key: "op", Value: "was " + string(o.Op)}, {Key: "createdAt", Value: o.CreatedAt}})
+	}
+	if _, err := client.Database(name).Collection("board_op_pages").InsertOne(ctx, bson.D{{Key: "_id", Value: "old:p0"}, {Key: "ops", Value: docs}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = l.OpsSince(ctx, "old", 10, 5)
+	if err != nil || len(got) != 5 || got[0].Seq != 11 || string(got[0].Op) != `was {"n":11}` || got[0].BoardID != "old" {
+		t.Errorf("OpsSince over an old page = %+v, %v; want 5 ops from 11, read from the page", got, err)
 	}
 }
