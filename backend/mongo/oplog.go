@@ -15,12 +15,14 @@ import (
 	"github.com/shotline/shotline/backend/shotline"
 )
 
-// OpLog keeps realtime ops in board_ops, an index from op id to seq in
-// board_op_ids, and the latest snapshot of each board in board_snapshots.
+// OpLog keeps realtime ops in board_ops and the latest snapshot of each
+// board in board_snapshots.
 //
 // Every read is a lookup by _id (docs/storage.md): an op's _id is its
-// board and seq, an op id's is its board and op id, a snapshot's is its
-// board. A board's seqs have no gaps, so "the ops after seq N" are the
+// board and seq, a snapshot's is its board. The one exception is a find
+// by op id, on board_ops' unique (board, op id) index: MongoDB answers it
+// from that index, and so does the local store's launcher (its
+// uniqueFinder), so it too costs one index search. A board's seqs have no gaps, so "the ops after seq N" are the
 // lookups of N+1, N+2, … up to the first that is missing: what a read
 // costs depends on its answer only, never on how many ops the log holds.
 // Rooms also store each full page of 100 ops as one document
@@ -47,7 +49,6 @@ var _ shotline.OpLog = (*OpLog)(nil)
 func NewOpLog(db *DB) *OpLog { return &OpLog{db: db, snapLock: map[string]*boardLock{}} }
 
 func (l *OpLog) ops() *mongo.Collection       { return l.db.db.Collection("board_ops") }
-func (l *OpLog) opIDs() *mongo.Collection     { return l.db.db.Collection("board_op_ids") }
 func (l *OpLog) snapshots() *mongo.Collection { return l.db.db.Collection("board_snapshots") }
 func (l *OpLog) pages() *mongo.Collection     { return l.db.db.Collection("board_op_pages") }
 
@@ -106,12 +107,6 @@ type opDoc struct {
 	CreatedAt time.Time `bson:"createdAt"`
 }
 
-// opIDDoc says at which seq an op id of a board was stored.
-type opIDDoc struct {
-	ID  string `bson:"_id"` // board + "/" + op id
-	Seq int64  `bson:"seq"`
-}
-
 type snapshotDoc struct {
 	ID        string    `bson:"_id"` // board id
 	Seq       int64     `bson:"seq"`
@@ -124,8 +119,6 @@ type snapshotDoc struct {
 // _id order is seq order; ops stored before op documents briefly had
 // ObjectIDs had this same key (migrateOpIDs gives it back to those).
 func opKey(boardID string, seq int64) string { return fmt.Sprintf("%s:%020d", boardID, seq) }
-
-func opIDKey(boardID, opID string) string { return boardID + "/" + opID }
 
 func (d *opDoc) storedOp() shotline.StoredOp {
 	return shotline.StoredOp{BoardID: d.BoardID, Seq: d.Seq, OpID: d.OpID, ActorID: d.ActorID, Op: []byte(d.Op), CreatedAt: d.CreatedAt.UTC()}
@@ -140,14 +133,21 @@ func (l *OpLog) migrate(ctx context.Context) error {
 		return err
 	}
 	// The unique (board, op id) index keeps a re-sent op from being
-	// stored twice whatever happens to board_op_ids; it is never queried
-	// (inserts check it, on either store, through the index).
-	m := mongo.IndexModel{Keys: bson.D{{Key: "boardId", Value: 1}, {Key: "opId", Value: 1}}, Options: options.Index().SetUnique(true)}
+	// stored twice, and FindOpByOpID queries it.
+	m := mongo.IndexModel{Keys: bson.D{{Key: "boardId", Value: 1}, {Key: "opId", Value: 1}}, Options: options.Index().SetUnique(true).SetName(opIDIndex)}
 	if _, err := l.ops().Indexes().CreateOne(ctx, m); err != nil {
 		return fmt.Errorf("create board_ops index: %w", err)
 	}
-	return nil
+	// Op ids were indexed a second time, in board_op_ids, until
+	// FindOpByOpID could use the index above on the local store too.
+	return l.db.once(ctx, "board_op_ids: dropped, op ids found through board_ops' index", func(ctx context.Context) error {
+		return l.db.db.Collection("board_op_ids").Drop(ctx)
+	})
 }
+
+// opIDIndex is the name of board_ops' unique (board, op id) index (the
+// name MongoDB gives it by default).
+const opIDIndex = "boardId_1_opId_1"
 
 // maxOpsPerInsert is the most ops one insert command carries. The driver
 // splits a larger insertMany into several commands itself and, against
@@ -158,7 +158,7 @@ const maxOpsPerInsert = 100
 // AppendOps implements shotline.OpLog. It is an ordered insertMany (in
 // commands of at most maxOpsPerInsert ops): the group commit of everything
 // rooms applied since their last write. On a conflict, what is stored is a
-// prefix of ops. The op ids of what it stored are then indexed.
+// prefix of ops.
 func (l *OpLog) AppendOps(ctx context.Context, ops []shotline.StoredOp) error {
 	stored := 0
 	var err error
@@ -182,34 +182,7 @@ func (l *OpLog) AppendOps(ctx context.Context, ops []shotline.StoredOp) error {
 		}
 		stored += n
 	}
-	if stored > 0 {
-		if ierr := l.IndexOpIDs(ctx, ops[:stored]); ierr != nil {
-			return ierr
-		}
-	}
 	return err
-}
-
-// IndexOpIDs records at which seq each of ops (all stored) was stored, for
-// FindOpByOpID. It is idempotent. AppendOps calls it for what it stores;
-// a room calls it again for the ops it replays on load and for a batch it
-// finds stored after a lost answer, which covers ops whose indexing a
-// crash or an error cut short.
-func (l *OpLog) IndexOpIDs(ctx context.Context, ops []shotline.StoredOp) error {
-	for len(ops) > 0 {
-		n := min(len(ops), maxOpsPerInsert)
-		docs := make([]any, n)
-		for i, o := range ops[:n] {
-			docs[i] = opIDDoc{ID: opIDKey(o.BoardID, o.OpID), Seq: o.Seq}
-		}
-		// Unordered: an op id indexed already is skipped, the rest land.
-		_, err := l.opIDs().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-		if err != nil && !onlyDuplicates(err) {
-			return fmt.Errorf("index op ids: %w", err)
-		}
-		ops = ops[n:]
-	}
-	return nil
 }
 
 // findOp returns the op of a board at seq, or nil.
@@ -321,20 +294,14 @@ func (l *OpLog) SaveOpPage(ctx context.Context, ops []shotline.StoredOp) error {
 	return nil
 }
 
-// FindOpByOpID implements shotline.OpLog.
+// FindOpByOpID implements shotline.OpLog: one find on the unique (board,
+// op id) index.
 func (l *OpLog) FindOpByOpID(ctx context.Context, boardID, opID string) (*shotline.StoredOp, error) {
-	var ix opIDDoc
-	if err := l.opIDs().FindOne(ctx, bson.D{{Key: "_id", Value: opIDKey(boardID, opID)}}).Decode(&ix); err != nil {
-		return nil, notFound(err, "Op not found.", "find op id")
-	}
-	d, err := l.findOp(ctx, boardID, ix.Seq)
+	var d opDoc
+	filter := bson.D{{Key: "boardId", Value: boardID}, {Key: "opId", Value: opID}}
+	err := l.ops().FindOne(ctx, filter, options.FindOne().SetComment(uniqueComment+opIDIndex)).Decode(&d)
 	if err != nil {
-		return nil, fmt.Errorf("find op: %w", err)
-	}
-	if d == nil || d.OpID != opID {
-		// Indexed, but the op at that seq is another (a write that lost a
-		// race for its seq was indexed by a room that believed it stored).
-		return nil, shotline.Errorf(shotline.ENOTFOUND, "Op not found.")
+		return nil, notFound(err, "Op not found.", "find op id")
 	}
 	o := d.storedOp()
 	return &o, nil
@@ -471,9 +438,6 @@ func (l *OpLog) migrateOpIDs(ctx context.Context) error {
 			if _, err := l.ops().DeleteOne(ctx, bson.D{{Key: "_id", Value: old.ID}}); err != nil {
 				return fmt.Errorf("delete rekeyed op: %w", err)
 			}
-		}
-		if err := l.IndexOpIDs(ctx, []shotline.StoredOp{d.storedOp()}); err != nil {
-			return err
 		}
 	}
 	return cur.Err()

@@ -16,7 +16,10 @@ import (
 // than exactly {_id: <string or ObjectID>} (docs/storage.md). Tests attach
 // one to prove that what they exercise stays bounded. A query that reads a
 // whole collection on purpose (a migration, a rare sweep) says so with a
-// comment beginning "scan:" and is not kept.
+// comment beginning "scan:" and is not kept. A find by the fields of a
+// unique index says so with a comment beginning "unique:" (uniqueComment)
+// and is kept unless its filter is only string equalities: MongoDB answers
+// it from the index, and so does the local store's launcher.
 type QueryAudit struct {
 	mu        sync.Mutex
 	unbounded []string
@@ -147,11 +150,13 @@ func (a *QueryAudit) see(name string, cmd bson.Raw) {
 	if !ok {
 		return
 	}
-	if c, _ := cmd.Lookup("comment").StringValueOK(); strings.HasPrefix(c, "scan:") {
+	c, _ := cmd.Lookup("comment").StringValueOK()
+	if strings.HasPrefix(c, "scan:") {
 		return
 	}
+	unique := name == "find" && strings.HasPrefix(c, uniqueComment)
 	for _, f := range filters {
-		if !byIDOnly(f) {
+		if !byIDOnly(f) && !(unique && stringEqualities(f)) {
 			a.mu.Lock()
 			a.unbounded = append(a.unbounded, fmt.Sprintf("%s %s %v", name, coll, f))
 			a.mu.Unlock()
@@ -172,4 +177,27 @@ func byIDOnly(f bson.RawValue) bool {
 	}
 	t := elems[0].Value().Type
 	return t == bson.TypeString || t == bson.TypeObjectID
+}
+
+// uniqueComment begins the comment of a find by the fields of a unique
+// index; the index's name follows.
+const uniqueComment = "unique: "
+
+// stringEqualities reports whether a filter is only equalities of fields
+// to strings, what the launcher answers through a unique index.
+func stringEqualities(f bson.RawValue) bool {
+	doc, ok := f.DocumentOK()
+	if !ok {
+		return false
+	}
+	elems, err := doc.Elements()
+	if err != nil || len(elems) == 0 {
+		return false
+	}
+	for _, e := range elems {
+		if strings.HasPrefix(e.Key(), "$") || e.Value().Type != bson.TypeString {
+			return false
+		}
+	}
+	return true
 }

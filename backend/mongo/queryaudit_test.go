@@ -48,6 +48,18 @@ func TestQueryAuditKeepsWhatWouldScan(t *testing.T) {
 		"find everything": {func() error { _, err := c.Find(ctx, bson.D{}); return err }, false},
 		"delete by field": {func() error { _, err := c.DeleteMany(ctx, bson.D{{Key: "n", Value: 9}}); return err }, false},
 		"aggregate":       {func() error { _, err := c.Aggregate(ctx, bson.A{}); return err }, false},
+		"a find by a unique index's fields that says so": {func() error {
+			_ = c.FindOne(ctx, bson.D{{Key: "k", Value: "x"}, {Key: "j", Value: "y"}}, options.FindOne().SetComment("unique: k_1_j_1")).Err()
+			return nil
+		}, true},
+		"the same, not only string equalities": {func() error {
+			_ = c.FindOne(ctx, bson.D{{Key: "k", Value: "x"}, {Key: "n", Value: 2}}, options.FindOne().SetComment("unique: k_1_n_1")).Err()
+			return nil
+		}, false},
+		"a delete that says it is by a unique index": {func() error {
+			_, err := c.DeleteOne(ctx, bson.D{{Key: "k", Value: "x"}}, options.DeleteOne().SetComment("unique: k_1"))
+			return err
+		}, false},
 		"a scan that says so": {func() error {
 			_, err := c.Find(ctx, bson.D{}, options.Find().SetComment("scan: a test"))
 			return err

@@ -135,7 +135,6 @@ func (l *memLog) AppendOps(_ context.Context, ops []shotline.StoredOp) error {
 	return nil
 }
 
-func (l *memLog) IndexOpIDs(context.Context, []shotline.StoredOp) error { return nil }
 
 func (l *memLog) OpsSince(_ context.Context, _ string, after int64, limit int) ([]shotline.StoredOp, error) {
 	var out []shotline.StoredOp

@@ -261,34 +261,14 @@ func ReplayLog(ctx context.Context, oplog shotline.OpLog, boardID string, st *bo
 // load builds the room's state with LoadState.
 func (r *Room) load(ctx context.Context) error {
 	var first = true
-	var replayed []shotline.StoredOp
 	l, err := LoadState(ctx, r.hub.boards, r.hub.oplog, r.boardID, func(ao board.AppliedOp) {
 		if first {
 			r.knownFrom, first = ao.Seq-1, false
 		}
 		r.remember(ao)
-		replayed = append(replayed, shotline.StoredOp{BoardID: r.boardID, Seq: ao.Seq, OpID: ao.OpID})
 	})
 	if err != nil {
 		return err
-	}
-	// Ops after the snapshot may have been stored by a write that a crash
-	// cut short before it indexed their op ids. Only the room's last
-	// write can be such (a room writes one batch at a time, indexed before
-	// the next, and an index write sends its commands one after another,
-	// each atomic on the local store): if the last op replayed is
-	// indexed, so are the others. Indexing them all again
-	// would be a write for every op, and writes wait for each other on
-	// the local store.
-	if n := len(replayed); n > 0 {
-		last := replayed[n-1]
-		if got, err := r.hub.oplog.FindOpByOpID(ctx, r.boardID, last.OpID); shotline.ErrorCode(err) == shotline.ENOTFOUND || err == nil && got.Seq != last.Seq {
-			if err := r.hub.oplog.IndexOpIDs(ctx, replayed); err != nil {
-				return err
-			}
-		} else if err != nil {
-			return err
-		}
 	}
 	st := l.State
 	if first {
@@ -904,13 +884,6 @@ func (r *Room) verifyStored(ctx context.Context, stored []shotline.StoredOp) err
 		for i := range got {
 			if got[i].Seq != stored[i].Seq || got[i].OpID != stored[i].OpID {
 				return errSplitBrain
-			}
-		}
-		if len(got) > 0 {
-			// The write whose answer was lost may not have indexed its
-			// op ids.
-			if err := r.hub.oplog.IndexOpIDs(ctx, got); err != nil {
-				return err
 			}
 		}
 		if len(got) == len(stored) {

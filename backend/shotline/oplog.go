@@ -46,12 +46,8 @@ type OpLog interface {
 	// OpsSince returns up to limit ops of a board with Seq > after, in order.
 	OpsSince(ctx context.Context, boardID string, after int64, limit int) ([]StoredOp, error)
 	// FindOpByOpID returns ENOTFOUND if no op of the board has that op id.
+	// An op is found by its id as soon as it is stored.
 	FindOpByOpID(ctx context.Context, boardID, opID string) (*StoredOp, error)
-	// IndexOpIDs makes stored ops findable by FindOpByOpID. AppendOps
-	// does it for what it stores; calling it again is harmless, and
-	// needed for ops whose append failed or crashed after they were
-	// stored.
-	IndexOpIDs(ctx context.Context, ops []StoredOp) error
 	// LastSeq returns the highest stored Seq of a board, 0 if none.
 	LastSeq(ctx context.Context, boardID string) (int64, error)
 	// SaveSnapshot replaces the board's snapshot unless the stored one is

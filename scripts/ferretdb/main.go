@@ -10,9 +10,10 @@
 // By default clients reach FerretDB through a relay that lets one request at
 // a time through, because FerretDB's own writes are not atomic (see
 // serializer), that gives every collection an index its _id lookups use
-// (see idIndexer) and that checkpoints SQLite's write-ahead logs beside the
-// writes rather than inside them (see checkpointer); -serialize=false turns
-// all three off. -write-stats 10s logs, every 10 s, how long each kind of
+// (see idIndexer), that answers a find by a unique index's fields through
+// that index (see uniqueFinder) and that checkpoints SQLite's write-ahead
+// logs beside the writes rather than inside them (see checkpointer);
+// -serialize=false turns all four off. -write-stats 10s logs, every 10 s, how long each kind of
 // write held the relay.
 //
 // It stops cleanly on SIGINT or SIGTERM.
@@ -176,7 +177,12 @@ func serveSerialized(ctx context.Context, logger *slog.Logger, listen func() (ne
 		return err
 	}
 	logger.Info("ferretdb listening", "addr", ln.Addr().String(), "sqlite_dir", dir, "serialized", true)
-	s := &serializer{upstream: dial, log: logger, ids: ids, stats: stats}
+	unique := newUniqueFinder(dir)
+	defer unique.close()
+	s := &serializer{upstream: dial, log: logger, ids: ids, unique: unique, stats: stats}
+	if serving != nil {
+		serving(s)
+	}
 	ck := &checkpointer{ids: ids, writes: &s.mu, log: logger, interval: checkpointEvery, restartFrames: checkpointRestartFrames}
 	ckCtx, stopCheckpoints := context.WithCancel(ctx)
 	ckDone := make(chan struct{})
@@ -193,6 +199,9 @@ func serveSerialized(ctx context.Context, logger *slog.Logger, listen func() (ne
 	s.serve(ctx, ln)
 	return nil
 }
+
+// serving, if set (by tests), is handed the relay before it serves.
+var serving func(*serializer)
 
 func newFerretDB(logger *slog.Logger, l ferretdb.ListenerConfig, sqliteURL string) (*ferretdb.FerretDB, error) {
 	f, err := ferretdb.New(&ferretdb.Config{

@@ -37,6 +37,9 @@ type serializer struct {
 	ids *idIndexer
 
 	mu sync.Mutex // held while one write is in FerretDB
+	// unique, if set, answers finds by a unique index's fields through
+	// that index (see uniqueFinder).
+	unique *uniqueFinder
 	// stats, if set, adds up how long each kind of write held mu.
 	stats *writeStats
 
@@ -118,6 +121,9 @@ func (s *serializer) relay(client net.Conn) error {
 			}
 			return err
 		}
+		if s.unique != nil {
+			req = s.unique.rewrite(context.Background(), req)
+		}
 		wantReply := true
 		if opcode(req) == opMsg && len(req) >= headerLen+4 {
 			flags := binary.LittleEndian.Uint32(req[headerLen:])
@@ -173,10 +179,20 @@ func (s *serializer) roundTrip(up net.Conn, ur *bufio.Reader, req []byte, wantRe
 // afterCommand keeps the _id indexes in step with the collections, while
 // the lock keeps every other request out of FerretDB.
 func (s *serializer) afterCommand(req []byte) {
+	c, ok := commandOf(req)
+	if s.unique != nil && ok && c.database != "" {
+		switch c.name {
+		case "drop", "createIndexes", "dropIndexes":
+			s.unique.forget(c.database, c.collection)
+		case "dropDatabase":
+			s.unique.forget(c.database, "")
+		case "renameCollection": // (its $db is admin)
+			s.unique.forget("", "")
+		}
+	}
 	if s.ids == nil {
 		return
 	}
-	c, ok := commandOf(req)
 	switch {
 	case !ok || c.database == "":
 	case c.name == "drop":
