@@ -33,6 +33,8 @@ type checkpointer struct {
 	// restartFrames is the log's length (in pages) past which a checkpoint
 	// is finished under the write lock.
 	restartFrames int
+	// stats, if set, counts the time a checkpoint held the write lock.
+	stats *writeStats
 }
 
 // The checkpointer's settings (variables for the tests): a checkpoint five
@@ -79,6 +81,9 @@ func (c *checkpointer) checkpoint(ctx context.Context, database string) error {
 	}
 	c.writes.Lock()
 	defer c.writes.Unlock()
+	if c.stats != nil {
+		defer c.stats.add(command{name: "checkpoint", database: database}, time.Now())
+	}
 	_, _, err = c.passive(ctx, database)
 	return err
 }

@@ -183,7 +183,7 @@ func serveSerialized(ctx context.Context, logger *slog.Logger, listen func() (ne
 	if serving != nil {
 		serving(s)
 	}
-	ck := &checkpointer{ids: ids, writes: &s.mu, log: logger, interval: checkpointEvery, restartFrames: checkpointRestartFrames}
+	ck := &checkpointer{ids: ids, writes: &s.mu, log: logger, interval: checkpointEvery, restartFrames: checkpointRestartFrames, stats: stats}
 	ckCtx, stopCheckpoints := context.WithCancel(ctx)
 	ckDone := make(chan struct{})
 	go func() {
