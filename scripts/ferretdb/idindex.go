@@ -119,14 +119,9 @@ func (x *idIndexer) ensure(ctx context.Context, database, collection string) err
 func (x *idIndexer) forget(database, collection string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	forgetScope(x.indexed, database, collection)
 	if collection != "" {
-		delete(x.indexed, database+"\x00"+collection)
 		return
-	}
-	for k := range x.indexed {
-		if strings.HasPrefix(k, database+"\x00") {
-			delete(x.indexed, k)
-		}
 	}
 	if db, ok := x.dbs[database]; ok {
 		_ = db.Close()
@@ -179,4 +174,18 @@ func collectionsOf(ctx context.Context, db *sql.DB) ([]string, error) {
 
 func isNoSuchTable(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "no such table")
+}
+
+// forgetScope deletes from m, keyed by database + "\x00" + collection, the
+// collection's entry, or every entry of the database when collection is "".
+func forgetScope[V any](m map[string]V, database, collection string) {
+	if collection != "" {
+		delete(m, database+"\x00"+collection)
+		return
+	}
+	for k := range m {
+		if strings.HasPrefix(k, database+"\x00") {
+			delete(m, k)
+		}
+	}
 }

@@ -66,21 +66,11 @@ func queryPlan(t *testing.T, dir, database, collection string) string {
 		t.Fatalf("table of %s: %v", collection, err)
 	}
 	// The statement of FerretDB 1.24's sqlite backend (collection.go, Query).
-	rows, err := db.Query(`EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM "`+table+`" WHERE `+idIndexSQL+` = ?`, `"x"`)
+	plan, err := queryPlanOf(context.Background(), db, `SELECT _ferretdb_sjson FROM "`+table+`" WHERE `+idIndexSQL+` = ?`, `"x"`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	return strings.Join(plan, "; ")
+	return plan
 }
 
 func insertSome(t *testing.T, c *mongo.Client, database, collection string) {

@@ -38,7 +38,7 @@ type uniqueFinder struct {
 	answered atomic.Int64 // finds rewritten (for the tests)
 
 	mu    sync.Mutex
-	dbs   map[string]*sql.DB       // read-only connections, by database
+	dbs   map[string]*sql.DB        // read-only connections, by database
 	colls map[string]*uniqueIndexes // by database + "\x00" + collection
 }
 
@@ -76,14 +76,9 @@ func (u *uniqueFinder) forget(database, collection string) {
 		clear(u.colls)
 		return
 	}
+	forgetScope(u.colls, database, collection)
 	if collection != "" {
-		delete(u.colls, database+"\x00"+collection)
 		return
-	}
-	for k := range u.colls {
-		if strings.HasPrefix(k, database+"\x00") {
-			delete(u.colls, k)
-		}
 	}
 	if db, ok := u.dbs[database]; ok {
 		_ = db.Close()
@@ -239,7 +234,13 @@ func (u *uniqueFinder) lookUpPlan(ctx context.Context, database, collection stri
 		where[i] = fmt.Sprintf(`_ferretdb_sjson->%q = ?`, f)
 		args[i] = `"x"`
 	}
-	rows, err := db.QueryContext(ctx, fmt.Sprintf(`EXPLAIN QUERY PLAN SELECT %s FROM %q WHERE %s LIMIT 1`, idIndexSQL, ix.table, strings.Join(where, " AND ")), args...)
+	return queryPlanOf(ctx, db, fmt.Sprintf(`SELECT %s FROM %q WHERE %s LIMIT 1`, idIndexSQL, ix.table, strings.Join(where, " AND ")), args...)
+}
+
+// queryPlanOf returns SQLite's plan for the statement q, its steps joined
+// by "; ".
+func queryPlanOf(ctx context.Context, db *sql.DB, q string, args ...any) (string, error) {
+	rows, err := db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
 	if err != nil {
 		return "", err
 	}

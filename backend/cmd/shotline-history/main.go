@@ -489,9 +489,19 @@ func startAckLoad(ctx context.Context, a *app, w *world, boards []string) func()
 		// The confirmed seq, sent as each op's baseSeq as a client does (a
 		// base older than the room's memory would make it look the op up).
 		var seq atomic.Int64
+		// Like a client, the load sends ops once the join is answered (it
+		// measured the room's load as well until 2026-12-05: a board's
+		// first op, sent before, waited for it).
+		joined := make(chan struct{})
+		markJoined := sync.OnceFunc(func() { close(joined) })
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
+			select {
+			case <-joined:
+			case <-stop:
+				return
+			}
 			t := time.NewTicker(100 * time.Millisecond)
 			defer t.Stop()
 			for {
@@ -527,6 +537,7 @@ func startAckLoad(ctx context.Context, a *app, w *world, boards []string) func()
 				switch m := m.(type) {
 				case realtime.SnapshotMessage:
 					seq.Store(m.Seq)
+					markJoined()
 				case realtime.AppliedMessage:
 					seq.Store(max(seq.Load(), m.Seq))
 				case realtime.AckMessage:
