@@ -41,6 +41,7 @@ func main() {
 	pid := flag.Int("pid", 0, "server process id, to report its memory per connection")
 	bursts := flag.Bool("board-bursts", false, "give each board's senders neighbouring start times, so that a board gets its ops in one burst each interval (the pattern of runs before 2026-11-26) instead of spread over the interval")
 	cpuProfile := flag.String("cpuprofile", "", "write this tool's CPU profile while it sends ops to this file (go tool pprof), to see what measuring costs")
+	timeline := flag.Bool("timeline", false, "also print op-to-peer latency second by second (by when the op was sent), to see whether a high percentile is a few stalls or spread")
 	byBoard := flag.Bool("by-board", false, "with several URLs: all of a board's sockets on one instance (boards spread over them) instead of each board's sockets spread")
 	var bad misbehaving
 	flag.Int64Var(&bad.floodBytes, "flood-bytes", 0, "one more socket on the first board sends this many bytes of ops as fast as it can while the others send (reconnecting when closed, as a buggy client would); not counted in the latencies")
@@ -50,7 +51,7 @@ func main() {
 	flag.StringVar(&world.save, "save", "", "write the user's session and the boards made to this file, for -reuse after a server restart")
 	flag.StringVar(&world.reuse, "reuse", "", "connect to the boards a -save run made (their rooms cold after a restart) instead of making new ones")
 	flag.Parse()
-	if err := run(*base, *byBoard, *bursts, *boards, *peers, *senders, *rate, *duration, *pid, *cpuProfile, bad); err != nil {
+	if err := run(*base, *byBoard, *bursts, *timeline, *boards, *peers, *senders, *rate, *duration, *pid, *cpuProfile, bad); err != nil {
 		fmt.Fprintln(os.Stderr, "shotline-load:", err)
 		os.Exit(1)
 	}
@@ -59,6 +60,7 @@ func main() {
 type stats struct {
 	mu        sync.Mutex
 	toPeer    []time.Duration
+	toPeerAt  []int64 // when each of toPeer's ops was sent (Unix ns)
 	ack       []time.Duration
 	delivered atomic.Int64
 	sent      atomic.Int64
@@ -141,7 +143,7 @@ type misbehaving struct {
 	stall      bool  // a socket stops reading
 }
 
-func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate float64, duration time.Duration, pid int, cpuProfile string, bad misbehaving) error {
+func run(urls string, byBoard, bursts, timeline bool, nBoards, nPeers, nSenders int, rate float64, duration time.Duration, pid int, cpuProfile string, bad misbehaving) error {
 	bases := strings.Split(urls, ",")
 	base := bases[0]
 	if nSenders < 0 || nSenders > nPeers {
@@ -307,9 +309,31 @@ func run(urls string, byBoard, bursts bool, nBoards, nPeers, nSenders int, rate 
 		fmt.Printf("flood: %d bytes in %d messages over %d connections in %s; closed by the server with %v\n",
 			flood.bytes, flood.messages, flood.connections, flood.took.Round(time.Millisecond), flood.closes)
 	}
+	if timeline {
+		printTimeline(st.toPeer, st.toPeerAt, sendStart)
+	}
 	fmt.Printf("op-to-peer latency: %s\n", percentiles(st.toPeer))
 	fmt.Printf("ack latency:        %s\n", percentiles(st.ack))
 	return nil
+}
+
+// printTimeline prints the latencies of the ops sent in each second after
+// start.
+func printTimeline(lat []time.Duration, sentAt []int64, start time.Time) {
+	var seconds [][]time.Duration
+	for i, d := range lat {
+		s := int(time.Unix(0, sentAt[i]).Sub(start) / time.Second)
+		if s < 0 {
+			continue
+		}
+		for len(seconds) <= s {
+			seconds = append(seconds, nil)
+		}
+		seconds[s] = append(seconds[s], d)
+	}
+	for s, d := range seconds {
+		fmt.Printf("  second %3d: %s\n", s, percentiles(d))
+	}
 }
 
 // floodStats is what the flooding socket did.
@@ -398,6 +422,7 @@ func (s *sock) read(st *stats, readyOnSnapshot bool, ready func()) {
 			if _, mine := s.sentAt.Load(string(stringField(data, `"opId":"`))); !mine {
 				st.mu.Lock()
 				st.toPeer = append(st.toPeer, now.Sub(time.Unix(0, ns)))
+				st.toPeerAt = append(st.toPeerAt, ns)
 				st.mu.Unlock()
 			}
 			st.delivered.Add(1)
