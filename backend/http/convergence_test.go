@@ -48,6 +48,11 @@ type simClient struct {
 	refused    map[string]int   // refusals by error code
 	refusedIDs map[string]bool  // the op ids refused
 	resent     map[string]bool  // op ids sent again after a reconnect
+	// closedByServer: the server closed the connection with a code that
+	// says "reconnect" (a slow consumer), as it may on a loaded machine; a
+	// client then reconnects and resyncs, and so does this one.
+	closedByServer bool
+	serverCloses   int
 }
 
 type sentOp struct {
@@ -97,7 +102,10 @@ func (c *simClient) read(conn *liveclient.Conn, done, gotState chan struct{}) {
 		m, err := conn.Next(0)
 		if err != nil {
 			c.mu.Lock()
-			if liveclient.CloseCode(err) != 0 || !isClosedByUs(err) {
+			if code := realtime.CloseCode(liveclient.CloseCode(err)); code != 0 && code.Reconnect() {
+				c.closedByServer = true
+				c.serverCloses++
+			} else if liveclient.CloseCode(err) != 0 || !isClosedByUs(err) {
 				c.errs = append(c.errs, "read: "+err.Error())
 			}
 			c.mu.Unlock()
@@ -173,6 +181,19 @@ func (c *simClient) drop(opID string) {
 func (c *simClient) disconnect() {
 	c.conn.Close()
 	<-c.readerDone
+}
+
+// reconnectIfClosed reconnects if the server closed the connection with a
+// reconnect code.
+func (c *simClient) reconnectIfClosed() {
+	c.mu.Lock()
+	closed := c.closedByServer
+	c.closedByServer = false
+	c.mu.Unlock()
+	if closed {
+		<-c.readerDone
+		c.connect()
+	}
 }
 
 // randomOp makes an op from the replica (call with mu held).
@@ -286,6 +307,7 @@ func convergence(t *testing.T, seed int64, instances int) {
 		go func(c *simClient) {
 			defer wg.Done()
 			for i := 0; i < opsEach; i++ {
+				c.reconnectIfClosed()
 				if c.rng.Intn(100) < 2 {
 					c.disconnect()
 					c.connect()
@@ -326,7 +348,12 @@ func convergence(t *testing.T, seed int64, instances int) {
 		}
 	}
 	for _, c := range sims {
-		waitFor(c.name+"'s acks", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return len(c.pending) == 0 })
+		waitFor(c.name+"'s acks", func() bool {
+			c.reconnectIfClosed()
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			return len(c.pending) == 0
+		})
 	}
 	// Every op is acknowledged, so stored: the log's last seq is where
 	// every instance must arrive (the first may itself still be behind the
@@ -394,7 +421,13 @@ func convergence(t *testing.T, seed int64, instances int) {
 	if int64(len(acked)+raced) != seq {
 		t.Errorf("seed %d: %d ops acked, the log holds %d", seed, len(acked), seq)
 	}
-	t.Logf("seed %d: %d of %d ops applied, refused: %v", seed, seq, clients*opsEach, refused)
+	serverCloses := 0
+	for _, c := range sims {
+		c.mu.Lock()
+		serverCloses += c.serverCloses
+		c.mu.Unlock()
+	}
+	t.Logf("seed %d: %d of %d ops applied, refused: %v, connections the server closed as slow: %d", seed, seq, clients*opsEach, refused, serverCloses)
 	for code := range refused {
 		if code != shotline.ENOTFOUND && code != shotline.ECONFLICT {
 			t.Errorf("seed %d: %d ops refused with %s", seed, refused[code], code)
@@ -404,7 +437,12 @@ func convergence(t *testing.T, seed int64, instances int) {
 		t.Errorf("seed %d: only %d of %d ops were applied", seed, seq, clients*opsEach)
 	}
 	for _, c := range sims {
-		waitFor(c.name+" to catch up", func() bool { c.mu.Lock(); defer c.mu.Unlock(); return c.rep.Seq() == seq })
+		waitFor(c.name+" to catch up", func() bool {
+			c.reconnectIfClosed()
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			return c.rep.Seq() == seq
+		})
 		c.mu.Lock()
 		got := c.rep.State.Snapshot()
 		errs := c.errs
