@@ -90,6 +90,9 @@ type Hub struct {
 	// Shutdown starts, so that they stop waiting.
 	background sync.WaitGroup
 	closing    chan struct{}
+	// later writes the rooms' op pages and periodic snapshots, one at a
+	// time (counted in background).
+	later *backlog
 
 	notices notices // comments stored here, for their notifications
 }
@@ -99,6 +102,7 @@ func NewHub(boards shotline.BoardService, oplog shotline.OpLog, versions shotlin
 	cfg.defaults()
 	h := &Hub{cfg: cfg, log: log, boards: boards, oplog: oplog, versions: versions, authz: authz, rooms: map[string]*Room{},
 		commits: newCommitter(oplog), stopCommit: make(chan struct{}), closing: make(chan struct{})}
+	h.later = &backlog{wg: &h.background}
 	go h.commits.run(h.stopCommit)
 	return h
 }
@@ -419,7 +423,7 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		h.wg.Wait() // the rooms' last writes go through the committer
 		h.stopOnce.Do(func() { close(h.stopCommit) })
 		<-h.commits.stopped
-		h.background.Wait() // and the board documents' last copies
+		h.background.Wait() // and the board documents' last copies, the pages and snapshots queued
 		h.notices.wait()    // and the notifications of their last comments
 		close(done)
 	}()

@@ -985,8 +985,8 @@ func (r *Room) durableOps(ops []pendingOp) {
 }
 
 // fillPage adds a durable op to the page being filled and, once the page
-// is full, stores it in the background (OpLog.SaveOpPage): reading those
-// ops back then costs one lookup. A page the room saw only part of (it
+// is full, stores it in the background (OpLog.SaveOpPage, in the hub's
+// backlog): reading those ops back then costs one lookup. A page the room saw only part of (it
 // loaded mid-page) is not saved; its ops are read one by one.
 func (r *Room) fillPage(o shotline.StoredOp) {
 	switch {
@@ -1003,13 +1003,13 @@ func (r *Room) fillPage(o shotline.StoredOp) {
 	}
 	page := r.page
 	r.page = nil
-	go func() {
+	r.hub.later.do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := r.hub.oplog.SaveOpPage(ctx, page); err != nil {
 			r.hub.log.Warn("save op page", "board_id", r.boardID, "err", err)
 		}
-	}()
+	})
 }
 
 // sendToMembers queues data for every member.
@@ -1045,10 +1045,11 @@ func (r *Room) refusePending(p pendingOp, err error) {
 	}
 }
 
-// saveSnapshot writes the durable state in the background.
+// saveSnapshot writes the durable state in the background (the hub's
+// backlog).
 func (r *Room) saveSnapshot() {
 	if snap, ok := r.snapshot(false); ok {
-		go r.storeSnapshot(snap)
+		r.hub.later.do(func() { r.storeSnapshot(snap) })
 	}
 }
 
