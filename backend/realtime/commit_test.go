@@ -135,7 +135,6 @@ func (l *memLog) AppendOps(_ context.Context, ops []shotline.StoredOp) error {
 	return nil
 }
 
-
 func (l *memLog) OpsSince(_ context.Context, _ string, after int64, limit int) ([]shotline.StoredOp, error) {
 	var out []shotline.StoredOp
 	for s := after + 1; len(out) < limit; s++ {
