@@ -51,25 +51,18 @@ const walPragma = "wal_autocheckpoint(0)"
 // run checkpoints every database of the directory every interval until ctx
 // is done.
 func (c *checkpointer) run(ctx context.Context) {
-	t := time.NewTicker(c.interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, c.interval, func() {
 		files, err := filepath.Glob(filepath.Join(c.ids.dir, "*.sqlite"))
 		if err != nil {
 			c.log.Warn("checkpoint: list databases", "err", err)
-			continue
+			return
 		}
 		for _, f := range files {
 			if err := c.checkpoint(ctx, strings.TrimSuffix(filepath.Base(f), ".sqlite")); err != nil && ctx.Err() == nil {
 				c.log.Warn("checkpoint", "database", filepath.Base(f), "err", err)
 			}
 		}
-	}
+	})
 }
 
 // checkpoint copies database's log into its file, and finishes under the
@@ -82,7 +75,7 @@ func (c *checkpointer) checkpoint(ctx context.Context, database string) error {
 	c.writes.Lock()
 	defer c.writes.Unlock()
 	if c.stats != nil {
-		defer c.stats.add(command{name: "checkpoint", database: database}, time.Now())
+		defer c.stats.add(command{name: "checkpoint", collection: database}, time.Now()) // logged as "checkpoint <database>"
 	}
 	_, _, err = c.passive(ctx, database)
 	return err
