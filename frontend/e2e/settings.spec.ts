@@ -1,6 +1,6 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { signUp } from './accounts';
+import { expectAccessible } from './accessibility';
 
 // Issue 13, the admin's side: the workspace settings page. An owner sets how
 // long renders and exports are kept and how many run at once (a value out
@@ -11,14 +11,6 @@ import { signUp } from './accounts';
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
-
-async function expectAccessible(page: Page, what: string) {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const bad = violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
-  expect(bad, `axe on ${what}`).toEqual([]);
-}
 
 /** A full-page screenshot in the test's output, for review. */
 async function shot(page: Page, info: TestInfo, name: string) {

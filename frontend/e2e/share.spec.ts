@@ -1,6 +1,6 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { invite, password, signUp } from './accounts';
+import { expectAccessible } from './accessibility';
 
 // The review loop, end to end (issue 12's user story): a producer shares a
 // board with a client who has no account; the client reviews it on a
@@ -18,15 +18,6 @@ const emails = {
 
 /** The card of shot n (1-based) on a board page, the team's or a guest's. */
 const card = (page: Page, n: number) => page.getByTestId('shot-card').nth(n - 1);
-
-/** No serious or critical axe-core violations on the page as it is now. */
-async function expectAccessible(page: Page, what: string) {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const bad = violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
-  expect(bad, `axe on ${what}`).toEqual([]);
-}
 
 async function newContext(browser: Browser, opts: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
   return browser.newContext(opts);

@@ -1,6 +1,6 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type Page, type TestInfo } from '@playwright/test';
 import { invite, signUp } from './accounts';
+import { expectAccessible } from './accessibility';
 
 // Issue 15, end to end: the board reads and plays like a storyboard.
 // Frames on cards (a pasted picture becomes one), grid and timeline views,
@@ -69,15 +69,6 @@ async function pastePicture(page: Page, i: number, colour: string, name: string)
 async function framePicture(page: Page, i: number): Promise<string> {
   const src = await card(page, i).getByTestId('shot-frame').locator('img').getAttribute('src');
   return src ? src.split('?')[0]! : '';
-}
-
-/** No serious or critical axe-core violations on the page as it is now. */
-async function expectAccessible(page: Page, what: string) {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const bad = violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
-  expect(bad, `axe on ${what}`).toEqual([]);
 }
 
 async function screenshot(page: Page, info: TestInfo, name: string) {
