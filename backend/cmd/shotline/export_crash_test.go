@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"syscall"
 	"testing"
 
 	"github.com/minio/minio-go/v7"
@@ -56,27 +55,12 @@ func TestKilledWorkersExportIsTakenOverAndLeavesNoOrphan(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	first := s.startWorkerProcess(t, "worker-a")
-	running := waitJob(t, queue, job.ID, func(j *shotline.RenderJob) bool { return j.State == shotline.JobRunning && j.Progress > 0 })
-	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = first.Wait()
+	running := s.killWorkerMidJob(t, queue, job.ID)
 	if j, err := queue.Job(ctx, job.ID); err != nil || j.State != shotline.JobRunning || j.Progress >= 0.95 {
 		t.Fatalf("after the kill the export is %s at %.2f (%v): it was not killed in the middle", j.State, j.Progress, err)
 	}
 
-	s.startWorkerProcess(t, "worker-b")
-	done := waitJob(t, queue, job.ID, func(j *shotline.RenderJob) bool { return j.State.Terminal() })
-	if done.State != shotline.JobSucceeded {
-		t.Fatalf("export ended %s: %s", done.State, done.Error)
-	}
-	if done.Attempt != 2 || done.Epoch != running.Epoch+1 {
-		t.Errorf("attempt %d epoch %d, want 2 and %d: taken over once", done.Attempt, done.Epoch, running.Epoch+1)
-	}
-	if !done.FinishedAt.After(running.LeaseUntil) {
-		t.Errorf("finished at %v, before the killed worker's lease ended at %v", done.FinishedAt, running.LeaseUntil)
-	}
+	done := s.takeOver(t, queue, running, "export")
 	if want := render.ExportKey(done); done.ResultKey != want || done.ResultSize == 0 {
 		t.Errorf("result %q (%d bytes), want %q", done.ResultKey, done.ResultSize, want)
 	}

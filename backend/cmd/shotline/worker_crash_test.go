@@ -79,25 +79,9 @@ func TestKilledWorkersJobIsTakenOverAndFinishesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	first := s.startWorkerProcess(t, "worker-a")
-	running := waitJob(t, queue, job.ID, func(j *shotline.RenderJob) bool { return j.State == shotline.JobRunning && j.Progress > 0 })
-	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = first.Wait()
+	running := s.killWorkerMidJob(t, queue, job.ID)
 	killedAt := time.Now()
-
-	s.startWorkerProcess(t, "worker-b")
-	done := waitJob(t, queue, job.ID, func(j *shotline.RenderJob) bool { return j.State.Terminal() })
-	if done.State != shotline.JobSucceeded {
-		t.Fatalf("job ended %s: %s", done.State, done.Error)
-	}
-	if done.Attempt != 2 || done.Epoch != running.Epoch+1 {
-		t.Errorf("attempt %d epoch %d, want 2 and %d: taken over once", done.Attempt, done.Epoch, running.Epoch+1)
-	}
-	if !done.FinishedAt.After(running.LeaseUntil) {
-		t.Errorf("finished at %v, before the killed worker's lease ended at %v", done.FinishedAt, running.LeaseUntil)
-	}
+	done := s.takeOver(t, queue, running, "job")
 	if size, err := store.Size(ctx, done.ResultKey); err != nil || size != done.ResultSize || size == 0 {
 		t.Errorf("video: %d bytes (%v), job says %d", size, err, done.ResultSize)
 	}
@@ -116,6 +100,38 @@ func TestKilledWorkersJobIsTakenOverAndFinishesOnce(t *testing.T) {
 		t.Errorf("balance %d, want %d", b, 100-job.Cost)
 	}
 	t.Logf("taken over and finished %v after the kill", time.Since(killedAt).Round(100*time.Millisecond))
+}
+
+// killWorkerMidJob runs a worker process until it is running job id and
+// has made progress, then SIGKILLs it; it returns the job as it was then.
+func (s *server) killWorkerMidJob(t *testing.T, q *mongo.RenderQueue, id string) *shotline.RenderJob {
+	t.Helper()
+	first := s.startWorkerProcess(t, "worker-a")
+	running := waitJob(t, q, id, func(j *shotline.RenderJob) bool { return j.State == shotline.JobRunning && j.Progress > 0 })
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.Wait()
+	return running
+}
+
+// takeOver starts a second worker process and waits for the job a killed
+// worker was running (running, as it was then) to end: it must succeed,
+// taken over once, after the killed worker's lease. It returns the job.
+func (s *server) takeOver(t *testing.T, q *mongo.RenderQueue, running *shotline.RenderJob, what string) *shotline.RenderJob {
+	t.Helper()
+	s.startWorkerProcess(t, "worker-b")
+	done := waitJob(t, q, running.ID, func(j *shotline.RenderJob) bool { return j.State.Terminal() })
+	if done.State != shotline.JobSucceeded {
+		t.Fatalf("%s ended %s: %s", what, done.State, done.Error)
+	}
+	if done.Attempt != 2 || done.Epoch != running.Epoch+1 {
+		t.Errorf("attempt %d epoch %d, want 2 and %d: taken over once", done.Attempt, done.Epoch, running.Epoch+1)
+	}
+	if !done.FinishedAt.After(running.LeaseUntil) {
+		t.Errorf("finished at %v, before the killed worker's lease ended at %v", done.FinishedAt, running.LeaseUntil)
+	}
+	return done
 }
 
 // waitJob polls the job until ok says so (a minute at most).
