@@ -137,10 +137,7 @@ func TestShareLinkDownloadsFollowTheLinksSwitch(t *testing.T) {
 	s := newServer(t, shttp.Config{})
 	st := newSetup(t, s)
 	img := tinyJPEG(t)
-	up := st.owner.do("POST", "/api/boards/"+st.board+"/uploads", map[string]any{"name": "ref.jpg", "size": len(img), "shotId": "s1"}).must(t, 201)
-	asset := up.Str("id")
-	st.owner.do("PUT", "/api/boards/"+st.board+"/uploads/"+asset+"/parts/1", img).must(t, 204)
-	st.owner.do("POST", "/api/boards/"+st.board+"/uploads/"+asset+"/complete", nil).must(t, 200)
+	asset := st.owner.upload(st.board, "s1", "ref.jpg", img)
 	download := "/api/boards/" + st.board + "/assets/" + asset + "/download"
 
 	guestOf := func(allow bool) (*client, string) {
@@ -179,10 +176,7 @@ func TestAssetChangesReachTheBoardLive(t *testing.T) {
 	viewer := st.join(t, s, shotline.RoleViewer)
 	conn := joined(t, base, viewer, st.board)
 	img := tinyJPEG(t)
-	up := st.owner.do("POST", "/api/boards/"+st.board+"/uploads", map[string]any{"name": "ref.jpg", "size": len(img), "shotId": "s1"}).must(t, 201)
-	id := up.Str("id")
-	st.owner.do("PUT", "/api/boards/"+st.board+"/uploads/"+id+"/parts/1", img).must(t, 204)
-	st.owner.do("POST", "/api/boards/"+st.board+"/uploads/"+id+"/complete", nil).must(t, 200)
+	id := st.owner.upload(st.board, "s1", "ref.jpg", img)
 	readType(t, conn, "assets")
 	shots, _ := viewer.do("GET", "/api/boards/"+st.board+"/assets", nil).must(t, 200).JSON()["shots"].(map[string]any)
 	if got, _ := shots["s1"].([]any); len(got) != 1 {
@@ -204,9 +198,7 @@ func TestChosenFrame(t *testing.T) {
 	img := tinyJPEG(t)
 	attach := func(shot string) string {
 		t.Helper()
-		id := st.owner.do("POST", "/api/boards/"+st.board+"/uploads", map[string]any{"name": "ref.jpg", "size": len(img), "shotId": shot}).must(t, 201).Str("id")
-		st.owner.do("PUT", "/api/boards/"+st.board+"/uploads/"+id+"/parts/1", img).must(t, 204)
-		st.owner.do("POST", "/api/boards/"+st.board+"/uploads/"+id+"/complete", nil).must(t, 200)
+		id := st.owner.upload(st.board, shot, "ref.jpg", img)
 		readType(t, conn, "assets")
 		return id
 	}

@@ -152,9 +152,7 @@ func TestExportsEndToEnd(t *testing.T) {
 	owner.do("POST", "/api/boards/"+board+"/shots/s1/renders", map[string]any{}).must(t, 201)
 	runJobs(t, s)
 	img := tinyJPEG(t)
-	up := owner.do("POST", "/api/boards/"+board+"/uploads", map[string]any{"name": "ref.jpg", "size": len(img), "shotId": "s2"}).must(t, 201)
-	owner.do("PUT", "/api/boards/"+board+"/uploads/"+up.Str("id")+"/parts/1", img).must(t, 204)
-	owner.do("POST", "/api/boards/"+board+"/uploads/"+up.Str("id")+"/complete", nil).must(t, 200)
+	owner.upload(board, "s2", "ref.jpg", img)
 
 	requests := map[string]map[string]any{
 		"mp4":    {"resolution": "360p", "fps": 25, "burnIn": true},
@@ -674,9 +672,7 @@ func TestStoryboardUsesTheChosenFrame(t *testing.T) {
 	if err := jpeg.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 24, 24)), nil); err != nil {
 		t.Fatal(err)
 	}
-	up := owner.do("POST", "/api/boards/"+board+"/uploads", map[string]any{"name": "frame.jpg", "size": buf.Len(), "shotId": "s1"}).must(t, 201)
-	owner.do("PUT", "/api/boards/"+board+"/uploads/"+up.Str("id")+"/parts/1", buf.Bytes()).must(t, 204)
-	owner.do("POST", "/api/boards/"+board+"/uploads/"+up.Str("id")+"/complete", nil).must(t, 200)
+	frame := owner.upload(board, "s1", "frame.jpg", buf.Bytes())
 
 	sizes := func(key string) string {
 		t.Helper()
@@ -712,7 +708,7 @@ func TestStoryboardUsesTheChosenFrame(t *testing.T) {
 	if got := sizes("poster"); got == "24x24" || got == "" {
 		t.Fatalf("without a chosen frame the PDF shows %q, want the render's poster", got)
 	}
-	owner.do("PUT", "/api/boards/"+board+"/shots/s1/frame", map[string]any{"assetId": up.Str("id")}).must(t, 204)
+	owner.do("PUT", "/api/boards/"+board+"/shots/s1/frame", map[string]any{"assetId": frame}).must(t, 204)
 	if got, want := sizes("chosen"), "24x24"; got != want {
 		t.Errorf("with a chosen frame the PDF's images are %q, want %q", got, want)
 	}

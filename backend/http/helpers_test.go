@@ -221,6 +221,17 @@ func (r *response) Str(key string) string {
 	return s
 }
 
+// upload attaches data (a small file: one part) to a shot of board as the
+// reference called name: the upload, its part and its completion. It
+// returns the asset's id.
+func (c *client) upload(board, shot, name string, data []byte) string {
+	c.t.Helper()
+	id := c.do("POST", "/api/boards/"+board+"/uploads", map[string]any{"name": name, "size": len(data), "shotId": shot}).must(c.t, 201).Str("id")
+	c.do("PUT", "/api/boards/"+board+"/uploads/"+id+"/parts/1", data).must(c.t, 204)
+	c.do("POST", "/api/boards/"+board+"/uploads/"+id+"/complete", nil).must(c.t, 200)
+	return id
+}
+
 // do sends body as is (a string or []byte is sent verbatim, anything else
 // as JSON).
 func (c *client) do(method, path string, body any) *response {
