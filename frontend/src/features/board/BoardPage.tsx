@@ -28,6 +28,7 @@ import { presentColors } from './presenceColors';
 import { followClock, PlayheadClock, shotIndexAt } from './player';
 import { ShotFrame } from './ShotFrame';
 import { ShotGrid } from './ShotGrid';
+import { useSelectedShot } from './useSelectedShot';
 import { ShotReadView } from './ShotReadView';
 import { BoardViewSwitch, ShotCount, usePreferredView, ZoomControls, ZOOMS } from './BoardToolbar';
 import { useBoardMedia } from '../renders/useBoardMedia';
@@ -133,12 +134,7 @@ export function BoardView({
   const [clock] = useState(() => new PlayheadClock());
   const [playerOpen, setPlayerOpen] = useState(false);
   const [playingId, setPlayingId] = useState<string | null>(null);
-  const selectedIndex = shots.findIndex((s) => s.id === selectedId);
-  const selected = selectedIndex >= 0 ? shots[selectedIndex]! : null;
-  const selectedLiveId = selected?.id ?? null;
-  useEffect(() => {
-    store?.select(selectedLiveId);
-  }, [store, selectedLiveId]);
+  const { selected, index: selectedIndex } = useSelectedShot(store, shots, selectedId);
 
   const { names, mentionables } = useMemberNames(board.workspaceId, live.peers);
   const colors = useMemo(() => presentColors(live.peers), [live.peers]);

@@ -17,6 +17,7 @@ import { ShotGrid } from '../board/ShotGrid';
 import { ShotReadView } from '../board/ShotReadView';
 import { Timeline } from '../board/Timeline';
 import { timelineLayout } from '../board/timeline';
+import { useSelectedShot } from '../board/useSelectedShot';
 import { useBoardMedia } from '../renders/useBoardMedia';
 import { LinkProblemPage, linkProblem, type LinkProblem } from './SharePage';
 import { matchesReview, ReviewFilterSelect, ReviewSection, ReviewSummaryBar, type ReviewFilter } from './Review';
@@ -96,18 +97,14 @@ function Reviewer({
   const [clock] = useState(() => new PlayheadClock());
   const [playerOpen, setPlayerOpen] = useState(false);
   const shots = board?.shots ?? [];
-  const index = shots.findIndex((s) => s.id === selectedId);
-  const selected = index >= 0 ? shots[index]! : null;
-  const selectedLiveId = selected?.id ?? null;
-  useEffect(() => {
-    store?.select(selectedLiveId);
-  }, [store, selectedLiveId]);
+  const { selected, index } = useSelectedShot(store, shots, selectedId);
+  const selectedShotId = selected?.id;
   const openThreads = useMemo(() => openThreadsByShot(board?.comments ?? []), [board?.comments]);
   // On a phone the shot opens under the frames: bring it into view.
   const readView = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    if (selectedLiveId) readView.current?.scrollIntoView?.({ block: 'nearest' });
-  }, [selectedLiveId]);
+    if (selectedShotId) readView.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [selectedShotId]);
 
   if (ended && live.terminal?.kind !== 'link-ended') {
     return (
