@@ -195,16 +195,7 @@ func (u *uniqueFinder) lookUp(ctx context.Context, database, collection string, 
 	if err != nil {
 		return "", false, err
 	}
-	// The expressions are spelled as FerretDB spelled them in CREATE INDEX
-	// (metadata.Registry.indexesCreate), so SQLite's planner uses the
-	// index; the values compare as the JSON text "->" yields.
-	where := make([]string, len(fields))
-	args := make([]any, len(fields))
-	for i, f := range fields {
-		where[i] = fmt.Sprintf(`_ferretdb_sjson->%q = ?`, f)
-		args[i] = `"` + values[i] + `"`
-	}
-	q := fmt.Sprintf(`SELECT %s FROM %q WHERE %s LIMIT 1`, idIndexSQL, ix.table, strings.Join(where, " AND "))
+	q, args := lookUpStatement(ix.table, fields, values)
 	var raw string
 	err = db.QueryRowContext(ctx, q, args...).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -218,23 +209,18 @@ func (u *uniqueFinder) lookUp(ctx context.Context, database, collection string, 
 	return id, true, nil
 }
 
-// lookUpPlan returns SQLite's plan for lookUp's statement (for the tests).
-func (u *uniqueFinder) lookUpPlan(ctx context.Context, database, collection string, fields []string) (string, error) {
-	ix, err := u.indexesOf(ctx, database, collection)
-	if err != nil {
-		return "", err
-	}
-	db, err := u.open(database)
-	if err != nil {
-		return "", err
-	}
+// lookUpStatement is the SQL that finds the _id of the row of table whose
+// fields hold values. The expressions are spelled as FerretDB spelled them
+// in CREATE INDEX (metadata.Registry.indexesCreate), so SQLite's planner
+// uses the index; the values compare as the JSON text "->" yields.
+func lookUpStatement(table string, fields, values []string) (string, []any) {
 	where := make([]string, len(fields))
 	args := make([]any, len(fields))
 	for i, f := range fields {
 		where[i] = fmt.Sprintf(`_ferretdb_sjson->%q = ?`, f)
-		args[i] = `"x"`
+		args[i] = `"` + values[i] + `"`
 	}
-	return queryPlanOf(ctx, db, fmt.Sprintf(`SELECT %s FROM %q WHERE %s LIMIT 1`, idIndexSQL, ix.table, strings.Join(where, " AND ")), args...)
+	return fmt.Sprintf(`SELECT %s FROM %q WHERE %s LIMIT 1`, idIndexSQL, table, strings.Join(where, " AND ")), args
 }
 
 // queryPlanOf returns SQLite's plan for the statement q, its steps joined

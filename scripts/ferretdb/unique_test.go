@@ -53,7 +53,7 @@ func TestFindByUniqueFieldsUsesTheIndex(t *testing.T) {
 	if n := relay.unique.answered.Load() - before; n != 2 {
 		t.Errorf("%d of the 2 finds by the unique fields went through the index", n)
 	}
-	plan, err := relay.unique.lookUpPlan(ctx, "app", "ops", []string{"boardId", "opId"})
+	plan, err := lookUpPlan(ctx, relay.unique, "app", "ops", []string{"boardId", "opId"})
 	if err != nil || !strings.Contains(plan, "USING INDEX") || !strings.Contains(plan, "boardId_1_opId_1") {
 		t.Errorf("the lookup's plan %q (%v) does not use FerretDB's unique index", plan, err)
 	}
@@ -106,4 +106,19 @@ func TestFindByUniqueFieldsUsesTheIndex(t *testing.T) {
 	if n := relay.unique.answered.Load() - before; n != 1 {
 		t.Errorf("the collection made again was not found through its index")
 	}
+}
+
+// lookUpPlan returns SQLite's plan for the finder's lookup on collection's
+// table by fields.
+func lookUpPlan(ctx context.Context, u *uniqueFinder, database, collection string, fields []string) (string, error) {
+	ix, err := u.indexesOf(ctx, database, collection)
+	if err != nil {
+		return "", err
+	}
+	db, err := u.open(database)
+	if err != nil {
+		return "", err
+	}
+	q, args := lookUpStatement(ix.table, fields, make([]string, len(fields)))
+	return queryPlanOf(ctx, db, q, args...)
 }
