@@ -22,6 +22,7 @@ func TestSessionsExpireByDay(t *testing.T) {
 	db := openDB(t)
 	s := mongo.NewSessionService(db)
 	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return now } // the store's "is it expired?" too, not the wall clock's
 	add := func(id string, expires time.Time) {
 		t.Helper()
 		if err := s.CreateSession(ctx, &shotline.Session{ID: id, UserID: "u1", CSRFToken: "c", CreatedAt: now.Add(-48 * time.Hour), ExpiresAt: expires}); err != nil {
@@ -75,6 +76,7 @@ func TestGuestSessionsExpireByDay(t *testing.T) {
 	db := openDB(t)
 	links, sessions := mongo.NewShareLinkService(db), mongo.NewSessionService(db)
 	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return now }
 	for id, expires := range map[string]time.Time{"yesterday": now.Add(-24 * time.Hour), "an-hour-ago": now.Add(-time.Hour), "tonight": now.Add(6 * time.Hour)} {
 		if err := links.CreateGuestSession(ctx, &shotline.GuestSession{ID: id, LinkID: "l1", Name: "Dana", CSRFToken: "c", CreatedAt: now.Add(-48 * time.Hour), ExpiresAt: expires}); err != nil {
 			t.Fatal(err)
