@@ -74,6 +74,7 @@ type world struct {
 	projects []string // project ids
 	boards   []string // board ids, in creation order
 	deep     []string // the two boards with -deep more ops each
+	used     int      // boards at the end of boards that earlier runs measured
 }
 
 func token(i int) string { return fmt.Sprintf("history-token-%d", i) }
@@ -240,6 +241,7 @@ func saveWorld(ctx context.Context, db *mongo.DB, w *world) error {
 func loadWorld(ctx context.Context, db *mongo.DB) (*world, error) {
 	var d struct {
 		Data string `bson:"data"`
+		Used int    `bson:"used"`
 	}
 	if err := db.Collection("history_bench").FindOne(ctx, map[string]any{"_id": "world"}).Decode(&d); err != nil {
 		return nil, fmt.Errorf("no filled history in this database (run with -fill): %w", err)
@@ -250,7 +252,32 @@ func loadWorld(ctx context.Context, db *mongo.DB) (*world, error) {
 	if err := json.Unmarshal([]byte(d.Data), &v); err != nil {
 		return nil, err
 	}
-	return &world{owner: token(0), projects: v.Projects, boards: v.Boards, deep: v.Deep}, nil
+	return &world{owner: token(0), projects: v.Projects, boards: v.Boards, deep: v.Deep, used: d.Used}, nil
+}
+
+// takeBoards sets aside the boards a run opens, edits and kills: cold ones
+// for cold opens, ack ones for the live acks, live ones for the kill. They
+// come from the end of the boards no earlier run on this history measured,
+// and the world records them as used before the run touches them, so that
+// a later run on a kept store opens boards as the fill left them (a fresh
+// store's first open), not boards an earlier run's acks made ten times
+// longer or whose rooms it left with head snapshots.
+func takeBoards(ctx context.Context, db *mongo.DB, w *world, samples int) (cold, ack, live []string, err error) {
+	unused := w.boards[len(w.deep) : len(w.boards)-w.used]
+	const acks, lives = 10, 100
+	if len(unused) < samples+acks+1 {
+		return nil, nil, nil, fmt.Errorf("earlier runs measured all but %d of this history's %d boards; fill a new one (another -db)", len(unused), len(w.boards))
+	}
+	take := func(n int) []string {
+		taken := unused[len(unused)-n:]
+		unused = unused[:len(unused)-n]
+		return taken
+	}
+	cold, ack = take(samples), take(acks)
+	live = take(min(lives, len(unused)))
+	w.used += len(cold) + len(ack) + len(live)
+	_, err = db.Collection("history_bench").UpdateOne(ctx, map[string]any{"_id": "world"}, map[string]any{"$set": map[string]any{"used": w.used}})
+	return cold, ack, live, err
 }
 
 // app is the shotline process the tool runs.
@@ -356,9 +383,12 @@ func measure(ctx context.Context, c config, db *mongo.DB, w *world) error {
 		return err
 	}
 	report("GET a project's boards (10 boards)", d)
-	cold := w.boards[len(w.deep):]
-	d, err = samples(min(c.samples, len(cold)), func(i int) (time.Duration, error) {
-		return a.call("GET", "/api/boards/"+cold[len(cold)-1-i], w.owner, nil)
+	cold, ackBoards, live, err := takeBoards(ctx, db, w, c.samples)
+	if err != nil {
+		return err
+	}
+	d, err = samples(len(cold), func(i int) (time.Duration, error) {
+		return a.call("GET", "/api/boards/"+cold[i], w.owner, nil)
 	})
 	if err != nil {
 		return err
@@ -367,13 +397,11 @@ func measure(ctx context.Context, c config, db *mongo.DB, w *world) error {
 
 	// Live acks with nothing else going on, for comparison with those
 	// while boards open below.
-	ackBoards := cold[len(cold)-min(10, len(cold)):]
 	quiet := startAckLoad(ctx, a, w, ackBoards)
 	time.Sleep(10 * time.Second)
 	report("op ack on 10 live boards, nothing else running (100 ops/s offered)", quiet())
 
 	// 100 boards live at the kill: a socket on each that had an op acked.
-	live := cold[:min(100, len(cold))]
 	var conns []*liveclient.Conn
 	for _, b := range live {
 		conn, err := liveclient.Dial(ctx, a.base, w.owner, b)
