@@ -275,8 +275,42 @@ func TestOpPages(t *testing.T) {
 	if by["find board_op_pages"] != 3 || by["find board_ops"] > 50+16 {
 		t.Errorf("reading 201 ops took %v, want 3 page lookups and about 50 op lookups", by)
 	}
+	audit.Reset()
 	if got, _ := l.OpsSince(ctx, "b", 120, 10); len(got) != 10 || got[0].Seq != 121 {
 		t.Errorf("OpsSince(120, limit 10) = %d ops from %d", len(got), got[0].Seq)
+	}
+	if by := audit.Commands(); by["find board_op_pages"] != 1 || by["find board_ops"] != 0 {
+		t.Errorf("reading 10 ops inside a page took %v, want that page's lookup only", by)
+	}
+
+	// A page whose write was lost (a crash) between two that were not:
+	// its ops are read one by one, and the pages after it still serve.
+	gap := ops("gap", 1, 650)
+	if err := l.AppendOps(ctx, gap); err != nil {
+		t.Fatal(err)
+	}
+	for _, page := range [][]shotline.StoredOp{gap[:100], gap[200:300], gap[300:400], gap[400:500], gap[500:600]} {
+		if err := l.SaveOpPage(ctx, page); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, limit := range []int{1000, 150, 420} {
+		audit.Reset()
+		got, err := l.OpsSince(ctx, "gap", 0, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := min(limit, len(gap)); len(got) != want {
+			t.Fatalf("OpsSince(gap, 0, %d) read %d ops, want %d", limit, len(got), want)
+		}
+		for i, o := range got {
+			if o.Seq != int64(i+1) || o.OpID != gap[i].OpID {
+				t.Fatalf("OpsSince(gap, 0, %d): op %d is seq %d (%s), want %d (%s)", limit, i, o.Seq, o.OpID, i+1, gap[i].OpID)
+			}
+		}
+		if by := audit.Commands(); limit == 1000 && (by["find board_ops"] < 150 || by["find board_ops"] > 150+2*16) {
+			t.Errorf("reading 650 ops, the second page lost and the last not full, took %v, want about 150 op lookups", by)
+		}
 	}
 
 	// A page written before pages were one string of JSON (an array of op
