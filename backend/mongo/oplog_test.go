@@ -3,6 +3,8 @@ package mongo_test
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -314,7 +316,8 @@ func TestOpPages(t *testing.T) {
 	}
 
 	// A page written before pages were one string of JSON (an array of op
-	// documents, _id "<board>:p<page>") still reads.
+	// documents, _id "<board>:p<page>") still reads, and is stored again
+	// in the new format as it is read.
 	client, err := driver.Connect(options.Client().ApplyURI(testenv.Get(t).MongoURI))
 	if err != nil {
 		t.Fatal(err)
@@ -335,5 +338,23 @@ func TestOpPages(t *testing.T) {
 	got, err = l.OpsSince(ctx, "old", 10, 5)
 	if err != nil || len(got) != 5 || got[0].Seq != 11 || string(got[0].Op) != `was {"n":11}` || got[0].BoardID != "old" {
 		t.Errorf("OpsSince over an old page = %+v, %v; want 5 ops from 11, read from the page", got, err)
+	}
+	var stored bson.M
+	if err := client.Database(name).Collection("board_op_pages").FindOne(ctx, bson.D{{Key: "_id", Value: "old:p0"}}).Decode(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := stored["data"].(string); !ok || stored["ops"] != nil {
+		t.Fatalf("the old page after a read has fields %v, want data (a string) and no ops", slices.Sorted(maps.Keys(stored)))
+	}
+	again, err := l.OpsSince(ctx, "old", 0, 100)
+	if err != nil || len(again) != 100 {
+		t.Fatalf("OpsSince over the rewritten page = %d ops, %v; want 100", len(again), err)
+	}
+	for i, o := range again {
+		want := old[i]
+		if o.Seq != want.Seq || string(o.Op) != "was "+string(want.Op) || o.OpID != want.OpID || o.ActorID != want.ActorID ||
+			!o.CreatedAt.Equal(want.CreatedAt.Truncate(time.Millisecond)) {
+			t.Fatalf("op %d of the rewritten page is %+v, want %+v (op prefixed with \"was \")", i, o, want)
+		}
 	}
 }
