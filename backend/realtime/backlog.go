@@ -1,6 +1,9 @@
 package realtime
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // backlog runs the rooms' optional writes (full op pages, periodic
 // snapshots) one at a time, in the order they come. Neither is needed for
@@ -12,6 +15,13 @@ import "sync"
 // of them at most.
 type backlog struct {
 	wg *sync.WaitGroup // counts what is queued or running (Shutdown waits)
+	// rest is how long the backlog pauses after each write, as a multiple
+	// of that write's own time (0: no pause), while fewer than
+	// backlogRestBelow writes wait: it spreads a burst of pages or
+	// snapshots over time instead of filling the store and the CPU with
+	// them at once. hurry, closed at shutdown, ends every pause.
+	rest  int
+	hurry <-chan struct{}
 
 	mu      sync.Mutex
 	queue   []func()
@@ -42,8 +52,22 @@ func (b *backlog) drain() {
 		f := b.queue[0]
 		b.queue[0] = nil
 		b.queue = b.queue[1:]
+		waiting := len(b.queue)
 		b.mu.Unlock()
+		start := time.Now()
 		f()
 		b.wg.Done()
+		if b.rest > 0 && waiting < backlogRestBelow {
+			pause := time.NewTimer(time.Since(start) * time.Duration(b.rest))
+			select {
+			case <-pause.C:
+			case <-b.hurry:
+				pause.Stop()
+			}
+		}
 	}
 }
+
+// backlogRestBelow is how many writes may wait before the backlog stops
+// pausing between them, so that it never falls behind for long.
+const backlogRestBelow = 1000

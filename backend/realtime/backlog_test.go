@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // The backlog runs what it is given one at a time, in order, from many
@@ -61,5 +62,37 @@ func TestBacklogRunsOneAtATimeInOrder(t *testing.T) {
 	wg.Wait()
 	if !slices.Equal(order, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}) {
 		t.Errorf("ran in the order %v", order)
+	}
+}
+
+// After each write the backlog rests for rest times that write's own
+// time, so that a burst of pages or snapshots is spread out; once hurry is
+// closed (the hub shutting down) it no longer rests.
+func TestBacklogRestsBetweenWritesUntilHurried(t *testing.T) {
+	var wg sync.WaitGroup
+	hurry := make(chan struct{})
+	b := &backlog{wg: &wg, rest: 3, hurry: hurry}
+	const write = 20 * time.Millisecond
+	var starts, ends [3]time.Time
+	for i := range 3 {
+		b.do(func() { starts[i] = time.Now(); time.Sleep(write); ends[i] = time.Now() })
+	}
+	wg.Wait()
+	for i := 1; i < 3; i++ {
+		if gap := starts[i].Sub(ends[i-1]); gap < 3*write {
+			t.Errorf("write %d started %v after the one before ended, want at least %v", i, gap, 3*write)
+		}
+	}
+
+	// A rest of 1,000 times 20 ms would be 20 s a write.
+	b = &backlog{wg: &wg, rest: 1000, hurry: hurry}
+	close(hurry)
+	start := time.Now()
+	for range 3 {
+		b.do(func() { time.Sleep(write) })
+	}
+	wg.Wait()
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("three 20 ms writes took %v once hurried, want no rests", took)
 	}
 }

@@ -28,6 +28,7 @@ type Config struct {
 	ByteBurst     float64       // burst of bytes per client; 512 KiB
 	MaxErrors     int           // refused messages before a client is closed; 200
 	JoinTimeout   time.Duration // time to send the join message; 10s
+	BacklogRest   int           // pause after each op page or snapshot write, as a multiple of its time; 3 (negative: none)
 }
 
 func (c *Config) defaults() {
@@ -45,6 +46,9 @@ func (c *Config) defaults() {
 	}
 	if c.OpRate <= 0 {
 		c.OpRate = 50
+	}
+	if c.BacklogRest == 0 {
+		c.BacklogRest = 3
 	}
 	if c.OpBurst <= 0 {
 		c.OpBurst = 200
@@ -102,7 +106,7 @@ func NewHub(boards shotline.BoardService, oplog shotline.OpLog, versions shotlin
 	cfg.defaults()
 	h := &Hub{cfg: cfg, log: log, boards: boards, oplog: oplog, versions: versions, authz: authz, rooms: map[string]*Room{},
 		commits: newCommitter(oplog), stopCommit: make(chan struct{}), closing: make(chan struct{})}
-	h.later = &backlog{wg: &h.background}
+	h.later = &backlog{wg: &h.background, rest: cfg.BacklogRest, hurry: h.closing}
 	go h.commits.run(h.stopCommit)
 	return h
 }
