@@ -129,27 +129,37 @@ func (x *idIndexer) forget(database, collection string) {
 	}
 }
 
-// open returns a connection to an existing database file; it never creates
-// one (FerretDB treats every .sqlite file in its directory as a database).
+// open returns a connection to an existing database file.
 func (x *idIndexer) open(database string) (*sql.DB, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if db, ok := x.dbs[database]; ok {
 		return db, nil
 	}
-	path := filepath.Join(x.dir, database+".sqlite")
-	if _, err := os.Stat(path); err != nil {
-		return nil, err
-	}
-	// The same busy timeout FerretDB uses, so that neither side fails at
-	// once while the other holds SQLite's write lock.
-	u := url.URL{Scheme: "file", Path: path, RawQuery: "mode=rw&_pragma=busy_timeout(10000)"}
-	db, err := sql.Open("sqlite", u.String())
+	db, err := openDatabaseFile(x.dir, database, "rw", 1)
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(1)
 	x.dbs[database] = db
+	return db, nil
+}
+
+// openDatabaseFile opens a pool of at most conns connections, in mode (ro
+// or rw), to the SQLite file of an existing database in dir; it never
+// creates one (FerretDB treats every .sqlite file in its directory as a
+// database). Its busy timeout is the one FerretDB uses, so that neither
+// side fails at once while the other holds SQLite's write lock.
+func openDatabaseFile(dir, database, mode string, conns int) (*sql.DB, error) {
+	path := filepath.Join(dir, database+".sqlite")
+	if _, err := os.Stat(path); err != nil {
+		return nil, err
+	}
+	q := url.Values{"mode": {mode}, "_pragma": {"busy_timeout(10000)"}}
+	db, err := sql.Open("sqlite", (&url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}).String())
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(conns)
 	return db, nil
 }
 

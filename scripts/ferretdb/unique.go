@@ -7,9 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -298,16 +295,10 @@ func (u *uniqueFinder) open(database string) (*sql.DB, error) {
 	if db, ok := u.dbs[database]; ok {
 		return db, nil
 	}
-	path := filepath.Join(u.dir, database+".sqlite")
-	if _, err := os.Stat(path); err != nil {
-		return nil, err
-	}
-	q := url.Values{"mode": {"ro"}, "_pragma": {"busy_timeout(10000)"}}
-	db, err := sql.Open("sqlite", (&url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}).String())
+	db, err := openDatabaseFile(u.dir, database, "ro", 4)
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(4)
 	u.dbs[database] = db
 	return db, nil
 }
