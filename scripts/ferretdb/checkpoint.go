@@ -52,7 +52,7 @@ const walPragma = "wal_autocheckpoint(0)"
 // is done.
 func (c *checkpointer) run(ctx context.Context) {
 	every(ctx, c.interval, func() {
-		files, err := filepath.Glob(filepath.Join(c.ids.dir, "*.sqlite"))
+		files, err := filepath.Glob(filepath.Join(c.ids.files.dir, "*.sqlite"))
 		if err != nil {
 			c.log.Warn("checkpoint: list databases", "err", err)
 			return
@@ -84,7 +84,7 @@ func (c *checkpointer) checkpoint(ctx context.Context, database string) error {
 // passive runs one PASSIVE checkpoint: frames is how long the log is, done
 // whether every frame is now in the database file.
 func (c *checkpointer) passive(ctx context.Context, database string) (frames int, done bool, err error) {
-	db, err := c.ids.open(database)
+	db, err := c.ids.files.open(database)
 	if err != nil {
 		return 0, false, nil // dropped meanwhile: nothing to do
 	}

@@ -70,7 +70,7 @@ func TestCheckpointsCopyTheLogAndLetItRestart(t *testing.T) {
 	ck := &checkpointer{ids: ids, writes: lock, log: log, restartFrames: 200}
 
 	// FerretDB did not checkpoint: the log holds everything written.
-	db, err := ids.open("app")
+	db, err := ids.files.open("app")
 	if err != nil {
 		t.Fatal(err)
 	}

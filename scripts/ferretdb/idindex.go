@@ -6,13 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-
-	_ "modernc.org/sqlite" // FerretDB's own SQLite driver, registered as "sqlite"
 )
 
 // idIndexer gives the table of every collection an index that FerretDB's
@@ -28,12 +25,11 @@ import (
 // index is an ordinary SQLite index: FerretDB does not list it, and it
 // goes with the table when the collection is dropped.
 type idIndexer struct {
-	dir string // FerretDB's SQLite directory: one <database>.sqlite per database
-	log *slog.Logger
+	files *databaseFiles // read-write, one connection each
+	log   *slog.Logger
 
 	mu      sync.Mutex
-	dbs     map[string]*sql.DB // open connections, by database name
-	indexed map[string]bool    // database + "\x00" + collection
+	indexed map[string]bool // database + "\x00" + collection
 }
 
 // idIndexSQL is the expression FerretDB's _id pushdown compares (its
@@ -41,29 +37,22 @@ type idIndexer struct {
 const idIndexSQL = `_ferretdb_sjson->'$._id'`
 
 func newIDIndexer(dir string, log *slog.Logger) *idIndexer {
-	return &idIndexer{dir: dir, log: log, dbs: map[string]*sql.DB{}, indexed: map[string]bool{}}
+	return &idIndexer{files: newDatabaseFiles(dir, "rw", 1), log: log, indexed: map[string]bool{}}
 }
 
 // close closes every connection the indexer opened.
-func (x *idIndexer) close() {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	for name, db := range x.dbs {
-		_ = db.Close()
-		delete(x.dbs, name)
-	}
-}
+func (x *idIndexer) close() { x.files.close() }
 
 // ensureAll indexes every collection of every database in the directory.
 // It runs at start-up, for collections created by an earlier version.
 func (x *idIndexer) ensureAll(ctx context.Context) error {
-	files, err := filepath.Glob(filepath.Join(x.dir, "*.sqlite"))
+	files, err := filepath.Glob(filepath.Join(x.files.dir, "*.sqlite"))
 	if err != nil {
 		return err
 	}
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".sqlite")
-		db, err := x.open(name)
+		db, err := x.files.open(name)
 		if err != nil {
 			return err
 		}
@@ -90,7 +79,7 @@ func (x *idIndexer) ensure(ctx context.Context, database, collection string) err
 	if done {
 		return nil
 	}
-	db, err := x.open(database)
+	db, err := x.files.open(database)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	} else if err != nil {
@@ -118,49 +107,11 @@ func (x *idIndexer) ensure(ctx context.Context, database, collection string) err
 // created again under that name gets a new table.
 func (x *idIndexer) forget(database, collection string) {
 	x.mu.Lock()
-	defer x.mu.Unlock()
 	forgetScope(x.indexed, database, collection)
-	if collection != "" {
-		return
+	x.mu.Unlock()
+	if collection == "" {
+		x.files.drop(database)
 	}
-	if db, ok := x.dbs[database]; ok {
-		_ = db.Close()
-		delete(x.dbs, database)
-	}
-}
-
-// open returns a connection to an existing database file.
-func (x *idIndexer) open(database string) (*sql.DB, error) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if db, ok := x.dbs[database]; ok {
-		return db, nil
-	}
-	db, err := openDatabaseFile(x.dir, database, "rw", 1)
-	if err != nil {
-		return nil, err
-	}
-	x.dbs[database] = db
-	return db, nil
-}
-
-// openDatabaseFile opens a pool of at most conns connections, in mode (ro
-// or rw), to the SQLite file of an existing database in dir; it never
-// creates one (FerretDB treats every .sqlite file in its directory as a
-// database). Its busy timeout is the one FerretDB uses, so that neither
-// side fails at once while the other holds SQLite's write lock.
-func openDatabaseFile(dir, database, mode string, conns int) (*sql.DB, error) {
-	path := filepath.Join(dir, database+".sqlite")
-	if _, err := os.Stat(path); err != nil {
-		return nil, err
-	}
-	q := url.Values{"mode": {mode}, "_pragma": {"busy_timeout(10000)"}}
-	db, err := sql.Open("sqlite", (&url.URL{Scheme: "file", Path: path, RawQuery: q.Encode()}).String())
-	if err != nil {
-		return nil, err
-	}
-	db.SetMaxOpenConns(conns)
-	return db, nil
 }
 
 func collectionsOf(ctx context.Context, db *sql.DB) ([]string, error) {

@@ -31,11 +31,10 @@ import (
 // one unique index, and nothing else, are rewritten; only string _ids are
 // handed on (anything else goes to FerretDB as it came).
 type uniqueFinder struct {
-	dir      string
-	answered atomic.Int64 // finds rewritten (for the tests)
+	files    *databaseFiles // read-only, four connections each
+	answered atomic.Int64   // finds rewritten (for the tests)
 
 	mu    sync.Mutex
-	dbs   map[string]*sql.DB        // read-only connections, by database
 	colls map[string]*uniqueIndexes // by database + "\x00" + collection
 }
 
@@ -50,17 +49,14 @@ type uniqueIndexes struct {
 const noDocument = "\x00shotline launcher: no document has these unique fields"
 
 func newUniqueFinder(dir string) *uniqueFinder {
-	return &uniqueFinder{dir: dir, dbs: map[string]*sql.DB{}, colls: map[string]*uniqueIndexes{}}
+	return &uniqueFinder{files: newDatabaseFiles(dir, "ro", 4), colls: map[string]*uniqueIndexes{}}
 }
 
 func (u *uniqueFinder) close() {
+	u.files.close()
 	u.mu.Lock()
-	defer u.mu.Unlock()
-	for name, db := range u.dbs {
-		_ = db.Close()
-		delete(u.dbs, name)
-	}
 	clear(u.colls)
+	u.mu.Unlock()
 }
 
 // forget drops what the finder knows of a collection (or of a whole
@@ -68,18 +64,14 @@ func (u *uniqueFinder) close() {
 // indexes changed, it was renamed or dropped.
 func (u *uniqueFinder) forget(database, collection string) {
 	u.mu.Lock()
-	defer u.mu.Unlock()
 	if database == "" {
 		clear(u.colls)
-		return
+	} else {
+		forgetScope(u.colls, database, collection)
 	}
-	forgetScope(u.colls, database, collection)
-	if collection != "" {
-		return
-	}
-	if db, ok := u.dbs[database]; ok {
-		_ = db.Close()
-		delete(u.dbs, database)
+	u.mu.Unlock()
+	if database != "" && collection == "" {
+		u.files.drop(database)
 	}
 }
 
@@ -188,7 +180,7 @@ func (u *uniqueFinder) lookUp(ctx context.Context, database, collection string, 
 	if !slices.ContainsFunc(ix.indexes, func(f []string) bool { return slices.Equal(f, fields) }) {
 		return "", false, errors.New("no unique index on these fields")
 	}
-	db, err := u.open(database)
+	db, err := u.files.open(database)
 	if err != nil {
 		return "", false, err
 	}
@@ -250,7 +242,7 @@ func (u *uniqueFinder) indexesOf(ctx context.Context, database, collection strin
 	if ix != nil {
 		return ix, nil
 	}
-	db, err := u.open(database)
+	db, err := u.files.open(database)
 	if err != nil {
 		return nil, err
 	}
@@ -286,21 +278,6 @@ func (u *uniqueFinder) indexesOf(ctx context.Context, database, collection strin
 	u.colls[key] = ix
 	u.mu.Unlock()
 	return ix, nil
-}
-
-// open returns a read-only connection pool to an existing database file.
-func (u *uniqueFinder) open(database string) (*sql.DB, error) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if db, ok := u.dbs[database]; ok {
-		return db, nil
-	}
-	db, err := openDatabaseFile(u.dir, database, "ro", 4)
-	if err != nil {
-		return nil, err
-	}
-	u.dbs[database] = db
-	return db, nil
 }
 
 // withFilter returns the OP_MSG req with body's filter replaced.

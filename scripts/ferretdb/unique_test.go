@@ -122,7 +122,7 @@ func lookUpPlan(ctx context.Context, u *uniqueFinder, database, collection strin
 	if err != nil {
 		return "", err
 	}
-	db, err := u.open(database)
+	db, err := u.files.open(database)
 	if err != nil {
 		return "", err
 	}
