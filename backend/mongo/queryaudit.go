@@ -184,7 +184,10 @@ func byIDOnly(f bson.RawValue) bool {
 const uniqueComment = "unique: "
 
 // stringEqualities reports whether a filter is only equalities of fields
-// to strings, what the launcher answers through a unique index.
+// to strings, what the launcher answers through a unique index: fields and
+// values written in the characters of ids (the launcher's plain, in
+// scripts/ferretdb/unique.go; it hands anything else to FerretDB, which
+// reads the whole collection), no _id, no dotted path.
 func stringEqualities(f bson.RawValue) bool {
 	doc, ok := f.DocumentOK()
 	if !ok {
@@ -195,7 +198,25 @@ func stringEqualities(f bson.RawValue) bool {
 		return false
 	}
 	for _, e := range elems {
-		if strings.HasPrefix(e.Key(), "$") || e.Value().Type != bson.TypeString {
+		v, isString := e.Value().StringValueOK()
+		if !isString || !idLike(e.Key()) || !idLike(v) || e.Key() == "_id" || strings.ContainsAny(e.Key(), ".$") {
+			return false
+		}
+	}
+	return true
+}
+
+// idLike reports whether s is 1–512 of the characters of ids: letters,
+// digits and "-_:/.@+".
+func idLike(s string) bool {
+	if s == "" || len(s) > 512 {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case strings.ContainsRune("-_:/.@+", r):
+		default:
 			return false
 		}
 	}

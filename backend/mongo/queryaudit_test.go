@@ -56,6 +56,10 @@ func TestQueryAuditKeepsWhatWouldScan(t *testing.T) {
 			_ = c.FindOne(ctx, bson.D{{Key: "k", Value: "x"}, {Key: "n", Value: 2}}, options.FindOne().SetComment("unique: k_1_n_1")).Err()
 			return nil
 		}, false},
+		"the same, with a value the launcher hands to FerretDB (a space)": {func() error {
+			_ = c.FindOne(ctx, bson.D{{Key: "k", Value: "x y"}, {Key: "j", Value: "y"}}, options.FindOne().SetComment("unique: k_1_j_1")).Err()
+			return nil
+		}, false},
 		"a delete that says it is by a unique index": {func() error {
 			_, err := c.DeleteOne(ctx, bson.D{{Key: "k", Value: "x"}}, options.DeleteOne().SetComment("unique: k_1"))
 			return err
