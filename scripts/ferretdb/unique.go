@@ -154,6 +154,8 @@ func stringEqualities(filter bsoncore.Document) (fields, values []string, ok boo
 
 // plain reports whether s is written the same by every JSON encoder: the
 // characters of ids (letters, digits, "-", "_", ":", "/", ".", "@", "+").
+// The app's query audit (idLike in backend/mongo/queryaudit.go) holds a
+// "unique:" find to the same rule.
 func plain(s string) bool {
 	if s == "" || len(s) > 512 {
 		return false
